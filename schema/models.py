@@ -1,0 +1,319 @@
+"""SQLAlchemy 2 models: dadkhah's storage contract.
+
+Raw tables live in the ``public`` schema and may evolve through Alembic migrations.
+Other tools read the ``consumer`` views (see ``schema/views.py``), which only ever gain
+columns. Every row that states a fact says where, when and how it was obtained.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by every dadkhah table."""
+
+
+class Outlet(Base):
+    """A configured source. Its config is snapshotted on every run for provenance."""
+
+    __tablename__ = "outlets"
+
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    home: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    affiliation: Mapped[str | None] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CrawlRun(Base):
+    """One pass over one or more outlets: who started it, with what, and what it found."""
+
+    __tablename__ = "crawl_runs"
+
+    run_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    run_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    trigger: Mapped[str] = mapped_column(String(32))  # cli, demo, airflow, test
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    outlets: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    software: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class OutletRun(Base):
+    """Per-outlet outcome of a run: counts by outcome, for `dadkhah status` and logs."""
+
+    __tablename__ = "outlet_runs"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.run_id"), primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.outlet_id"), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class Fetch(Base):
+    """One HTTP exchange (or a refusal to make one), with its raw capture's location."""
+
+    __tablename__ = "fetches"
+
+    fetch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    fetch_uid: Mapped[str] = mapped_column(String(64), unique=True)  # idempotency key
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.run_id"))
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.outlet_id"))
+    kind: Mapped[str] = mapped_column(String(16))  # feed, sitemap, listing, article, robots
+    requested_url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    discovered_from: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    content_type: Mapped[str | None] = mapped_column(Text)
+    body_length: Mapped[int | None] = mapped_column(BigInteger)
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(Text)
+    request_headers: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    __table_args__ = (
+        Index("ix_fetches_outlet_fetched", "outlet_id", "fetched_at"),
+        Index("ix_fetches_run", "run_id"),
+        Index("ix_fetches_requested_url", "requested_url"),
+    )
+
+
+class HttpCacheEntry(Base):
+    """Validators for conditional GET of feeds, sitemaps and listings."""
+
+    __tablename__ = "http_cache"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Article(Base):
+    """One stored story copy of one outlet; its current extraction is the latest version."""
+
+    __tablename__ = "articles"
+
+    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.outlet_id"))
+    canonical_url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_raw: Mapped[str | None] = mapped_column(Text)
+    published_calendar: Mapped[str | None] = mapped_column(String(16))
+    published_method: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(16))
+    site_name: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_fetch_id: Mapped[int | None] = mapped_column(ForeignKey("fetches.fetch_id"))
+    extractor: Mapped[str] = mapped_column(Text)  # "name version"
+    extractor_settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("outlet_id", "canonical_url", name="uq_articles_outlet_url"),
+        UniqueConstraint("outlet_id", "content_sha256", name="uq_articles_outlet_content"),
+        Index("ix_articles_published", "published_at"),
+        Index("ix_articles_first_seen", "first_seen_at"),
+    )
+
+
+class ArticleVersion(Base):
+    """Every extraction an article has had: history, never overwritten."""
+
+    __tablename__ = "article_versions"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fetch_id: Mapped[int | None] = mapped_column(ForeignKey("fetches.fetch_id"))
+    extracted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    extractor: Mapped[str] = mapped_column(Text)
+    extractor_settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    title: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_raw: Mapped[str | None] = mapped_column(Text)
+    published_calendar: Mapped[str | None] = mapped_column(String(16))
+    published_method: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32), default="ingest")  # ingest, reprocess
+
+
+class ArticleSource(Base):
+    """Each fetch (and URL) that led to an article: its several sources."""
+
+    __tablename__ = "article_sources"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    fetch_id: Mapped[int] = mapped_column(ForeignKey("fetches.fetch_id"), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    match: Mapped[str] = mapped_column(String(32))  # new, same_url, same_content
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ArticleUrl(Base):
+    """Every URL known to lead to an article (variants, AMP, redirects): skip them next run."""
+
+    __tablename__ = "article_urls"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- Story clusters (near-duplicates) ---------------------------------------------------
+
+
+class Cluster(Base):
+    """A story cluster. Ids are stable: a merged cluster points at the one that absorbed it."""
+
+    __tablename__ = "clusters"
+
+    cluster_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    representative_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.article_id")
+    )
+    first_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("clusters.cluster_id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ArticleCluster(Base):
+    """Where an article was placed, against which article, how similar, with which params."""
+
+    __tablename__ = "article_clusters"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.cluster_id"), index=True)
+    matched_article_id: Mapped[int | None] = mapped_column(BigInteger)
+    similarity: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ArticleSignature(Base):
+    """MinHash signature of an article's normalised text (for verification and reclustering)."""
+
+    __tablename__ = "article_signatures"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    params_key: Mapped[str] = mapped_column(Text)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    shingles: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LshBand(Base):
+    """One LSH band key of one article: candidates are found by an index lookup."""
+
+    __tablename__ = "lsh_bands"
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+# --- Topic tagging ----------------------------------------------------------------------
+
+
+class Taxonomy(Base):
+    """A loaded taxonomy version, kept so that every tag can be traced to its definitions."""
+
+    __tablename__ = "taxonomies"
+
+    version: Mapped[str] = mapped_column(Text, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ArticleTagging(Base):
+    """The current tagging state of an article: which taxonomy version and method apply now."""
+
+    __tablename__ = "article_taggings"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    taxonomy_version: Mapped[str] = mapped_column(ForeignKey("taxonomies.version"))
+    method: Mapped[str] = mapped_column(Text)
+    topics: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    article_version: Mapped[int] = mapped_column(Integer, default=1)
+    tagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ArticleTopic(Base):
+    """A topic assigned to an article by one taxonomy version and method (history kept)."""
+
+    __tablename__ = "article_topics"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    taxonomy_version: Mapped[str] = mapped_column(Text, primary_key=True)
+    method: Mapped[str] = mapped_column(Text, primary_key=True)
+    topic: Mapped[str] = mapped_column(Text, primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    tagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_article_topics_topic", "topic"),)
+
+
+class ArticleFacet(Base):
+    """A gazetteer hit (prison, charge, court, agency) with character offsets in the text."""
+
+    __tablename__ = "article_facets"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    taxonomy_version: Mapped[str] = mapped_column(Text, primary_key=True)
+    facet: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    start: Mapped[int] = mapped_column(Integer, primary_key=True)
+    end: Mapped[int] = mapped_column(Integer)
+    matched: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_article_facets_value", "facet", "value"),)
+
+
+__all__ = [name for name, obj in list(globals().items()) if isinstance(obj, type) and issubclass(obj, Base)]
