@@ -72,7 +72,7 @@ def get_engine(settings_or_url: Settings | str) -> Engine:
     return engine
 
 
-def upgrade(engine: Engine) -> str:
+def upgrade(engine: Engine) -> list[str]:
     """Apply Alembic migrations to head, then (re)apply the consumer views. Idempotent."""
     from alembic import command
     from alembic.config import Config
@@ -85,7 +85,7 @@ def upgrade(engine: Engine) -> str:
         # One upgrade at a time, even when several workers start together.
         conn.execute(text("SELECT pg_advisory_xact_lock(72417001)"))
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")  # feature branches may each add a head
         apply_consumer_views(conn)
-        head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    return head
+        heads = conn.execute(text("SELECT version_num FROM alembic_version ORDER BY 1"))
+        return list(heads.scalars())
