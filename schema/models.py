@@ -210,9 +210,7 @@ class Cluster(Base):
     __tablename__ = "clusters"
 
     cluster_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    representative_article_id: Mapped[int | None] = mapped_column(
-        ForeignKey("articles.article_id")
-    )
+    representative_article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.article_id"))
     first_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("clusters.cluster_id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -314,6 +312,3 @@ class ArticleFacet(Base):
     matched: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ix_article_facets_value", "facet", "value"),)
-
-
-__all__ = [name for name, obj in list(globals().items()) if isinstance(obj, type) and issubclass(obj, Base)]

@@ -81,9 +81,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("source", sa.Text(), nullable=True),
         sa.Column("content", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "loaded_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("loaded_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("version"),
     )
     op.create_table(
@@ -121,9 +119,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("fetch_id"),
         sa.UniqueConstraint("fetch_uid"),
     )
-    op.create_index(
-        "ix_fetches_outlet_fetched", "fetches", ["outlet_id", "fetched_at"], unique=False
-    )
+    op.create_index("ix_fetches_outlet_fetched", "fetches", ["outlet_id", "fetched_at"], unique=False)
     op.create_index("ix_fetches_requested_url", "fetches", ["requested_url"], unique=False)
     op.create_index("ix_fetches_run", "fetches", ["run_id"], unique=False)
     op.create_table(
@@ -230,9 +226,7 @@ def upgrade() -> None:
         sa.Column("fetch_id", sa.BigInteger(), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("match", sa.String(length=32), nullable=False),
-        sa.Column(
-            "linked_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("linked_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.article_id"],
@@ -250,9 +244,7 @@ def upgrade() -> None:
         sa.Column("method", sa.Text(), nullable=False),
         sa.Column("topics", postgresql.ARRAY(sa.Text()), nullable=False),
         sa.Column("article_version", sa.Integer(), nullable=False),
-        sa.Column(
-            "tagged_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("tagged_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.article_id"],
@@ -271,9 +263,7 @@ def upgrade() -> None:
         sa.Column("topic", sa.Text(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("evidence", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "tagged_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("tagged_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.article_id"],
@@ -373,9 +363,7 @@ def upgrade() -> None:
         sa.Column("similarity", sa.Float(), nullable=True),
         sa.Column("method", sa.Text(), nullable=False),
         sa.Column("params", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "placed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("placed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.article_id"],
@@ -386,9 +374,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("article_id"),
     )
-    op.create_index(
-        op.f("ix_article_clusters_cluster_id"), "article_clusters", ["cluster_id"], unique=False
-    )
+    op.create_index(op.f("ix_article_clusters_cluster_id"), "article_clusters", ["cluster_id"], unique=False)
     # ### end Alembic commands ###
 
 

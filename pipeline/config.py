@@ -1,0 +1,163 @@
+"""Outlet configuration: a validated YAML file of the sources to watch.
+
+A bad file fails with the file, the outlet and the field named, before any network work.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+
+class ConfigError(ValueError):
+    """A user-facing configuration error (message names file, outlet and field)."""
+
+
+HttpUrl = Annotated[str, Field(min_length=1)]
+
+
+def _check_http_url(value: str) -> str:
+    AnyHttpUrl(value)  # raises a ValueError with a clear message
+    return value
+
+
+class OutletConfig(BaseModel):
+    """One outlet: where to find its articles and how politely to fetch them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    home: HttpUrl
+    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
+    affiliation: str = ""
+    feeds: list[HttpUrl] = Field(default_factory=list)
+    sitemaps: list[HttpUrl] = Field(default_factory=list)
+    listing_pages: list[HttpUrl] = Field(default_factory=list)
+    max_listing_pages: int = Field(default=3, ge=1, le=1000)
+    article_url_pattern: str | None = None
+    exclude_url_pattern: str | None = None
+    max_articles_per_run: int = Field(default=200, ge=1, le=100_000)
+    min_delay_seconds: float = Field(default=1.0, ge=0, le=600)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    drop_selectors: list[str] = Field(default_factory=list)
+    drop_line_patterns: list[str] = Field(default_factory=list)
+    enabled: bool = True
+
+    @field_validator("home", "feeds", "sitemaps", "listing_pages")
+    @classmethod
+    def _urls(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            return [_check_http_url(v) for v in value]
+        return _check_http_url(value)
+
+    @field_validator("article_url_pattern", "exclude_url_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @field_validator("drop_line_patterns")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _has_entry_point(self) -> OutletConfig:
+        if not (self.feeds or self.sitemaps or self.listing_pages):
+            raise ValueError("needs at least one of feeds, sitemaps or listing_pages")
+        return self
+
+    def wants_url(self, url: str) -> bool:
+        """Whether a discovered URL may be an article of this outlet (config patterns)."""
+        if self.exclude_url_pattern and re.search(self.exclude_url_pattern, url):
+            return False
+        if self.article_url_pattern:
+            return re.search(self.article_url_pattern, url) is not None
+        return True
+
+
+class OutletsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outlets: list[OutletConfig]
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> OutletsConfig:
+        seen: set[str] = set()
+        for outlet in self.outlets:
+            if outlet.name in seen:
+                raise ValueError(f"outlet name {outlet.name!r} appears twice")
+            seen.add(outlet.name)
+        return self
+
+    def select(self, names: list[str] | None) -> list[OutletConfig]:
+        """The enabled outlets, or exactly the named ones (unknown names are an error)."""
+        if not names:
+            return [o for o in self.outlets if o.enabled]
+        by_name = {o.name: o for o in self.outlets}
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise ConfigError(
+                f"{self.source}: unknown outlet(s) {', '.join(map(repr, unknown))}; "
+                f"configured: {', '.join(sorted(by_name))}"
+            )
+        return [by_name[n] for n in names]
+
+    def get(self, name: str) -> OutletConfig:
+        return self.select([name])[0]
+
+
+def _describe(error: dict, raw: dict, path: Path) -> str:
+    loc = list(error.get("loc", ()))
+    where = ""
+    if len(loc) >= 2 and loc[0] == "outlets" and isinstance(loc[1], int):
+        index = loc[1]
+        outlets = raw.get("outlets") or []
+        name = (
+            outlets[index].get("name") if index < len(outlets) and isinstance(outlets[index], dict) else None
+        )
+        where = f"outlet #{index + 1}" + (f" ({name!r})" if name else "")
+        loc = loc[2:]
+    field = ".".join(str(p) for p in loc) or "(outlet)"
+    return f"{path}: {where or 'top level'}: field {field}: {error.get('msg')}"
+
+
+def load_outlets(path: Path | str) -> OutletsConfig:
+    """Read and validate an outlets file; raise ConfigError naming file, outlet and field."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("outlets"), list):
+        raise ConfigError(f"{path}: top level must be a mapping with an 'outlets' list")
+    try:
+        config = OutletsConfig.model_validate({**raw, "source": str(path)})
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(e, raw, path) for e in exc.errors())) from exc
+    return config

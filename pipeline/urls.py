@@ -1,0 +1,77 @@
+"""Canonical URLs: one spelling per page, so that a stored article is never fetched again.
+
+Tracking parameters and fragments go, scheme and host are lower-cased, default ports
+dropped, query parameters sorted. A page's own ``rel=canonical`` / ``og:url`` is honoured
+when it stays on the same site (AMP and print variants map to their article).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import courlan
+from lxml import html as lxml_html
+from w3lib.url import canonicalize_url, safe_url_string
+
+# Parameters that only say how a reader arrived: never part of a page's identity.
+TRACKING_PARAM = re.compile(
+    r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|igshid|mc_cid|mc_eid"
+    r"|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|rb_clickid|s_cid|ref_src|ref_url"
+    r"|cmpid|ncid|ocid|sr_share|share|at_medium|at_campaign|at_custom\d|__twitter_impression)$",
+    re.IGNORECASE,
+)
+
+
+def strip_tracking(url: str) -> str:
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAM.match(k)]
+    return urlunsplit(parts._replace(query=urlencode(kept, doseq=True), fragment=""))
+
+
+def canonicalize(url: str) -> str:
+    """Normalised form of ``url`` used as the identity of a page."""
+    url = safe_url_string(url.strip())
+    normalised = courlan.normalize_url(url, strict=False) or url
+    return canonicalize_url(strip_tracking(normalised), keep_fragments=False)
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _site_key(host: str) -> str:
+    """The part of a host that identifies a site (last two labels; IPs whole)."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        labels = [p for p in host.split(".") if p]
+        return ".".join(labels[-2:])
+
+
+def same_site(url_a: str, url_b: str) -> bool:
+    return _site_key(host_of(url_a)) == _site_key(host_of(url_b))
+
+
+def declared_canonical(html_text: str, page_url: str) -> str | None:
+    """The page's ``rel=canonical`` (or ``og:url``), canonicalised, if on the same site."""
+    if not html_text:
+        return None
+    try:
+        doc = lxml_html.fromstring(html_text[:400_000])
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+    candidates = doc.xpath(
+        '//link[contains(concat(" ", normalize-space(translate(@rel, "CANONICAL", "canonical")),'
+        ' " "), " canonical ")]/@href'
+    ) + doc.xpath('//meta[@property="og:url"]/@content')
+    for href in candidates:
+        href = href.strip()
+        if not href:
+            continue
+        absolute = urljoin(page_url, href)
+        if urlsplit(absolute).scheme in ("http", "https") and same_site(absolute, page_url):
+            return canonicalize(absolute)
+    return None
