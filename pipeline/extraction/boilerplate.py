@@ -1,0 +1,129 @@
+"""Boilerplate that must never reach stored text: general line rules and tail cut-offs.
+
+Two kinds of rule, both general (no site is named here; per-outlet rules come in through
+``ExtractionHints``):
+
+* ``DROP_LINE_PATTERNS`` — a line that *is* boilerplate (cookie notice, share bar, image
+  credit, "Comments are closed.", newsletter prompt, technical-problems footer) is dropped;
+* ``TAIL_HEADINGS`` — a short line that opens a block of teasers ("Latest news", "Must
+  read", "Related posts", "مطالب مرتبط") ends the article: it and everything after it go,
+  when it stands in the last part of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Bump when a rule changes: it is part of the extractor id, so reprocessing sees it.
+RULES_VERSION = "1"
+
+_I = re.IGNORECASE
+
+DROP_LINE_PATTERNS: tuple[str, ...] = (
+    # comments
+    r"^comments? (are|is) (now )?closed\.?$",
+    r"^(leave|post|add|write) a (comment|reply)\b.{0,40}$",
+    r"^(\d+\s+)?comments?:?$",
+    r"^(you must be )?logged in to post a comment\.?$",
+    r"^نظرات?\s*(بسته|غیرفعال)\s*(است|شده است)?\.?$",
+    r"^(دیدگاه|نظر)\s*(خود را)?\s*(بنویسید|ثبت کنید)\.?$",
+    # cookies and privacy
+    r"\b(this|our) (web)?site uses cookies\b",
+    r"\bwe use cookies\b",
+    r"^(accept|reject|allow)( all)? cookies\.?$",
+    r"^(privacy|cookie) (overview|policy|settings|preferences)\.?$",
+    r"\bby (continuing to use|using) (this|our) (web)?site,? you (agree|consent)\b",
+    r"(این (وب)?سایت|ما) .{0,30}(از )?کوکی",
+    # share bars and social prompts
+    r"^(share|share this( article| story| post)?|tweet|email|print|whatsapp|telegram|facebook"
+    r"|twitter|linkedin|pinterest|reddit|copy link)(\s*[|/·•:,]\s*(share|tweet|email|print"
+    r"|whatsapp|telegram|facebook|twitter|x|linkedin|pinterest|reddit|copy link))*:?$",
+    r"^(follow us|join us) on (twitter|x|facebook|telegram|instagram|youtube)\b.{0,60}$",
+    r"^(اشتراک\s*گذاری|به اشتراک بگذارید|همرسانی)\s*:?$",
+    # image credits and captions' credit lines
+    r"^(image|photo|picture|video|graphic|illustration|featured image|header image)"
+    r"\s*(credit|credits|courtesy|source|by)?\s*:",
+    r"^(photo|image)s? (credit|courtesy)\b",
+    r"^(عکس|تصویر|منبع عکس|منبع تصویر|اعتبار عکس)\s*:",
+    # newsletters and subscriptions
+    r"\b(sign up|subscribe) (to|for) (our|the) (free |daily |weekly )?(newsletter|mailing list"
+    r"|e-?mail updates?)\b",
+    r"^(subscribe|sign up)( now| today)?[.!]?$",
+    r"^get (our|the) (latest|daily|weekly)? ?(news|newsletter|updates?) (in|to|delivered to)"
+    r" your inbox\b",
+    r"عضویت در خبرنامه|اشتراک خبرنامه|در خبرنامه .{0,20}عضو شوید",
+    # technical / site footers
+    r"^if you (experience|have|encounter) (any )?technical (problems|difficulties|issues)\b",
+    r"^(all rights reserved|copyright ©|© ?(copyright )?\d{4})",
+    r"(©|\(c\)|copyright)\s*(\d{4}\s*[-–]\s*)?\d{4}\b.{0,80}(all rights reserved)?\.?$",
+    r"^کلیه حقوق .{0,60}محفوظ است\.?$",
+    r"^تمامی حقوق .{0,60}محفوظ است\.?$",
+    # breadcrumbs: "Home > News > Iran" / "Home » Iran Human Rights"
+    r"^(home|خانه|صفحه اصلی)\s*[>»/›|].{0,150}$",
+    # navigation leftovers
+    r"^(previous|next) (article|post|story)\b.{0,120}$",
+    r"^(read more|continue reading|بیشتر بخوانید|ادامه مطلب)\s*[:»›.…]*$",
+    r"^(tags?|برچسب‌?\u200c?ها|برچسب ها|کلیدواژه‌?\u200c?ها)\s*:",
+)
+
+TAIL_HEADINGS: tuple[str, ...] = (
+    r"latest (news|posts|stories|articles)",
+    r"must read",
+    r"(more )?related (posts|articles|stories|news|content|coverage)",
+    r"related",
+    r"you (might|may) (also )?like.{0,20}",
+    r"recommended( for you| to you| stories| reading)?",
+    r"(more|also) (from|in|on) .{1,40}",
+    r"most (read|popular|viewed|shared)( stories| articles| news)?",
+    r"(read|see) also",
+    r"popular (posts|stories|articles)",
+    r"trending( now| stories)?",
+    r"in (other|case you missed) news",
+    r"(مطالب|اخبار|خبرهای|مقالات|مطلب‌?\u200c?های) (مرتبط|مشابه|پیشنهادی)",
+    r"(آخرین|تازه‌?\u200c?ترین|جدیدترین) (اخبار|خبرها|مطالب)",
+    r"(پربازدیدترین|پربیننده‌?\u200c?ترین|پرخواننده‌?\u200c?ترین)( (اخبار|مطالب))?",
+    r"(بیشتر بخوانید|این را هم بخوانید|بخوانید)",
+)
+
+_TAIL_RE = re.compile(r"^(?:" + "|".join(TAIL_HEADINGS) + r")\s*[:.…»]*$", _I)
+# A tail heading only ends the article in its last part (a "Related" heading in the first
+# half is more likely a real sub-heading).
+TAIL_START_FRACTION = 0.4
+
+
+def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p, _I) for p in patterns]
+
+
+_DEFAULT_DROP = compile_patterns(DROP_LINE_PATTERNS)
+
+
+def clean_lines(
+    lines: list[str], extra_patterns: Iterable[re.Pattern[str]] = ()
+) -> tuple[list[str], dict[str, int]]:
+    """Drop boilerplate lines and cut a teaser tail; return kept lines and counts."""
+    extra = list(extra_patterns)
+    stats = {"dropped_lines": 0, "tail_cut_lines": 0}
+    total_chars = sum(len(x) for x in lines) or 1
+    seen_chars = 0
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if (
+            seen_chars / total_chars >= TAIL_START_FRACTION
+            and len(stripped) <= 60
+            and _TAIL_RE.match(stripped)
+        ):
+            stats["tail_cut_lines"] = len(lines) - i
+            break
+        seen_chars += len(line)
+        if any(p.search(stripped) for p in extra) or any(
+            p.search(stripped) for p in _DEFAULT_DROP
+        ):
+            stats["dropped_lines"] += 1
+            continue
+        kept.append(stripped)
+    return kept, stats

@@ -1,0 +1,264 @@
+"""extract_article: one HTML page in, one clean article (or NotAnArticle) out."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from pipeline.extraction import boilerplate
+from pipeline.extraction.dates import find_published
+from pipeline.extraction.jalali import fold_chars
+from pipeline.extraction.language import choose_language
+from pipeline.extraction.page import (
+    Protector,
+    StructuredData,
+    drop_elements,
+    parse_html,
+    read_structured_data,
+)
+
+EXTRACTOR_VERSION = "1.0"
+EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
+
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "favor_precision": True,
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "include_links": False,
+    "include_formatting": False,
+    "deduplicate": False,
+    "with_metadata": True,
+}
+# Fewer words than this (``\w+`` tokens) is no article: a stub, a gallery, an error page.
+MIN_WORDS = 30
+# Listing, tag, category, author, search and pagination paths.
+LISTING_PATH_RE = re.compile(
+    r"/(tag|tags|category|categories|topic|topics|author|authors|search|archive|archives"
+    r"|page|section|sections|label|labels|feed)(/|$)|/page/\d+/?$|[?&](page|paged|s|q)=",
+    re.I,
+)
+# A page whose kept lines are mostly link texts is a list of links.
+LINK_LINE_SHARE = 0.6
+_WORD_RE = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ExtractionHints:
+    url: str
+    language: str | None = None
+    feed_published: datetime | None = None
+    feed_published_raw: str | None = None
+    drop_selectors: tuple[str, ...] = ()
+    drop_line_patterns: tuple[str, ...] = ()
+
+
+@dataclass
+class ExtractedArticle:
+    title: str | None
+    authors: list[str]
+    published_at: datetime | None
+    published_raw: str | None
+    published_calendar: str | None
+    published_method: str | None
+    language: str | None
+    site_name: str | None
+    text: str
+    extractor: str
+    extractor_settings: dict = field(default_factory=dict)
+
+
+class NotAnArticle(Exception):  # noqa: N818 - the contract's name
+    """The page holds no article. ``reason`` is a short machine-readable code."""
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(message or reason)
+        self.reason = reason
+
+
+def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
+    """Every setting that influenced the output (stored with the article)."""
+    return {
+        "extractor_version": EXTRACTOR_VERSION,
+        "trafilatura": dict(TRAFILATURA_OPTIONS),
+        "boilerplate_rules": boilerplate.RULES_VERSION,
+        "min_words": MIN_WORDS,
+        "link_line_share": LINK_LINE_SHARE,
+        "zwnj_protected": True,
+        "drop_selectors": list(hints.drop_selectors),
+        "drop_line_patterns": list(hints.drop_line_patterns),
+        "configured_language": hints.language,
+    }
+
+
+# --- title, site name, authors -----------------------------------------------------------
+
+_TITLE_SEP_RE = re.compile(r"\s+[|\-–—:•·»«/]\s+|\s*[|»«•·]\s*")
+
+
+def _key(s: str) -> str:
+    return re.sub(r"[\W_]+", "", fold_chars(s).lower())
+
+
+def _site_keys(site_names: list[str], url: str) -> set[str]:
+    keys = {_key(n) for n in site_names if n and _key(n)}
+    host = urlsplit(url).hostname or ""
+    labels = [x for x in host.split(".") if x not in ("www", "m", "amp", "fa", "en")]
+    if labels:
+        keys.add(_key(labels[0]))
+        keys.add(_key(".".join(labels)))
+    return keys
+
+
+def _is_site_part(part: str, keys: set[str]) -> bool:
+    k = _key(part)
+    if not k:
+        return True
+    return any(k == s or (len(s) >= 4 and (s in k or k in s) and len(k) <= len(s) + 12) for s in keys)
+
+
+def clean_title(title: str | None, site_names: list[str], url: str) -> str | None:
+    """The headline without a leading or trailing site-name segment."""
+    if not title:
+        return None
+    title = re.sub(r"\s+", " ", title).strip()
+    keys = _site_keys(site_names, url)
+    parts = _TITLE_SEP_RE.split(title)
+    if len(parts) < 2:
+        return title or None
+    seps = _TITLE_SEP_RE.findall(title)
+    start, end = 0, len(parts)
+    while end - start > 1 and _is_site_part(parts[end - 1], keys):
+        end -= 1
+    while end - start > 1 and _is_site_part(parts[start], keys):
+        start += 1
+    if (start, end) == (0, len(parts)):
+        return title
+    out = parts[start]
+    for i in range(start + 1, end):
+        out += seps[i - 1] + parts[i]
+    return out.strip() or title
+
+
+_BY_RE = re.compile(r"^\s*(by|written by|from|نویسنده|نوشته|به قلم)\s*:?\s+", re.I)
+
+
+def clean_authors(raw: list[str], site_names: list[str]) -> list[str]:
+    site = {_key(s) for s in site_names if s}
+    out: list[str] = []
+    for item in raw:
+        for name in re.split(r"\s*;\s*|\s*,\s+and\s+|\s+and\s+|\s+و\s+|،\s*", item or ""):
+            name = _BY_RE.sub("", re.sub(r"\s+", " ", name)).strip(" ,.-|")
+            if not name or len(name) > 80 or "http" in name or "@" in name:
+                continue
+            if _key(name) in site or name in out:
+                continue
+            out.append(name)
+    return out
+
+
+# --- not-an-article checks ----------------------------------------------------------------
+
+
+def _anchor_texts(tree: HtmlElement) -> set[str]:
+    return {
+        _key(" ".join(a.itertext()))
+        for a in tree.iter("a")
+        if len(" ".join(a.itertext()).strip()) >= 15
+    }
+
+
+def _listing_reason(url: str, sd: StructuredData, lines: list[str], tree: HtmlElement) -> str | None:
+    if sd.is_article:
+        return None
+    if sd.listing_types:
+        return "listing-structured-data"
+    path = urlsplit(url)
+    if LISTING_PATH_RE.search(path.path + ("?" + path.query if path.query else "")):
+        return "listing-url"
+    if len(lines) >= 5:
+        anchors = _anchor_texts(tree)
+        linked = sum(1 for line in lines if _key(line) in anchors)
+        if linked / len(lines) >= LINK_LINE_SHARE:
+            return "listing-links"
+    return None
+
+
+# --- the extraction ------------------------------------------------------------------------
+
+
+def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
+    """Extract title, authors, date, language and clean body text; raise NotAnArticle."""
+    if not html or not html.strip():
+        raise NotAnArticle("empty", "the page is empty")
+    tree = parse_html(html)
+    if tree is None:
+        raise NotAnArticle("unparseable", "the page could not be parsed as HTML")
+    sd = read_structured_data(tree)
+    drop_elements(tree, hints.drop_selectors)
+
+    protector = Protector(html)
+    work = copy.deepcopy(tree)
+    protector.protect_tree(work)
+    doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
+    raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
+
+    site_names = [
+        n for n in (sd.meta.get("og:site_name"), sd.publisher, doc.sitename if doc else None) if n
+    ]
+    site_name = site_names[0] if site_names else None
+    title = clean_title(
+        sd.headline or sd.meta.get("og:title") or (protector.restore(doc.title) if doc else None),
+        site_names,
+        hints.url,
+    )
+
+    extra = boilerplate.compile_patterns(hints.drop_line_patterns)
+    lines, _stats = boilerplate.clean_lines(raw_text.split("\n"), extra)
+    if lines and title and _key(lines[0]) == _key(title):
+        lines = lines[1:]
+    text = "\n".join(lines)
+
+    if not text.strip():
+        raise NotAnArticle("no-text", "no article text found")
+    reason = _listing_reason(hints.url, sd, lines, tree)
+    if reason:
+        raise NotAnArticle(reason, f"the page is a listing, not an article ({reason})")
+    words = len(_WORD_RE.findall(text))
+    if words < MIN_WORDS:
+        raise NotAnArticle("too-short", f"only {words} words of text (minimum {MIN_WORDS})")
+
+    authors = clean_authors(
+        sd.authors or ([doc.author] if doc is not None and doc.author else []), site_names
+    )
+    published = find_published(
+        tree,
+        sd,
+        url=hints.url,
+        title=title,
+        feed_published=hints.feed_published,
+        feed_published_raw=hints.feed_published_raw,
+    )
+    declared = sd.html_lang or sd.in_language or sd.meta.get("content-language") or (
+        sd.meta.get("og:locale")
+    )
+    return ExtractedArticle(
+        title=title,
+        authors=authors,
+        published_at=published.value if published else None,
+        published_raw=published.raw if published else None,
+        published_calendar=published.calendar if published else None,
+        published_method=published.method if published else None,
+        language=choose_language(declared, text, hints.language),
+        site_name=site_name,
+        text=text,
+        extractor=EXTRACTOR_ID,
+        extractor_settings=extractor_settings(hints),
+    )

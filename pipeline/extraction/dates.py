@@ -1,0 +1,289 @@
+"""Publication date: structured data first, then the feed, then near the title, then htmldate.
+
+Order of trust (``published_method``):
+
+1. ``json-ld``      — ``datePublished`` (or ``dateCreated``) of the page's Article object;
+2. ``meta``         — ``article:published_time`` and the other publication meta tags;
+3. ``microdata``    — an element with ``itemprop="datePublished"``;
+4. ``time-element`` — a ``<time datetime>`` in the article, never one in header/nav/footer;
+5. ``feed``         — the date of the feed or sitemap entry that led to the page;
+6. ``near-title``   — a date written in the few lines around the headline (Jalali included);
+7. ``htmldate``     — htmldate's generic search, on a copy without header, nav and footer.
+
+Site chrome (a "today" date in the header) and footer copyright years never count.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from dateutil import parser as dateutil_parser
+from lxml.html import HtmlElement
+
+from pipeline.extraction.jalali import find_persian_dates, fold_chars
+from pipeline.extraction.page import StructuredData
+
+log = logging.getLogger(__name__)
+
+MIN_YEAR = 1990
+META_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "datepublished",
+    "article.published",
+    "published_time",
+    "publish-date",
+    "publish_date",
+    "publishdate",
+    "pubdate",
+    "publication_date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.created",
+    "date",
+)
+CHROME_RE = re.compile(
+    r"(^|[\s_-])(header|masthead|topbar|top-bar|navbar|nav|menu|footer|sidebar|widget|breadcrumbs?"
+    r"|related|comments?)([\s_-]|$)",
+    re.I,
+)
+CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    value: datetime
+    raw: str
+    calendar: str
+    method: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _plausible(value: datetime) -> bool:
+    return value.year >= MIN_YEAR and value <= _now() + timedelta(days=2)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _from_date(d: date, hour: int | None = None, minute: int | None = None) -> datetime:
+    return datetime(d.year, d.month, d.day, hour or 0, minute or 0, tzinfo=UTC)
+
+
+def parse_date_string(raw: str) -> tuple[datetime, str] | None:
+    """A date string from structured data -> (aware datetime, calendar), or None.
+
+    Jalali strings ("1404/04/21", "۲۱ تیر ۱۴۰۴") are recognised before anything else:
+    every generic parser reads 1404 as a Gregorian year.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    persian = find_persian_dates(raw)
+    if persian:
+        p = persian[0][1]
+        return _from_date(p.value, p.hour, p.minute), p.calendar
+    folded = fold_chars(raw)
+    value: datetime | None = None
+    try:
+        value = datetime.fromisoformat(folded.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        try:
+            value = dateutil_parser.parse(folded, fuzzy=False)
+        except (ValueError, OverflowError):
+            try:
+                value = dateutil_parser.parse(folded, fuzzy=True)
+            except (ValueError, OverflowError):
+                return None
+    value = _aware(value)
+    return (value, "gregorian") if _plausible(value) else None
+
+
+def is_chrome_node(el: HtmlElement) -> bool:
+    """A header, nav, footer or aside, by tag, ARIA role, or class/id name."""
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag in CHROME_TAGS:
+        return True
+    if (el.get("role") or "").lower() in ("banner", "navigation", "contentinfo", "complementary"):
+        return True
+    return tag not in ("", "html", "body", "article", "main") and bool(
+        CHROME_RE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
+    )
+
+
+def in_chrome(el: HtmlElement) -> bool:
+    """True when ``el`` or one of its ancestors is site chrome."""
+    node = el
+    while node is not None:
+        if is_chrome_node(node):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _structured(sd: StructuredData, tree: HtmlElement) -> FoundDate | None:
+    for raw, method in ((sd.date_published, "json-ld"), (sd.date_created, "json-ld")):
+        if raw and (parsed := parse_date_string(raw)):
+            return FoundDate(parsed[0], raw, parsed[1], method)
+    for key in META_DATE_KEYS:
+        raw = sd.meta.get(key)
+        if raw and (parsed := parse_date_string(raw)):
+            return FoundDate(parsed[0], raw, parsed[1], "meta")
+    for el in tree.xpath('//*[@itemprop="datePublished"]'):
+        if el.tag == "meta":
+            continue  # already read as a meta tag
+        raw = el.get("datetime") or el.get("content") or " ".join(el.itertext()).strip()
+        if raw and not in_chrome(el) and (parsed := parse_date_string(raw)):
+            return FoundDate(parsed[0], raw, parsed[1], "microdata")
+    candidates = []
+    for el in tree.iter("time"):
+        raw = el.get("datetime")
+        if not raw or in_chrome(el):
+            continue
+        names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
+        modified = "modif" in names or "updat" in names
+        rank = 0 if (el.get("pubdate") is not None or "publish" in names) else (2 if modified else 1)
+        candidates.append((rank, raw))
+    for _, raw in sorted(candidates, key=lambda c: c[0]):
+        if parsed := parse_date_string(raw):
+            return FoundDate(parsed[0], raw, parsed[1], "time-element")
+    return None
+
+
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    "|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_EN_DATE_RE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?)?)\b",
+    re.I,
+)
+NEAR_TITLE_CHARS = 600
+
+
+def find_dates_in_text(text: str) -> list[tuple[int, FoundDate]]:
+    """Dates written in running text (English or Persian/Jalali), with offsets."""
+    out: list[tuple[int, FoundDate]] = []
+    for offset, p in find_persian_dates(text):
+        value = _from_date(p.value, p.hour, p.minute)
+        if _plausible(value):
+            out.append((offset, FoundDate(value, p.raw, p.calendar, "near-title")))
+    for m in _EN_DATE_RE.finditer(fold_chars(text)):
+        raw = text[m.start() : m.end()]
+        try:
+            value = _aware(dateutil_parser.parse(m.group(0).replace("of ", "")))
+        except (ValueError, OverflowError):
+            continue
+        if _plausible(value):
+            out.append((m.start(), FoundDate(value, raw, "gregorian", "near-title")))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
+def _text_after(el: HtmlElement, limit: int) -> str:
+    parts: list[str] = []
+    size = 0
+    for node in el.xpath("following::text()"):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("script", "style", "noscript"):
+            continue
+        if in_chrome(parent):
+            continue
+        parts.append(str(node))
+        size += len(node)
+        if size >= limit:
+            break
+    return " ".join(parts)
+
+
+def _text_before(el: HtmlElement, limit: int) -> str:
+    """Text of the headline's earlier siblings (same container only: never the header)."""
+    parts: list[str] = []
+    for sib in el.itersiblings(preceding=True):
+        if not isinstance(sib.tag, str) or in_chrome(sib):
+            continue
+        parts.insert(0, " ".join(sib.itertext()))
+        if sum(len(p) for p in parts) >= limit:
+            break
+    return " ".join(parts)[-limit:]
+
+
+def title_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
+    """The headline element: the h1 (or h2) that best matches the title, outside chrome."""
+    fold = fold_chars
+    wanted = fold(title or "").strip().lower()
+    best = None
+    for tag in ("h1", "h2"):
+        for h in tree.iter(tag):
+            text = fold(" ".join(h.itertext())).strip().lower()
+            if not text or in_chrome(h):
+                continue
+            if wanted and (text in wanted or wanted in text):
+                return h
+            if best is None and tag == "h1":
+                best = h
+    return best
+
+
+def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
+    head = title_element(tree, title)
+    if head is None:
+        return None
+    for window in (_text_after(head, NEAR_TITLE_CHARS), _text_before(head, 300)):
+        found = find_dates_in_text(window)
+        if found:
+            return found[0][1]
+    return None
+
+
+def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
+    from htmldate import find_date
+
+    work = copy.deepcopy(tree)
+    for el in list(work.iter()):
+        if el.getparent() is not None and is_chrome_node(el):
+            el.drop_tree()
+    try:
+        raw = find_date(
+            work, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d"
+        )
+    except Exception as exc:  # noqa: BLE001 - htmldate failures mean "no date"
+        log.debug("htmldate failed: %s", exc)
+        return None
+    if not raw:
+        return None
+    value = _aware(datetime.fromisoformat(raw))
+    return FoundDate(value, raw, "gregorian", "htmldate") if _plausible(value) else None
+
+
+def find_published(
+    tree: HtmlElement,
+    sd: StructuredData,
+    *,
+    url: str,
+    title: str | None,
+    feed_published: datetime | None,
+    feed_published_raw: str | None,
+) -> FoundDate | None:
+    """The publication date by the order of trust above; None when nothing is found."""
+    found = _structured(sd, tree)
+    if found:
+        return found
+    if feed_published is not None:
+        value = _aware(feed_published)
+        return FoundDate(value, feed_published_raw or value.isoformat(), "gregorian", "feed")
+    return _near_title(tree, title) or _htmldate(tree, url)
