@@ -26,6 +26,8 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"^(leave|post|add|write) a (comment|reply)\b.{0,40}$",
     r"^(\d+\s+)?comments?:?$",
     r"^(you must be )?logged in to post a comment\.?$",
+    r"^(tell us what you think|what do you think|have your say|join the (conversation|discussion))"
+    r"\b.{0,20}$",
     r"^نظرات?\s*(بسته|غیرفعال)\s*(است|شده است)?\.?$",
     r"^(دیدگاه|نظر)\s*(خود را)?\s*(بنویسید|ثبت کنید)\.?$",
     # cookies and privacy
@@ -39,7 +41,8 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"^(share|share this( article| story| post)?|tweet|email|print|whatsapp|telegram|facebook"
     r"|twitter|linkedin|pinterest|reddit|copy link)(\s*[|/·•:,]\s*(share|tweet|email|print"
     r"|whatsapp|telegram|facebook|twitter|x|linkedin|pinterest|reddit|copy link))*:?$",
-    r"^(follow us|join us) on (twitter|x|facebook|telegram|instagram|youtube)\b.{0,60}$",
+    r"\bfollow (us|him|her|them|me) on (twitter|x|facebook|telegram|instagram|youtube)\b",
+    r"^like this (story|article)\?",
     r"^(اشتراک\s*گذاری|به اشتراک بگذارید|همرسانی)\s*:?$",
     # image credits and captions' credit lines
     r"^(image|photo|picture|video|graphic|illustration|featured image|header image)"
@@ -47,8 +50,8 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"^(photo|image)s? (credit|courtesy)\b",
     r"^(عکس|تصویر|منبع عکس|منبع تصویر|اعتبار عکس)\s*:",
     # newsletters and subscriptions
-    r"\b(sign up|subscribe) (to|for) (our|the) (free |daily |weekly )?(newsletter|mailing list"
-    r"|e-?mail updates?)\b",
+    r"\b(sign up|subscribe)\b.{0,60}\b(newsletters?|mailing list|e-?mail updates?)\b",
+    r"\bdelivered (to|through|in) your (inbox|letterbox|mailbox)\b",
     r"^(subscribe|sign up)( now| today)?[.!]?$",
     r"^get (our|the) (latest|daily|weekly)? ?(news|newsletter|updates?) (in|to|delivered to)"
     r" your inbox\b",
@@ -64,6 +67,13 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     # navigation leftovers
     r"^(previous|next) (article|post|story)\b.{0,120}$",
     r"^(read more|continue reading|بیشتر بخوانید|ادامه مطلب)\s*[:»›.…]*$",
+    r"^(related|see also|see more|read more|read also|also read|more|don't miss|must read"
+    r"|recommended|watch|listen|also on [\w.]+)\s*:",
+    r"^(مطالب مرتبط|بیشتر بخوانید|بخوانید|همچنین بخوانید|مطلب مرتبط)\s*:",
+    # a bare time stamp line ("Updated at 1:23 p.m.", "Published Monday, Nov. 18, 2019")
+    r"^\(?(updated|last updated|published|posted|first published)( at| on)?:?\s[^.!?]{0,40}\)?\.?$",
+    # WordPress shortcodes left in the text
+    r"\[(\w+)\b[^\]]*\].*\[/\1\]",
     r"^(tags?|برچسب‌?\u200c?ها|برچسب ها|کلیدواژه‌?\u200c?ها)\s*:",
 )
 

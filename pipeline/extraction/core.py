@@ -42,7 +42,7 @@ MIN_WORDS = 30
 # Listing, tag, category, author, search and pagination paths.
 LISTING_PATH_RE = re.compile(
     r"/(tag|tags|category|categories|topic|topics|author|authors|search|archive|archives"
-    r"|page|section|sections|label|labels|feed)(/|$)|/page/\d+/?$|[?&](page|paged|s|q)=",
+    r"|page|section|sections|label|labels|feed)(/|$)|/page/\d+/?$|^/?\?(.*&)?s=",
     re.I,
 )
 # A page whose kept lines are mostly link texts is a list of links.
