@@ -13,6 +13,7 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from pipeline.extraction import boilerplate
+from pipeline.extraction.completion import complete_paragraphs
 from pipeline.extraction.dates import find_published
 from pipeline.extraction.jalali import fold_chars
 from pipeline.extraction.language import choose_language
@@ -209,6 +210,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     protector.protect_tree(work)
     doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
     raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
+    raw_lines, _added = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
 
     site_names = [
         n for n in (sd.meta.get("og:site_name"), sd.publisher, doc.sitename if doc else None) if n
@@ -221,7 +223,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     )
 
     extra = boilerplate.compile_patterns(hints.drop_line_patterns)
-    lines, _stats = boilerplate.clean_lines(raw_text.split("\n"), extra)
+    lines, _stats = boilerplate.clean_lines(raw_lines, extra)
     if lines and title and _key(lines[0]) == _key(title):
         lines = lines[1:]
     text = "\n".join(lines)

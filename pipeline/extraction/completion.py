@@ -1,0 +1,101 @@
+"""Recall repair: whole body containers that trafilatura left out.
+
+Some templates split one article body into several sibling containers of the same kind
+(``<div class="body">…</div><ad/><div class="body">…</div>``); trafilatura then keeps the
+first and drops the rest. When at least ``MIN_MATCHED`` output paragraphs come from
+containers of one *signature* (tag + class of the paragraph's parent), another container
+of that signature from which *nothing* was kept is the same body's continuation: its
+paragraphs are put back in document order. Only whole containers are restored (a
+paragraph trafilatura dropped from a container it used stays dropped), only prose-like
+ones (``MIN_CONTAINER_CHARS``), never in chrome (header, nav, footer, aside, related,
+comments), never link lists; the boilerplate line rules still run afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from lxml.html import HtmlElement
+
+from pipeline.extraction.dates import in_chrome
+
+MIN_MATCHED = 2
+MIN_CONTAINER_CHARS = 200
+MAX_LINK_SHARE = 0.5
+_SPACE_RE = re.compile(r"\s+")
+_SKIP_TEXT_TAGS = ("script", "style", "noscript", "template")
+
+
+def _norm(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _key(text: str) -> str:
+    """Whitespace-free: trafilatura and lxml space inline elements differently."""
+    return _SPACE_RE.sub("", text)
+
+
+def _text(el: HtmlElement) -> str:
+    parts = []
+    for node in el.xpath(".//text()"):
+        parent = node.getparent()
+        if parent is not None and parent.tag in _SKIP_TEXT_TAGS:
+            continue
+        parts.append(str(node))
+    return _norm("".join(parts))
+
+
+def _signature(container: HtmlElement) -> tuple[str, str]:
+    return container.tag, " ".join(sorted((container.get("class") or "").split()))
+
+
+def _link_share(el: HtmlElement, text: str) -> float:
+    linked = sum(len(_norm(a.text_content())) for a in el.iter("a"))
+    return linked / max(len(text), 1)
+
+
+def complete_paragraphs(lines: list[str], tree: HtmlElement) -> tuple[list[str], int]:
+    """``lines`` with the missing sibling body containers restored; and how many paragraphs."""
+    line_index = {_key(line): i for i, line in enumerate(lines)}
+    containers: dict[HtmlElement, list[tuple[HtmlElement, str]]] = defaultdict(list)
+    order: list[HtmlElement] = []
+    for el in tree.iter("p"):
+        parent = el.getparent()
+        text = _text(el)
+        if parent is None or not isinstance(parent.tag, str) or not text:
+            continue
+        if parent not in containers:
+            order.append(parent)
+        containers[parent].append((el, text))
+    kept_by_signature: Counter = Counter()
+    for parent in order:
+        kept_by_signature[_signature(parent)] += sum(
+            1 for _, text in containers[parent] if _key(text) in line_index
+        )
+    body = {sig for sig, n in kept_by_signature.items() if n >= MIN_MATCHED}
+    if not body:
+        return lines, 0
+    additions: dict[int, list[str]] = defaultdict(list)  # after line i (-1: before all)
+    last_line = -1
+    added = 0
+    for parent in order:
+        paras = containers[parent]
+        kept = [line_index[_key(t)] for _, t in paras if _key(t) in line_index]
+        if kept:
+            last_line = max(last_line, *kept)
+            continue
+        if _signature(parent) not in body or in_chrome(parent):
+            continue
+        texts = [t for el, t in paras if _link_share(el, t) <= MAX_LINK_SHARE]
+        if sum(len(t) for t in texts) < MIN_CONTAINER_CHARS:
+            continue
+        additions[last_line].extend(texts)
+        added += len(texts)
+    if not added:
+        return lines, 0
+    out = list(additions.get(-1, []))
+    for i, line in enumerate(lines):
+        out.append(line)
+        out.extend(additions.get(i, []))
+    return out, added
