@@ -1,0 +1,250 @@
+"""The spider: one outlet, from feeds / sitemaps / listing pages to article responses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from pipeline.storage import (
+    is_known_url,
+    load_validators,
+    save_outlet_run,
+    save_validators,
+    set_fetch_outcome,
+)
+from pipeline.urls import canonicalize, same_site
+from spiders.context import CrawlContext
+from spiders.discovery import (
+    Candidate,
+    looks_like_feed_error,
+    maybe_gunzip,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+)
+from spiders.fetchlog import META_FETCH_ID, META_FROM, META_KIND, classify_exception
+from spiders.items import ArticlePage
+
+log = logging.getLogger("dadkhah.crawl")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+MAX_SITEMAP_DEPTH = 3
+
+
+class OutletSpider(scrapy.Spider):
+    name = "dadkhah_outlet"
+    custom_settings: dict[str, Any] = {}
+
+    def __init__(self, context: CrawlContext, **kwargs: Any) -> None:
+        super().__init__(name=f"outlet:{context.outlet.name}", **kwargs)
+        self.context = context
+        self.outlet = context.outlet
+        self.stats_ = context.stats
+        self._seen: set[str] = set()
+        self._scheduled = 0
+
+    # -- entry points ----------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        entry_points = self.outlet.feeds + self.outlet.sitemaps
+        validators = load_validators(self.context.engine, entry_points)
+        for url in self.outlet.feeds:
+            yield self._discovery_request(url, "feed", self.parse_feed, validators.get(url))
+        for url in self.outlet.sitemaps:
+            request = self._discovery_request(url, "sitemap", self.parse_sitemap, validators.get(url))
+            request.meta["sitemap_depth"] = 0
+            yield request
+        for url in self.outlet.listing_pages:
+            request = self._discovery_request(url, "listing", self.parse_listing, None)
+            request.meta["listing_page"] = 1
+            yield request
+
+    def _discovery_request(self, url: str, kind: str, callback, validators) -> scrapy.Request:
+        headers: dict[str, str] = {}
+        if validators:
+            etag, last_modified = validators
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            headers=headers,
+            dont_filter=True,
+            meta={META_KIND: kind, "handle_httpstatus_list": [304]},
+        )
+
+    def _remember_validators(self, response: Response) -> bool:
+        """Store ETag/Last-Modified; return False (nothing to parse) on a 304."""
+        if response.status == 304:
+            self.stats_.not_modified += 1
+            return False
+        etag = response.headers.get(b"ETag")
+        last_modified = response.headers.get(b"Last-Modified")
+        if etag or last_modified:
+            save_validators(
+                self.context.engine,
+                response.request.url if response.request else response.url,
+                etag.decode("latin-1") if etag else None,
+                last_modified.decode("latin-1") if last_modified else None,
+                response.status,
+            )
+        return True
+
+    def _parse_failed(self, response: Response, reason: str, detail: str) -> None:
+        fetch_id = response.meta.get(META_FETCH_ID)
+        if fetch_id:
+            set_fetch_outcome(self.context.engine, fetch_id, reason, detail[:2000])
+        self.stats_.fail(reason, f"{response.url}: {detail}")
+
+    # -- discovery -------------------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._remember_validators(response):
+            return
+        problem = looks_like_feed_error(response.body)
+        if problem:
+            self._parse_failed(response, "parse_error", problem)
+            return
+        self._mark_parsed(response)
+        for candidate in parse_feed(response.body, response.url):
+            yield from self._candidate(candidate, response.url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._remember_validators(response):
+            return
+        try:
+            body = maybe_gunzip(response.body, self.outlet.max_body_bytes)
+            content = parse_sitemap(body, response.url)
+        except Exception as exc:  # noqa: BLE001 - any parse problem is recorded, run goes on
+            self._parse_failed(response, "parse_error", f"{type(exc).__name__}: {exc}")
+            return
+        self._mark_parsed(response)
+        depth = response.meta.get("sitemap_depth", 0)
+        if content.is_index and depth < MAX_SITEMAP_DEPTH:
+            for url in content.sitemaps:
+                request = self._discovery_request(url, "sitemap", self.parse_sitemap, None)
+                request.meta["sitemap_depth"] = depth + 1
+                request.meta[META_FROM] = response.url
+                yield request
+        # Newest first: the per-run cap keeps the most recent articles.
+        articles = sorted(
+            content.articles, key=lambda c: c.published.timestamp() if c.published else 0, reverse=True
+        )
+        for candidate in articles:
+            yield from self._candidate(candidate, response.url)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._is_html(response):
+            self._parse_failed(response, "not_html", f"listing is {self._content_type(response)!r}")
+            return
+        self._mark_parsed(response)
+        content = parse_listing(response.text, response.url)
+        for url in content.links:
+            if url == response.url:
+                continue
+            yield from self._candidate(Candidate(url), response.url)
+        page = response.meta.get("listing_page", 1)
+        if content.next_page and page < self.outlet.max_listing_pages:
+            request = self._discovery_request(content.next_page, "listing", self.parse_listing, None)
+            request.meta["listing_page"] = page + 1
+            request.meta[META_FROM] = response.url
+            yield request
+
+    def _mark_parsed(self, response: Response) -> None:
+        fetch_id = response.meta.get(META_FETCH_ID)
+        if fetch_id:
+            set_fetch_outcome(self.context.engine, fetch_id, "parsed")
+
+    def _candidate(self, candidate: Candidate, source: str) -> Iterator[scrapy.Request]:
+        url = canonicalize(candidate.url)
+        if url in self._seen:
+            return
+        self._seen.add(url)
+        if not same_site(url, self.outlet.home) or not self.outlet.wants_url(url):
+            return
+        self.stats_.discovered += 1
+        if is_known_url(self.context.engine, url):
+            self.stats_.skipped_known += 1
+            return
+        if self._scheduled >= self.context.max_articles:
+            self.stats_.skipped_cap += 1
+            return
+        self._scheduled += 1
+        yield scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={
+                META_KIND: "article",
+                META_FROM: source,
+                "feed_published": candidate.published,
+                "feed_published_raw": candidate.published_raw,
+            },
+        )
+
+    # -- articles --------------------------------------------------------------------
+    @staticmethod
+    def _content_type(response: Response) -> str:
+        return response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+
+    def _is_html(self, response: Response) -> bool:
+        ctype = self._content_type(response)
+        if ctype:
+            return ctype in HTML_TYPES
+        return isinstance(response, scrapy.http.HtmlResponse)
+
+    def parse_article(self, response: Response) -> Iterator[ArticlePage]:
+        self.stats_.fetched += 1
+        fetch_id = response.meta.get(META_FETCH_ID)
+        if not self._is_html(response) or not isinstance(response, scrapy.http.TextResponse):
+            detail = f"content type {self._content_type(response) or 'unknown'!r} is not HTML"
+            if fetch_id:
+                set_fetch_outcome(self.context.engine, fetch_id, "not_html", detail)
+            self.stats_.fail("not_html", f"{response.url}: {detail}")
+            return
+        redirects = response.meta.get("redirect_urls") or []
+        yield ArticlePage(
+            fetch_id=fetch_id,
+            requested_url=redirects[0] if redirects else response.url,
+            final_url=response.url,
+            html=response.text,
+            feed_published=response.meta.get("feed_published"),
+            feed_published_raw=response.meta.get("feed_published_raw"),
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = classify_exception(failure.value)
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        if status is not None:
+            reason = "http_error"
+        detail = f"{request.url}: {type(failure.value).__name__}: {failure.value}"
+        fetch_id = request.meta.get(META_FETCH_ID)
+        if fetch_id and reason in ("too_large",):
+            set_fetch_outcome(self.context.engine, fetch_id, reason, detail[:2000])
+        self.stats_.fail(reason, detail)
+
+    def closed(self, reason: str) -> None:
+        status = "finished" if reason == "finished" else f"stopped:{reason}"
+        save_outlet_run(
+            self.context.engine,
+            run_id=self.context.run_id,
+            outlet_id=self.context.outlet_id,
+            status=status,
+            stats=self.stats_.as_dict(),
+            finished=True,
+        )
+        log.info(self.stats_.progress_line(self.outlet.name))
+        for why, count in self.stats_.failures.items():
+            log.info(
+                "[%s]   %d failed: %s (e.g. %s)",
+                self.outlet.name,
+                count,
+                why,
+                self.stats_.failure_examples.get(why),
+            )
