@@ -163,9 +163,24 @@ def known_article_for_urls(conn: Connection, urls: list[str]) -> int | None:
     return conn.execute(select(ArticleUrl.article_id).where(ArticleUrl.url.in_(urls)).limit(1)).scalar()
 
 
-def is_known_url(engine: Engine, url: str) -> bool:
+# Outcomes that say a URL holds no article: not worth fetching again on the next run.
+SETTLED_NON_ARTICLE = ("not_article", "not_html")
+
+
+def known_url_reason(engine: Engine, url: str) -> str | None:
+    """Why ``url`` need not be fetched: 'stored' (leads to an article) or a settled outcome."""
     with engine.connect() as conn:
-        return known_article_for_urls(conn, [url]) is not None
+        if known_article_for_urls(conn, [url]) is not None:
+            return "stored"
+        return conn.execute(
+            select(Fetch.outcome)
+            .where(
+                Fetch.requested_url == url,
+                Fetch.kind == "article",
+                Fetch.outcome.in_(SETTLED_NON_ARTICLE),
+            )
+            .limit(1)
+        ).scalar()
 
 
 def load_validators(engine: Engine, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:

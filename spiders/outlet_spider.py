@@ -11,7 +11,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from pipeline.storage import (
-    is_known_url,
+    known_url_reason,
     load_validators,
     save_outlet_run,
     save_validators,
@@ -168,7 +168,7 @@ class OutletSpider(scrapy.Spider):
         if not same_site(url, self.outlet.home) or not self.outlet.wants_url(url):
             return
         self.stats_.discovered += 1
-        if is_known_url(self.context.engine, url):
+        if known_url_reason(self.context.engine, url):
             self.stats_.skipped_known += 1
             return
         if self._scheduled >= self.context.max_articles:
