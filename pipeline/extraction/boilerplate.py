@@ -71,7 +71,7 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"|recommended|watch|listen|also on [\w.]+)\s*:",
     r"^(مطالب مرتبط|بیشتر بخوانید|بخوانید|همچنین بخوانید|مطلب مرتبط)\s*:",
     # a bare time stamp line ("Updated at 1:23 p.m.", "Published Monday, Nov. 18, 2019")
-    r"^\(?(updated|last updated|published|posted|first published)( at| on)?:?\s[^.!?]{0,40}\)?\.?$",
+    r"^\(?(updated|last updated|published|posted|first published)( at| on)?:?\s[^!?]{0,40}$",
     # WordPress shortcodes left in the text
     r"\[(\w+)\b[^\]]*\].*\[/\1\]",
     r"^(tags?|برچسب‌?\u200c?ها|برچسب ها|کلیدواژه‌?\u200c?ها)\s*:",

@@ -176,7 +176,8 @@ def _anchor_texts(tree: HtmlElement) -> set[str]:
     }
 
 
-def _listing_reason(url: str, sd: StructuredData, lines: list[str], tree: HtmlElement) -> str | None:
+def _listing_by_address(url: str, sd: StructuredData) -> str | None:
+    """A listing by what the page says it is, or by its URL path (tag, category, page/2)."""
     if sd.is_article:
         return None
     if sd.listing_types:
@@ -184,12 +185,16 @@ def _listing_reason(url: str, sd: StructuredData, lines: list[str], tree: HtmlEl
     path = urlsplit(url)
     if LISTING_PATH_RE.search(path.path + ("?" + path.query if path.query else "")):
         return "listing-url"
-    if len(lines) >= 5:
-        anchors = _anchor_texts(tree)
-        linked = sum(1 for line in lines if _key(line) in anchors)
-        if linked / len(lines) >= LINK_LINE_SHARE:
-            return "listing-links"
     return None
+
+
+def _listing_by_links(sd: StructuredData, lines: list[str], tree: HtmlElement) -> str | None:
+    """A listing by content: most kept lines are the texts of links on the page."""
+    if sd.is_article or len(lines) < 5:
+        return None
+    anchors = _anchor_texts(tree)
+    linked = sum(1 for line in lines if _key(line) in anchors)
+    return "listing-links" if linked / len(lines) >= LINK_LINE_SHARE else None
 
 
 # --- the extraction ------------------------------------------------------------------------
@@ -228,11 +233,11 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         lines = lines[1:]
     text = "\n".join(lines)
 
-    if not text.strip():
-        raise NotAnArticle("no-text", "no article text found")
-    reason = _listing_reason(hints.url, sd, lines, tree)
+    reason = _listing_by_address(hints.url, sd) or _listing_by_links(sd, lines, tree)
     if reason:
         raise NotAnArticle(reason, f"the page is a listing, not an article ({reason})")
+    if not text.strip():
+        raise NotAnArticle("no-text", "no article text found")
     words = len(_WORD_RE.findall(text))
     if words < MIN_WORDS:
         raise NotAnArticle("too-short", f"only {words} words of text (minimum {MIN_WORDS})")
