@@ -40,20 +40,32 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {', '.join(heads)}")
 
 
-def _post_processing(engine) -> list[str]:
-    """Near-duplicate clustering then topic tagging, when those modules are installed."""
-    lines = []
-    for module, func, label in (
-        ("pipeline.clustering", "cluster_pending", "clustering"),
-        ("pipeline.tagging", "tag_pending", "tagging"),
-    ):
-        try:
-            step = getattr(importlib.import_module(module), func)
-        except (ImportError, AttributeError):
+POST_STEPS = (
+    ("pipeline.clustering", "cluster_pending", "clustering"),
+    ("pipeline.tagging", "tag_pending", "tagging"),
+)
+
+
+def _post_processing(engine) -> bool:
+    """Near-duplicate clustering, then topic tagging. Returns False if a step failed.
+
+    A failing step never undoes what the pass stored; it is reported and the exit code
+    says so, and the next run picks up the articles that step missed.
+    """
+    ok = True
+    for module, func, label in POST_STEPS:
+        step = getattr(importlib.import_module(module), func, None)
+        if step is None:
             continue
-        result = step(engine)
-        lines.append(f"{label}: {result}")
-    return lines
+        try:
+            result = step(engine)
+        except Exception as exc:  # noqa: BLE001 - report, keep going with the next step
+            typer.secho(f"{label} failed: {type(exc).__name__}: {exc}", fg=typer.colors.RED, err=True)
+            ok = False
+            continue
+        summary = ", ".join(f"{k} {v}" for k, v in result.items() if not isinstance(v, dict | list))
+        typer.echo(f"{label}: {summary}")
+    return ok
 
 
 def _print_report(report) -> None:
@@ -94,8 +106,8 @@ def _run_pass(
     except DatabaseUnavailable as exc:
         _fail(str(exc), 3)
     _print_report(report)
-    for line in _post_processing(engine):
-        typer.echo(line)
+    if not _post_processing(engine):
+        raise typer.Exit(1)
     return report, engine
 
 

@@ -28,8 +28,12 @@ class ConfigError(ValueError):
 HttpUrl = Annotated[str, Field(min_length=1)]
 
 
-def _check_http_url(value: str) -> str:
-    AnyHttpUrl(value)  # raises a ValueError with a clear message
+def _check_http_url(value: str, what: str = "value") -> str:
+    try:
+        AnyHttpUrl(value)
+    except ValueError as exc:
+        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        raise ValueError(f"{what} {value!r} is not an http(s) URL ({reason})") from None
     return value
 
 
@@ -60,7 +64,7 @@ class OutletConfig(BaseModel):
     @classmethod
     def _urls(cls, value: str | list[str]) -> str | list[str]:
         if isinstance(value, list):
-            return [_check_http_url(v) for v in value]
+            return [_check_http_url(v, f"entry {i + 1}") for i, v in enumerate(value)]
         return _check_http_url(value)
 
     @field_validator("article_url_pattern", "exclude_url_pattern")

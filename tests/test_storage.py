@@ -1,0 +1,87 @@
+"""Exact deduplication and idempotent writes against a real PostgreSQL."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from pipeline.storage import ArticleData, FetchRecord, record_fetch, store_article, upsert_outlet
+
+
+def _fetch(engine, outlet_id: int, uid: str, url: str) -> int:
+    return record_fetch(
+        engine,
+        FetchRecord(
+            fetch_uid=uid,
+            outlet_id=outlet_id,
+            run_id=None,
+            kind="article",
+            requested_url=url,
+            outcome="fetched",
+            fetched_at=datetime.now(UTC),
+        ),
+    )
+
+
+def _data(url: str, text_: str) -> ArticleData:
+    return ArticleData(
+        canonical_url=url,
+        urls=[url],
+        title="T",
+        authors=["A"],
+        published_at=None,
+        published_raw=None,
+        published_calendar=None,
+        published_method=None,
+        language="en",
+        site_name=None,
+        text=text_,
+        extractor="test/1",
+        extractor_settings={"k": 1},
+    )
+
+
+def _count(engine, table: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_same_url_or_same_text_is_one_article_with_several_sources(fresh_engine):
+    engine = fresh_engine
+    with engine.begin() as conn:
+        outlet = upsert_outlet(
+            conn, name="O", home="https://o.org/", language="en", affiliation="x", config={}
+        )
+        other = upsert_outlet(
+            conn, name="P", home="https://p.org/", language="en", affiliation="y", config={}
+        )
+    now = datetime.now(UTC)
+    body = "Prisoner executed in Karaj. The family was not told."
+    f1 = _fetch(engine, outlet, "u1", "https://o.org/a")
+    first = store_article(
+        engine, outlet_id=outlet, fetch_id=f1, data=_data("https://o.org/a", body), seen_at=now
+    )
+    assert first.outcome == "stored"
+    # Same fetch again (a rerun after a crash): nothing new.
+    again = store_article(
+        engine, outlet_id=outlet, fetch_id=f1, data=_data("https://o.org/a", body), seen_at=now
+    )
+    assert (again.outcome, again.article_id) == ("duplicate", first.article_id)
+    # Same normalised text under another URL of the same outlet: one article, two sources.
+    f2 = _fetch(engine, outlet, "u2", "https://o.org/print/a")
+    variant = "prisoner  EXECUTED in Karaj — the family was not told!"
+    copy = store_article(
+        engine, outlet_id=outlet, fetch_id=f2, data=_data("https://o.org/print/a", variant), seen_at=now
+    )
+    assert (copy.outcome, copy.match) == ("duplicate", "same_content")
+    # The same text from another outlet is that outlet's own article.
+    f3 = _fetch(engine, other, "u3", "https://p.org/a")
+    theirs = store_article(
+        engine, outlet_id=other, fetch_id=f3, data=_data("https://p.org/a", body), seen_at=now
+    )
+    assert theirs.outcome == "stored" and theirs.article_id != first.article_id
+    assert _count(engine, "articles") == 2
+    assert _count(engine, "article_sources") == 3
+    assert _count(engine, "article_versions") == 2
+    # Recording the same fetch twice keeps one row.
+    assert _fetch(engine, outlet, "u1", "https://o.org/a") == f1
+    assert _count(engine, "fetches") == 3
