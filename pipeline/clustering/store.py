@@ -1,0 +1,410 @@
+"""Placing articles into story clusters, with the LSH index kept in PostgreSQL.
+
+Placing one article is a handful of statements on one connection:
+
+1. compute its shingles, MinHash signature and band keys (CPU only, ~0.3 ms);
+2. one indexed look-up of its band keys in ``lsh_bands`` (the primary key covers it), which
+   returns the few stored articles sharing a band, joined to their stored shingles and
+   current cluster, best candidates first and at most ``MAX_CANDIDATES`` of them;
+3. verification of each candidate with the exact Jaccard similarity of the shingle sets;
+4. inserts of its cluster row, signature and band keys, and, when it matched articles in
+   two or more clusters, a merge into the oldest of those clusters.
+
+Nothing is loaded into memory at start-up and no step scans the archive, so the cost of
+placing an article stays flat as the archive grows.
+
+Cluster ids are stable. A cluster id is never reused or given another meaning: when an
+article links two clusters, the younger (larger id) is merged into the older one, its
+members move, and its row keeps ``merged_into`` pointing at the survivor. The representative
+of a cluster is its earliest-published member (``published_at``, or ``first_seen_at`` where
+unknown; ties by article id), and ``first_published_at`` is that member's date.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import Connection
+
+from pipeline.clustering.minhash import (
+    DEFAULT_PARAMS,
+    Params,
+    pack,
+    prepare_text,
+    unpack,
+)
+from pipeline.clustering.text import jaccard
+
+log = logging.getLogger(__name__)
+
+# One placement at a time across workers (pg_advisory_xact_lock key; db.upgrade uses ...001).
+LOCK_KEY = 72417002
+# Candidates verified per article, best (most shared bands) first. Copies share many bands,
+# unrelated articles one at most, so this bounds the work without losing real matches.
+MAX_CANDIDATES = 32
+
+METHOD_NEW = "new"
+METHOD_MATCH = "minhash-lsh+jaccard"
+METHOD_TOO_SHORT = "too-short"
+
+_CANDIDATES_SQL = text(
+    """
+    WITH hits AS (
+        SELECT article_id, count(*) AS n
+          FROM lsh_bands
+         WHERE band_key = ANY(CAST(:keys AS bigint[]))
+         GROUP BY article_id
+         ORDER BY n DESC, article_id
+         LIMIT :limit
+    )
+    SELECT h.article_id, h.n, s.shingles, ac.cluster_id
+      FROM hits h
+      JOIN article_signatures s ON s.article_id = h.article_id AND s.params_key = :params_key
+      JOIN article_clusters ac ON ac.article_id = h.article_id
+    """
+)
+_NEW_CLUSTER_SQL = text(
+    "INSERT INTO clusters (representative_article_id, first_published_at) "
+    "VALUES (:article_id, :published) RETURNING cluster_id"
+)
+_PLACE_SQL = text(
+    "INSERT INTO article_clusters "
+    "(article_id, cluster_id, matched_article_id, similarity, method, params) "
+    "VALUES (:article_id, :cluster_id, :matched, :similarity, :method, CAST(:params AS jsonb))"
+)
+_SIGNATURE_SQL = text(
+    "INSERT INTO article_signatures (article_id, params_key, signature, shingles) "
+    "VALUES (:article_id, :params_key, :signature, :shingles) "
+    "ON CONFLICT (article_id) DO UPDATE SET params_key = EXCLUDED.params_key, "
+    "signature = EXCLUDED.signature, shingles = EXCLUDED.shingles, created_at = now()"
+)
+_BANDS_SQL = text(
+    "INSERT INTO lsh_bands (band_key, article_id) "
+    "SELECT unnest(CAST(:keys AS bigint[])), :article_id ON CONFLICT DO NOTHING"
+)
+_CLUSTER_REP_SQL = text(
+    "SELECT c.cluster_id, c.representative_article_id, c.first_published_at "
+    "FROM clusters c WHERE c.cluster_id = ANY(CAST(:ids AS bigint[]))"
+)
+_SET_REP_SQL = text(
+    "UPDATE clusters SET representative_article_id = :article_id, first_published_at = "
+    ":published, updated_at = now() WHERE cluster_id = :cluster_id"
+)
+_MERGE_MEMBERS_SQL = text(
+    "UPDATE article_clusters SET cluster_id = :target WHERE cluster_id = ANY(CAST(:others AS bigint[]))"
+)
+_MERGE_CLUSTERS_SQL = text(
+    "UPDATE clusters SET merged_into = :target, updated_at = now() "
+    "WHERE cluster_id = ANY(CAST(:others AS bigint[])) "
+    "   OR merged_into = ANY(CAST(:others AS bigint[]))"
+)
+_PENDING_SQL = text(
+    """
+    SELECT a.article_id
+      FROM articles a
+     WHERE NOT EXISTS (SELECT 1 FROM article_clusters ac WHERE ac.article_id = a.article_id)
+     ORDER BY a.first_seen_at, a.published_at NULLS LAST, a.article_id
+    """
+)
+_LOAD_SQL = text(
+    """
+    SELECT a.article_id, a.text, COALESCE(a.published_at, a.first_seen_at) AS published
+      FROM articles a
+     WHERE a.article_id = ANY(CAST(:ids AS bigint[]))
+       AND NOT EXISTS (SELECT 1 FROM article_clusters ac WHERE ac.article_id = a.article_id)
+     ORDER BY a.first_seen_at, a.published_at NULLS LAST, a.article_id
+    """
+)
+
+
+@dataclass
+class Prepared:
+    """An article's matching data, computed before any database work."""
+
+    article_id: int
+    published: datetime
+    shingles: np.ndarray
+    signature: np.ndarray
+    keys: list[int]
+
+
+@dataclass
+class Placement:
+    article_id: int
+    cluster_id: int
+    matched_article_id: int | None
+    similarity: float | None
+    method: str
+    merged: list[int] = field(default_factory=list)
+
+
+def prepare(article_id: int, text_: str, published: datetime, params: Params) -> Prepared:
+    sh, sig, keys = prepare_text(text_ or "", params)
+    return Prepared(article_id, published, sh, sig, keys)
+
+
+def _key(published: datetime | None, article_id: int) -> tuple:
+    # Earliest-published first; an unknown date sorts last.
+    return (published is None, published or datetime.max, article_id)
+
+
+class Placer:
+    """Places prepared articles on one connection, inside the caller's transaction."""
+
+    def __init__(self, conn: Connection, params: Params = DEFAULT_PARAMS) -> None:
+        self.conn = conn
+        self.params = params
+        self.params_json = params.to_json()
+
+    def candidates(self, keys: Sequence[int]) -> list[tuple[int, int, bytes, int]]:
+        rows = self.conn.execute(
+            _CANDIDATES_SQL,
+            {"keys": list(keys), "limit": MAX_CANDIDATES, "params_key": self.params.params_key},
+        )
+        return [tuple(r) for r in rows]
+
+    def place(self, art: Prepared) -> Placement:
+        p = self.params
+        matches: list[tuple[float, int, int]] = []  # (similarity, article_id, cluster_id)
+        too_short = art.shingles.size < p.min_shingles
+        if not too_short:
+            for cand_id, _hits, cand_shingles, cluster_id in self.candidates(art.keys):
+                if cand_id == art.article_id:
+                    continue
+                sim = jaccard(art.shingles, unpack(cand_shingles))
+                if sim >= p.threshold:
+                    matches.append((sim, cand_id, cluster_id))
+
+        merged: list[int] = []
+        if not matches:
+            cluster_id = self.conn.execute(
+                _NEW_CLUSTER_SQL, {"article_id": art.article_id, "published": art.published}
+            ).scalar_one()
+            placement = Placement(
+                art.article_id,
+                cluster_id,
+                None,
+                None,
+                METHOD_TOO_SHORT if too_short else METHOD_NEW,
+            )
+        else:
+            best_sim, best_id, _ = max(matches, key=lambda m: (m[0], -m[1]))
+            cluster_ids = sorted({m[2] for m in matches})
+            cluster_id, merged = cluster_ids[0], cluster_ids[1:]  # oldest id survives
+            self._update_representative(cluster_ids, art)
+            if merged:
+                self.conn.execute(_MERGE_MEMBERS_SQL, {"target": cluster_id, "others": merged})
+                self.conn.execute(_MERGE_CLUSTERS_SQL, {"target": cluster_id, "others": merged})
+            placement = Placement(
+                art.article_id, cluster_id, best_id, round(best_sim, 4), METHOD_MATCH, merged
+            )
+
+        self.conn.execute(
+            _PLACE_SQL,
+            {
+                "article_id": art.article_id,
+                "cluster_id": placement.cluster_id,
+                "matched": placement.matched_article_id,
+                "similarity": placement.similarity,
+                "method": placement.method,
+                "params": self.params_json,
+            },
+        )
+        self.conn.execute(
+            _SIGNATURE_SQL,
+            {
+                "article_id": art.article_id,
+                "params_key": p.params_key,
+                "signature": pack(art.signature),
+                "shingles": pack(art.shingles),
+            },
+        )
+        if not too_short:
+            self.conn.execute(_BANDS_SQL, {"keys": art.keys, "article_id": art.article_id})
+        return placement
+
+    def _update_representative(self, cluster_ids: list[int], art: Prepared) -> None:
+        """The survivor's representative is the earliest of all merged reps and ``art``."""
+        rows = self.conn.execute(_CLUSTER_REP_SQL, {"ids": cluster_ids}).all()
+        target = cluster_ids[0]
+        current = next((r for r in rows if r.cluster_id == target), None)
+        best = (art.published, art.article_id)
+        for r in rows:
+            if r.representative_article_id is not None and _key(
+                r.first_published_at, r.representative_article_id
+            ) < _key(*best):
+                best = (r.first_published_at, r.representative_article_id)
+        if current is None or (current.first_published_at, current.representative_article_id) != best:
+            self.conn.execute(
+                _SET_REP_SQL, {"article_id": best[1], "published": best[0], "cluster_id": target}
+            )
+
+
+def _lock(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def place_ids(conn: Connection, ids: Sequence[int], params: Params, stats: dict) -> None:
+    """Place the still-unplaced articles among ``ids`` (caller holds the lock)."""
+    rows = conn.execute(_LOAD_SQL, {"ids": list(ids)}).all()
+    t0 = time.perf_counter()
+    prepared = [prepare(r.article_id, r.text, r.published, params) for r in rows]
+    stats["signature_seconds"] += time.perf_counter() - t0
+    placer = Placer(conn, params)
+    t0 = time.perf_counter()
+    for art in prepared:
+        pl = placer.place(art)
+        stats["placed"] += 1
+        stats[pl.method] = stats.get(pl.method, 0) + 1
+        stats["merges"] += len(pl.merged)
+    stats["place_seconds"] += time.perf_counter() - t0
+
+
+def _new_stats(params: Params) -> dict:
+    return {
+        "params_key": params.params_key,
+        "placed": 0,
+        "merges": 0,
+        "batches": 0,
+        "signature_seconds": 0.0,
+        "place_seconds": 0.0,
+    }
+
+
+def cluster_pending(engine: Engine, *, batch_size: int = 1000, params: Params = DEFAULT_PARAMS) -> dict:
+    """Place every article that has no cluster yet, in first-seen (then published) order.
+
+    Idempotent: placed articles are skipped. Safe for concurrent workers: each batch is
+    placed in one transaction under a PostgreSQL advisory lock, and re-checks which of its
+    articles are still unplaced once it holds the lock, so an article is placed once and
+    every placement sees all earlier ones. Returns counts and timings.
+    """
+    stats = _new_stats(params)
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        pending = list(conn.execute(_PENDING_SQL).scalars())
+    stats["pending_seconds"] = round(time.perf_counter() - started, 4)
+    for chunk in _chunks(pending, batch_size):
+        with engine.begin() as conn:
+            _lock(conn)
+            place_ids(conn, chunk, params, stats)
+        stats["batches"] += 1
+    stats["seconds"] = round(time.perf_counter() - started, 4)
+    for k in ("signature_seconds", "place_seconds"):
+        stats[k] = round(stats[k], 4)
+    log.info("cluster_pending: %s", stats)
+    return stats
+
+
+def _flatten_merged(conn: Connection) -> None:
+    """Point every merged cluster straight at a live one (no chains)."""
+    while True:
+        n = conn.execute(
+            text(
+                "UPDATE clusters c SET merged_into = t.merged_into, updated_at = now() "
+                "FROM clusters t WHERE c.merged_into = t.cluster_id AND t.merged_into IS NOT NULL"
+            )
+        ).rowcount
+        if not n:
+            return
+
+
+def recluster_all(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size: int = 1000) -> dict:
+    """Rebuild every signature, band key and cluster with ``params``; keep ids where practical.
+
+    Runs in one transaction under the placement lock (readers see the old clusters until it
+    commits). Articles are placed again in the same order as :func:`cluster_pending`. Each
+    rebuilt cluster then takes the id of the old cluster it shares most members with (greedy,
+    largest overlap first, each old id used once), so a cluster whose membership did not change
+    keeps its id. A rebuilt cluster with no old counterpart keeps a new id; an old cluster whose
+    id was not taken is marked ``merged_into`` the cluster now holding most of its members.
+    """
+    stats = _new_stats(params)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        _lock(conn)
+        conn.execute(
+            text(
+                "CREATE TEMP TABLE old_membership ON COMMIT DROP AS "
+                "SELECT article_id, cluster_id FROM article_clusters"
+            )
+        )
+        max_old = conn.execute(text("SELECT COALESCE(max(cluster_id), 0) FROM clusters")).scalar_one()
+        conn.execute(text("TRUNCATE article_clusters, lsh_bands, article_signatures"))
+        ids = list(conn.execute(_PENDING_SQL).scalars())
+        for chunk in _chunks(ids, batch_size):
+            place_ids(conn, chunk, params, stats)
+            stats["batches"] += 1
+
+        overlap = conn.execute(
+            text(
+                "SELECT ac.cluster_id AS new_id, o.cluster_id AS old_id, count(*) AS n "
+                "FROM article_clusters ac JOIN old_membership o USING (article_id) "
+                "WHERE ac.cluster_id > :max_old GROUP BY 1, 2 ORDER BY n DESC, old_id, new_id"
+            ),
+            {"max_old": max_old},
+        ).all()
+        new_to_old: dict[int, int] = {}
+        taken: set[int] = set()
+        old_home: dict[int, int] = {}  # old id -> new cluster holding most of its members
+        for new_id, old_id, _n in overlap:
+            old_home.setdefault(old_id, new_id)
+            if new_id not in new_to_old and old_id not in taken:
+                new_to_old[new_id] = old_id
+                taken.add(old_id)
+        conn.execute(
+            text("CREATE TEMP TABLE remap (new_id bigint PRIMARY KEY, old_id bigint) ON COMMIT DROP")
+        )
+        if new_to_old:
+            conn.execute(
+                text("INSERT INTO remap SELECT unnest(CAST(:n AS bigint[])), unnest(CAST(:o AS bigint[]))"),
+                {"n": list(new_to_old), "o": list(new_to_old.values())},
+            )
+        # Old ids taken over: they get the rebuilt cluster's members and representative.
+        conn.execute(
+            text(
+                "UPDATE clusters c SET representative_article_id = n.representative_article_id, "
+                "first_published_at = n.first_published_at, merged_into = NULL, updated_at = now() "
+                "FROM remap r JOIN clusters n ON n.cluster_id = r.new_id WHERE c.cluster_id = r.old_id"
+            )
+        )
+        conn.execute(
+            text(
+                "UPDATE article_clusters ac SET cluster_id = r.old_id FROM remap r WHERE ac.cluster_id = r.new_id"
+            )
+        )
+        conn.execute(text("DELETE FROM clusters c USING remap r WHERE c.cluster_id = r.new_id"))
+        # Old ids not taken over point at the cluster now holding most of their members.
+        retired = {old: new_to_old.get(new, new) for old, new in old_home.items() if old not in taken}
+        if retired:
+            conn.execute(
+                text(
+                    "UPDATE clusters c SET merged_into = m.target, updated_at = now() FROM ("
+                    "SELECT unnest(CAST(:o AS bigint[])) AS old_id, unnest(CAST(:t AS bigint[])) AS target"
+                    ") m WHERE c.cluster_id = m.old_id"
+                ),
+                {"o": list(retired), "t": list(retired.values())},
+            )
+        _flatten_merged(conn)
+        stats["kept_ids"] = len(new_to_old)
+        stats["new_ids"] = conn.execute(
+            text("SELECT count(DISTINCT cluster_id) FROM article_clusters WHERE cluster_id > :m"),
+            {"m": max_old},
+        ).scalar_one()
+        stats["retired_ids"] = len(retired)
+    stats["seconds"] = round(time.perf_counter() - started, 4)
+    for k in ("signature_seconds", "place_seconds"):
+        stats[k] = round(stats[k], 4)
+    log.info("recluster_all: %s", stats)
+    return stats
