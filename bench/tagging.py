@@ -1,0 +1,168 @@
+"""Topic-tagging benchmark on the labelled set (no database needed).
+
+    python bench/tagging.py                  # lexicon tagger, dev and test splits
+    python bench/tagging.py --split test -v  # one split, listing every error
+    python bench/tagging.py --compare        # lexicon vs. a char n-gram linear model
+
+Prints per-topic precision/recall/F1 and micro/macro F1. The goal: micro F1 >= 0.85 and
+no topic recall below 0.6. ``--compare`` trains a one-vs-rest logistic regression on
+character n-grams (numpy only) with k-fold cross-validation over all labelled articles,
+and the same folds score the lexicon tagger and the union of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.tagging.evaluate import (  # noqa: E402
+    LabelledArticle,
+    evaluate,
+    format_report,
+    load_labelled,
+)
+from pipeline.tagging.tagger import LexiconTagger  # noqa: E402
+from pipeline.tagging.taxonomy import load_taxonomy  # noqa: E402
+from pipeline.textnorm import normalize_for_matching  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "tagging"
+TOPICS_FILE = ROOT / "config" / "topics.yaml"
+
+
+# --- second method: logistic regression on hashed char n-grams ------------------------
+
+N_FEATURES = 2**18
+
+
+def _features(article: LabelledArticle) -> dict[int, float]:
+    text = normalize_for_matching(f"{article.title} {article.title} {article.text}")
+    counts: Counter[int] = Counter()
+    for word in text.split():
+        padded = f" {word} "
+        for n in (3, 4, 5):
+            for i in range(len(padded) - n + 1):
+                counts[zlib.crc32(padded[i : i + n].encode()) % N_FEATURES] += 1
+    norm = sum(v * v for v in counts.values()) ** 0.5 or 1.0
+    return {k: v / norm for k, v in counts.items()}
+
+
+def _matrix(rows: list[dict[int, float]], vocab: dict[int, int]) -> np.ndarray:
+    x = np.zeros((len(rows), len(vocab)), dtype=np.float64)
+    for i, row in enumerate(rows):
+        for k, v in row.items():
+            j = vocab.get(k)
+            if j is not None:
+                x[i, j] = v
+    return x
+
+
+class CharNgramModel:
+    """One-vs-rest L2 logistic regression, full-batch gradient descent."""
+
+    def __init__(self, topics: list[str], l2: float = 1e-3, epochs: int = 300, lr: float = 2.0):
+        self.topics, self.l2, self.epochs, self.lr = topics, l2, epochs, lr
+
+    def fit(self, articles: list[LabelledArticle]) -> CharNgramModel:
+        feats = [_features(a) for a in articles]
+        self.vocab = {k: j for j, k in enumerate(sorted({k for f in feats for k in f}))}
+        x = _matrix(feats, self.vocab)
+        y = np.array([[t in a.topics for t in self.topics] for a in articles], dtype=float)
+        w = np.zeros((x.shape[1], len(self.topics)))
+        b = np.zeros(len(self.topics))
+        pos = y.mean(axis=0).clip(1e-3, 1 - 1e-3)
+        sample_w = np.where(y > 0, 0.5 / pos, 0.5 / (1 - pos))  # balance rare topics
+        for _ in range(self.epochs):
+            p = 1 / (1 + np.exp(-(x @ w + b)))
+            g = (p - y) * sample_w / len(x)
+            w -= self.lr * (x.T @ g + self.l2 * w)
+            b -= self.lr * g.sum(axis=0)
+        self.w, self.b = w, b
+        return self
+
+    def predict(self, article: LabelledArticle) -> list[str]:
+        x = _matrix([_features(article)], self.vocab)
+        p = 1 / (1 + np.exp(-(x @ self.w + self.b)))[0]
+        return [t for t, v in zip(self.topics, p, strict=True) if v >= 0.5]
+
+
+def compare(articles: list[LabelledArticle], tagger: LexiconTagger, folds: int) -> None:
+    topics = list(tagger.taxonomy.topics)
+    lexicon = {a.id: set(tagger.tag(a.title, a.text).topics) for a in articles}
+    model_pred: dict[str, set[str]] = {}
+    order = sorted(articles, key=lambda a: zlib.crc32(a.id.encode()))
+    t0 = time.perf_counter()
+    for k in range(folds):
+        test = [a for i, a in enumerate(order) if i % folds == k]
+        train = [a for i, a in enumerate(order) if i % folds != k]
+        model = CharNgramModel(topics).fit(train)
+        for a in test:
+            model_pred[a.id] = set(model.predict(a))
+    train_s = time.perf_counter() - t0
+    methods = {
+        "lexicon": lambda a: lexicon[a.id],
+        f"char-ngram logistic regression ({folds}-fold CV)": lambda a: model_pred[a.id],
+        "union (lexicon OR model)": lambda a: lexicon[a.id] | model_pred[a.id],
+        "intersection (lexicon AND model)": lambda a: lexicon[a.id] & model_pred[a.id],
+    }
+    print(f"\n== comparison on {len(articles)} articles (model CV time {train_s:.1f}s) ==")
+    for name, fn in methods.items():
+        r = evaluate(fn, articles, topics)
+        low_t, low_r = r.min_recall()
+        print(
+            f"{name:<48} micro P {r.micro_precision:.3f} R {r.micro_recall:.3f}"
+            f" F1 {r.micro_f1:.3f} | macro F1 {r.macro_f1:.3f} | min recall {low_r:.2f} ({low_t})"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=["dev", "test", "all", "each"], default="each")
+    parser.add_argument("--topics-file", type=Path, default=TOPICS_FILE)
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--compare", action="store_true", help="also run the char n-gram model")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every error")
+    args = parser.parse_args(argv)
+
+    taxonomy = load_taxonomy(args.topics_file)
+    tagger = LexiconTagger(taxonomy)
+    splits = ["dev", "test", "all"] if args.split == "each" else [args.split]
+    ok = True
+    for split in splits:
+        articles = load_labelled(args.data, split)
+        if not articles:
+            continue
+        langs = Counter(a.lang for a in articles)
+        t0 = time.perf_counter()
+        report = evaluate(lambda a: tagger.tag(a.title, a.text).topics, articles, taxonomy.topics)
+        ms = (time.perf_counter() - t0) * 1000 / len(articles)
+        print(
+            format_report(
+                report,
+                f"\n== lexicon tagger {taxonomy.version} on {split}: {len(articles)} articles"
+                f" ({', '.join(f'{k} {v}' for k, v in sorted(langs.items()))}), {ms:.1f} ms each ==",
+            )
+        )
+        low_topic, low_recall = report.min_recall()
+        print(f"lowest recall: {low_topic} {low_recall:.2f}")
+        if args.verbose:
+            for aid, missed, spurious in report.errors:
+                print(f"  {aid}: missed {missed} spurious {spurious}")
+        if split == "all":
+            ok = report.micro_f1 >= 0.85 and low_recall >= 0.6
+    if args.compare:
+        compare(load_labelled(args.data, "all"), tagger, args.folds)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,364 @@
+"""Tag the articles that need it and store topics, evidence and facets.
+
+State: ``article_taggings`` holds the current tagging of each article (taxonomy version,
+method, topics, article version). History: ``article_topics`` and ``article_facets`` keep
+one set of rows per (article, taxonomy version[, method]); rows of older versions are
+never deleted, so every past tag can still be traced to the taxonomy that produced it.
+
+An article is (re)examined when it has no tagging, when its text changed
+(``articles.current_version > article_taggings.article_version``), or when the taxonomy
+version or method differs from the current one. After a taxonomy change, an article
+whose result would be the same under the new version is *not* re-tagged: its rows are
+carried forward to the new version unchanged (same scores, evidence and ``tagged_at``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection
+
+from pipeline.tagging.tagger import LexiconTagger, TagResult
+from pipeline.tagging.taxonomy import Taxonomy, TaxonomyError, load_taxonomy, matching_fingerprint
+from schema.models import Article, ArticleFacet, ArticleTagging, ArticleTopic
+from schema.models import Taxonomy as TaxonomyRow
+
+log = logging.getLogger(__name__)
+
+_articles = Article.__table__
+_taggings = ArticleTagging.__table__
+_topics = ArticleTopic.__table__
+_facets = ArticleFacet.__table__
+_taxonomies = TaxonomyRow.__table__
+
+
+def register_taxonomy(conn: Connection, taxonomy: Taxonomy) -> None:
+    """Store the taxonomy version (idempotent); refuse a known version with other content."""
+    conn.execute(
+        insert(_taxonomies)
+        .values(
+            version=taxonomy.version,
+            sha256=taxonomy.sha256,
+            source=taxonomy.source,
+            content=taxonomy.content,
+        )
+        .on_conflict_do_nothing(index_elements=["version"])
+    )
+    stored = conn.execute(
+        select(_taxonomies.c.sha256).where(_taxonomies.c.version == taxonomy.version)
+    ).scalar_one()
+    if stored != taxonomy.sha256:
+        raise TaxonomyError(
+            f"{taxonomy.source}: version {taxonomy.version!r} is already stored with different"
+            " content; change `version` in the file whenever you change the taxonomy"
+        )
+
+
+def _stored_results(
+    conn: Connection, keys: list[tuple[int, str, str]]
+) -> dict[int, tuple[dict[str, tuple[float, list]], set[tuple]]]:
+    """Current stored (topics -> (score, evidence), facet set) of (article, version, method)."""
+    out: dict[int, tuple[dict[str, tuple[float, list]], set[tuple]]] = {
+        a: ({}, set()) for a, _, _ in keys
+    }
+    if not keys:
+        return out
+    by_id = {a: (v, m) for a, v, m in keys}
+    rows = conn.execute(
+        select(
+            _topics.c.article_id,
+            _topics.c.taxonomy_version,
+            _topics.c.method,
+            _topics.c.topic,
+            _topics.c.score,
+            _topics.c.evidence,
+        ).where(_topics.c.article_id.in_(list(by_id)))
+    )
+    for a, version, method, topic, score, evidence in rows:
+        if by_id[a] == (version, method):
+            out[a][0][topic] = (round(score, 6), evidence)
+    rows = conn.execute(
+        select(
+            _facets.c.article_id,
+            _facets.c.taxonomy_version,
+            _facets.c.facet,
+            _facets.c.value,
+            _facets.c.start,
+            _facets.c.end,
+        ).where(_facets.c.article_id.in_(list(by_id)))
+    )
+    for a, version, facet, value, start, end in rows:
+        if by_id[a][0] == version:
+            out[a][1].add((facet, value, start, end))
+    return out
+
+
+def _same(result: TagResult, stored: tuple[dict[str, tuple[float, list]], set[tuple]]) -> bool:
+    topics, facets = stored
+    new_topics = {slug: (round(t.score, 6), t.evidence) for slug, t in result.topics.items()}
+    new_facets = {(f.facet, f.value, f.start, f.end) for f in result.facets}
+    return new_topics == topics and new_facets == facets
+
+
+def _write(
+    conn: Connection,
+    article_id: int,
+    article_version: int,
+    taxonomy: Taxonomy,
+    method: str,
+    result: TagResult,
+) -> None:
+    """Replace this article's rows for (version, method) and point its tagging at them."""
+    version = taxonomy.version
+    conn.execute(
+        delete(_topics).where(
+            _topics.c.article_id == article_id,
+            _topics.c.taxonomy_version == version,
+            _topics.c.method == method,
+            _topics.c.topic.not_in(list(result.topics) or [""]),
+        )
+    )
+    if result.topics:
+        stmt = insert(_topics).values(
+            [
+                {
+                    "article_id": article_id,
+                    "taxonomy_version": version,
+                    "method": method,
+                    "topic": slug,
+                    "score": t.score,
+                    "evidence": t.evidence,
+                }
+                for slug, t in sorted(result.topics.items())
+            ]
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["article_id", "taxonomy_version", "method", "topic"],
+                set_={
+                    "score": stmt.excluded.score,
+                    "evidence": stmt.excluded.evidence,
+                    "tagged_at": func.now(),
+                },
+            )
+        )
+    conn.execute(
+        delete(_facets).where(_facets.c.article_id == article_id, _facets.c.taxonomy_version == version)
+    )
+    if result.facets:
+        conn.execute(
+            insert(_facets)
+            .values(
+                [
+                    {
+                        "article_id": article_id,
+                        "taxonomy_version": version,
+                        "facet": f.facet,
+                        "value": f.value,
+                        "start": f.start,
+                        "end": f.end,
+                        "matched": f.matched,
+                    }
+                    for f in result.facets
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+    _point_tagging(conn, article_id, version, method, result.slugs, article_version, now=True)
+
+
+def _point_tagging(
+    conn: Connection,
+    article_id: int,
+    version: str,
+    method: str,
+    topics: list[str],
+    article_version: int,
+    *,
+    now: bool,
+) -> None:
+    stmt = insert(_taggings).values(
+        article_id=article_id,
+        taxonomy_version=version,
+        method=method,
+        topics=topics,
+        article_version=article_version,
+    )
+    values: dict[str, Any] = {
+        "taxonomy_version": stmt.excluded.taxonomy_version,
+        "method": stmt.excluded.method,
+        "topics": stmt.excluded.topics,
+        "article_version": stmt.excluded.article_version,
+    }
+    if now:
+        values["tagged_at"] = func.now()
+    conn.execute(stmt.on_conflict_do_update(index_elements=["article_id"], set_=values))
+
+
+def _carry_forward(conn: Connection, article_id: int, old: str, new: str, method: str) -> None:
+    """The new taxonomy version gives the same result: copy the rows, keep their times."""
+    params = {"a": article_id, "old": old, "new": new, "m": method}
+    conn.execute(
+        text(
+            "INSERT INTO article_topics"
+            " (article_id, taxonomy_version, method, topic, score, evidence, tagged_at)"
+            " SELECT article_id, :new, method, topic, score, evidence, tagged_at"
+            "   FROM article_topics WHERE article_id = :a AND taxonomy_version = :old"
+            "    AND method = :m"
+            " ON CONFLICT DO NOTHING"
+        ),
+        params,
+    )
+    conn.execute(
+        text(
+            'INSERT INTO article_facets (article_id, taxonomy_version, facet, value, start, "end",'
+            " matched)"
+            ' SELECT article_id, :new, facet, value, start, "end", matched'
+            "   FROM article_facets WHERE article_id = :a AND taxonomy_version = :old"
+            " ON CONFLICT DO NOTHING"
+        ),
+        params,
+    )
+    conn.execute(
+        update(_taggings)
+        .where(_taggings.c.article_id == article_id)
+        .values(taxonomy_version=new)
+    )
+
+
+def _old_fingerprints(conn: Connection) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for version, content in conn.execute(select(_taxonomies.c.version, _taxonomies.c.content)):
+        try:
+            out[version] = matching_fingerprint(content)
+        except Exception:  # noqa: BLE001 - an old, differently shaped file: compare per article
+            out[version] = None
+    return out
+
+
+def tag_pending(
+    engine: Engine,
+    topics_file: Path | None = None,
+    *,
+    retag: bool = False,
+    batch_size: int = 500,
+) -> dict:
+    """Tag articles that need it; with ``retag`` re-tag every article. Returns counts.
+
+    Counts: ``examined`` (articles looked at), ``tagged`` (new rows written), ``unchanged``
+    (taxonomy changed but the result did not: carried forward), ``topics`` (slug -> number
+    of articles tagged with it in this run), ``facets`` (facet hits written), and the
+    ``taxonomy_version`` and ``method`` used.
+    """
+    if topics_file is None:
+        from pipeline.settings import Settings
+
+        topics_file = Settings.from_env().topics_file
+    taxonomy = load_taxonomy(topics_file)
+    tagger = LexiconTagger(taxonomy)
+    method = tagger.method
+    version = taxonomy.version
+    fingerprint = taxonomy.matching_fingerprint()
+
+    with engine.begin() as conn:
+        register_taxonomy(conn, taxonomy)
+        fingerprints = _old_fingerprints(conn)
+
+    counts: dict[str, Any] = {
+        "taxonomy_version": version,
+        "method": method,
+        "examined": 0,
+        "tagged": 0,
+        "unchanged": 0,
+        "facets": 0,
+        "topics": Counter(),
+    }
+    pending = or_(
+        _taggings.c.article_id.is_(None),
+        _taggings.c.taxonomy_version != version,
+        _taggings.c.method != method,
+        _articles.c.current_version > _taggings.c.article_version,
+    )
+    last_id = -1
+    while True:
+        query = (
+            select(
+                _articles.c.article_id,
+                _articles.c.title,
+                _articles.c.text,
+                _articles.c.current_version,
+                _taggings.c.article_id.label("tagged_id"),
+                _taggings.c.taxonomy_version,
+                _taggings.c.method,
+                _taggings.c.article_version,
+            )
+            .select_from(
+                _articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id)
+            )
+            .where(_articles.c.article_id > bindparam("last_id"))
+            .order_by(_articles.c.article_id)
+            .limit(batch_size)
+        )
+        if not retag:
+            query = query.where(and_(pending))
+        with engine.begin() as conn:
+            rows = conn.execute(query, {"last_id": last_id}).all()
+            if not rows:
+                break
+            last_id = rows[-1].article_id
+            _tag_batch(conn, rows, taxonomy, tagger, fingerprint, fingerprints, retag, counts)
+    counts["topics"] = dict(sorted(counts["topics"].items()))
+    log.info(
+        "tagging %s (%s): examined %d, tagged %d, unchanged %d",
+        version, method, counts["examined"], counts["tagged"], counts["unchanged"],
+    )
+    return counts
+
+
+def _tag_batch(
+    conn: Connection,
+    rows: list,
+    taxonomy: Taxonomy,
+    tagger: LexiconTagger,
+    fingerprint: str,
+    fingerprints: dict[str, str | None],
+    retag: bool,
+    counts: dict[str, Any],
+) -> None:
+    version, method = taxonomy.version, tagger.method
+    # Articles whose only reason to be here is another taxonomy version: compare results.
+    compare = [
+        row
+        for row in rows
+        if not retag
+        and row.tagged_id is not None
+        and row.method == method
+        and row.taxonomy_version != version
+        and row.current_version <= row.article_version
+    ]
+    stored = _stored_results(conn, [(r.article_id, r.taxonomy_version, method) for r in compare])
+    compare_ids = {r.article_id for r in compare}
+    for row in rows:
+        counts["examined"] += 1
+        if row.article_id in compare_ids:
+            same_rules = fingerprints.get(row.taxonomy_version) == fingerprint
+            if same_rules:
+                _carry_forward(conn, row.article_id, row.taxonomy_version, version, method)
+                counts["unchanged"] += 1
+                continue
+            result = tagger.tag(row.title, row.text)
+            if _same(result, stored[row.article_id]):
+                _carry_forward(conn, row.article_id, row.taxonomy_version, version, method)
+                counts["unchanged"] += 1
+                continue
+        else:
+            result = tagger.tag(row.title, row.text)
+        _write(conn, row.article_id, row.current_version, taxonomy, method, result)
+        counts["tagged"] += 1
+        counts["facets"] += len(result.facets)
+        counts["topics"].update(result.topics)
