@@ -64,6 +64,7 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"^تمامی حقوق .{0,60}محفوظ است\.?$",
     # breadcrumbs: "Home > News > Iran" / "Home » Iran Human Rights"
     r"^(home|خانه|صفحه اصلی)\s*[>»/›|].{0,150}$",
+    r"^(?-i:Home[A-Z])\S.{0,150}(\.\.\.|…)$",  # "HomeIran Human RightsSome Title..."
     # navigation leftovers
     r"^(previous|next) (article|post|story)\b.{0,120}$",
     r"^(read more|continue reading|بیشتر بخوانید|ادامه مطلب)\s*[:»›.…]*$",

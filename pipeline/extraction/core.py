@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ from lxml.html import HtmlElement
 
 from pipeline.extraction import boilerplate
 from pipeline.extraction.completion import complete_paragraphs
-from pipeline.extraction.dates import find_published
+from pipeline.extraction.dates import find_published, is_date_line
 from pipeline.extraction.jalali import fold_chars
 from pipeline.extraction.language import choose_language
 from pipeline.extraction.page import (
@@ -129,7 +130,7 @@ def clean_title(title: str | None, site_names: list[str], url: str) -> str | Non
     """The headline without a leading or trailing site-name segment."""
     if not title:
         return None
-    title = re.sub(r"\s+", " ", title).strip()
+    title = re.sub(r"\s+", " ", html_lib.unescape(title)).strip()
     keys = _site_keys(site_names, url)
     parts = _TITLE_SEP_RE.split(title)
     if len(parts) < 2:
@@ -149,20 +150,62 @@ def clean_title(title: str | None, site_names: list[str], url: str) -> str | Non
 
 
 _BY_RE = re.compile(r"^\s*(by|written by|from|نویسنده|نوشته|به قلم)\s*:?\s+", re.I)
+_NAME_SPLIT_RE = re.compile(r"\s+(?:and|&|و)\s+", re.I)
+
+
+def _name_shaped(part: str) -> bool:
+    """Two to four words, each capitalised (Latin) or any (other scripts): a person's name."""
+    words = part.split()
+    if not 2 <= len(words) <= 4:
+        return False
+    return all(not w[0].isalpha() or not w[0].isascii() or w[0].isupper() for w in words)
 
 
 def clean_authors(raw: list[str], site_names: list[str]) -> list[str]:
+    """Author names: unescaped, "By" dropped, "A and B" split when both look like names."""
     site = {_key(s) for s in site_names if s}
     out: list[str] = []
     for item in raw:
-        for name in re.split(r"\s*;\s*|\s*,\s+and\s+|\s+and\s+|\s+و\s+|،\s*", item or ""):
-            name = _BY_RE.sub("", re.sub(r"\s+", " ", name)).strip(" ,.-|")
-            if not name or len(name) > 80 or "http" in name or "@" in name:
-                continue
-            if _key(name) in site or name in out:
-                continue
-            out.append(name)
+        for chunk in re.split(r"\s*;\s*", html_lib.unescape(item or "")):
+            chunk = _BY_RE.sub("", re.sub(r"\s+", " ", chunk)).strip(" ,.-|")
+            parts = _NAME_SPLIT_RE.split(chunk)
+            for name in parts if len(parts) > 1 and all(map(_name_shaped, parts)) else [chunk]:
+                name = name.strip(" ,.-|")
+                if not name or len(name) > 80 or "http" in name or "@" in name:
+                    continue
+                if _key(name) in site or name in out:
+                    continue
+                out.append(name)
     return out
+
+
+# --- page furniture around the body ------------------------------------------------------
+
+FURNITURE_LINES = 3  # how many lines at each end may be furniture
+
+
+def strip_page_furniture(lines: list[str], title: str | None, site_names: list[str]) -> list[str]:
+    """Drop, at the ends of the text only: the headline repeated, a bare date line, a
+    breadcrumb that ends in the truncated headline, a lone site-name line."""
+    title_key = _key(title or "")
+    site = {_key(s) for s in site_names if s}
+
+    def furniture(line: str, at_start: bool) -> bool:
+        k = _key(line)
+        if not k or (title_key and k == title_key) or is_date_line(line):
+            return True
+        if k in site and len(line) <= 60:
+            return True
+        truncated = line.rstrip().endswith(("...", "…"))
+        return at_start and truncated and len(title_key) >= 20 and title_key[:20] in k
+
+    start = 0
+    while start < min(FURNITURE_LINES, len(lines)) and furniture(lines[start], True):
+        start += 1
+    end = len(lines)
+    while end > max(start, len(lines) - FURNITURE_LINES) and furniture(lines[end - 1], False):
+        end -= 1
+    return lines[start:end]
 
 
 # --- not-an-article checks ----------------------------------------------------------------
@@ -229,8 +272,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
 
     extra = boilerplate.compile_patterns(hints.drop_line_patterns)
     lines, _stats = boilerplate.clean_lines(raw_lines, extra)
-    if lines and title and _key(lines[0]) == _key(title):
-        lines = lines[1:]
+    lines = strip_page_furniture(lines, title, site_names)
     text = "\n".join(lines)
 
     reason = _listing_by_address(hints.url, sd) or _listing_by_links(sd, lines, tree)

@@ -194,6 +194,31 @@ def find_dates_in_text(text: str) -> list[tuple[int, FoundDate]]:
     return out
 
 
+_WEEKDAYS_RE = re.compile(
+    r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(mon|tue|wed|thu|fri|sat|sun)\b\.?"
+    r"|یک‌?\u200c?شنبه|یکشنبه|دوشنبه|سه‌?\u200c?شنبه|سه شنبه|چهارشنبه|پنج‌?\u200c?شنبه|پنجشنبه|جمعه|شنبه"
+    r"|\b(updated|published|posted|last updated)\b|به‌?\u200c?روز ?رسانی|منتشر شده|تاریخ انتشار|تاریخ",
+    re.I,
+)
+# What may remain of a date line once its dates and weekdays are gone: digits (a time),
+# punctuation, am/pm and a zone abbreviation.
+_LEFTOVER_RE = re.compile(r"[\W\d_]*((am|pm|a\.m\.|p\.m\.|gmt|utc|[a-z]{1,4}t)[\W\d_]*)*", re.I)
+
+
+def is_date_line(line: str) -> bool:
+    """True for a line that is only a date (with weekday, time, "Updated"): page furniture."""
+    if len(line) > 80:
+        return False
+    found = find_dates_in_text(line)
+    if not found:
+        return False
+    rest = line
+    for _, d in found:
+        rest = rest.replace(d.raw, " ")
+    rest = _WEEKDAYS_RE.sub(" ", rest)
+    return bool(_LEFTOVER_RE.fullmatch(rest))
+
+
 def _text_after(el: HtmlElement, limit: int) -> str:
     parts: list[str] = []
     size = 0

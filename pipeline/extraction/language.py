@@ -21,17 +21,25 @@ def primary_subtag(lang: str | None) -> str | None:
 
 
 def detect_script_language(text: str) -> str | None:
-    """"fa", "ar" or "en" from the letters of ``text``; None when there are too few letters."""
+    """ "fa", "ar" or "en" from the letters of ``text``; None when unsure.
+
+    Arabic script (Persian told from Arabic by letters only one of them uses) or Latin
+    must make up most letters; other scripts (Cyrillic, Hangul, …) and too little text
+    give None, so the declared or configured language decides.
+    """
     sample = text[:20000]
+    letters = sum(1 for ch in sample if ch.isalpha())
+    if letters < 20:
+        return None
     arabic = len(_ARABIC_SCRIPT.findall(sample))
     latin = len(_LATIN.findall(sample))
-    if arabic + latin < 20:
-        return None
-    if arabic > latin:
+    if arabic * 2 > letters:
         persian = len(_PERSIAN_ONLY.findall(sample))
         arabic_only = len(_ARABIC_ONLY.findall(sample))
         return "fa" if persian >= arabic_only else "ar"
-    return "en"
+    if latin * 2 > letters:
+        return "en"
+    return None
 
 
 def choose_language(declared: str | None, text: str, configured: str | None) -> str | None:

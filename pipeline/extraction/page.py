@@ -35,21 +35,26 @@ class Protector:
         self._back_table = str.maketrans(self.backward)
 
     def protect(self, s: str) -> str:
+        if not any(c in s for c in _PROTECTED):  # the common case, without a translate()
+            return s
         return s.translate(self._fwd_table)
 
     def restore(self, s: str | None) -> str | None:
         return s.translate(self._back_table) if s is not None else None
 
     def protect_tree(self, tree: HtmlElement) -> None:
+        # lxml hands out a new str on each .text access: compare with the one protected.
         for el in tree.iter():
             if isinstance(el.tag, str):
-                if el.text:
-                    el.text = self.protect(el.text)
+                text = el.text
+                if text and (protected := self.protect(text)) is not text:
+                    el.text = protected
                 for name, value in el.attrib.items():
-                    if any(c in value for c in self.forward):
-                        el.set(name, self.protect(value))
-            if el.tail:
-                el.tail = self.protect(el.tail)
+                    if (protected := self.protect(value)) is not value:
+                        el.set(name, protected)
+            tail = el.tail
+            if tail and (protected := self.protect(tail)) is not tail:
+                el.tail = protected
 
 
 def parse_html(html: str) -> HtmlElement | None:
