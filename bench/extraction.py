@@ -100,9 +100,12 @@ EXTRACTORS: dict[str, Callable[[str, str], str]] = {
 
 
 def find_data_dir(arg: str | None) -> Path | None:
-    for candidate in (arg, os.environ.get("DADKHAH_EXTRACTION_BENCH"), *DEFAULT_DIRS):
-        if candidate and (Path(candidate) / "ground-truth.json").is_file():
-            return Path(candidate)
+    """The argument, else $DADKHAH_EXTRACTION_BENCH, else the default places; None if absent."""
+    chosen = arg or os.environ.get("DADKHAH_EXTRACTION_BENCH")
+    candidates = [Path(chosen)] if chosen else list(DEFAULT_DIRS)
+    for candidate in candidates:
+        if (candidate / "ground-truth.json").is_file():
+            return candidate
     return None
 
 

@@ -291,3 +291,14 @@ def test_cli_record_matches_the_pipeline_call() -> None:
     art = extract("en_jsonld.html")
     assert record["text"] == art.text
     assert record["title"] == art.title
+
+
+def test_wordpress_chrome_top_date_breadcrumb_and_site_line_are_dropped() -> None:
+    art = extract("en_wordpress_chrome.html", url="https://www.ncr-iran.org/en/news/experts-urge/")
+    assert art.title == "Experts urge the UN to prevent a repeat of the 1988 massacre amid a surge in executions"
+    assert art.site_name == "NCRI"
+    assert art.text.startswith("A coalition of international experts")
+    assert art.text.endswith("without delay.")
+    for phrase in ("September 19, 2025", "HomeIran", "surge...", "\nNCRI", "RELATED", "Recommended", *BOILERPLATE):
+        assert phrase not in art.text
+    assert art.published_method == "meta" and art.published_at.date() == date(2025, 7, 24)

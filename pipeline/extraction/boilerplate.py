@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 
 # Bump when a rule changes: it is part of the extractor id, so reprocessing sees it.
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 _I = re.IGNORECASE
 

@@ -26,7 +26,8 @@ from pipeline.extraction.page import (
     read_structured_data,
 )
 
-EXTRACTOR_VERSION = "1.0"
+# Bump on any change of output: reprocessing and stored provenance key on it.
+EXTRACTOR_VERSION = "1.1"
 EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {

@@ -1,0 +1,51 @@
+"""The extraction benchmark's metric and its clean skip when the data is absent."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import extraction as bench
+
+
+def test_shingles_follow_the_benchmark_definition() -> None:
+    assert bench.shingles("") == {}
+    assert bench.shingles("one two") == {("one", "two"): 1}
+    assert sum(bench.shingles("a b c d e f").values()) == 3
+
+
+def test_perfect_and_empty_outputs() -> None:
+    truth = "The court upheld the sentence of the protester on Saturday."
+    assert bench.page_scores(truth, truth) == (1.0, 1.0)
+    assert bench.page_scores(truth, "") == (None, 0.0)
+    scores = bench.score({"a": (truth, truth), "b": (truth, "")})
+    assert scores["precision"] == 1.0  # pages without output shingles are left out of precision
+    assert scores["recall"] == 0.5
+    assert scores["f1"] == pytest.approx(2 / 3)
+
+
+def test_extra_text_lowers_precision_only() -> None:
+    truth = "w1 w2 w3 w4 w5 w6 w7 w8"
+    p, r = bench.page_scores(truth, truth + " x1 x2 x3 x4 x5")
+    assert r == 1.0 and 0 < p < 1
+
+
+def test_missing_data_dir_skips_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert bench.main([str(tmp_path / "absent")]) == 0
+    assert "skipping" in capsys.readouterr().out
+
+
+def test_runs_on_a_tiny_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    page = (Path(__file__).parent / "data" / "extraction" / "en_jsonld.html").read_bytes()
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "p1.html.gz").write_bytes(gzip.compress(page))
+    truth = "The Supreme Court has upheld the death sentence of a young protester arrested in Isfahan"
+    (tmp_path / "ground-truth.json").write_text(
+        json.dumps({"p1": {"articleBody": truth, "url": "https://rights.example.org/a"}})
+    )
+    assert bench.main([str(tmp_path), "--only", "dadkhah-extract"]) == 0
+    out = capsys.readouterr().out
+    assert "1 pages" in out and "dadkhah-extract" in out
