@@ -302,3 +302,19 @@ def test_wordpress_chrome_top_date_breadcrumb_and_site_line_are_dropped() -> Non
     for phrase in ("September 19, 2025", "HomeIran", "surge...", "\nNCRI", "RELATED", "Recommended", *BOILERPLATE):
         assert phrase not in art.text
     assert art.published_method == "meta" and art.published_at.date() == date(2025, 7, 24)
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        '<div class="bottom"><p>Copyright © 2019 Example Teachers Network.</p></div>',
+        '<div class="bottom"><p>© 2019</p></div>',
+        '<div id="x">Last updated 2019</div>',
+    ],
+)
+def test_a_bare_year_outside_the_footer_never_becomes_1_january(footer: str) -> None:
+    html = page("en_no_date.html").replace(
+        "<footer><p>Copyright © 2019 Example Teachers Network. All rights reserved.</p></footer>", footer
+    )
+    art = extract_article(html, ExtractionHints(url="https://news.example.org/teachers"))
+    assert art.published_at is None or (art.published_at.month, art.published_at.day) != (1, 1)

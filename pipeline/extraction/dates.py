@@ -275,12 +275,28 @@ def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
     return None
 
 
+_COPYRIGHT_RE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|حقوق .{0,40}محفوظ", re.I)
+
+
 def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
+    """htmldate's generic search, on a copy without chrome or copyright lines.
+
+    htmldate turns a bare year ("© 2019", "updated 2019") into 1 January: a 1 January
+    result counts only when the page or its URL really writes that day.
+    """
     from htmldate import find_date
 
     work = copy.deepcopy(tree)
     for el in list(work.iter()):
         if el.getparent() is not None and is_chrome_node(el):
+            el.drop_tree()
+    for el in list(work.iter()):
+        if (
+            el.getparent() is not None
+            and el.tag not in ("html", "body")
+            and len(el) == 0
+            and _COPYRIGHT_RE.search(el.text_content() or "")
+        ):
             el.drop_tree()
     try:
         raw = find_date(
@@ -292,7 +308,18 @@ def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
     if not raw:
         return None
     value = _aware(datetime.fromisoformat(raw))
-    return FoundDate(value, raw, "gregorian", "htmldate") if _plausible(value) else None
+    if not _plausible(value):
+        return None
+    if (value.month, value.day) == (1, 1) and not _writes_new_year(tree, url, value.year):
+        return None
+    return FoundDate(value, raw, "gregorian", "htmldate")
+
+
+def _writes_new_year(tree: HtmlElement, url: str, year: int) -> bool:
+    if re.search(rf"{year}[/-]0?1[/-]0?1(?!\d)", url):
+        return True
+    text = " ".join(t for t in tree.itertext() if t.strip())
+    return any(d.value.date() == date(year, 1, 1) for _, d in find_dates_in_text(text))
 
 
 def find_published(
