@@ -12,11 +12,9 @@ Two kinds of rule, both general (no site is named here; per-outlet rules come in
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
-
-# Bump when a rule changes: it is part of the extractor id, so reprocessing sees it.
-RULES_VERSION = "2"
 
 _I = re.IGNORECASE
 
@@ -75,7 +73,7 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"^\(?(updated|last updated|published|posted|first published)( at| on)?:?\s[^!?]{0,40}$",
     # WordPress shortcodes left in the text
     r"\[(\w+)\b[^\]]*\].*\[/\1\]",
-    r"^(tags?|برچسب‌?\u200c?ها|برچسب ها|کلیدواژه‌?\u200c?ها)\s*:",
+    r"^(tags?|برچسب[\u200c ]?ها|کلیدواژه[\u200c ]?ها)\s*:",
 )
 
 TAIL_HEADINGS: tuple[str, ...] = (
@@ -91,9 +89,9 @@ TAIL_HEADINGS: tuple[str, ...] = (
     r"popular (posts|stories|articles)",
     r"trending( now| stories)?",
     r"in (other|case you missed) news",
-    r"(مطالب|اخبار|خبرهای|مقالات|مطلب‌?\u200c?های) (مرتبط|مشابه|پیشنهادی)",
-    r"(آخرین|تازه‌?\u200c?ترین|جدیدترین) (اخبار|خبرها|مطالب)",
-    r"(پربازدیدترین|پربیننده‌?\u200c?ترین|پرخواننده‌?\u200c?ترین)( (اخبار|مطالب))?",
+    r"(مطالب|اخبار|خبرهای|مقالات|مطلب[\u200c ]?های) (مرتبط|مشابه|پیشنهادی)",
+    r"(آخرین|تازه[\u200c ]?ترین|جدیدترین) (اخبار|خبرها|مطالب)",
+    r"(پربازدیدترین|پربیننده[\u200c ]?ترین|پرخواننده[\u200c ]?ترین)( (اخبار|مطالب))?",
     r"(بیشتر بخوانید|این را هم بخوانید|بخوانید)",
 )
 
@@ -101,6 +99,10 @@ _TAIL_RE = re.compile(r"^(?:" + "|".join(TAIL_HEADINGS) + r")\s*[:.…»]*$", _I
 # A tail heading only ends the article in its last part (a "Related" heading in the first
 # half is more likely a real sub-heading).
 TAIL_START_FRACTION = 0.4
+# Every general rule and threshold, hashed: recorded with each extraction's settings.
+RULES_SHA256 = hashlib.sha256(
+    "\n".join([*DROP_LINE_PATTERNS, "--", *TAIL_HEADINGS, "--", str(TAIL_START_FRACTION)]).encode("utf-8")
+).hexdigest()
 
 
 def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:

@@ -27,7 +27,7 @@ from pipeline.extraction.page import (
 )
 
 # Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.1"
+EXTRACTOR_VERSION = "1.2"
 EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
@@ -91,7 +91,7 @@ def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
     return {
         "extractor_version": EXTRACTOR_VERSION,
         "trafilatura": dict(TRAFILATURA_OPTIONS),
-        "boilerplate_rules": boilerplate.RULES_VERSION,
+        "boilerplate_rules_sha256": boilerplate.RULES_SHA256,
         "min_words": MIN_WORDS,
         "link_line_share": LINK_LINE_SHARE,
         "zwnj_protected": True,
