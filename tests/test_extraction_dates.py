@@ -179,3 +179,27 @@ def test_boilerplate_lines_are_dropped(line: str) -> None:
 )
 def test_article_lines_are_kept(line: str) -> None:
     assert line in clean_lines([line])[0]
+
+
+def test_completion_restores_a_dropped_sibling_body_container_only() -> None:
+    from pathlib import Path
+
+    from lxml import html as lxml_html
+
+    from pipeline.extraction.completion import complete_paragraphs
+
+    page = (Path(__file__).parent / "data" / "extraction" / "en_split_body.html").read_text(encoding="utf-8")
+    page = page.replace(
+        '<div class="ad-slot">',
+        '<aside><div class="grid--item body body__container"><p>'
+        + "A teaser paragraph in a sidebar that must stay out of the article text. " * 4
+        + '</p></div></aside><div class="ad-slot">',
+    )
+    tree = lxml_html.fromstring(page)
+    paragraphs = [" ".join(p.text_content().split()) for p in tree.iter("p")]
+    first, sidebar, second = paragraphs[:3], paragraphs[3], paragraphs[4:]
+    assert complete_paragraphs(first, tree) == first + second
+    assert sidebar not in complete_paragraphs(first, tree)
+    # One kept paragraph is no evidence of a split body; nothing kept, nothing to complete.
+    assert complete_paragraphs(first[:1], tree) == first[:1]
+    assert complete_paragraphs([], tree) == []

@@ -55,8 +55,8 @@ def _link_share(el: HtmlElement, text: str) -> float:
     return linked / max(len(text), 1)
 
 
-def complete_paragraphs(lines: list[str], tree: HtmlElement) -> tuple[list[str], int]:
-    """``lines`` with the missing sibling body containers restored; and how many paragraphs."""
+def complete_paragraphs(lines: list[str], tree: HtmlElement) -> list[str]:
+    """``lines`` with the missing sibling body containers restored."""
     line_index = {_key(line): i for i, line in enumerate(lines)}
     containers: dict[HtmlElement, list[tuple[HtmlElement, str]]] = defaultdict(list)
     order: list[HtmlElement] = []
@@ -75,10 +75,9 @@ def complete_paragraphs(lines: list[str], tree: HtmlElement) -> tuple[list[str],
         )
     body = {sig for sig, n in kept_by_signature.items() if n >= MIN_MATCHED}
     if not body:
-        return lines, 0
+        return lines
     additions: dict[int, list[str]] = defaultdict(list)  # after line i (-1: before all)
     last_line = -1
-    added = 0
     for parent in order:
         paras = containers[parent]
         kept = [line_index[_key(t)] for _, t in paras if _key(t) in line_index]
@@ -91,11 +90,10 @@ def complete_paragraphs(lines: list[str], tree: HtmlElement) -> tuple[list[str],
         if sum(len(t) for t in texts) < MIN_CONTAINER_CHARS:
             continue
         additions[last_line].extend(texts)
-        added += len(texts)
-    if not added:
-        return lines, 0
+    if not additions:
+        return lines
     out = list(additions.get(-1, []))
     for i, line in enumerate(lines):
         out.append(line)
         out.extend(additions.get(i, []))
-    return out, added
+    return out

@@ -259,7 +259,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     protector.protect_tree(work)
     doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
     raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
-    raw_lines, _added = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
+    raw_lines = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
 
     site_names = [
         n for n in (sd.meta.get("og:site_name"), sd.publisher, doc.sitename if doc else None) if n

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
@@ -203,11 +202,3 @@ def read_structured_data(tree: HtmlElement) -> StructuredData:
     root = tree.getroottree().getroot()
     sd.html_lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     return sd
-
-
-def element_text(el: HtmlElement) -> str:
-    return " ".join(el.itertext()).strip() if el is not None else ""
-
-
-def tostring(el: HtmlElement) -> str:
-    return etree.tostring(el, encoding="unicode")
