@@ -17,6 +17,7 @@ import sys
 import time
 import zlib
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ TOPICS_FILE = ROOT / "config" / "topics.yaml"
 N_FEATURES = 2**18
 
 
+@cache
 def _features(article: LabelledArticle) -> dict[int, float]:
     text = normalize_for_matching(f"{article.title} {article.title} {article.text}")
     counts: Counter[int] = Counter()
@@ -68,12 +70,13 @@ def _matrix(rows: list[dict[int, float]], vocab: dict[int, int]) -> np.ndarray:
 class CharNgramModel:
     """One-vs-rest L2 logistic regression, full-batch gradient descent."""
 
-    def __init__(self, topics: list[str], l2: float = 1e-3, epochs: int = 300, lr: float = 2.0):
+    def __init__(self, topics: list[str], l2: float = 1e-4, epochs: int = 400, lr: float = 20.0):
         self.topics, self.l2, self.epochs, self.lr = topics, l2, epochs, lr
 
     def fit(self, articles: list[LabelledArticle]) -> CharNgramModel:
         feats = [_features(a) for a in articles]
-        self.vocab = {k: j for j, k in enumerate(sorted({k for f in feats for k in f}))}
+        df = Counter(k for f in feats for k in f)
+        self.vocab = {k: j for j, k in enumerate(sorted(k for k, n in df.items() if n >= 2))}
         x = _matrix(feats, self.vocab)
         y = np.array([[t in a.topics for t in self.topics] for a in articles], dtype=float)
         w = np.zeros((x.shape[1], len(self.topics)))

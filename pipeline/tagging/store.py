@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 
@@ -305,7 +305,7 @@ def tag_pending(
             .limit(batch_size)
         )
         if not retag:
-            query = query.where(and_(pending))
+            query = query.where(pending)
         with engine.begin() as conn:
             rows = conn.execute(query, {"last_id": last_id}).all()
             if not rows:
@@ -361,4 +361,4 @@ def _tag_batch(
         _write(conn, row.article_id, row.current_version, taxonomy, method, result)
         counts["tagged"] += 1
         counts["facets"] += len(result.facets)
-        counts["topics"].update(result.topics)
+        counts["topics"].update(result.topics.keys())
