@@ -143,7 +143,7 @@ def demo() -> None:
     from pipeline.status import format_status, outlet_status
 
     settings = Settings.from_env()
-    site = FixtureSite(slow_seconds=1.5).start()
+    site = FixtureSite(slow_seconds=3.0).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             outlets_file = site.write_outlets_yaml(Path(tmp))

@@ -72,8 +72,10 @@ def _crawl_in_child(job: dict[str, Any], timeout: float | None) -> tuple[int, st
         "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
     }
     try:
+        profile = os.environ.get("DADKHAH_PROFILE_CRAWL")  # a path: write cProfile stats there
+        prefix = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
         proc = subprocess.run(
-            [sys.executable, "-m", "spiders.run", job_path],
+            [*prefix, "-m", "spiders.run", job_path],
             env=env,
             stderr=None if job.get("stream_logs") else subprocess.PIPE,
             text=True,

@@ -18,10 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.textnorm import content_sha256
 from schema.models import (
-    Article,
-    ArticleSource,
     ArticleUrl,
-    ArticleVersion,
     CrawlRun,
     Fetch,
     HttpCacheEntry,
@@ -167,20 +164,21 @@ def known_article_for_urls(conn: Connection, urls: list[str]) -> int | None:
 SETTLED_NON_ARTICLE = ("not_article", "not_html")
 
 
+_KNOWN_URL = text(
+    """
+    (SELECT 'stored' FROM article_urls WHERE url = :url LIMIT 1)
+    UNION ALL
+    (SELECT outcome FROM fetches
+      WHERE requested_url = :url AND kind = 'article' AND outcome = ANY(:settled) LIMIT 1)
+    LIMIT 1
+    """
+)
+
+
 def known_url_reason(engine: Engine, url: str) -> str | None:
     """Why ``url`` need not be fetched: 'stored' (leads to an article) or a settled outcome."""
     with engine.connect() as conn:
-        if known_article_for_urls(conn, [url]) is not None:
-            return "stored"
-        return conn.execute(
-            select(Fetch.outcome)
-            .where(
-                Fetch.requested_url == url,
-                Fetch.kind == "article",
-                Fetch.outcome.in_(SETTLED_NON_ARTICLE),
-            )
-            .limit(1)
-        ).scalar()
+        return conn.execute(_KNOWN_URL, {"url": url, "settled": list(SETTLED_NON_ARTICLE)}).scalar()
 
 
 def load_validators(engine: Engine, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -242,81 +240,110 @@ class ArticleData:
     extractor_settings: dict[str, Any] = field(default_factory=dict)
 
 
-def _link(conn: Connection, article_id: int, fetch_id: int, data: ArticleData, match: str) -> None:
-    conn.execute(
-        insert(ArticleSource)
-        .values(article_id=article_id, fetch_id=fetch_id, url=data.urls[0], match=match)
-        .on_conflict_do_nothing()
+_FIND_EXISTING = text(
+    """
+    (SELECT article_id, 'same_url' AS match FROM article_urls WHERE url = ANY(:urls) LIMIT 1)
+    UNION ALL
+    (SELECT article_id, 'same_content' FROM articles
+      WHERE outlet_id = :outlet_id AND content_sha256 = :digest LIMIT 1)
+    LIMIT 1
+    """
+)
+
+# Link a fetch (and its URLs) to an article and settle the fetch's outcome: one round trip.
+_LINK = text(
+    """
+    WITH src AS (
+        INSERT INTO article_sources (article_id, fetch_id, url, match)
+        VALUES (:article_id, :fetch_id, :source_url, :match) ON CONFLICT DO NOTHING
+    ), urls AS (
+        INSERT INTO article_urls (url, article_id)
+        SELECT u, :article_id FROM unnest(CAST(:urls AS text[])) AS u ON CONFLICT DO NOTHING
     )
-    for url in dict.fromkeys([data.canonical_url, *data.urls]):
-        conn.execute(insert(ArticleUrl).values(url=url, article_id=article_id).on_conflict_do_nothing())
+    UPDATE fetches SET outcome = :outcome, error = NULL WHERE fetch_id = :fetch_id
+    """
+)
+
+# A new article with its first version, in one statement; nothing if another writer won.
+_INSERT_NEW = text(
+    """
+    WITH art AS (
+        INSERT INTO articles (outlet_id, canonical_url, title, authors, published_at, published_raw,
+                              published_calendar, published_method, language, site_name, text,
+                              content_sha256, first_seen_at, first_fetch_id, extractor,
+                              extractor_settings, current_version, updated_at)
+        VALUES (:outlet_id, :canonical_url, :title, :authors, :published_at, :published_raw,
+                :published_calendar, :published_method, :language, :site_name, :text, :digest,
+                :seen_at, :fetch_id, :extractor, CAST(:settings AS jsonb), 1, now())
+        ON CONFLICT DO NOTHING
+        RETURNING article_id
+    ), ver AS (
+        INSERT INTO article_versions (article_id, version, fetch_id, extracted_at, extractor,
+                                      extractor_settings, title, authors, published_at, published_raw,
+                                      published_calendar, published_method, language, text,
+                                      content_sha256, reason)
+        SELECT article_id, 1, :fetch_id, :seen_at, :extractor, CAST(:settings AS jsonb), :title,
+               :authors, :published_at, :published_raw, :published_calendar, :published_method,
+               :language, :text, :digest, 'ingest'
+          FROM art
+    )
+    SELECT article_id FROM art
+    """
+)
 
 
 def store_article(
     engine: Engine, *, outlet_id: int, fetch_id: int, data: ArticleData, seen_at: datetime
 ) -> StoreResult:
-    """Store an extracted article once; link this fetch to it either way. Idempotent."""
+    """Store an extracted article once; link this fetch to it either way. Idempotent.
+
+    The fetch's outcome (stored / duplicate) is settled in the same transaction.
+    """
     digest = content_sha256(data.text)
-    settings_json = json.loads(json.dumps(data.extractor_settings, default=str))
+    urls = list(dict.fromkeys([data.canonical_url, *data.urls]))
+    settings_json = json.dumps(data.extractor_settings, default=str, ensure_ascii=False)
     with engine.begin() as conn:
-        existing = known_article_for_urls(conn, [data.canonical_url, *data.urls])
-        match = "same_url"
-        if existing is None:
-            existing = conn.execute(
-                select(Article.article_id).where(
-                    Article.outlet_id == outlet_id, Article.content_sha256 == digest
-                )
+        found = conn.execute(_FIND_EXISTING, {"urls": urls, "outlet_id": outlet_id, "digest": digest}).first()
+        if found is not None:
+            article_id, match, outcome = found.article_id, found.match, "duplicate"
+        else:
+            article_id = conn.execute(
+                _INSERT_NEW,
+                {
+                    "outlet_id": outlet_id,
+                    "canonical_url": data.canonical_url,
+                    "title": data.title,
+                    "authors": data.authors,
+                    "published_at": data.published_at,
+                    "published_raw": data.published_raw,
+                    "published_calendar": data.published_calendar,
+                    "published_method": data.published_method,
+                    "language": data.language,
+                    "site_name": data.site_name,
+                    "text": data.text,
+                    "digest": digest,
+                    "seen_at": seen_at,
+                    "fetch_id": fetch_id,
+                    "extractor": data.extractor,
+                    "settings": settings_json,
+                },
             ).scalar()
-            match = "same_content"
-        if existing is not None:
-            _link(conn, existing, fetch_id, data, match)
-            return StoreResult(existing, "duplicate", match)
-        values = dict(
-            outlet_id=outlet_id,
-            canonical_url=data.canonical_url,
-            title=data.title,
-            authors=data.authors,
-            published_at=data.published_at,
-            published_raw=data.published_raw,
-            published_calendar=data.published_calendar,
-            published_method=data.published_method,
-            language=data.language,
-            site_name=data.site_name,
-            text=data.text,
-            content_sha256=digest,
-            first_seen_at=seen_at,
-            first_fetch_id=fetch_id,
-            extractor=data.extractor,
-            extractor_settings=settings_json,
-            current_version=1,
-        )
-        article_id = conn.execute(
-            insert(Article).values(**values).on_conflict_do_nothing().returning(Article.article_id)
-        ).scalar()
-        if article_id is None:
-            # A concurrent writer stored the same story first: link to theirs.
-            conn.rollback()
-            return store_article(engine, outlet_id=outlet_id, fetch_id=fetch_id, data=data, seen_at=seen_at)
+            if article_id is None:
+                # A concurrent writer stored the same story first: link to theirs.
+                conn.rollback()
+                return store_article(
+                    engine, outlet_id=outlet_id, fetch_id=fetch_id, data=data, seen_at=seen_at
+                )
+            match, outcome = "new", "stored"
         conn.execute(
-            insert(ArticleVersion)
-            .values(
-                article_id=article_id,
-                version=1,
-                fetch_id=fetch_id,
-                extractor=data.extractor,
-                extractor_settings=settings_json,
-                title=data.title,
-                authors=data.authors,
-                published_at=data.published_at,
-                published_raw=data.published_raw,
-                published_calendar=data.published_calendar,
-                published_method=data.published_method,
-                language=data.language,
-                text=data.text,
-                content_sha256=digest,
-                reason="ingest",
-            )
-            .on_conflict_do_nothing()
+            _LINK,
+            {
+                "article_id": article_id,
+                "fetch_id": fetch_id,
+                "source_url": data.urls[0],
+                "match": match,
+                "urls": urls,
+                "outcome": outcome,
+            },
         )
-        _link(conn, article_id, fetch_id, data, "new")
-        return StoreResult(article_id, "stored", "new")
+    return StoreResult(article_id, outcome, match)

@@ -93,7 +93,6 @@ class StoragePipeline(_ContextPipeline):
             data=data,
             seen_at=datetime.now(UTC),
         )
-        self._outcome(item, result.outcome)
         stats = self.context.stats
         if result.outcome == "stored":
             stats.stored += 1

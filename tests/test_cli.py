@@ -39,7 +39,7 @@ def test_unreachable_database_fails_clearly(tmp_path):
 
 
 def test_run_selected_outlet_then_status(fresh_database_url, tmp_path):
-    site = FixtureSite(slow_seconds=1.0).start()
+    site = FixtureSite(slow_seconds=6.0).start()
     try:
         outlets = site.write_outlets_yaml(tmp_path)
         env = _env(fresh_database_url, tmp_path)

@@ -187,7 +187,9 @@ class OutletSite:
 
 def _handler_for(site: OutletSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        # One request per connection: no keep-alive races between a cancelled download and
+        # the next request on the same socket.
+        protocol_version = "HTTP/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence
             return
@@ -242,6 +244,11 @@ def _handler_for(site: OutletSite) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # a crawler opens many connections at once
+
+
 class FixtureSite:
     """Starts one server per outlet; ``outlets_config()`` describes them for outlets.yaml."""
 
@@ -258,8 +265,7 @@ class FixtureSite:
         for index, key in enumerate(HOSTS):
             host = "127.0.0.1" if self.single_host else HOSTS[key]
             port = self.port + index if (self.port and self.single_host) else self.port
-            server = ThreadingHTTPServer((host, port), None)  # handler set below
-            server.daemon_threads = True
+            server = _Server((host, port), None)  # handler set below
             base_url = f"http://{host}:{server.server_address[1]}"
             site = OutletSite(key, self.content, base_url, self.slow_seconds)
             server.RequestHandlerClass = _handler_for(site)

@@ -1,0 +1,170 @@
+"""Throughput of the whole ingestion pass against extraction alone.
+
+Serves N generated article pages (default 2,000) on 127.0.0.5, runs one real pass
+(discovery from a sitemap, fetch, WARC, fetch log, extraction, dedup, storage) into a
+scratch PostgreSQL database, and compares the crawl process's CPU time per article with
+plain `trafilatura.extract` on the same pages.
+
+    .venv/bin/python bench/pipeline.py [--pages 2000] [--database-url URL]
+
+Prints figures; it is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import trafilatura  # noqa: E402
+import yaml  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from pipeline.fixture_site.render import article_html, urlset  # noqa: E402
+from pipeline.ingest import ingest  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+from tests.pg import create_scratch_database, drop_database, server_url  # noqa: E402
+
+WORDS = (
+    "prisoner court sentence family lawyer execution detained security forces province activist "
+    "report statement rights judiciary charges appeal hearing released bail transferred ward "
+    "hunger strike protest journalist union teacher student mother city agents arrested summoned "
+    "investigation evidence witnesses official media announced week month year according source"
+).split()
+OUTLET = {"language": "en", "site_name": "Bench Outlet"}
+
+
+def make_pages(count: int, seed: int = 7) -> dict[str, bytes]:
+    rng = random.Random(seed)
+    pages: dict[str, bytes] = {}
+    for i in range(count):
+        paragraphs = [
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(25, 60))).capitalize() + "."
+            for _ in range(rng.randint(4, 9))
+        ]
+        article = {
+            "slug": f"story-{i}",
+            "title": f"Story {i}: " + " ".join(rng.choice(WORDS) for _ in range(6)),
+            "author": "Bench Writer",
+            "published": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00+00:00",
+            "date_style": "json-ld",
+            "paragraphs": paragraphs,
+        }
+        pages[f"/news/story-{i}/"] = article_html(article, OUTLET, "http://127.0.0.5").encode()
+    return pages
+
+
+def serve(pages: dict[str, bytes]) -> tuple[ThreadingHTTPServer, str]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = pages.get(self.path.split("?")[0])
+            if self.path == "/robots.txt":
+                body = b"User-agent: *\nAllow: /\n"
+            status = 200 if body is not None else 404
+            body = body or b"not found"
+            self.send_response(status)
+            self.send_header(
+                "Content-Type",
+                "application/xml" if self.path.endswith(".xml") else "text/html; charset=utf-8",
+            )
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.5", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.5:{server.server_address[1]}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--database-url", default=None, help="server URL (default: as the tests find one)")
+    args = parser.parse_args()
+
+    pages = make_pages(args.pages)
+    server, base = serve(pages)
+    html_pages = list(pages.values())
+    pages["/sitemap.xml"] = urlset([(base + path, "2025-01-01") for path in list(pages)]).encode()
+
+    base_server = args.database_url or server_url()
+    db_url = create_scratch_database(base_server, prefix="dadkhah_bench")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            outlets = Path(tmp) / "outlets.yaml"
+            outlets.write_text(
+                yaml.safe_dump(
+                    {
+                        "outlets": [
+                            {
+                                "name": "Bench Outlet",
+                                "home": base + "/",
+                                "language": "en",
+                                "affiliation": "benchmark",
+                                "sitemaps": [base + "/sitemap.xml"],
+                                "min_delay_seconds": 0,
+                                "max_articles_per_run": args.pages + 10,
+                            }
+                        ]
+                    }
+                ),
+                encoding="utf-8",
+            )
+            settings = Settings(database_url=db_url, archive_dir=Path(tmp) / "archive", data_dir=Path(tmp))
+            ingest(
+                settings, outlets_file=outlets, trigger="bench", stream_logs=False
+            )  # warm: schema, imports
+            engine = create_engine(db_url)
+            with engine.begin() as conn:  # start from an empty archive, keep the migrated schema
+                conn.execute(
+                    text(
+                        "TRUNCATE articles, article_versions, article_sources, article_urls, "
+                        "fetches, outlet_runs, crawl_runs, http_cache CASCADE"
+                    )
+                )
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall0 = time.perf_counter()
+            report = ingest(settings, outlets_file=outlets, trigger="bench", stream_logs=False)
+            wall = time.perf_counter() - wall0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            with engine.connect() as conn:
+                stored = conn.execute(text("SELECT count(*) FROM articles")).scalar_one()
+            engine.dispose()
+    finally:
+        server.shutdown()
+        drop_database(base_server, db_url)
+
+    crawl_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    t0 = time.process_time()
+    for html in html_pages:
+        trafilatura.extract(html.decode())
+    extract_cpu = time.process_time() - t0
+
+    per_article = crawl_cpu / max(stored, 1)
+    per_page_extract = extract_cpu / len(html_pages)
+    print(f"pages served:                  {len(html_pages)}")
+    print(f"articles stored:               {stored} (run status {report.status})")
+    print(f"wall time:                     {wall:.1f} s  ->  {stored / wall:.1f} articles/s")
+    print(f"pipeline CPU per article:      {per_article * 1000:.1f} ms (crawl process, user+sys)")
+    print(f"trafilatura.extract alone:     {per_page_extract * 1000:.1f} ms per page (defaults)")
+    print(f"ratio pipeline / extraction:   {per_article / per_page_extract:.2f}  (goal <= 1.3)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
