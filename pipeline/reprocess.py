@@ -215,7 +215,9 @@ def reprocess(
             try:
                 extracted = extract_article(html, _hints(capture.url, outlet_row, feed))
             except NotAnArticle as exc:
-                log.info("article %s (%s) is no article to the current extractor: %s", article_id, outlet_name, exc)
+                log.info(
+                    "article %s (%s) is no article to the current extractor: %s", article_id, outlet_name, exc
+                )
                 counts["not_article"] += 1
                 continue
             values = _values(extracted)
