@@ -47,7 +47,8 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 class ScratchDatabase:
     """A uniquely named database on the bench server, migrated to head, dropped on exit."""
 
-    def __init__(self, prefix: str = "dadkhah_bench") -> None:
+    def __init__(self, prefix: str = "dadkhah_bench", keep: bool = False) -> None:
+        self.keep = keep
         self.server = normalise_url(os.environ.get("DADKHAH_BENCH_DATABASE_URL") or DEFAULT_SERVER)
         self.name = f"{prefix}_{uuid.uuid4().hex[:10]}"
         self.url = make_url(self.server).set(database=self.name).render_as_string(hide_password=False)
@@ -63,13 +64,16 @@ class ScratchDatabase:
 
     def __exit__(self, *exc) -> None:
         self.engine.dispose()
+        if self.keep:
+            print(f"kept database {self.name}")
+            return
         admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         admin.dispose()
 
 
-def copy_rows(engine, table: str, columns: list[str], rows) -> None:
+def copy_rows(engine, table: str, columns: list[str], rows, replica: bool = False) -> None:
     """Bulk-load rows with COPY (tab-separated text format)."""
 
     def esc(v) -> str:
@@ -83,6 +87,8 @@ def copy_rows(engine, table: str, columns: list[str], rows) -> None:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
+        if replica:  # skip foreign-key triggers: bulk rows are consistent by construction
+            cur.execute("SET LOCAL session_replication_role = replica")
         with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
             buf = io.StringIO()
             for i, row in enumerate(rows, 1):
@@ -305,45 +311,77 @@ class Synth:
         return f"Outlet {self.rng.randint(1, 50)} (ON); January 5, 2026: " + lead + " ".join(out)
 
 
-def scale(sizes: list[int], probes: int = 300, batch: int = 20000) -> None:
+# Bulk loads drop these and build them again afterwards (faster than maintaining them row
+# by row); foreign-key triggers are skipped while loading (the rows are consistent by
+# construction). Placement is always measured with every index and constraint in place.
+_BULK_INDEXES = {
+    "lsh_bands": ("lsh_bands_pkey", "PRIMARY KEY (band_key, article_id)"),
+    "article_signatures": ("article_signatures_pkey", "PRIMARY KEY (article_id)"),
+}
+
+
+def _bulk_load(engine, tables: dict[str, tuple[list[str], list]]) -> None:
+    with engine.begin() as conn:
+        for table, (name, _) in _BULK_INDEXES.items():
+            conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}"))
+    for table, (columns, rows) in tables.items():
+        copy_rows(engine, table, columns, rows, replica=True)
+
+
+def _rebuild_indexes(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+        for table, (name, definition) in _BULK_INDEXES.items():
+            conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+        try:  # flush the bulk load's dirty pages now, not while placement is being timed
+            conn.execute(text("CHECKPOINT"))
+        except Exception:  # noqa: BLE001 - needs superuser or pg_checkpoint; optional
+            pass
+
+
+def scale(sizes: list[int], probes: int = 300, batch: int = 20000, keep: bool = False) -> None:
+    """Load synthetic archives of growing size and time placing new articles into them.
+
+    The archive is built in steps (10k, then each of ``sizes``): articles, their signatures,
+    band keys and cluster rows are computed here and bulk-loaded with COPY (5 % of the
+    articles are edited copies of earlier ones and are loaded into their original's
+    cluster, as ``cluster_pending`` would place them). At each size, ``probes`` new articles
+    (half of them copies) are placed one by one, each in its own transaction as a lone
+    worker would, and as many again by one ``cluster_pending`` call (batched).
+    """
     synth = Synth()
     params = DEFAULT_PARAMS
-    print(f"params: {params.params_key} threshold {params.threshold}")
+    params_json = params.to_json()
+    print(f"params: {params.params_key} threshold {params.threshold}", flush=True)
 
-    # Signature time per article.
-    sample = [synth.article() for _ in range(500)]
-    t0 = time.perf_counter()
-    for s in sample:
-        prepare_text(s, params)
-    sig_ms = (time.perf_counter() - t0) / len(sample) * 1000
-    print(f"signature (normalise + shingle + MinHash + band keys): {sig_ms:.3f} ms/article")
-
-    with ScratchDatabase("dadkhah_scale") as engine:
+    with ScratchDatabase("dadkhah_scale", keep=keep) as engine:
         insert_outlets(engine, [f"outlet{i}" for i in range(1, 51)])
         stored = 0
         base = datetime(2020, 1, 1, tzinfo=UTC)
-        checkpoints = sorted(set([10000] + sizes))
+        originals: list[tuple[int, str]] = []  # (article id, text) of stories to copy
+        cluster_of: dict[int, int] = {}
+        sig_seconds = 0.0
+        sig_count = 0
         total_start = time.perf_counter()
-        originals: list[str] = []
-        for target in checkpoints:
-            # Bulk load up to `target` articles: articles and, already computed, their
-            # signatures, bands and clusters (as cluster_pending would have produced them;
-            # here each is a singleton or a copy, placed by COPY for speed).
+        for target in sorted(set([10000] + sizes)):
             t_load = time.perf_counter()
-            sig_total = 0.0
             while stored < target:
                 n = min(batch, target - stored)
                 arts, sigs, bands, clus, acl = [], [], [], [], []
                 for _ in range(n):
                     stored += 1
                     if originals and synth.rng.random() < 0.05:
-                        body = synth.copy(synth.rng.choice(originals))
+                        orig_id, orig_body = synth.rng.choice(originals)
+                        body, cluster_id = synth.copy(orig_body), cluster_of[orig_id]
                     else:
-                        body = synth.article()
+                        body, cluster_id = synth.article(), stored
                         if len(originals) < 5000:
-                            originals.append(body)
+                            originals.append((stored, body))
                         elif synth.rng.random() < 0.01:
-                            originals[synth.rng.randrange(5000)] = body
+                            originals[synth.rng.randrange(5000)] = (stored, body)
+                    cluster_of[stored] = cluster_id
                     published = base + timedelta(minutes=stored)
                     arts.append(
                         article_row(
@@ -358,94 +396,130 @@ def scale(sizes: list[int], probes: int = 300, batch: int = 20000) -> None:
                     )
                     ts = time.perf_counter()
                     sh, sig, keys = prepare_text(body, params)
-                    sig_total += time.perf_counter() - ts
+                    sig_seconds += time.perf_counter() - ts
+                    sig_count += 1
                     sigs.append((stored, params.params_key, pack(sig), pack(sh)))
                     bands.extend((k, stored) for k in keys)
-                    clus.append((stored, stored, published.isoformat()))
-                    acl.append((stored, stored, "new", params.to_json()))
-                copy_rows(engine, "articles", ARTICLE_COLUMNS, arts)
-                copy_rows(
-                    engine, "article_signatures", ["article_id", "params_key", "signature", "shingles"], sigs
-                )
-                copy_rows(
+                    if cluster_id == stored:
+                        clus.append((stored, stored, published.isoformat()))
+                        acl.append((stored, stored, "new", params_json))
+                    else:
+                        acl.append((stored, cluster_id, "minhash-lsh+jaccard", params_json))
+                _bulk_load(
                     engine,
-                    "clusters",
-                    ["cluster_id", "representative_article_id", "first_published_at"],
-                    clus,
+                    {
+                        "articles": (ARTICLE_COLUMNS, arts),
+                        "article_signatures": (["article_id", "params_key", "signature", "shingles"], sigs),
+                        "clusters": (["cluster_id", "representative_article_id", "first_published_at"], clus),
+                        "article_clusters": (["article_id", "cluster_id", "method", "params"], acl),
+                        "lsh_bands": (["band_key", "article_id"], bands),
+                    },
                 )
-                copy_rows(engine, "article_clusters", ["article_id", "cluster_id", "method", "params"], acl)
-                copy_rows(engine, "lsh_bands", ["band_key", "article_id"], bands)
-                print(
-                    f"  loaded {stored:>9,} articles ({time.perf_counter() - t_load:.0f} s, "
-                    f"signatures {sig_total:.0f} s)",
-                    flush=True,
-                )
-            with engine.begin() as conn:
+                if stored % 100000 == 0 or stored == target:
+                    print(
+                        f"  loaded {stored:>9,} articles ({time.perf_counter() - t_load:.0f} s; "
+                        f"signature {sig_seconds / sig_count * 1000:.3f} ms/article)",
+                        flush=True,
+                    )
+            t_idx = time.perf_counter()
+            _rebuild_indexes(engine)
+            with engine.begin() as conn:  # placed clusters: ids above every bulk-loaded one
                 conn.execute(
-                    text("SELECT setval(pg_get_serial_sequence('clusters', 'cluster_id'), :n)"), {"n": stored}
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('clusters', 'cluster_id'), "
+                        "GREATEST(:n, (SELECT last_value FROM clusters_cluster_id_seq)))"
+                    ),
+                    {"n": 10**10},
                 )
-                conn.execute(text("ANALYZE"))
-            measure_placement(engine, synth, originals, stored, probes, params, base)
-            stored += probes
+            print(f"  indexes rebuilt and analysed in {time.perf_counter() - t_idx:.0f} s", flush=True)
+            stored = measure_placement(engine, synth, originals, stored, probes, params, base)
         total = time.perf_counter() - total_start
         with engine.connect() as conn:
             size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
             tables = conn.execute(
                 text(
                     "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
-                    "WHERE c.relname IN ('articles', 'lsh_bands', 'article_signatures', "
-                    "'article_clusters', 'clusters') ORDER BY 1"
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public' "
+                    "WHERE c.relkind = 'r' AND c.relname IN ('articles', 'lsh_bands', "
+                    "'article_signatures', 'article_clusters', 'clusters') ORDER BY 2 DESC"
                 )
             ).all()
-        print(f"total time {total:.0f} s for {stored:,} articles")
         print(
-            f"disk: database {size / stored:.0f} B/article; clustering tables per article: "
-            + ", ".join(f"{n} {s / stored:.0f} B" for n, s in tables)
+            f"signature (normalise + strip + shingle + MinHash + band keys): "
+            f"{sig_seconds / sig_count * 1000:.3f} ms/article over {sig_count:,} articles"
+        )
+        print(f"total time {total:.0f} s for {stored:,} articles")
+        clustering = sum(s for n, s in tables if n != "articles")
+        print(
+            f"disk per article: whole database {size / stored:,.0f} B; clustering tables "
+            f"{clustering / stored:,.0f} B (" + ", ".join(f"{n} {s / stored:,.0f} B" for n, s in tables) + ")"
         )
 
 
-def measure_placement(engine, synth, originals, stored, probes, params, base) -> None:
-    """Insert `probes` new articles (half copies of stored ones) and place each one alone."""
-    ids = list(range(stored + 1, stored + probes + 1))
-    rows = []
-    for i in ids:
-        body = synth.copy(synth.rng.choice(originals)) if i % 2 else synth.article()
-        published = base + timedelta(minutes=i)
-        rows.append(article_row(i, 1, f"https://x.example/{i}", body, "en", published, published))
-    copy_rows(engine, "articles", ARTICLE_COLUMNS, rows)
-    from pipeline.clustering.store import Placer, prepare
+def measure_placement(engine, synth, originals, stored, probes, params, base) -> int:
+    """Place new articles one by one (own transaction each), then a batch; return new count."""
+    from pipeline.clustering.store import Placer, begin_placement, prepare
 
-    times, place_times, matched = [], [], 0
+    def new_rows(first: int, n: int) -> list[tuple]:
+        rows = []
+        for i in range(first, first + n):
+            body = synth.copy(synth.rng.choice(originals)[1]) if i % 2 else synth.article()
+            published = base + timedelta(minutes=i)
+            rows.append(article_row(i, 1, f"https://x.example/{i}", body, "en", published, published))
+        return rows
+
+    warmup = 20
+    rows = new_rows(stored + 1, warmup + probes)
+    copy_rows(engine, "articles", ARTICLE_COLUMNS, rows)
+    totals, places, matched = [], [], 0
     with engine.connect() as conn:
-        for row in rows:
+        for k, row in enumerate(rows):
             t0 = time.perf_counter()
             art = prepare(row[0], row[7], datetime.fromisoformat(row[5]), params)
             t1 = time.perf_counter()
             with conn.begin():
+                begin_placement(conn)
                 pl = Placer(conn, params).place(art)
             t2 = time.perf_counter()
-            times.append((t2 - t0) * 1000)
-            place_times.append((t2 - t1) * 1000)
-            matched += pl.matched_article_id is not None
+            if k >= warmup:  # the first statements of a connection prepare them server-side
+                totals.append((t2 - t0) * 1000)
+                places.append((t2 - t1) * 1000)
+                matched += pl.matched_article_id is not None
+    stored += len(rows)
+    batch_rows = new_rows(stored + 1, probes)
+    copy_rows(engine, "articles", ARTICLE_COLUMNS, batch_rows)
+    stats = cluster_pending(engine, params=params)
+    stored += len(batch_rows)
     t0 = time.perf_counter()
-    stats = cluster_pending(engine, params=params)  # nothing pending: the discovery cost
-    disc = time.perf_counter() - t0
-    place_times.sort()
-    times.sort()
+    cluster_pending(engine, params=params)
+    idle = time.perf_counter() - t0
+
+    def q(v, p):
+        return sorted(v)[int(p * (len(v) - 1))]
+
     print(
-        f"  at {stored:>9,} stored: placement (look-up + verify + insert + commit) median "
-        f"{statistics.median(place_times):.2f} ms, p95 {place_times[int(0.95 * len(place_times))]:.2f} ms"
-        f"; with signature median {statistics.median(times):.2f} ms; "
-        f"{matched}/{len(rows)} joined a cluster (half are copies); "
-        f"cluster_pending with nothing to do {disc * 1000:.0f} ms ({stats['placed']} placed)",
+        f"  at {stored - probes - len(rows):>9,} stored: one article, own transaction: look-up + verify + "
+        f"write + commit median {statistics.median(places):.2f} ms (p10 {q(places, 0.1):.2f}, "
+        f"p90 {q(places, 0.9):.2f}); with its signature {statistics.median(totals):.2f} ms; "
+        f"{matched}/{probes} joined a cluster (half are copies)",
         flush=True,
     )
+    print(
+        f"  {'':>9}          cluster_pending batch of {stats['placed']}: "
+        f"{stats['place_seconds'] / stats['placed'] * 1000:.2f} ms/article placing + "
+        f"{stats['signature_seconds'] / stats['placed'] * 1000:.2f} ms/article signatures; "
+        f"finding pending articles {stats['pending_seconds'] * 1000:.0f} ms per call "
+        f"(idle call {idle * 1000:.0f} ms)",
+        flush=True,
+    )
+    return stored
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", action="store_true", help="run the archive-scale benchmark")
     ap.add_argument("--sizes", default="100000,1000000", help="archive sizes for --scale")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch database (--scale)")
     ap.add_argument("--probes", type=int, default=300, help="articles placed per size")
     ap.add_argument("--threshold", type=float, help="override the Jaccard threshold")
     ap.add_argument("--shingle-size", type=int, help="override the shingle size")
@@ -453,7 +527,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int)
     args = ap.parse_args()
     if args.scale:
-        scale([int(s) for s in args.sizes.split(",")], probes=args.probes)
+        scale([int(s) for s in args.sizes.split(",")], probes=args.probes, keep=args.keep)
         return
     overrides = {
         k: v

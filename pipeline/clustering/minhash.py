@@ -48,7 +48,12 @@ class Params:
         return {**asdict(self), "params_key": self.params_key}
 
     def to_json(self) -> str:
-        return json.dumps(self.as_dict(), sort_keys=True)
+        """What ``article_clusters.params`` records: ``params_key`` names the shingle size,
+        permutations, bands, rows and seed; the decision settings are spelled out."""
+        return json.dumps(
+            {"params_key": self.params_key, "threshold": self.threshold, "min_shingles": self.min_shingles},
+            sort_keys=True,
+        )
 
     @cached_property
     def _coefficients(self) -> tuple[np.ndarray, np.ndarray]:

@@ -23,12 +23,14 @@ unknown; ties by article id), and ``first_published_at`` is that member's date.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from psycopg.rows import namedtuple_row
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
@@ -53,7 +55,14 @@ METHOD_NEW = "new"
 METHOD_MATCH = "minhash-lsh+jaccard"
 METHOD_TOO_SHORT = "too-short"
 
-_CANDIDATES_SQL = text(
+
+def _psycopg(sql: str) -> str:
+    """``:name`` placeholders -> psycopg's ``%(name)s`` (hot-path statements run on the
+    driver cursor, prepared server-side: no SQLAlchemy compile, no re-planning)."""
+    return re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", sql)
+
+
+_CANDIDATES_SQL = _psycopg(
     """
     WITH hits AS (
         SELECT article_id, count(*) AS n
@@ -63,43 +72,53 @@ _CANDIDATES_SQL = text(
          ORDER BY n DESC, article_id
          LIMIT :limit
     )
-    SELECT h.article_id, h.n, s.shingles, ac.cluster_id
+    SELECT h.article_id, s.shingles, ac.cluster_id, c.representative_article_id,
+           c.first_published_at
       FROM hits h
       JOIN article_signatures s ON s.article_id = h.article_id AND s.params_key = :params_key
       JOIN article_clusters ac ON ac.article_id = h.article_id
+      JOIN clusters c ON c.cluster_id = ac.cluster_id
     """
 )
-_NEW_CLUSTER_SQL = text(
-    "INSERT INTO clusters (representative_article_id, first_published_at) "
-    "VALUES (:article_id, :published) RETURNING cluster_id"
+# All of an article's writes in one round trip: a new cluster when :cluster_id is NULL, its
+# article_clusters row, its signature and its band keys.
+_WRITE_SQL = _psycopg(
+    """
+    WITH new_cluster AS (
+        INSERT INTO clusters (representative_article_id, first_published_at)
+        SELECT :article_id, :published WHERE CAST(:cluster_id AS bigint) IS NULL
+        RETURNING cluster_id
+    ), target AS (
+        SELECT cluster_id FROM new_cluster
+        UNION ALL
+        SELECT CAST(:cluster_id AS bigint) WHERE CAST(:cluster_id AS bigint) IS NOT NULL
+    ), placed AS (
+        INSERT INTO article_clusters
+               (article_id, cluster_id, matched_article_id, similarity, method, params)
+        SELECT :article_id, cluster_id, CAST(:matched AS bigint), CAST(:similarity AS float8),
+               :method, CAST(:params AS jsonb)
+          FROM target
+    ), sig AS (
+        INSERT INTO article_signatures (article_id, params_key, signature, shingles)
+        VALUES (:article_id, :params_key, :signature, :shingles)
+        ON CONFLICT (article_id) DO UPDATE SET params_key = EXCLUDED.params_key,
+               signature = EXCLUDED.signature, shingles = EXCLUDED.shingles, created_at = now()
+    ), bands AS (
+        INSERT INTO lsh_bands (band_key, article_id)
+        SELECT unnest(CAST(:keys AS bigint[])), :article_id
+        ON CONFLICT DO NOTHING
+    )
+    SELECT cluster_id FROM target
+    """
 )
-_PLACE_SQL = text(
-    "INSERT INTO article_clusters "
-    "(article_id, cluster_id, matched_article_id, similarity, method, params) "
-    "VALUES (:article_id, :cluster_id, :matched, :similarity, :method, CAST(:params AS jsonb))"
-)
-_SIGNATURE_SQL = text(
-    "INSERT INTO article_signatures (article_id, params_key, signature, shingles) "
-    "VALUES (:article_id, :params_key, :signature, :shingles) "
-    "ON CONFLICT (article_id) DO UPDATE SET params_key = EXCLUDED.params_key, "
-    "signature = EXCLUDED.signature, shingles = EXCLUDED.shingles, created_at = now()"
-)
-_BANDS_SQL = text(
-    "INSERT INTO lsh_bands (band_key, article_id) "
-    "SELECT unnest(CAST(:keys AS bigint[])), :article_id ON CONFLICT DO NOTHING"
-)
-_CLUSTER_REP_SQL = text(
-    "SELECT c.cluster_id, c.representative_article_id, c.first_published_at "
-    "FROM clusters c WHERE c.cluster_id = ANY(CAST(:ids AS bigint[]))"
-)
-_SET_REP_SQL = text(
+_SET_REP_SQL = _psycopg(
     "UPDATE clusters SET representative_article_id = :article_id, first_published_at = "
     ":published, updated_at = now() WHERE cluster_id = :cluster_id"
 )
-_MERGE_MEMBERS_SQL = text(
+_MERGE_MEMBERS_SQL = _psycopg(
     "UPDATE article_clusters SET cluster_id = :target WHERE cluster_id = ANY(CAST(:others AS bigint[]))"
 )
-_MERGE_CLUSTERS_SQL = text(
+_MERGE_CLUSTERS_SQL = _psycopg(
     "UPDATE clusters SET merged_into = :target, updated_at = now() "
     "WHERE cluster_id = ANY(CAST(:others AS bigint[])) "
     "   OR merged_into = ANY(CAST(:others AS bigint[]))"
@@ -137,7 +156,7 @@ class Prepared:
 @dataclass
 class Placement:
     article_id: int
-    cluster_id: int
+    cluster_id: int | None
     matched_article_id: int | None
     similarity: float | None
     method: str
@@ -159,95 +178,85 @@ class Placer:
 
     def __init__(self, conn: Connection, params: Params = DEFAULT_PARAMS) -> None:
         self.conn = conn
+        self.cur = conn.connection.driver_connection.cursor(row_factory=namedtuple_row)
         self.params = params
         self.params_json = params.to_json()
 
-    def candidates(self, keys: Sequence[int]) -> list[tuple[int, int, bytes, int]]:
-        rows = self.conn.execute(
+    def _exec(self, sql: str, args: dict):
+        return self.cur.execute(sql, args, prepare=True)
+
+    def candidates(self, keys: Sequence[int]) -> list:
+        """Stored articles sharing a band with ``keys``: id, shingles, cluster and its rep."""
+        return self._exec(
             _CANDIDATES_SQL,
             {"keys": list(keys), "limit": MAX_CANDIDATES, "params_key": self.params.params_key},
-        )
-        return [tuple(r) for r in rows]
+        ).fetchall()
 
     def place(self, art: Prepared) -> Placement:
         p = self.params
-        matches: list[tuple[float, int, int]] = []  # (similarity, article_id, cluster_id)
         too_short = art.shingles.size < p.min_shingles
+        matches = []  # (similarity, candidate row)
         if not too_short:
-            for cand_id, _hits, cand_shingles, cluster_id in self.candidates(art.keys):
-                if cand_id == art.article_id:
+            for cand in self.candidates(art.keys):
+                if cand.article_id == art.article_id:
                     continue
-                sim = jaccard(art.shingles, unpack(cand_shingles))
+                sim = jaccard(art.shingles, unpack(cand.shingles))
                 if sim >= p.threshold:
-                    matches.append((sim, cand_id, cluster_id))
+                    matches.append((sim, cand))
 
         merged: list[int] = []
         if not matches:
-            cluster_id = self.conn.execute(
-                _NEW_CLUSTER_SQL, {"article_id": art.article_id, "published": art.published}
-            ).scalar_one()
             placement = Placement(
-                art.article_id,
-                cluster_id,
-                None,
-                None,
-                METHOD_TOO_SHORT if too_short else METHOD_NEW,
+                art.article_id, None, None, None, METHOD_TOO_SHORT if too_short else METHOD_NEW
             )
         else:
-            best_sim, best_id, _ = max(matches, key=lambda m: (m[0], -m[1]))
-            cluster_ids = sorted({m[2] for m in matches})
-            cluster_id, merged = cluster_ids[0], cluster_ids[1:]  # oldest id survives
-            self._update_representative(cluster_ids, art)
+            best_sim, best = max(matches, key=lambda m: (m[0], -m[1].article_id))
+            reps = {m.cluster_id: (m.first_published_at, m.representative_article_id) for _, m in matches}
+            cluster_id, *merged = sorted(reps)  # the oldest cluster id survives
+            earliest = min([*reps.values(), (art.published, art.article_id)], key=lambda r: _key(*r))
+            if earliest != reps[cluster_id]:
+                self._exec(
+                    _SET_REP_SQL,
+                    {"article_id": earliest[1], "published": earliest[0], "cluster_id": cluster_id},
+                )
             if merged:
-                self.conn.execute(_MERGE_MEMBERS_SQL, {"target": cluster_id, "others": merged})
-                self.conn.execute(_MERGE_CLUSTERS_SQL, {"target": cluster_id, "others": merged})
+                self._exec(_MERGE_MEMBERS_SQL, {"target": cluster_id, "others": merged})
+                self._exec(_MERGE_CLUSTERS_SQL, {"target": cluster_id, "others": merged})
             placement = Placement(
-                art.article_id, cluster_id, best_id, round(best_sim, 4), METHOD_MATCH, merged
+                art.article_id, cluster_id, best.article_id, round(best_sim, 4), METHOD_MATCH, merged
             )
 
-        self.conn.execute(
-            _PLACE_SQL,
+        placement.cluster_id = self._exec(
+            _WRITE_SQL,
             {
                 "article_id": art.article_id,
+                "published": art.published,
                 "cluster_id": placement.cluster_id,
                 "matched": placement.matched_article_id,
                 "similarity": placement.similarity,
                 "method": placement.method,
                 "params": self.params_json,
-            },
-        )
-        self.conn.execute(
-            _SIGNATURE_SQL,
-            {
-                "article_id": art.article_id,
                 "params_key": p.params_key,
                 "signature": pack(art.signature),
                 "shingles": pack(art.shingles),
+                "keys": [] if too_short else art.keys,
             },
-        )
-        if not too_short:
-            self.conn.execute(_BANDS_SQL, {"keys": art.keys, "article_id": art.article_id})
+        ).fetchone()[0]
         return placement
 
-    def _update_representative(self, cluster_ids: list[int], art: Prepared) -> None:
-        """The survivor's representative is the earliest of all merged reps and ``art``."""
-        rows = self.conn.execute(_CLUSTER_REP_SQL, {"ids": cluster_ids}).all()
-        target = cluster_ids[0]
-        current = next((r for r in rows if r.cluster_id == target), None)
-        best = (art.published, art.article_id)
-        for r in rows:
-            if r.representative_article_id is not None and _key(
-                r.first_published_at, r.representative_article_id
-            ) < _key(*best):
-                best = (r.first_published_at, r.representative_article_id)
-        if current is None or (current.first_published_at, current.representative_article_id) != best:
-            self.conn.execute(
-                _SET_REP_SQL, {"article_id": best[1], "published": best[0], "cluster_id": target}
-            )
 
+def begin_placement(conn: Connection) -> None:
+    """Start placing inside the current transaction: take the placement lock, commit lazily.
 
-def _lock(conn: Connection) -> None:
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    ``synchronous_commit = off`` for this transaction only: clusters, signatures and band
+    keys are derived data, and a crash can lose at most the last moments of placements,
+    atomically (an article's cluster row vanishes with its bands), which then are simply
+    pending again. It saves the WAL flush wait (~2 ms on this machine's disk) per commit.
+    """
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(:k), set_config('synchronous_commit', 'off', true)"),
+        {"k": LOCK_KEY},
+    )
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
@@ -297,7 +306,7 @@ def cluster_pending(engine: Engine, *, batch_size: int = 1000, params: Params = 
     stats["pending_seconds"] = round(time.perf_counter() - started, 4)
     for chunk in _chunks(pending, batch_size):
         with engine.begin() as conn:
-            _lock(conn)
+            begin_placement(conn)
             place_ids(conn, chunk, params, stats)
         stats["batches"] += 1
     stats["seconds"] = round(time.perf_counter() - started, 4)
@@ -323,8 +332,8 @@ def _flatten_merged(conn: Connection) -> None:
 def recluster_all(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size: int = 1000) -> dict:
     """Rebuild every signature, band key and cluster with ``params``; keep ids where practical.
 
-    Runs in one transaction under the placement lock (readers see the old clusters until it
-    commits). Articles are placed again in the same order as :func:`cluster_pending`. Each
+    Runs in one transaction under the placement lock; readers see the old clusters until it
+    commits (the old rows are deleted, not truncated: run VACUUM afterwards on a big archive). Articles are placed again in the same order as :func:`cluster_pending`. Each
     rebuilt cluster then takes the id of the old cluster it shares most members with (greedy,
     largest overlap first, each old id used once), so a cluster whose membership did not change
     keeps its id. A rebuilt cluster with no old counterpart keeps a new id; an old cluster whose
@@ -333,7 +342,7 @@ def recluster_all(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size
     stats = _new_stats(params)
     started = time.perf_counter()
     with engine.begin() as conn:
-        _lock(conn)
+        begin_placement(conn)
         conn.execute(
             text(
                 "CREATE TEMP TABLE old_membership ON COMMIT DROP AS "
@@ -341,7 +350,9 @@ def recluster_all(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size
             )
         )
         max_old = conn.execute(text("SELECT COALESCE(max(cluster_id), 0) FROM clusters")).scalar_one()
-        conn.execute(text("TRUNCATE article_clusters, lsh_bands, article_signatures"))
+        # DELETE, not TRUNCATE: readers keep seeing the old rows (MVCC) until the commit.
+        for table in ("article_clusters", "lsh_bands", "article_signatures"):
+            conn.execute(text(f"DELETE FROM {table}"))
         ids = list(conn.execute(_PENDING_SQL).scalars())
         for chunk in _chunks(ids, batch_size):
             place_ids(conn, chunk, params, stats)

@@ -23,7 +23,7 @@ import re
 import numpy as np
 import xxhash
 
-from pipeline.textnorm import normalize_for_matching, tokens
+from pipeline.textnorm import normalize_for_matching
 
 # --- boilerplate ------------------------------------------------------------------------
 
@@ -125,6 +125,8 @@ def strip_boilerplate(text: str) -> str:
 
 # --- tokens -----------------------------------------------------------------------------
 
+_WORD_RE = re.compile(r"\w+")  # pipeline.textnorm.tokens' rule
+
 # Persian clitics that are written joined, with ZWNJ, or with a space. Joining them to their
 # neighbour gives every spelling one token ("می شود" -> "میشود", "زندان ها" -> "زندانها").
 _PREFIX_CLITICS = frozenset({"می", "نمی", "بی"})
@@ -171,8 +173,13 @@ def join_clitics(toks: list[str]) -> list[str]:
 
 
 def match_tokens(text: str) -> list[str]:
-    """Tokens used for matching: boilerplate stripped, letters folded, clitics joined."""
-    return join_clitics(tokens(strip_boilerplate(text)))
+    """Tokens used for matching: boilerplate stripped, letters folded, clitics joined.
+
+    ``strip_boilerplate`` already returns ``normalize_for_matching`` output, so its words are
+    taken with textnorm's own ``\\w+`` rule instead of normalising a second time
+    (``tokens(x) == _WORD_RE.findall(x)`` for normalised ``x``).
+    """
+    return join_clitics(_WORD_RE.findall(strip_boilerplate(text)))
 
 
 # --- shingles ---------------------------------------------------------------------------
