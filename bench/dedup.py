@@ -265,6 +265,35 @@ def evaluate(engine, params: Params = DEFAULT_PARAMS, verbose: bool = True) -> d
     return result
 
 
+def sweep(shingle_sizes=(2, 3, 4, 5), thresholds=(0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8)) -> None:
+    """Verification alone (exact Jaccard >= t on each labelled pair) for several shingle
+    sizes and thresholds: the table behind the choice of 3-word shingles and 0.30."""
+    docs, pairs = load_set()
+    print("k  gap: min copy J / max non-copy J | precision/recall at threshold")
+    print("   " + " " * 34 + " ".join(f"{t:>11}" for t in thresholds))
+    for k in shingle_sizes:
+        params = dataclasses.replace(DEFAULT_PARAMS, shingle_size=k)
+        sh = {i: prepare_text(d["text"], params)[0] for i, d in docs.items()}
+        sims = [(jaccard(sh[p["a"]], sh[p["b"]]), p["label"]) for p in pairs]
+        lo = min(j for j, lab in sims if lab)
+        hi = max(j for j, lab in sims if not lab)
+        cells = []
+        for t in thresholds:
+            tp = sum(1 for j, lab in sims if lab and j >= t)
+            fp = sum(1 for j, lab in sims if not lab and j >= t)
+            pos = sum(lab for _, lab in sims)
+            cells.append(f"{(tp / (tp + fp) if tp + fp else 1):.2f}/{tp / pos:.2f}".rjust(11))
+        print(
+            f"{k}  {lo:.3f} / {hi:.3f} {'(gap)' if lo > hi else '(overlap)':>9}" + " " * 12 + " ".join(cells)
+        )
+    print("\nLSH: probability that a pair at Jaccard J shares at least one band")
+    for b, r in ((32, 4), (42, 3), (64, 2)):
+        print(
+            f"  {b} bands x {r} rows: "
+            + ", ".join(f"J={j}: {1 - (1 - j**r) ** b:.3f}" for j in (0.02, 0.1, 0.2, 0.3, 0.4, 0.5))
+        )
+
+
 # --- scale ------------------------------------------------------------------------------
 
 # Synthetic corpus: a Zipf-like vocabulary, so that frequent words ("the", "prison") recur
@@ -519,6 +548,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", action="store_true", help="run the archive-scale benchmark")
     ap.add_argument("--sizes", default="100000,1000000", help="archive sizes for --scale")
+    ap.add_argument("--sweep", action="store_true", help="threshold/shingle-size table")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database (--scale)")
     ap.add_argument("--probes", type=int, default=300, help="articles placed per size")
     ap.add_argument("--threshold", type=float, help="override the Jaccard threshold")
@@ -526,6 +556,9 @@ def main() -> None:
     ap.add_argument("--bands", type=int)
     ap.add_argument("--rows", type=int)
     args = ap.parse_args()
+    if args.sweep:
+        sweep()
+        return
     if args.scale:
         scale([int(s) for s in args.sizes.split(",")], probes=args.probes, keep=args.keep)
         return

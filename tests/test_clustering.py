@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from pipeline.clustering import DEFAULT_PARAMS, Params, cluster_pending, recluster_all
 from pipeline.clustering.minhash import band_keys, prepare_text, shingles_for, signature
 from pipeline.clustering.text import jaccard, join_clitics, match_tokens, strip_boilerplate
-from pipeline.textnorm import content_sha256
+from pipeline.textnorm import content_sha256, tokens
 from schema.models import Article, Outlet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +77,16 @@ def test_stock_ledes_and_boilerplate_lines_are_stripped():
     assert fa.startswith("یک زندانی") and "پیام" not in fa
     # Arabic-typed lede (ي ك) and Persian digits in a dated lede.
     assert strip_boilerplate("خبرگزاري هرانا؛ ۱۵ دی ۱۴۰۴: يك زنداني اعدام شد.") == "یک زندانی اعدام شد."
-    # An ordinary sentence that starts with a name and a colon is kept.
+    # An ordinary sentence that starts with a few words and a colon is kept.
     assert strip_boilerplate("The court said: he is guilty.") == "the court said: he is guilty."
+    long = "The court said: " + "the defendant was guilty of every charge " * 5
+    assert strip_boilerplate(long).startswith("the court said:")
+
+
+def test_match_tokens_are_textnorm_tokens_of_the_kept_lines():
+    for doc_id in ("en01-c1", "fa01-c1", "fa01-c3", "fa02-c4"):
+        stripped = strip_boilerplate(DOCS[doc_id]["text"])
+        assert join_clitics(tokens(stripped)) == match_tokens(DOCS[doc_id]["text"])
 
 
 def test_persian_clitics_and_letter_variants_give_one_token():
@@ -364,3 +372,19 @@ def test_evaluation_set_is_reproducible_from_its_sources(path, tmp_path):
     rows = docs if path == "docs.jsonl" else pairs
     expected = [json.loads(line) for line in open(DATA / path, encoding="utf-8")]
     assert rows == expected
+
+
+def test_cli_commands_print_their_stats(fresh_database_url, monkeypatch, capsys):
+    from sqlalchemy import create_engine
+
+    from pipeline.clustering.cli import cluster_command, recluster_command
+
+    engine = create_engine(fresh_database_url)
+    add_articles(engine, [{"text": DOCS["en11-o"]["text"]}, {"text": DOCS["en11-c1"]["text"], "outlet": "b"}])
+    engine.dispose()
+    monkeypatch.setenv("DADKHAH_DATABASE_URL", fresh_database_url)
+    cluster_command()
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["placed"] == 2
+    recluster_command()
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (out["placed"], out["kept_ids"], out["new_ids"]) == (2, 1, 0)

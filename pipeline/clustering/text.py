@@ -62,8 +62,9 @@ _LEDE_PATTERNS = [
     re.compile(r"^[A-Z][A-Z .'’\-]{2,30}(?:,[^\n\-–—]{0,30})?(?:\s*\([^)\n]{1,40}\))?\s*[\-–—:]\s+"),
     # Persian attribution: «به گزارش خبرگزاری هرانا، …», «به نقل از …،», «بنا بر گزارش …،».
     re.compile(r"^(?:به\s+گزارش|به\s+نقل\s+از|بنا\s+(?:بر|به)\s+گزارش)[^\n،,.:]{1,120}[،,:]\s*"),
-    # Persian agency dateline: «هرانا - », «خبرگزاری هرانا؛ », «کمیته گزارشگران: ».
-    re.compile(r"^[^\s\n.،,؛:]{2,20}(?:\s+[^\s\n.،,؛:\-–—]{2,20}){0,3}\s*[\-–—؛:]\s+"),
+    # Agency dateline of up to four words and a dash or Persian semicolon: «هرانا - »,
+    # «خبرگزاری هرانا؛ », "HRANA – ". (Not a colon: "The court said: …" is content.)
+    re.compile(r"^[^\s\n.،,؛:]{2,20}(?:\s+[^\s\n.،,؛:\-–—]{2,20}){0,3}\s*[\-–—؛]\s+"),
 ]
 # The short-dateline pattern above is permissive, so it only applies when the text after it
 # is long: a lede, not a sentence that happens to start with a few words and a colon.
