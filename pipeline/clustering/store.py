@@ -50,6 +50,10 @@ LOCK_KEY = 72417002
 # Candidates verified per article, best (most shared bands) first. Copies share many bands,
 # unrelated articles one at most, so this bounds the work without losing real matches.
 MAX_CANDIDATES = 32
+# Newest articles read per band key. A key shared by very many articles (a press release
+# republished verbatim a thousand times) then costs no more than any other: the newest
+# holders of the key are enough to find their cluster.
+MAX_PER_KEY = 64
 
 METHOD_NEW = "new"
 METHOD_MATCH = "minhash-lsh+jaccard"
@@ -65,11 +69,16 @@ def _psycopg(sql: str) -> str:
 _CANDIDATES_SQL = _psycopg(
     """
     WITH hits AS (
-        SELECT article_id, count(*) AS n
-          FROM lsh_bands
-         WHERE band_key = ANY(CAST(:keys AS bigint[]))
-         GROUP BY article_id
-         ORDER BY n DESC, article_id
+        SELECT b.article_id, count(*) AS n
+          FROM unnest(CAST(:keys AS bigint[])) AS k(band_key)
+         CROSS JOIN LATERAL (
+                SELECT article_id FROM lsh_bands
+                 WHERE lsh_bands.band_key = k.band_key
+                 ORDER BY article_id DESC
+                 LIMIT :per_key
+               ) AS b
+         GROUP BY b.article_id
+         ORDER BY n DESC, b.article_id DESC
          LIMIT :limit
     )
     SELECT h.article_id, s.shingles, ac.cluster_id, c.representative_article_id,
@@ -141,6 +150,11 @@ _LOAD_SQL = text(
     """
 )
 
+_UNPLACED_SQL = text(
+    "SELECT a.id FROM unnest(CAST(:ids AS bigint[])) AS a(id) "
+    "WHERE NOT EXISTS (SELECT 1 FROM article_clusters ac WHERE ac.article_id = a.id)"
+)
+
 
 @dataclass
 class Prepared:
@@ -189,7 +203,12 @@ class Placer:
         """Stored articles sharing a band with ``keys``: id, shingles, cluster and its rep."""
         return self._exec(
             _CANDIDATES_SQL,
-            {"keys": list(keys), "limit": MAX_CANDIDATES, "params_key": self.params.params_key},
+            {
+                "keys": list(keys),
+                "per_key": MAX_PER_KEY,
+                "limit": MAX_CANDIDATES,
+                "params_key": self.params.params_key,
+            },
         ).fetchall()
 
     def place(self, art: Prepared) -> Placement:
@@ -264,15 +283,25 @@ def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield ids[i : i + size]
 
 
-def place_ids(conn: Connection, ids: Sequence[int], params: Params, stats: dict) -> None:
-    """Place the still-unplaced articles among ``ids`` (caller holds the lock)."""
+def load_prepared(conn: Connection, ids: Sequence[int], params: Params, stats: dict) -> list[Prepared]:
+    """Texts of the still-unplaced articles among ``ids``, with their matching data."""
     rows = conn.execute(_LOAD_SQL, {"ids": list(ids)}).all()
     t0 = time.perf_counter()
     prepared = [prepare(r.article_id, r.text, r.published, params) for r in rows]
     stats["signature_seconds"] += time.perf_counter() - t0
+    return prepared
+
+
+def place_prepared(conn: Connection, prepared: list[Prepared], params: Params, stats: dict) -> None:
+    """Place, in order, those of ``prepared`` that are still unplaced (caller holds the lock)."""
+    if not prepared:
+        return
+    unplaced = set(conn.execute(_UNPLACED_SQL, {"ids": [art.article_id for art in prepared]}).scalars())
     placer = Placer(conn, params)
     t0 = time.perf_counter()
     for art in prepared:
+        if art.article_id not in unplaced:  # another worker placed it meanwhile
+            continue
         pl = placer.place(art)
         stats["placed"] += 1
         stats[pl.method] = stats.get(pl.method, 0) + 1
@@ -294,10 +323,11 @@ def _new_stats(params: Params) -> dict:
 def cluster_pending(engine: Engine, *, batch_size: int = 1000, params: Params = DEFAULT_PARAMS) -> dict:
     """Place every article that has no cluster yet, in first-seen (then published) order.
 
-    Idempotent: placed articles are skipped. Safe for concurrent workers: each batch is
-    placed in one transaction under a PostgreSQL advisory lock, and re-checks which of its
-    articles are still unplaced once it holds the lock, so an article is placed once and
-    every placement sees all earlier ones. Returns counts and timings.
+    Idempotent: placed articles are skipped. Safe for concurrent workers: signatures are
+    computed outside any lock, then each batch is placed in one transaction under a
+    PostgreSQL advisory lock after re-checking which of its articles are still unplaced, so
+    an article is placed once and every placement sees all earlier ones. Finding the pending
+    articles is one anti-join per call (not per article). Returns counts and timings.
     """
     stats = _new_stats(params)
     started = time.perf_counter()
@@ -305,9 +335,11 @@ def cluster_pending(engine: Engine, *, batch_size: int = 1000, params: Params = 
         pending = list(conn.execute(_PENDING_SQL).scalars())
     stats["pending_seconds"] = round(time.perf_counter() - started, 4)
     for chunk in _chunks(pending, batch_size):
+        with engine.connect() as conn:  # the CPU work, outside the lock
+            prepared = load_prepared(conn, chunk, params, stats)
         with engine.begin() as conn:
             begin_placement(conn)
-            place_ids(conn, chunk, params, stats)
+            place_prepared(conn, prepared, params, stats)
         stats["batches"] += 1
     stats["seconds"] = round(time.perf_counter() - started, 4)
     for k in ("signature_seconds", "place_seconds"):
@@ -355,7 +387,7 @@ def recluster_all(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size
             conn.execute(text(f"DELETE FROM {table}"))
         ids = list(conn.execute(_PENDING_SQL).scalars())
         for chunk in _chunks(ids, batch_size):
-            place_ids(conn, chunk, params, stats)
+            place_prepared(conn, load_prepared(conn, chunk, params, stats), params, stats)
             stats["batches"] += 1
 
         overlap = conn.execute(
