@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import threading
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "dedup"
 DOCS = {d["doc_id"]: d for d in map(json.loads, open(DATA / "docs.jsonl", encoding="utf-8"))}
 T0 = datetime(2026, 1, 6, 8, 0, tzinfo=UTC)
+_SEEN = itertools.count()  # default first_seen_at: in insertion order, across calls
 
 
 def add_articles(engine, items: list[dict]) -> list[int]:
@@ -41,7 +43,7 @@ def add_articles(engine, items: list[dict]) -> list[int]:
                 text=item["text"],
                 content_sha256=content_sha256(item["text"]),
                 published_at=item.get("published_at"),
-                first_seen_at=item.get("first_seen_at", T0 + timedelta(minutes=len(ids))),
+                first_seen_at=item.get("first_seen_at", T0 + timedelta(minutes=next(_SEEN))),
                 extractor="test",
             )
             s.add(art)
@@ -214,6 +216,23 @@ def test_bridging_article_merges_into_the_older_cluster(fresh_engine):
     assert merged.merged_into == before[a] and survivor.merged_into is None
     assert survivor.representative_article_id == b  # earliest published of the merged set
     assert survivor.first_published_at == T0
+
+
+def test_recluster_after_a_bridging_merge_keeps_the_surviving_id(fresh_engine):
+    first_half, second_half = _halves("en12-o")
+    a, b = add_articles(fresh_engine, [{"text": first_half}, {"text": second_half, "outlet": "b"}])
+    cluster_pending(fresh_engine)
+    add_articles(fresh_engine, [{"text": first_half + "\n\n" + second_half, "outlet": "c"}])
+    cluster_pending(fresh_engine)
+    before = clusters_of(fresh_engine)
+    assert len(set(before.values())) == 1
+    # The rebuild places a and b in two clusters, then merges them again when it reaches c.
+    stats = recluster_all(fresh_engine)
+    assert stats["merges"] == 1 and stats["new_ids"] == 0
+    assert clusters_of(fresh_engine) == before
+    with fresh_engine.connect() as conn:
+        rows = conn.execute(text("SELECT cluster_id, merged_into FROM clusters ORDER BY 1")).all()
+    assert rows == [(before[a], None), (before[a] + 1, before[a])]
 
 
 def test_representative_is_earliest_published_then_first_seen(fresh_engine):

@@ -389,6 +389,11 @@ def recluster_all(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size
         for chunk in _chunks(ids, batch_size):
             place_prepared(conn, load_prepared(conn, chunk, params, stats), params, stats)
             stats["batches"] += 1
+        # Clusters born and merged away within this rebuild were never seen outside it.
+        conn.execute(
+            text("DELETE FROM clusters WHERE cluster_id > :max_old AND merged_into IS NOT NULL"),
+            {"max_old": max_old},
+        )
 
         overlap = conn.execute(
             text(
