@@ -59,8 +59,11 @@ def declared_canonical(html_text: str, page_url: str) -> str | None:
     """The page's ``rel=canonical`` (or ``og:url``), canonicalised, if on the same site."""
     if not html_text:
         return None
+    # Canonical links live in <head>: parse only that part of a possibly large page.
+    head_end = html_text.find("</head>")
+    head = html_text[: head_end + 7] if 0 < head_end < 400_000 else html_text[:400_000]
     try:
-        doc = lxml_html.fromstring(html_text[:400_000])
+        doc = lxml_html.fromstring(head)
     except (ValueError, lxml_html.etree.ParserError):
         return None
     candidates = doc.xpath(

@@ -42,6 +42,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         fi
         .venv/bin/python -m pip install -q uv==0.13.8
     fi
-    .venv/bin/uv pip install -q -p .venv/bin/python -r requirements/lock.txt -e .
+    # Byte-compile at install: some environments set PYTHONDONTWRITEBYTECODE, and every crawl
+    # runs in a fresh interpreter that would otherwise recompile its imports each time.
+    .venv/bin/uv pip install -q --compile-bytecode -p .venv/bin/python -r requirements/lock.txt -e .
     echo "$want" >"$stamp"
 fi

@@ -256,7 +256,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
 
     protector = Protector(html)
     work = copy.deepcopy(tree)
-    protector.protect_tree(work)
+    protector.protect_tree(work, html)
     doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
     raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
     raw_lines = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)

@@ -23,6 +23,9 @@ _PLACEHOLDER_CANDIDATES = (
 )
 
 
+_JOINER_ENTITY = re.compile(r"&(zwn?j|#820[45]|#x200[cd]);", re.IGNORECASE)
+
+
 class Protector:
     """Maps protected invisible characters to placeholders and back."""
 
@@ -41,7 +44,9 @@ class Protector:
     def restore(self, s: str | None) -> str | None:
         return s.translate(self._back_table) if s is not None else None
 
-    def protect_tree(self, tree: HtmlElement) -> None:
+    def protect_tree(self, tree: HtmlElement, html: str) -> None:
+        if not any(c in html for c in _PROTECTED) and not _JOINER_ENTITY.search(html):
+            return  # most non-Persian pages: nothing to protect, skip the walk
         # lxml hands out a new str on each .text access: compare with the one protected.
         for el in tree.iter():
             if isinstance(el.tag, str):
