@@ -317,6 +317,23 @@ def test_two_workers_place_each_article_once(fresh_engine):
     assert len(set().union(*by_story.values())) == len(by_story)
 
 
+def test_a_story_republished_verbatim_very_often_still_places_with_bounded_lookups(fresh_engine, monkeypatch):
+    from pipeline.clustering import store
+
+    monkeypatch.setattr(store, "MAX_PER_KEY", 4)  # far fewer than the copies sharing each key
+    text_ = DOCS["en13-o"]["text"]
+    ids = add_articles(fresh_engine, [{"text": text_, "outlet": f"o{i}"} for i in range(12)])
+    ids += add_articles(fresh_engine, [{"text": DOCS["en13-c3"]["text"], "outlet": "late"}])
+    cluster_pending(fresh_engine)
+    got = clusters_of(fresh_engine)
+    assert len({got[i] for i in ids}) == 1
+    with fresh_engine.connect() as conn:
+        matched = conn.execute(
+            text("SELECT matched_article_id FROM article_clusters WHERE article_id = :a"), {"a": ids[-1]}
+        ).scalar_one()
+    assert matched in ids[-5:-1]  # one of the newest holders of its band keys
+
+
 def test_too_short_text_gets_its_own_cluster_and_no_bands(fresh_engine):
     ids = add_articles(fresh_engine, [{"text": ""}, {"text": "Photo", "outlet": "b"}])
     cluster_pending(fresh_engine)
