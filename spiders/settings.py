@@ -43,6 +43,7 @@ def outlet_settings(outlet: OutletConfig, user_agent: str, *, log_level: str = "
         "LOG_LEVEL": log_level,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": ITEM_PIPELINES,
+        "EXTENSIONS": {"spiders.progress.ProgressLog": 500},
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
             "application/rss+xml;q=0.9,application/atom+xml;q=0.9,*/*;q=0.5",
