@@ -1,0 +1,64 @@
+# syntax=docker/dockerfile:1
+#
+# dadkhah on Airflow. docker-compose.yml builds this image once and runs every Airflow
+# service from it.
+#
+# Base: the official *slim* image, which holds Airflow core and nothing else. On top of it
+# goes exactly the pinned set the test suite runs with, requirements/lock.txt. The lock pins
+# apache-airflow to the base image's version, and it is named again on the pip line, so pip
+# leaves Airflow as it is. The full (non-slim) image is the wrong base: its extra providers
+# (FAB and others) are pinned by Airflow's constraints, and those pins clash with the lock
+# (python-dateutil 4, SQLAlchemy 2.1).
+#
+# The build ends with `pip check`, so a dependency clash fails here, loudly, rather than
+# at run time.
+
+ARG AIRFLOW_VERSION=3.3.2
+ARG PYTHON_VERSION=3.11
+FROM apache/airflow:slim-${AIRFLOW_VERSION}-python${PYTHON_VERSION}
+
+ARG AIRFLOW_VERSION
+# CeleryExecutor for the compose `celery` profile. This is the provider and what it pulls in,
+# with versions resolved together with requirements/lock.txt
+# (`uv pip compile -c requirements/lock.txt` of apache-airflow-providers-celery). Once the
+# lock itself lists the celery provider, leave this empty.
+ARG CELERY_REQUIREMENTS="apache-airflow-providers-celery==3.26.0 celery==5.6.3 kombu==5.7.0 \
+amqp==5.4.2 billiard==4.3.2 vine==5.1.0 redis==8.1.0 flower==2.2.0 tornado==6.6.1 \
+humanize==4.17.0 prometheus-client==0.26.0 click-didyoumean==0.3.1 click-plugins==1.1.1.2 \
+click-repl==0.4.1 prompt-toolkit==3.0.53 wcwidth==0.9.4 async-timeout==5.0.1"
+
+ENV DADKHAH_HOME=/opt/dadkhah \
+    DADKHAH_OUTLETS_FILE=/opt/dadkhah/config/outlets.yaml \
+    DADKHAH_TOPICS_FILE=/opt/dadkhah/config/topics.yaml \
+    DADKHAH_DATA_DIR=/opt/dadkhah/data \
+    DADKHAH_ARCHIVE_DIR=/opt/dadkhah/data/archive \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+USER root
+# The archive lives on a named volume mounted at /opt/dadkhah/data. A new volume takes the
+# ownership of this directory, so the airflow user can write to it from the start.
+RUN mkdir -p /opt/dadkhah/data/archive \
+    && chown -R airflow:0 /opt/dadkhah \
+    && chmod -R g+rwX /opt/dadkhah
+USER airflow
+WORKDIR /opt/dadkhah
+
+# 1. The dependencies: the same pinned set as the tests (a cached layer until the lock changes).
+COPY --chown=airflow:0 requirements/lock.txt requirements/lock.txt
+RUN pip install "apache-airflow==${AIRFLOW_VERSION}" -r requirements/lock.txt ${CELERY_REQUIREMENTS}
+
+# 2. The project. It is installed in editable mode, so its package data, config/ and schema/
+#    stay under /opt/dadkhah exactly as in a checkout. --no-deps: step 1 already installed
+#    every dependency, pinned.
+COPY --chown=airflow:0 pyproject.toml README.md ./
+COPY --chown=airflow:0 pipeline/ pipeline/
+COPY --chown=airflow:0 spiders/ spiders/
+COPY --chown=airflow:0 schema/ schema/
+COPY --chown=airflow:0 config/ config/
+COPY --chown=airflow:0 dags/ /opt/airflow/dags/
+RUN pip install --no-deps -e . \
+    && pip check \
+    && python -c "import airflow, pipeline, schema, spiders, scrapy, trafilatura; \
+assert airflow.__version__ == '${AIRFLOW_VERSION}', airflow.__version__" \
+    && dadkhah --help >/dev/null
