@@ -18,14 +18,9 @@ ARG PYTHON_VERSION=3.11
 FROM apache/airflow:slim-${AIRFLOW_VERSION}-python${PYTHON_VERSION}
 
 ARG AIRFLOW_VERSION
-# CeleryExecutor for the compose `celery` profile. This is the provider and what it pulls in,
-# with versions resolved together with requirements/lock.txt
-# (`uv pip compile -c requirements/lock.txt` of apache-airflow-providers-celery). Once the
-# lock itself lists the celery provider, leave this empty.
-ARG CELERY_REQUIREMENTS="apache-airflow-providers-celery==3.26.0 celery==5.6.3 kombu==5.7.0 \
-amqp==5.4.2 billiard==4.3.2 vine==5.1.0 redis==8.1.0 flower==2.2.0 tornado==6.6.1 \
-humanize==4.17.0 prometheus-client==0.26.0 click-didyoumean==0.3.1 click-plugins==1.1.1.2 \
-click-repl==0.4.1 prompt-toolkit==3.0.53 wcwidth==0.9.4 async-timeout==5.0.1"
+# Extra requirements beyond requirements/lock.txt (empty: the lock already pins the celery
+# provider that the compose `celery` profile needs).
+ARG CELERY_REQUIREMENTS=""
 
 ENV DADKHAH_HOME=/opt/dadkhah \
     DADKHAH_OUTLETS_FILE=/opt/dadkhah/config/outlets.yaml \

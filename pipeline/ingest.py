@@ -139,7 +139,14 @@ def ingest(
         "software": f"dadkhah/{__version__}",
         "stream_logs": stream_logs,
     }
-    code, tail = _crawl_in_child(job, timeout)
+    try:
+        code, tail = _crawl_in_child(job, timeout)
+    except BaseException as exc:  # a task timeout or Ctrl-C: the child is killed, the run closed
+        for outlet_id in outlet_ids.values():
+            save_outlet_run(engine, run_id=run_id, outlet_id=outlet_id, status="failed", stats={},
+                            error=f"interrupted: {type(exc).__name__}: {exc}", finished=True)
+        finish_run(engine, run_id, status="interrupted", stats={"error": f"{type(exc).__name__}: {exc}"})
+        raise
     report = PassReport(run_id=run_id, run_uid=run_uid, status="finished" if code == 0 else "failed")
     with engine.connect() as conn:
         table = OutletRun.__table__

@@ -38,7 +38,7 @@ want=$(cat requirements/lock.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     if [ ! -x .venv/bin/uv ]; then
         if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
-            .venv/bin/python -m ensurepip -q
+            .venv/bin/python -m ensurepip >/dev/null
         fi
         .venv/bin/python -m pip install -q uv==0.13.8
     fi
