@@ -162,11 +162,23 @@ def load_set() -> tuple[dict[str, dict], list[dict]]:
     return docs, pairs
 
 
-def cluster_docs(engine, docs: dict[str, dict], params: Params) -> dict[str, int]:
-    """Store the documents as articles, run cluster_pending, return doc_id -> cluster_id."""
+def cluster_docs(
+    engine, docs: dict[str, dict], params: Params, order_seed: int | None = None
+) -> tuple[dict[str, int], dict[int, str]]:
+    """Store the documents as articles and run cluster_pending.
+
+    Returns doc_id -> cluster_id, and live cluster_id -> representative doc_id.
+
+    Articles are first seen 30 minutes after publication, or, with ``order_seed``, in a
+    random order (copies crawled before their original, follow-ups before copies).
+    """
     outlets = insert_outlets(engine, sorted({d["outlet"] for d in docs.values()}))
     rows, by_article = [], {}
-    for i, d in enumerate(sorted(docs.values(), key=lambda d: d["published_at"]), 1):
+    ordered = sorted(docs.values(), key=lambda d: d["published_at"])
+    if order_seed is not None:
+        random.Random(order_seed).shuffle(ordered)
+    seen = datetime(2026, 6, 1, tzinfo=UTC)
+    for i, d in enumerate(ordered, 1):
         published = datetime.fromisoformat(d["published_at"])
         rows.append(
             article_row(
@@ -176,7 +188,7 @@ def cluster_docs(engine, docs: dict[str, dict], params: Params) -> dict[str, int
                 d["text"],
                 d["lang"],
                 published,
-                published + timedelta(minutes=30),
+                published + timedelta(minutes=30) if order_seed is None else seen + timedelta(minutes=i),
             )
         )
         by_article[i] = d["doc_id"]
@@ -184,12 +196,17 @@ def cluster_docs(engine, docs: dict[str, dict], params: Params) -> dict[str, int
     cluster_pending(engine, params=params)
     with engine.connect() as conn:
         got = conn.execute(text("SELECT article_id, cluster_id FROM article_clusters")).all()
-    return {by_article[a]: c for a, c in got}
+        reps = conn.execute(
+            text("SELECT cluster_id, representative_article_id FROM clusters WHERE merged_into IS NULL")
+        ).all()
+    return {by_article[a]: c for a, c in got}, {c: by_article[a] for c, a in reps}
 
 
-def evaluate(engine, params: Params = DEFAULT_PARAMS, verbose: bool = True) -> dict:
+def evaluate(
+    engine, params: Params = DEFAULT_PARAMS, verbose: bool = True, order_seed: int | None = None
+) -> dict:
     docs, pairs = load_set()
-    assign = cluster_docs(engine, docs, params)
+    assign, representatives = cluster_docs(engine, docs, params, order_seed)
 
     # Labelled pairs: predicted "same story" when both documents share a cluster.
     tp = fp = fn = 0
@@ -231,6 +248,12 @@ def evaluate(engine, params: Params = DEFAULT_PARAMS, verbose: bool = True) -> d
     for doc_id, c in assign.items():
         stories[docs[doc_id]["story"]].add(c)
     split_stories = sum(1 for s in stories.values() if len(s) > 1)
+    wrong_rep = sum(
+        1
+        for c, members in clusters.items()
+        if representatives.get(c)
+        != min(members, key=lambda m: (docs[m]["published_at"], m))
+    )
     followups_merged = sum(
         1
         for d in docs.values()
@@ -239,6 +262,7 @@ def evaluate(engine, params: Params = DEFAULT_PARAMS, verbose: bool = True) -> d
     result = {
         "params": params.params_key,
         "threshold": params.threshold,
+        "arrival_order": "published" if order_seed is None else f"random (seed {order_seed})",
         "documents": len(docs),
         "pairs": len(pairs),
         "positive_pairs": positives,
@@ -253,6 +277,7 @@ def evaluate(engine, params: Params = DEFAULT_PARAMS, verbose: bool = True) -> d
         "true_stories": len(stories),
         "stories_split": split_stories,
         "followups_in_original_cluster": followups_merged,
+        "clusters_whose_representative_is_not_earliest_published": wrong_rep,
         "same_cluster_rate_by_kind": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_kind.items())},
     }
     if verbose:
@@ -444,7 +469,7 @@ def scale(sizes: list[int], probes: int = 300, batch: int = 20000, keep: bool = 
                         "lsh_bands": (["band_key", "article_id"], bands),
                     },
                 )
-                if stored % 100000 == 0 or stored == target:
+                if stored // 100000 != (stored - n) // 100000 or stored == target:
                     print(
                         f"  loaded {stored:>9,} articles ({time.perf_counter() - t_load:.0f} s; "
                         f"signature {sig_seconds / sig_count * 1000:.3f} ms/article)",
@@ -548,6 +573,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", action="store_true", help="run the archive-scale benchmark")
     ap.add_argument("--sizes", default="100000,1000000", help="archive sizes for --scale")
+    ap.add_argument("--order-seed", type=int, help="articles arrive in a random order")
     ap.add_argument("--sweep", action="store_true", help="threshold/shingle-size table")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database (--scale)")
     ap.add_argument("--probes", type=int, default=300, help="articles placed per size")
@@ -574,7 +600,7 @@ def main() -> None:
     }
     params = dataclasses.replace(DEFAULT_PARAMS, **overrides)
     with ScratchDatabase() as engine:
-        result = evaluate(engine, params)
+        result = evaluate(engine, params, order_seed=args.order_seed)
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 

@@ -390,13 +390,15 @@ def _bench():
     return module
 
 
-def test_evaluation_set_precision_recall_and_no_followup_merged(fresh_engine):
-    result = _bench().evaluate(fresh_engine, verbose=False)
+@pytest.mark.parametrize("order_seed", [None, 7])
+def test_evaluation_set_precision_recall_and_no_followup_merged(fresh_engine, order_seed):
+    result = _bench().evaluate(fresh_engine, verbose=False, order_seed=order_seed)
     assert result["pairs"] >= 200
     assert result["pair_precision"] >= 0.98
     assert result["pair_recall"] >= 0.95
     assert result["followups_in_original_cluster"] == 0
     assert result["cluster_purity"] >= 0.98
+    assert result["clusters_whose_representative_is_not_earliest_published"] == 0
 
 
 @pytest.mark.parametrize("path", ["docs.jsonl", "pairs.jsonl"])
