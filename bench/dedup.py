@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from pipeline.clustering.minhash import DEFAULT_PARAMS, Params, pack, prepare_text  # noqa: E402
-from pipeline.clustering.store import cluster_pending  # noqa: E402
+from pipeline.clustering.store import place_pending  # noqa: E402
 from pipeline.clustering.text import jaccard  # noqa: E402
 from pipeline.db import normalise_url, upgrade  # noqa: E402
 from pipeline.textnorm import content_sha256  # noqa: E402
@@ -193,7 +193,7 @@ def cluster_docs(
         )
         by_article[i] = d["doc_id"]
     copy_rows(engine, "articles", ARTICLE_COLUMNS, rows)
-    cluster_pending(engine, params=params)
+    place_pending(engine, params=params)
     with engine.connect() as conn:
         got = conn.execute(text("SELECT article_id, cluster_id FROM article_clusters")).all()
         reps = conn.execute(
@@ -251,8 +251,7 @@ def evaluate(
     wrong_rep = sum(
         1
         for c, members in clusters.items()
-        if representatives.get(c)
-        != min(members, key=lambda m: (docs[m]["published_at"], m))
+        if representatives.get(c) != min(members, key=lambda m: (docs[m]["published_at"], m))
     )
     followups_merged = sum(
         1
@@ -542,10 +541,10 @@ def measure_placement(engine, synth, originals, stored, probes, params, base) ->
     stored += len(rows)
     batch_rows = new_rows(stored + 1, probes)
     copy_rows(engine, "articles", ARTICLE_COLUMNS, batch_rows)
-    stats = cluster_pending(engine, params=params)
+    stats = place_pending(engine, params=params)
     stored += len(batch_rows)
     t0 = time.perf_counter()
-    cluster_pending(engine, params=params)
+    place_pending(engine, params=params)
     idle = time.perf_counter() - t0
 
     def q(v, p):

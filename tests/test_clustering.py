@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.clustering import DEFAULT_PARAMS, Params, cluster_pending, recluster_all
 from pipeline.clustering.minhash import band_keys, prepare_text, shingles_for, signature
+from pipeline.clustering.store import rebuild
 from pipeline.clustering.text import jaccard, join_clitics, match_tokens, strip_boilerplate
 from pipeline.textnorm import content_sha256, tokens
 from schema.models import Article, Outlet
@@ -362,7 +363,7 @@ def test_recluster_with_new_parameters_splits_and_keeps_the_majority_id(fresh_en
     cluster_pending(fresh_engine)
     (old_id,) = set(clusters_of(fresh_engine).values())
     strict = Params(threshold=0.9)  # only the near-verbatim wire copy still matches
-    stats = recluster_all(fresh_engine, params=strict)
+    stats = rebuild(fresh_engine, params=strict)
     got = clusters_of(fresh_engine)
     assert got[ids[0]] == got[ids[1]] == old_id  # the largest part keeps the id
     assert len({got[i] for i in ids}) == 3 and stats["new_ids"] == 2

@@ -320,7 +320,15 @@ def _new_stats(params: Params) -> dict:
     }
 
 
-def cluster_pending(engine: Engine, *, batch_size: int = 1000, params: Params = DEFAULT_PARAMS) -> dict:
+def cluster_pending(engine: Engine, *, batch_size: int = 1000) -> dict:
+    """Place every article that has no cluster yet, in first-seen (then published) order.
+
+    See :func:`place_pending` (this is it with the default parameters).
+    """
+    return place_pending(engine, batch_size=batch_size, params=DEFAULT_PARAMS)
+
+
+def place_pending(engine: Engine, *, batch_size: int = 1000, params: Params = DEFAULT_PARAMS) -> dict:
     """Place every article that has no cluster yet, in first-seen (then published) order.
 
     Idempotent: placed articles are skipped. Safe for concurrent workers: signatures are
@@ -344,7 +352,7 @@ def cluster_pending(engine: Engine, *, batch_size: int = 1000, params: Params = 
     stats["seconds"] = round(time.perf_counter() - started, 4)
     for k in ("signature_seconds", "place_seconds"):
         stats[k] = round(stats[k], 4)
-    log.info("cluster_pending: %s", stats)
+    log.info("place_pending: %s", stats)
     return stats
 
 
@@ -361,7 +369,12 @@ def _flatten_merged(conn: Connection) -> None:
             return
 
 
-def recluster_all(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size: int = 1000) -> dict:
+def recluster_all(engine: Engine) -> dict:
+    """Rebuild every cluster with the default parameters: see :func:`rebuild`."""
+    return rebuild(engine, params=DEFAULT_PARAMS)
+
+
+def rebuild(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size: int = 1000) -> dict:
     """Rebuild every signature, band key and cluster with ``params``; keep ids where practical.
 
     Runs in one transaction under the placement lock; readers see the old clusters until it
@@ -454,5 +467,5 @@ def recluster_all(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size
     stats["seconds"] = round(time.perf_counter() - started, 4)
     for k in ("signature_seconds", "place_seconds"):
         stats[k] = round(stats[k], 4)
-    log.info("recluster_all: %s", stats)
+    log.info("rebuild: %s", stats)
     return stats
