@@ -80,6 +80,15 @@ def test_stock_ledes_and_boilerplate_lines_are_stripped():
     assert fa.startswith("یک زندانی") and "پیام" not in fa
     # Arabic-typed lede (ي ك) and Persian digits in a dated lede.
     assert strip_boilerplate("خبرگزاري هرانا؛ ۱۵ دی ۱۴۰۴: يك زنداني اعدام شد.") == "یک زندانی اعدام شد."
+    # Short lines about social networks are content unless they call to action.
+    kept = "He was arrested over a post on Instagram.\nMembers of the Telegram channel were summoned."
+    assert strip_boilerplate(kept) == (
+        "he was arrested over a post on instagram.\nmembers of the telegram channel were summoned."
+    )
+    assert strip_boilerplate("ادمین یک کانال تلگرامی بازداشت شد.\nکانال تلگرام ما را دنبال کنید") == (
+        "ادمین یک کانال تلگرامی بازداشت شد."
+    )
+    assert strip_boilerplate("A report.\nFollow IRM on Telegram and X for updates.") == "a report."
     # An ordinary sentence that starts with a few words and a colon is kept.
     assert strip_boilerplate("The court said: he is guilty.") == "the court said: he is guilty."
     long = "The court said: " + "the defendant was guilty of every charge " * 5

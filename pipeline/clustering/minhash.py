@@ -8,7 +8,7 @@ the same ``params_key``: band keys stored in PostgreSQL stay valid across releas
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -21,10 +21,13 @@ _U64 = np.uint64
 
 @dataclass(frozen=True)
 class Params:
-    """Clustering parameters. Changing any field changes ``params_key`` (run ``recluster``).
+    """Clustering parameters.
 
-    Defaults were chosen on the labelled pair set (``tests/data/dedup``); see
-    :mod:`pipeline.clustering` for the measurements behind them.
+    ``shingle_size``, ``num_perm``, ``bands``, ``rows`` and ``seed`` define the stored
+    signatures and band keys and so make up ``params_key``: after changing one, stored
+    signatures no longer match new ones until ``dadkhah recluster`` rebuilds them.
+    ``threshold`` and ``min_shingles`` only change decisions. Defaults were chosen on the
+    labelled pair set (``tests/data/dedup``); :mod:`pipeline.clustering` gives the figures.
     """
 
     shingle_size: int = 3
@@ -41,11 +44,12 @@ class Params:
 
     @property
     def params_key(self) -> str:
-        """Short, stable name of these parameters (stored with each signature)."""
-        return f"mh-v1-k{self.shingle_size}-p{self.num_perm}-b{self.bands}r{self.rows}-s{self.seed}"
+        """Short, stable name of these parameters (stored with each signature).
 
-    def as_dict(self) -> dict:
-        return {**asdict(self), "params_key": self.params_key}
+        "v1" names the matching keys of :mod:`pipeline.clustering.text` (normalisation,
+        boilerplate rules, clitics, shingle hashing): bump it when they change.
+        """
+        return f"mh-v1-k{self.shingle_size}-p{self.num_perm}-b{self.bands}r{self.rows}-s{self.seed}"
 
     def to_json(self) -> str:
         """What ``article_clusters.params`` records: ``params_key`` names the shingle size,
@@ -112,10 +116,6 @@ def band_keys(sig: np.ndarray, params: Params = DEFAULT_PARAMS) -> list[int]:
         h = xxhash.xxh3_64_intdigest(seed + raw[i * r * 4 : (i + 1) * r * 4])
         keys.append(h - (1 << 64) if h >= (1 << 63) else h)
     return keys
-
-
-def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
-    return float(np.mean(sig_a == sig_b))
 
 
 def pack(arr: np.ndarray) -> bytes:

@@ -70,14 +70,16 @@ _LEDE_PATTERNS = [
 # is long: a lede, not a sentence that happens to start with a few words and a colon.
 _SHORT_DATELINE = _LEDE_PATTERNS[-1]
 
+# Calls to action and site furniture, not topics: a short line saying that someone was
+# arrested over a Telegram channel or an Instagram post is content and stays.
+_NETWORKS = r"(?:telegram|x|twitter|instagram|facebook|youtube|whatsapp|تلگرام|اینستاگرام|توییتر|ایکس)"
 _BOILERPLATE_LINE = re.compile(
-    r"(follow us|subscribe|newsletter|share (?:this|on)|all rights reserved|copyright|©|"
-    r"read more|related (?:news|articles|posts)|click here|sign up|telegram|instagram|"
-    r"twitter|facebook|whatsapp|youtube|download (?:our|the) app|print this|^tags?:|"
-    r"^source:|^photo:|^image:|"
-    r"انتهای پیام|تمامی حقوق|کلیه حقوق|کپی|بیشتر بخوانید|مطالب مرتبط|اخبار مرتبط|"
-    r"اشتراک|دنبال کنید|عضو شوید|کانال|تلگرام|اینستاگرام|توییتر|واتساپ|یوتیوب|"
-    r"^منبع|^برچسب|^عکس:|^کد خبر|^لینک کوتاه)",
+    r"(follow us|join us|join our|subscribe|newsletter|share (?:this|on)|all rights reserved|"
+    rf"copyright|©|read more|related (?:news|articles|posts|stories)|click here|sign up|"
+    rf"download (?:our|the) app|print this|^tags?:|^source:|^photo:|^image:|"
+    rf"follow\b.{{0,40}}\bon {_NETWORKS}\b|"
+    r"انتهای پیام|تمامی حقوق|کلیه حقوق|کپی ?برداری|بیشتر بخوانید|مطالب مرتبط|اخبار مرتبط|"
+    r"ما را دنبال کنید|دنبال کنید|عضو شوید|بپیوندید|^منبع|^برچسب|^عکس:|^کد خبر|^لینک کوتاه)",
     re.IGNORECASE,
 )
 _MAX_BOILERPLATE_LINE_WORDS = 25
