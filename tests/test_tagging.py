@@ -17,16 +17,17 @@ TOPICS_FILE = ROOT / "config" / "topics.yaml"
 LABELLED = ROOT / "tests" / "data" / "tagging"
 
 LEAVES = {
-    "A": ["execution", "death_sentence", "extrajudicial_killing", "death_in_custody",
-          "corporal_punishment"],
-    "B": ["arbitrary_arrest", "enforced_disappearance", "unfair_trial_sentencing",
-          "political_prisoners"],
+    "A": ["execution", "death_sentence", "extrajudicial_killing", "death_in_custody", "corporal_punishment"],
+    "B": ["arbitrary_arrest", "enforced_disappearance", "unfair_trial_sentencing", "political_prisoners"],
     "C": ["torture_ill_treatment", "forced_confession", "prison_conditions"],
     "D": ["protest_crackdown", "expression_media_internet", "defenders_lawyers_civil_society"],
-    "E": ["women_gender_sexuality", "ethnic_minorities", "religious_minorities",
-          "children_juveniles"],
-    "F": ["massacre_1988_1980s", "un_international_mechanisms", "accountability_justice",
-          "transnational_repression_hostages"],
+    "E": ["women_gender_sexuality", "ethnic_minorities", "religious_minorities", "children_juveniles"],
+    "F": [
+        "massacre_1988_1980s",
+        "un_international_mechanisms",
+        "accountability_justice",
+        "transnational_repression_hostages",
+    ],
 }
 
 
@@ -65,9 +66,22 @@ def test_default_taxonomy_has_the_23_contract_leaves_in_6_groups(taxonomy):
     assert taxonomy.version
     assert {"prison", "charge", "court", "agency"} <= set(taxonomy.model.facets)
     charges = {e.value for e in taxonomy.model.facets["charge"]}
-    assert {"moharebeh", "efsad_fil_arz", "baghi", "qisas_murder", "drug_trafficking", "rape",
-            "armed_robbery", "espionage", "propaganda", "assembly_collusion",
-            "insulting_leader", "membership_opposition", "apostasy", "other"} <= charges
+    assert {
+        "moharebeh",
+        "efsad_fil_arz",
+        "baghi",
+        "qisas_murder",
+        "drug_trafficking",
+        "rape",
+        "armed_robbery",
+        "espionage",
+        "propaganda",
+        "assembly_collusion",
+        "insulting_leader",
+        "membership_opposition",
+        "apostasy",
+        "other",
+    } <= charges
 
 
 def test_lexicons_are_richer_than_the_seed_lists(taxonomy):
@@ -134,7 +148,9 @@ def test_duplicate_facet_value_is_reported(tmp_path):
 
 def test_alternation_expands():
     assert expand_term("sentenced {him|her|} to death") == [
-        "sentenced him to death", "sentenced her to death", "sentenced to death",
+        "sentenced him to death",
+        "sentenced her to death",
+        "sentenced to death",
     ]
 
 
@@ -143,9 +159,18 @@ def test_alternation_expands():
 
 @pytest.mark.parametrize(
     "word,stem",
-    [("executed", "execut"), ("executes", "execut"), ("executing", "execut"),
-     ("execute", "execut"), ("flogged", "flog"), ("flogging", "flog"), ("lashes", "lash"),
-     ("denied", "deny"), ("prisons", "prison"), ("hanged", "hang")],
+    [
+        ("executed", "execut"),
+        ("executes", "execut"),
+        ("executing", "execut"),
+        ("execute", "execut"),
+        ("flogged", "flog"),
+        ("flogging", "flog"),
+        ("lashes", "lash"),
+        ("denied", "deny"),
+        ("prisons", "prison"),
+        ("hanged", "hang"),
+    ],
 )
 def test_stemmer(word, stem):
     assert stem_en(word) == stem
@@ -159,8 +184,12 @@ def _evidence(tagger, title, text, slug):
 
 @pytest.mark.parametrize(
     "title",
-    ["Iran executes three men in Karaj", "Prisoner was hanged at dawn in Karaj",
-     "Authorities executed two prisoners in Karaj", "Executions carried out in Karaj"],
+    [
+        "Iran executes three men in Karaj",
+        "Prisoner was hanged at dawn in Karaj",
+        "Authorities executed two prisoners in Karaj",
+        "Executions carried out in Karaj",
+    ],
 )
 def test_english_inflections_tag_execution(tagger, title):
     text = "The men were executed at dawn on Wednesday, according to rights groups."
@@ -310,26 +339,70 @@ def test_nested_phrases_belong_to_the_longer_topic(tagger):
 
 
 def test_labelled_set_size_languages_and_lengths():
-    articles = load_labelled(LABELLED)
-    assert len(articles) >= 60
+    articles = load_labelled(LABELLED, None)  # every file, blind split included
+    assert len(articles) >= 100
     assert {a.lang for a in articles} == {"en", "fa"}
     assert sum(1 for a in articles if not a.topics) >= 4  # pure hard negatives
-    assert {a.split for a in articles} == {"dev", "test"}
+    assert {a.split for a in articles} == {"dev", "test", "blind"}
     for a in articles:
         assert 120 <= len(a.text.split()) <= 400, (a.id, len(a.text.split()))
     taxonomy = load_taxonomy(TOPICS_FILE)
     for a in articles:
         assert a.topics <= set(taxonomy.topics), a.id
-    covered = {t for a in articles for t in a.topics}
-    assert covered == set(taxonomy.topics)
+    for split in (None, "all", "blind"):
+        covered = {t for a in load_labelled(LABELLED, split) for t in a.topics}
+        assert covered == set(taxonomy.topics), split
 
 
-def test_bench_metrics_meet_the_goal(tagger):
-    articles = load_labelled(LABELLED)
+def test_blind_split_is_separate_from_all():
+    every = load_labelled(LABELLED, None)
+    development = load_labelled(LABELLED)  # "all": dev + test, the goal's set
+    blind = load_labelled(LABELLED, "blind")
+    assert {a.split for a in development} == {"dev", "test"}
+    assert {a.split for a in blind} == {"blind"}
+    assert {a.id for a in development}.isdisjoint(a.id for a in blind)
+    assert len(development) + len(blind) == len(every)
+    assert [a.lang for a in blind].count("en") == [a.lang for a in blind].count("fa") == 20
+    assert sum(1 for a in blind if not a.topics) >= 6
+
+
+def test_an_id_in_two_splits_is_refused(tmp_path):
+    item = {"id": "en-x01", "lang": "en", "topics": [], "title": "t", "text": "x"}
+    for name in ("dev_en.yaml", "blind_en.yaml"):
+        (tmp_path / name).write_text(yaml.safe_dump([item]), encoding="utf-8")
+    with pytest.raises(ValueError, match="en-x01"):
+        load_labelled(tmp_path, "blind")
+
+
+@pytest.mark.parametrize("split", ["dev", "test", "all"])
+def test_bench_metrics_meet_the_goal(tagger, split):
+    articles = load_labelled(LABELLED, split)
     report = evaluate(lambda a: tagger.tag(a.title, a.text).topics, articles, tagger.taxonomy.topics)
     assert report.micro_f1 >= 0.85
     topic, recall = report.min_recall()
-    assert recall >= 0.6, topic
-    held_out = load_labelled(LABELLED, "test")
-    report = evaluate(lambda a: tagger.tag(a.title, a.text).topics, held_out, tagger.taxonomy.topics)
-    assert report.micro_f1 >= 0.85
+    if split == "all":
+        assert recall >= 0.6, topic
+
+
+def test_blind_split_is_measured_not_targeted(tagger, record_property):
+    """No threshold here: the blind split is an honest measurement (figures in its README).
+
+    What is checked is that the measurement counts every gold and predicted label once.
+    """
+    blind = load_labelled(LABELLED, "blind")
+    predicted = {a.id: set(tagger.tag(a.title, a.text).topics) for a in blind}
+    report = evaluate(lambda a: predicted[a.id], blind, tagger.taxonomy.topics)
+    assert report.n_articles == len(blind) == 40
+    assert sum(m.support for m in report.per_topic.values()) == sum(len(a.topics) for a in blind)
+    assert sum(m.tp + m.fp for m in report.per_topic.values()) == sum(len(p) for p in predicted.values())
+    assert {aid for aid, _, _ in report.errors} == {a.id for a in blind if predicted[a.id] != a.topics}
+    topic, recall = report.min_recall()
+    summary = (
+        f"blind: micro P {report.micro_precision:.3f} R {report.micro_recall:.3f}"
+        f" F1 {report.micro_f1:.3f} | macro F1 {report.macro_f1:.3f}"
+        f" | lowest recall {topic} {recall:.2f}"
+    )
+    record_property("blind_micro_f1", round(report.micro_f1, 3))
+    record_property("blind_macro_f1", round(report.macro_f1, 3))
+    record_property("blind_lowest_recall", f"{topic} {recall:.2f}")
+    print(summary)

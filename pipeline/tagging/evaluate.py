@@ -2,6 +2,11 @@
 
 A labelled set is a folder of YAML files (``<split>_<lang>.yaml``), each a list of
 ``{id, lang, topics, title, text}``. See ``tests/data/tagging/README.md``.
+
+Splits: ``dev`` (the lexicon was tuned on it), ``test`` (held out, then partly used for
+fixes) and ``blind`` (written and labelled without seeing the lexicon; an honest
+measurement only). ``"all"`` means the development splits, dev + test, on which the goal is
+measured: the blind split is never part of it, so it can never become a target.
 """
 
 from __future__ import annotations
@@ -11,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+DEVELOPMENT_SPLITS = ("dev", "test")
+BLIND_SPLITS = ("blind",)
+SPLITS = DEVELOPMENT_SPLITS + BLIND_SPLITS
 
 
 @dataclass(frozen=True)
@@ -23,15 +32,27 @@ class LabelledArticle:
     topics: frozenset[str]
 
 
-def load_labelled(folder: Path, split: str = "all") -> list[LabelledArticle]:
-    """Articles of ``split`` ("dev", "test" or "all") from the YAML files in ``folder``."""
-    out: list[LabelledArticle] = []
+def _selected(split: str | Iterable[str] | None) -> frozenset[str] | None:
+    if split is None:
+        return None
+    if isinstance(split, str):
+        return frozenset(DEVELOPMENT_SPLITS if split == "all" else (split,))
+    return frozenset(split)
+
+
+def load_labelled(folder: Path, split: str | Iterable[str] | None = "all") -> list[LabelledArticle]:
+    """Articles of ``split`` from the YAML files in ``folder``.
+
+    ``split`` is a split name, several names, ``"all"`` (dev + test, never blind) or None
+    (every file). Ids must be unique across every file, whatever is selected, so an
+    article cannot sit in the blind split and in a development split at once.
+    """
+    wanted = _selected(split)
+    every: list[LabelledArticle] = []
     for path in sorted(Path(folder).glob("*.yaml")):
         file_split = path.stem.split("_", 1)[0]
-        if split != "all" and file_split != split:
-            continue
         for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            out.append(
+            every.append(
                 LabelledArticle(
                     id=item["id"],
                     lang=item["lang"],
@@ -41,10 +62,11 @@ def load_labelled(folder: Path, split: str = "all") -> list[LabelledArticle]:
                     topics=frozenset(item.get("topics") or []),
                 )
             )
-    ids = [a.id for a in out]
+    ids = [a.id for a in every]
     if len(ids) != len(set(ids)):
-        raise ValueError(f"{folder}: duplicate article ids")
-    return out
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"{folder}: duplicate article ids {dupes}")
+    return [a for a in every if wanted is None or a.split in wanted]
 
 
 @dataclass
@@ -131,8 +153,7 @@ def format_report(report: Report, title: str = "") -> str:
     lines.append(f"{'topic':<36} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}")
     for topic, m in sorted(report.per_topic.items()):
         lines.append(
-            f"{topic:<36} {m.precision:6.2f} {m.recall:6.2f} {m.f1:6.2f}"
-            f" {m.tp:4d} {m.fp:4d} {m.fn:4d}"
+            f"{topic:<36} {m.precision:6.2f} {m.recall:6.2f} {m.f1:6.2f} {m.tp:4d} {m.fp:4d} {m.fn:4d}"
         )
     lines.append(
         f"micro P {report.micro_precision:.3f}  R {report.micro_recall:.3f}"
