@@ -30,6 +30,9 @@ def outlet_settings(outlet: OutletConfig, user_agent: str, *, log_level: str = "
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 2 if delay > 0 else 8,
+        # The item pipelines are synchronous, so items never overlap anyway; Scrapy's
+        # default (100) only spawns 100 idle asyncio worker tasks for every response.
+        "CONCURRENT_ITEMS": 1,
         "DOWNLOAD_TIMEOUT": outlet.timeout_seconds,
         "DOWNLOAD_MAXSIZE": outlet.max_body_bytes,
         "DOWNLOAD_WARNSIZE": max(outlet.max_body_bytes // 2, 1),
