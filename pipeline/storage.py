@@ -20,7 +20,6 @@ from pipeline.textnorm import content_sha256
 from schema.models import (
     ArticleUrl,
     CrawlRun,
-    Fetch,
     HttpCacheEntry,
     Outlet,
     OutletRun,
@@ -138,20 +137,40 @@ class FetchRecord:
     response_headers: dict[str, str] | None = None
 
 
+def autocommit(engine: Engine) -> Connection:
+    """A pooled connection in autocommit mode: a single statement is its own transaction,
+    so a one-statement write costs one round trip instead of BEGIN, statement, COMMIT."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+_FETCH_COLUMNS = tuple(FetchRecord.__dataclass_fields__)
+_JSON_COLUMNS = ("request_headers", "response_headers")
+# Written as text, not an ORM insert: building that statement cost more than the round trip.
+_INSERT_FETCH = text(
+    f"""
+    INSERT INTO fetches ({", ".join(_FETCH_COLUMNS)})
+    VALUES ({", ".join(f"CAST(:{c} AS jsonb)" if c in _JSON_COLUMNS else f":{c}" for c in _FETCH_COLUMNS)})
+    ON CONFLICT (fetch_uid) DO UPDATE SET fetch_uid = EXCLUDED.fetch_uid
+    RETURNING fetch_id
+    """
+)
+
+
 def record_fetch(engine: Engine, record: FetchRecord) -> int:
-    """Insert a fetch row (idempotent on fetch_uid); return its id."""
-    values = {k: v for k, v in record.__dict__.items()}
-    with engine.begin() as conn:
-        stmt = insert(Fetch).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Fetch.fetch_uid], set_={"fetch_uid": stmt.excluded.fetch_uid}
-        ).returning(Fetch.fetch_id)
-        return conn.execute(stmt).scalar_one()
+    """Insert a fetch row (idempotent on fetch_uid), committed at once; return its id."""
+    values = dict(record.__dict__)
+    for column in _JSON_COLUMNS:  # None is stored as JSON null, as the JSONB column type did
+        values[column] = json.dumps(values[column])
+    with autocommit(engine) as conn:
+        return conn.execute(_INSERT_FETCH, values).scalar_one()
+
+
+_SET_OUTCOME = text("UPDATE fetches SET outcome = :outcome, error = :error WHERE fetch_id = :fetch_id")
 
 
 def set_fetch_outcome(engine: Engine, fetch_id: int, outcome: str, error: str | None = None) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(Fetch).where(Fetch.fetch_id == fetch_id).values(outcome=outcome, error=error))
+    with autocommit(engine) as conn:
+        conn.execute(_SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": error})
 
 
 def known_article_for_urls(conn: Connection, urls: list[str]) -> int | None:
