@@ -259,41 +259,30 @@ class ArticleData:
     extractor_settings: dict[str, Any] = field(default_factory=dict)
 
 
-_FIND_EXISTING = text(
+# Find the article this page already is (same URL, else same text in the outlet), or insert
+# it with its first version; then link the fetch and its URLs and settle the fetch's outcome.
+# One statement, so one round trip and one atomic transaction. Parameters carry casts: in
+# INSERT … SELECT, PostgreSQL does not take their types from the target columns.
+_STORE = text(
     """
-    (SELECT article_id, 'same_url' AS match FROM article_urls WHERE url = ANY(:urls) LIMIT 1)
-    UNION ALL
-    (SELECT article_id, 'same_content' FROM articles
-      WHERE outlet_id = :outlet_id AND content_sha256 = :digest LIMIT 1)
-    LIMIT 1
-    """
-)
-
-# Link a fetch (and its URLs) to an article and settle the fetch's outcome: one round trip.
-_LINK = text(
-    """
-    WITH src AS (
-        INSERT INTO article_sources (article_id, fetch_id, url, match)
-        VALUES (:article_id, :fetch_id, :source_url, :match) ON CONFLICT DO NOTHING
-    ), urls AS (
-        INSERT INTO article_urls (url, article_id)
-        SELECT u, :article_id FROM unnest(CAST(:urls AS text[])) AS u ON CONFLICT DO NOTHING
-    )
-    UPDATE fetches SET outcome = :outcome, error = NULL WHERE fetch_id = :fetch_id
-    """
-)
-
-# A new article with its first version, in one statement; nothing if another writer won.
-_INSERT_NEW = text(
-    """
-    WITH art AS (
+    WITH found AS (
+        (SELECT article_id, 'same_url' AS match FROM article_urls WHERE url = ANY(:urls) LIMIT 1)
+        UNION ALL
+        (SELECT article_id, 'same_content' FROM articles
+          WHERE outlet_id = :outlet_id AND content_sha256 = :digest LIMIT 1)
+        LIMIT 1
+    ), art AS (
         INSERT INTO articles (outlet_id, canonical_url, title, authors, published_at, published_raw,
                               published_calendar, published_method, language, site_name, text,
                               content_sha256, first_seen_at, first_fetch_id, extractor,
                               extractor_settings, current_version, updated_at)
-        VALUES (:outlet_id, :canonical_url, :title, :authors, :published_at, :published_raw,
-                :published_calendar, :published_method, :language, :site_name, :text, :digest,
-                :seen_at, :fetch_id, :extractor, CAST(:settings AS jsonb), 1, now())
+        SELECT CAST(:outlet_id AS bigint), CAST(:canonical_url AS text), CAST(:title AS text),
+               CAST(:authors AS text[]), CAST(:published_at AS timestamptz),
+               CAST(:published_raw AS text), CAST(:published_calendar AS text),
+               CAST(:published_method AS text), CAST(:language AS text), CAST(:site_name AS text),
+               CAST(:text AS text), CAST(:digest AS text), CAST(:seen_at AS timestamptz),
+               CAST(:fetch_id AS bigint), CAST(:extractor AS text), CAST(:settings AS jsonb), 1, now()
+         WHERE NOT EXISTS (SELECT 1 FROM found)
         ON CONFLICT DO NOTHING
         RETURNING article_id
     ), ver AS (
@@ -305,10 +294,27 @@ _INSERT_NEW = text(
                :authors, :published_at, :published_raw, :published_calendar, :published_method,
                :language, :text, :digest, 'ingest'
           FROM art
+    ), target AS (
+        SELECT article_id, match, 'duplicate' AS outcome FROM found
+        UNION ALL
+        SELECT article_id, 'new', 'stored' FROM art
+    ), src AS (
+        INSERT INTO article_sources (article_id, fetch_id, url, match)
+        SELECT article_id, :fetch_id, :source_url, match FROM target ON CONFLICT DO NOTHING
+    ), linked_urls AS (
+        INSERT INTO article_urls (url, article_id)
+        SELECT u, target.article_id FROM target, unnest(CAST(:urls AS text[])) AS u
+        ON CONFLICT DO NOTHING
+    ), settled AS (
+        UPDATE fetches SET outcome = target.outcome, error = NULL
+          FROM target WHERE fetch_id = :fetch_id
     )
-    SELECT article_id FROM art
+    SELECT article_id, match, outcome FROM target
     """
 )
+
+
+STORE_ATTEMPTS = 5
 
 
 def store_article(
@@ -318,51 +324,31 @@ def store_article(
 
     The fetch's outcome (stored / duplicate) is settled in the same transaction.
     """
-    digest = content_sha256(data.text)
-    urls = list(dict.fromkeys([data.canonical_url, *data.urls]))
-    settings_json = json.dumps(data.extractor_settings, default=str, ensure_ascii=False)
-    with engine.begin() as conn:
-        found = conn.execute(_FIND_EXISTING, {"urls": urls, "outlet_id": outlet_id, "digest": digest}).first()
-        if found is not None:
-            article_id, match, outcome = found.article_id, found.match, "duplicate"
-        else:
-            article_id = conn.execute(
-                _INSERT_NEW,
-                {
-                    "outlet_id": outlet_id,
-                    "canonical_url": data.canonical_url,
-                    "title": data.title,
-                    "authors": data.authors,
-                    "published_at": data.published_at,
-                    "published_raw": data.published_raw,
-                    "published_calendar": data.published_calendar,
-                    "published_method": data.published_method,
-                    "language": data.language,
-                    "site_name": data.site_name,
-                    "text": data.text,
-                    "digest": digest,
-                    "seen_at": seen_at,
-                    "fetch_id": fetch_id,
-                    "extractor": data.extractor,
-                    "settings": settings_json,
-                },
-            ).scalar()
-            if article_id is None:
-                # A concurrent writer stored the same story first: link to theirs.
-                conn.rollback()
-                return store_article(
-                    engine, outlet_id=outlet_id, fetch_id=fetch_id, data=data, seen_at=seen_at
-                )
-            match, outcome = "new", "stored"
-        conn.execute(
-            _LINK,
-            {
-                "article_id": article_id,
-                "fetch_id": fetch_id,
-                "source_url": data.urls[0],
-                "match": match,
-                "urls": urls,
-                "outcome": outcome,
-            },
-        )
-    return StoreResult(article_id, outcome, match)
+    params = {
+        "outlet_id": outlet_id,
+        "canonical_url": data.canonical_url,
+        "urls": list(dict.fromkeys([data.canonical_url, *data.urls])),
+        "source_url": data.urls[0],
+        "title": data.title,
+        "authors": data.authors,
+        "published_at": data.published_at,
+        "published_raw": data.published_raw,
+        "published_calendar": data.published_calendar,
+        "published_method": data.published_method,
+        "language": data.language,
+        "site_name": data.site_name,
+        "text": data.text,
+        "digest": content_sha256(data.text),
+        "seen_at": seen_at,
+        "fetch_id": fetch_id,
+        "extractor": data.extractor,
+        "settings": json.dumps(data.extractor_settings, default=str, ensure_ascii=False),
+    }
+    for _ in range(STORE_ATTEMPTS):
+        with autocommit(engine) as conn:
+            row = conn.execute(_STORE, params).first()
+        if row is not None:
+            return StoreResult(row.article_id, row.outcome, row.match)
+        # A concurrent writer inserted the same story between our look-up and our insert
+        # (so nothing was written): the next look-up finds theirs and links to it.
+    raise RuntimeError(f"article {data.canonical_url} conflicts with a row no look-up finds")
