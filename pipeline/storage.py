@@ -183,21 +183,31 @@ def known_article_for_urls(conn: Connection, urls: list[str]) -> int | None:
 SETTLED_NON_ARTICLE = ("not_article", "not_html")
 
 
-_KNOWN_URL = text(
+_KNOWN_URLS = text(
     """
-    (SELECT 'stored' FROM article_urls WHERE url = :url LIMIT 1)
-    UNION ALL
-    (SELECT outcome FROM fetches
-      WHERE requested_url = :url AND kind = 'article' AND outcome = ANY(:settled) LIMIT 1)
-    LIMIT 1
+    SELECT u.url, COALESCE(
+        (SELECT 'stored' FROM article_urls WHERE url = u.url LIMIT 1),
+        (SELECT outcome FROM fetches
+          WHERE requested_url = u.url AND kind = 'article' AND outcome = ANY(:settled) LIMIT 1)
+    ) AS reason
+    FROM unnest(CAST(:urls AS text[])) AS u(url)
     """
 )
 
 
+def known_url_reasons(engine: Engine, urls: list[str]) -> dict[str, str]:
+    """For each of ``urls`` that need not be fetched, why: 'stored' (leads to an article) or
+    a settled outcome. One query for a whole feed or sitemap, not one per candidate."""
+    if not urls:
+        return {}
+    with autocommit(engine) as conn:
+        rows = conn.execute(_KNOWN_URLS, {"urls": list(urls), "settled": list(SETTLED_NON_ARTICLE)})
+        return {row.url: row.reason for row in rows if row.reason is not None}
+
+
 def known_url_reason(engine: Engine, url: str) -> str | None:
     """Why ``url`` need not be fetched: 'stored' (leads to an article) or a settled outcome."""
-    with engine.connect() as conn:
-        return conn.execute(_KNOWN_URL, {"url": url, "settled": list(SETTLED_NON_ARTICLE)}).scalar()
+    return known_url_reasons(engine, [url]).get(url)
 
 
 def load_validators(engine: Engine, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import scrapy
@@ -11,7 +11,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from pipeline.storage import (
-    known_url_reason,
+    known_url_reasons,
     load_validators,
     save_outlet_run,
     save_validators,
@@ -33,6 +33,8 @@ from spiders.items import ArticlePage
 log = logging.getLogger("dadkhah.crawl")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_SITEMAP_DEPTH = 3
+# Candidates looked up in the database at once (a window: a feed or sitemap is read lazily).
+KNOWN_LOOKUP_BATCH = 200
 
 
 class OutletSpider(scrapy.Spider):
@@ -111,8 +113,7 @@ class OutletSpider(scrapy.Spider):
             self._parse_failed(response, "parse_error", problem)
             return
         self._mark_parsed(response)
-        for candidate in parse_feed(response.body, response.url):
-            yield from self._candidate(candidate, response.url)
+        yield from self._candidates(parse_feed(response.body, response.url), response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._remember_validators(response):
@@ -135,8 +136,7 @@ class OutletSpider(scrapy.Spider):
         articles = sorted(
             content.articles, key=lambda c: c.published.timestamp() if c.published else 0, reverse=True
         )
-        for candidate in articles:
-            yield from self._candidate(candidate, response.url)
+        yield from self._candidates(articles, response.url)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._is_html(response):
@@ -144,10 +144,8 @@ class OutletSpider(scrapy.Spider):
             return
         self._mark_parsed(response)
         content = parse_listing(response.text, response.url)
-        for url in content.links:
-            if url == response.url:
-                continue
-            yield from self._candidate(Candidate(url), response.url)
+        links = (Candidate(url) for url in content.links if url != response.url)
+        yield from self._candidates(links, response.url)
         page = response.meta.get("listing_page", 1)
         if content.next_page and page < self.outlet.max_listing_pages:
             request = self._discovery_request(content.next_page, "listing", self.parse_listing, None)
@@ -160,32 +158,48 @@ class OutletSpider(scrapy.Spider):
         if fetch_id:
             set_fetch_outcome(self.context.engine, fetch_id, "parsed")
 
-    def _candidate(self, candidate: Candidate, source: str) -> Iterator[scrapy.Request]:
-        url = canonicalize(candidate.url)
-        if url in self._seen:
-            return
-        self._seen.add(url)
-        if not same_site(url, self.outlet.home) or not self.outlet.wants_url(url):
-            return
-        self.stats_.discovered += 1
-        if known_url_reason(self.context.engine, url):
-            self.stats_.skipped_known += 1
-            return
-        if self._scheduled >= self.context.max_articles:
-            self.stats_.skipped_cap += 1
-            return
-        self._scheduled += 1
-        yield scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.on_error,
-            meta={
-                META_KIND: "article",
-                META_FROM: source,
-                "feed_published": candidate.published,
-                "feed_published_raw": candidate.published_raw,
-            },
-        )
+    def _candidates(self, candidates: Iterable[Candidate], source: str) -> Iterator[scrapy.Request]:
+        """Requests for the candidates of one discovery document that are new, in order.
+
+        Whether a URL is already known is asked of the database per batch of candidates
+        (one query, not one per URL); the per-run cap applies in document order.
+        """
+        batch: list[tuple[str, Candidate]] = []
+        for candidate in candidates:
+            url = canonicalize(candidate.url)
+            if url in self._seen:
+                continue
+            self._seen.add(url)
+            if not same_site(url, self.outlet.home) or not self.outlet.wants_url(url):
+                continue
+            self.stats_.discovered += 1
+            batch.append((url, candidate))
+            if len(batch) >= KNOWN_LOOKUP_BATCH:
+                yield from self._requests(batch, source)
+                batch = []
+        yield from self._requests(batch, source)
+
+    def _requests(self, batch: list[tuple[str, Candidate]], source: str) -> Iterator[scrapy.Request]:
+        known = known_url_reasons(self.context.engine, [url for url, _ in batch])
+        for url, candidate in batch:
+            if url in known:
+                self.stats_.skipped_known += 1
+                continue
+            if self._scheduled >= self.context.max_articles:
+                self.stats_.skipped_cap += 1
+                continue
+            self._scheduled += 1
+            yield scrapy.Request(
+                url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                meta={
+                    META_KIND: "article",
+                    META_FROM: source,
+                    "feed_published": candidate.published,
+                    "feed_published_raw": candidate.published_raw,
+                },
+            )
 
     # -- articles --------------------------------------------------------------------
     @staticmethod
