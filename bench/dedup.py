@@ -486,6 +486,8 @@ def scale(sizes: list[int], probes: int = 300, batch: int = 20000, keep: bool = 
                 )
             print(f"  indexes rebuilt and analysed in {time.perf_counter() - t_idx:.0f} s", flush=True)
             stored = measure_placement(engine, synth, originals, stored, probes, params, base)
+            if target == 10000:
+                measure_rebuild(engine, params)
         total = time.perf_counter() - total_start
         with engine.connect() as conn:
             size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
@@ -507,6 +509,27 @@ def scale(sizes: list[int], probes: int = 300, batch: int = 20000, keep: bool = 
             f"disk per article: whole database {size / stored:,.0f} B; clustering tables "
             f"{clustering / stored:,.0f} B (" + ", ".join(f"{n} {s / stored:,.0f} B" for n, s in tables) + ")"
         )
+
+
+def measure_rebuild(engine, params) -> None:
+    """Time a full rebuild (``dadkhah recluster``) and count the cluster ids it kept."""
+    from pipeline.clustering.store import rebuild
+
+    with engine.connect() as conn:
+        before = dict(conn.execute(text("SELECT article_id, cluster_id FROM article_clusters")).all())
+    stats = rebuild(engine, params=params)
+    with engine.connect() as conn:
+        after = dict(conn.execute(text("SELECT article_id, cluster_id FROM article_clusters")).all())
+    same = sum(1 for a, c in before.items() if after.get(a) == c)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))  # the rebuild deleted the old rows
+    print(
+        f"  {'':>9}          rebuild of {stats['placed']:,} articles: {stats['seconds']:.0f} s "
+        f"({stats['seconds'] / stats['placed'] * 1000:.2f} ms/article); {stats['kept_ids']:,} cluster ids "
+        f"kept, {stats['new_ids']} new, {stats['retired_ids']} retired; "
+        f"{same / len(before):.2%} of articles in the same cluster id as before",
+        flush=True,
+    )
 
 
 def measure_placement(engine, synth, originals, stored, probes, params, base) -> int:
