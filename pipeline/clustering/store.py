@@ -10,8 +10,11 @@ Placing one article is a handful of statements on one connection:
 4. inserts of its cluster row, signature and band keys, and, when it matched articles in
    two or more clusters, a merge into the oldest of those clusters.
 
-Nothing is loaded into memory at start-up and no step scans the archive, so the cost of
-placing an article stays flat as the archive grows.
+Nothing is loaded into memory at start-up and no step of a placement scans the archive, so
+its cost stays flat as the archive grows (measured: 1.5 ms at 10k and 100k stored articles,
+1.8 ms at 1M, ``bench/dedup.py --scale``). Finding which articles are pending is one
+anti-join per ``cluster_pending`` call, which does grow with the archive (50 ms at 100k,
+0.45 s at 1M); making it O(new) needs a queue filled when articles are inserted.
 
 Cluster ids are stable. A cluster id is never reused or given another meaning: when an
 article links two clusters, the younger (larger id) is merged into the older one, its
