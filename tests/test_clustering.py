@@ -19,6 +19,7 @@ from pipeline.clustering.store import rebuild
 from pipeline.clustering.text import jaccard, join_clitics, match_tokens, strip_boilerplate
 from pipeline.textnorm import content_sha256, tokens
 from schema.models import Article, Outlet
+from tests.conftest import table_count
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "dedup"
@@ -283,26 +284,11 @@ def test_cluster_pending_is_idempotent(fresh_engine):
     )
     first = cluster_pending(fresh_engine, batch_size=2)
     before = clusters_of(fresh_engine)
-    with fresh_engine.connect() as conn:
-        counts = conn.execute(
-            text(
-                "SELECT (SELECT count(*) FROM clusters), (SELECT count(*) FROM lsh_bands), "
-                "(SELECT count(*) FROM article_signatures)"
-            )
-        ).one()
+    counts = [table_count(fresh_engine, t) for t in ("clusters", "lsh_bands", "article_signatures")]
     second = cluster_pending(fresh_engine)
     assert (first["placed"], second["placed"]) == (4, 0)
     assert clusters_of(fresh_engine) == before
-    with fresh_engine.connect() as conn:
-        assert (
-            conn.execute(
-                text(
-                    "SELECT (SELECT count(*) FROM clusters), (SELECT count(*) FROM lsh_bands), "
-                    "(SELECT count(*) FROM article_signatures)"
-                )
-            ).one()
-            == counts
-        )
+    assert [table_count(fresh_engine, t) for t in ("clusters", "lsh_bands", "article_signatures")] == counts
     assert counts[1] == 4 * DEFAULT_PARAMS.bands
 
 
