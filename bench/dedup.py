@@ -47,7 +47,7 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 class ScratchDatabase:
     """A uniquely named database on the bench server, migrated to head, dropped on exit."""
 
-    def __init__(self, prefix: str = "dadkhah_bench", keep: bool = False) -> None:
+    def __init__(self, prefix: str = "dadkhah_dedup", keep: bool = False) -> None:
         self.keep = keep
         self.server = normalise_url(os.environ.get("DADKHAH_BENCH_DATABASE_URL") or DEFAULT_SERVER)
         self.name = f"{prefix}_{uuid.uuid4().hex[:10]}"
@@ -409,7 +409,7 @@ def scale(sizes: list[int], probes: int = 300, batch: int = 20000, keep: bool = 
     params_json = params.to_json()
     print(f"params: {params.params_key} threshold {params.threshold}", flush=True)
 
-    with ScratchDatabase("dadkhah_scale", keep=keep) as engine:
+    with ScratchDatabase("dadkhah_dedup_scale", keep=keep) as engine:
         insert_outlets(engine, [f"outlet{i}" for i in range(1, 51)])
         stored = 0
         base = datetime(2020, 1, 1, tzinfo=UTC)
