@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -215,6 +216,21 @@ class Cluster(Base):
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("clusters.cluster_id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_clusters_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL")),
+    )
+
+
+class ClusterQueue(Base):
+    """Articles waiting for cluster placement, filled by a trigger on ``articles``."""
+
+    __tablename__ = "cluster_queue"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
+    )
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ArticleCluster(Base):
