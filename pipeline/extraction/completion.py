@@ -13,7 +13,6 @@ comments), never link lists; the boilerplate line rules still run afterwards.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from lxml.html import HtmlElement
@@ -23,20 +22,25 @@ from pipeline.extraction.dates import in_chrome
 MIN_MATCHED = 2
 MIN_CONTAINER_CHARS = 200
 MAX_LINK_SHARE = 0.5
-_SPACE_RE = re.compile(r"\s+")
 _SKIP_TEXT_TAGS = ("script", "style", "noscript", "template")
 
 
+# str.split() splits on exactly the characters ``\s`` matches in a str pattern (both use
+# Py_UNICODE_ISSPACE), so these equal ``re.sub(r"\s+", " ", t).strip()`` and
+# ``re.sub(r"\s+", "", t)``, at a fraction of the cost.
 def _norm(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def _key(text: str) -> str:
     """Whitespace-free: trafilatura and lxml space inline elements differently."""
-    return _SPACE_RE.sub("", text)
+    return "".join(text.split())
 
 
 def _text(el: HtmlElement) -> str:
+    if next(el.iter(_SKIP_TEXT_TAGS), None) is None:
+        # Nothing to skip: the XPath string-value is every descendant text node, in order.
+        return _norm(el.xpath("string()"))
     parts = []
     for node in el.xpath(".//text()"):
         parent = node.getparent()
@@ -58,7 +62,8 @@ def _link_share(el: HtmlElement, text: str) -> float:
 def complete_paragraphs(lines: list[str], tree: HtmlElement) -> list[str]:
     """``lines`` with the missing sibling body containers restored."""
     line_index = {_key(line): i for i, line in enumerate(lines)}
-    containers: dict[HtmlElement, list[tuple[HtmlElement, str]]] = defaultdict(list)
+    # parent -> [(paragraph, text, line index or None)]; a text's key is computed once.
+    containers: dict[HtmlElement, list[tuple[HtmlElement, str, int | None]]] = defaultdict(list)
     order: list[HtmlElement] = []
     for el in tree.iter("p"):
         parent = el.getparent()
@@ -67,11 +72,11 @@ def complete_paragraphs(lines: list[str], tree: HtmlElement) -> list[str]:
             continue
         if parent not in containers:
             order.append(parent)
-        containers[parent].append((el, text))
+        containers[parent].append((el, text, line_index.get(text.replace(" ", ""))))
     kept_by_signature: Counter = Counter()
     for parent in order:
         kept_by_signature[_signature(parent)] += sum(
-            1 for _, text in containers[parent] if _key(text) in line_index
+            1 for _, _, index in containers[parent] if index is not None
         )
     body = {sig for sig, n in kept_by_signature.items() if n >= MIN_MATCHED}
     if not body:
@@ -80,13 +85,13 @@ def complete_paragraphs(lines: list[str], tree: HtmlElement) -> list[str]:
     last_line = -1
     for parent in order:
         paras = containers[parent]
-        kept = [line_index[_key(t)] for _, t in paras if _key(t) in line_index]
+        kept = [index for _, _, index in paras if index is not None]
         if kept:
             last_line = max(last_line, *kept)
             continue
         if _signature(parent) not in body or in_chrome(parent):
             continue
-        texts = [t for el, t in paras if _link_share(el, t) <= MAX_LINK_SHARE]
+        texts = [t for el, t, _ in paras if _link_share(el, t) <= MAX_LINK_SHARE]
         if sum(len(t) for t in texts) < MIN_CONTAINER_CHARS:
             continue
         additions[last_line].extend(texts)
