@@ -40,6 +40,9 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "deduplicate": False,
     "with_metadata": True,
 }
+# trafilatura 2.3.1's bare_extraction copies a tree it is given before changing anything,
+# so the page's tree need not be copied for it (checked for that version only).
+TRAFILATURA_COPIES_TREE = trafilatura.__version__ == "2.3.1"
 # Fewer words than this (``\w+`` tokens) is no article: a stub, a gallery, an error page.
 MIN_WORDS = 30
 # Listing, tag, category, author, search and pagination paths.
@@ -213,11 +216,7 @@ def strip_page_furniture(lines: list[str], title: str | None, site_names: list[s
 
 
 def _anchor_texts(tree: HtmlElement) -> set[str]:
-    return {
-        _key(" ".join(a.itertext()))
-        for a in tree.iter("a")
-        if len(" ".join(a.itertext()).strip()) >= 15
-    }
+    return {_key(" ".join(a.itertext())) for a in tree.iter("a") if len(" ".join(a.itertext()).strip()) >= 15}
 
 
 def _listing_by_address(url: str, sd: StructuredData) -> str | None:
@@ -255,15 +254,16 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     drop_elements(tree, hints.drop_selectors)
 
     protector = Protector(html)
-    work = copy.deepcopy(tree)
-    protector.protect_tree(work, html)
+    if Protector.needed(html) or not TRAFILATURA_COPIES_TREE:
+        work = copy.deepcopy(tree)
+        protector.protect_tree(work, html)
+    else:  # nothing to protect, and trafilatura works on its own copy: ``tree`` stays intact
+        work = tree
     doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
     raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
     raw_lines = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
 
-    site_names = [
-        n for n in (sd.meta.get("og:site_name"), sd.publisher, doc.sitename if doc else None) if n
-    ]
+    site_names = [n for n in (sd.meta.get("og:site_name"), sd.publisher, doc.sitename if doc else None) if n]
     site_name = site_names[0] if site_names else None
     title = clean_title(
         sd.headline or sd.meta.get("og:title") or (protector.restore(doc.title) if doc else None),
@@ -296,9 +296,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         feed_published=hints.feed_published,
         feed_published_raw=hints.feed_published_raw,
     )
-    declared = sd.html_lang or sd.in_language or sd.meta.get("content-language") or (
-        sd.meta.get("og:locale")
-    )
+    declared = sd.html_lang or sd.in_language or sd.meta.get("content-language") or (sd.meta.get("og:locale"))
     return ExtractedArticle(
         title=title,
         authors=authors,

@@ -19,7 +19,14 @@ log = logging.getLogger(__name__)
 # after. Candidates are rare symbols; one that already occurs in the page is skipped.
 _PROTECTED = ("\u200c", "\u200d")
 _PLACEHOLDER_CANDIDATES = (
-    "\u2bd1", "\u2bd2", "\u16ed", "\ua8f8", "\u2e3a", "\u2e3b", "\u29eb", "\u2bd0",
+    "\u2bd1",
+    "\u2bd2",
+    "\u16ed",
+    "\ua8f8",
+    "\u2e3a",
+    "\u2e3b",
+    "\u29eb",
+    "\u2bd0",
 )
 
 
@@ -44,8 +51,13 @@ class Protector:
     def restore(self, s: str | None) -> str | None:
         return s.translate(self._back_table) if s is not None else None
 
+    @staticmethod
+    def needed(html: str) -> bool:
+        """Whether the page holds a joiner (as a character or an entity) to protect."""
+        return any(c in html for c in _PROTECTED) or _JOINER_ENTITY.search(html) is not None
+
     def protect_tree(self, tree: HtmlElement, html: str) -> None:
-        if not any(c in html for c in _PROTECTED) and not _JOINER_ENTITY.search(html):
+        if not self.needed(html):
             return  # most non-Persian pages: nothing to protect, skip the walk
         # lxml hands out a new str on each .text access: compare with the one protected.
         for el in tree.iter():
@@ -86,9 +98,20 @@ def drop_elements(tree: HtmlElement, selectors: tuple[str, ...]) -> int:
 
 ARTICLE_TYPES = frozenset(
     {
-        "article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle",
-        "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "socialmediaposting",
-        "scholarlyarticle", "techarticle", "report", "liveblogposting", "posting",
+        "article",
+        "newsarticle",
+        "reportagenews",
+        "blogposting",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "socialmediaposting",
+        "scholarlyarticle",
+        "techarticle",
+        "report",
+        "liveblogposting",
+        "posting",
     }
 )
 LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
@@ -160,9 +183,7 @@ class StructuredData:
     @property
     def is_article(self) -> bool:
         og_type = self.meta.get("og:type", "").lower()
-        return bool(self.article_types) or og_type == "article" or "article:published_time" in (
-            self.meta
-        )
+        return bool(self.article_types) or og_type == "article" or "article:published_time" in (self.meta)
 
 
 def read_structured_data(tree: HtmlElement) -> StructuredData:
