@@ -28,11 +28,14 @@ def detect_script_language(text: str) -> str | None:
     give None, so the declared or configured language decides.
     """
     sample = text[:20000]
-    letters = sum(1 for ch in sample if ch.isalpha())
+    letters = sum(map(str.isalpha, sample))
     if letters < 20:
         return None
-    arabic = len(_ARABIC_SCRIPT.findall(sample))
-    latin = len(_LATIN.findall(sample))
+    if sample.isascii():  # every ASCII letter is a Latin one, and none is Arabic script
+        arabic, latin = 0, letters
+    else:
+        arabic = len(_ARABIC_SCRIPT.findall(sample))
+        latin = len(_LATIN.findall(sample))
     if arabic * 2 > letters:
         persian = len(_PERSIAN_ONLY.findall(sample))
         arabic_only = len(_ARABIC_ONLY.findall(sample))
