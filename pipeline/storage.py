@@ -9,11 +9,12 @@ within one outlet is one article with several sources.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, TextClause, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.textnorm import content_sha256
@@ -143,6 +144,71 @@ def autocommit(engine: Engine) -> Connection:
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
+class CrawlConnection:
+    """One crawl's per-exchange statements on a held autocommit driver connection.
+
+    A crawl issues its writes one at a time from the reactor thread; checking a pooled
+    connection out and running each statement through SQLAlchemy cost more client CPU
+    than the round trip. Each statement is still its own committed transaction, and a
+    connection the server dropped is replaced once (every statement here is idempotent).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sql: dict[int, tuple[TextClause, str]] = {}  # id -> (statement, driver SQL)
+        self._raw: Any = None  # a pooled connection, checked out at first use
+
+    def execute(self, statement: TextClause, params: dict[str, Any]) -> Sequence[tuple]:
+        """Run one statement; return its rows (none for a statement without a result)."""
+        cached = self._sql.get(id(statement))
+        if cached is None or cached[0] is not statement:  # the entry holds the statement alive
+            cached = self._sql[id(statement)] = (
+                statement,
+                str(statement.compile(dialect=self.engine.dialect)),
+            )
+        sql = cached[1]
+        dialect = self.engine.dialect
+        for attempt in (1, 2):
+            if self._raw is None:
+                self._raw = self.engine.raw_connection()
+                self._raw.driver_connection.autocommit = True
+            cursor = self._raw.cursor()
+            try:
+                cursor.execute(sql, params)
+                return cursor.fetchall() if cursor.description else ()
+            except dialect.loaded_dbapi.Error as exc:
+                if attempt == 2 or not dialect.is_disconnect(exc, self._raw.dbapi_connection, cursor):
+                    raise
+                self._raw.invalidate()
+                self._raw = None
+            finally:
+                cursor.close()
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Give the connection back to the pool in its usual (transactional) mode."""
+        raw, self._raw = self._raw, None
+        if raw is None:
+            return
+        try:
+            raw.driver_connection.autocommit = False
+        except Exception:  # noqa: BLE001 - a broken connection is dropped, not pooled
+            raw.invalidate()
+        raw.close()
+
+
+Database = Engine | CrawlConnection
+
+
+def _rows(db: Database, statement: TextClause, params: dict[str, Any]) -> Sequence[tuple]:
+    """Rows of one autocommitted statement, on the crawl's connection or a pooled one."""
+    if isinstance(db, CrawlConnection):
+        return db.execute(statement, params)
+    with autocommit(db) as conn:
+        result = conn.execute(statement, params)
+        return result.all() if result.returns_rows else ()
+
+
 _FETCH_COLUMNS = tuple(FetchRecord.__dataclass_fields__)
 _JSON_COLUMNS = ("request_headers", "response_headers")
 # Written as text, not an ORM insert: building that statement cost more than the round trip.
@@ -156,21 +222,19 @@ _INSERT_FETCH = text(
 )
 
 
-def record_fetch(engine: Engine, record: FetchRecord) -> int:
+def record_fetch(db: Database, record: FetchRecord) -> int:
     """Insert a fetch row (idempotent on fetch_uid), committed at once; return its id."""
     values = dict(record.__dict__)
     for column in _JSON_COLUMNS:  # None is stored as JSON null, as the JSONB column type did
         values[column] = json.dumps(values[column])
-    with autocommit(engine) as conn:
-        return conn.execute(_INSERT_FETCH, values).scalar_one()
+    return _rows(db, _INSERT_FETCH, values)[0][0]
 
 
 _SET_OUTCOME = text("UPDATE fetches SET outcome = :outcome, error = :error WHERE fetch_id = :fetch_id")
 
 
-def set_fetch_outcome(engine: Engine, fetch_id: int, outcome: str, error: str | None = None) -> None:
-    with autocommit(engine) as conn:
-        conn.execute(_SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": error})
+def set_fetch_outcome(db: Database, fetch_id: int, outcome: str, error: str | None = None) -> None:
+    _rows(db, _SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": error})
 
 
 def known_article_for_urls(conn: Connection, urls: list[str]) -> int | None:
@@ -195,19 +259,18 @@ _KNOWN_URLS = text(
 )
 
 
-def known_url_reasons(engine: Engine, urls: list[str]) -> dict[str, str]:
+def known_url_reasons(db: Database, urls: list[str]) -> dict[str, str]:
     """For each of ``urls`` that need not be fetched, why: 'stored' (leads to an article) or
     a settled outcome. One query for a whole feed or sitemap, not one per candidate."""
     if not urls:
         return {}
-    with autocommit(engine) as conn:
-        rows = conn.execute(_KNOWN_URLS, {"urls": list(urls), "settled": list(SETTLED_NON_ARTICLE)})
-        return {row.url: row.reason for row in rows if row.reason is not None}
+    rows = _rows(db, _KNOWN_URLS, {"urls": list(urls), "settled": list(SETTLED_NON_ARTICLE)})
+    return {url: reason for url, reason in rows if reason is not None}
 
 
-def known_url_reason(engine: Engine, url: str) -> str | None:
+def known_url_reason(db: Database, url: str) -> str | None:
     """Why ``url`` need not be fetched: 'stored' (leads to an article) or a settled outcome."""
-    return known_url_reasons(engine, [url]).get(url)
+    return known_url_reasons(db, [url]).get(url)
 
 
 def load_validators(engine: Engine, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -328,7 +391,7 @@ STORE_ATTEMPTS = 5
 
 
 def store_article(
-    engine: Engine, *, outlet_id: int, fetch_id: int, data: ArticleData, seen_at: datetime
+    db: Database, *, outlet_id: int, fetch_id: int, data: ArticleData, seen_at: datetime
 ) -> StoreResult:
     """Store an extracted article once; link this fetch to it either way. Idempotent.
 
@@ -355,10 +418,10 @@ def store_article(
         "settings": json.dumps(data.extractor_settings, default=str, ensure_ascii=False),
     }
     for _ in range(STORE_ATTEMPTS):
-        with autocommit(engine) as conn:
-            row = conn.execute(_STORE, params).first()
-        if row is not None:
-            return StoreResult(row.article_id, row.outcome, row.match)
+        rows = _rows(db, _STORE, params)
+        if rows:
+            article_id, match, outcome = rows[0]
+            return StoreResult(article_id, outcome, match)
         # A concurrent writer inserted the same story between our look-up and our insert
         # (so nothing was written): the next look-up finds theirs and links to it.
     raise RuntimeError(f"article {data.canonical_url} conflicts with a row no look-up finds")

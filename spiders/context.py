@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from pipeline.archive import WarcArchive
 from pipeline.config import OutletConfig
+from pipeline.storage import CrawlConnection
 
 
 @dataclass
@@ -61,6 +62,7 @@ class OutletStats:
 @dataclass
 class CrawlContext:
     engine: Engine
+    db: CrawlConnection  # the per-exchange writes (fetch log, outcomes, articles)
     run_id: int
     run_uid: str
     outlet: OutletConfig

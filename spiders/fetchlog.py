@@ -89,9 +89,7 @@ class FetchLogMiddleware:
         previous = request.meta.get(META_FETCH_ID)
         if previous is not None and request.meta.get("retry_times"):
             # This request is a retry: the earlier attempt's row says so.
-            set_fetch_outcome(
-                self.context.engine, previous, "retried", request.meta.get("dadkhah_last_error")
-            )
+            set_fetch_outcome(self.context.db, previous, "retried", request.meta.get("dadkhah_last_error"))
         request.meta[_META_STARTED] = time.monotonic()
         return None
 
@@ -141,7 +139,7 @@ class FetchLogMiddleware:
         record.warc_offset = location.offset
         record.warc_length = location.length
         record.warc_record_id = location.record_id
-        request.meta[META_FETCH_ID] = record_fetch(self.context.engine, record)
+        request.meta[META_FETCH_ID] = record_fetch(self.context.db, record)
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
@@ -149,5 +147,5 @@ class FetchLogMiddleware:
         record.outcome = classify_exception(exception)
         record.error = f"{type(exception).__name__}: {exception}"[:2000]
         request.meta["dadkhah_last_error"] = record.error
-        request.meta[META_FETCH_ID] = record_fetch(self.context.engine, record)
+        request.meta[META_FETCH_ID] = record_fetch(self.context.db, record)
         return None

@@ -101,7 +101,7 @@ class OutletSpider(scrapy.Spider):
     def _parse_failed(self, response: Response, reason: str, detail: str) -> None:
         fetch_id = response.meta.get(META_FETCH_ID)
         if fetch_id:
-            set_fetch_outcome(self.context.engine, fetch_id, reason, detail[:2000])
+            set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
         self.stats_.fail(reason, f"{response.url}: {detail}")
 
     # -- discovery -------------------------------------------------------------------
@@ -156,7 +156,7 @@ class OutletSpider(scrapy.Spider):
     def _mark_parsed(self, response: Response) -> None:
         fetch_id = response.meta.get(META_FETCH_ID)
         if fetch_id:
-            set_fetch_outcome(self.context.engine, fetch_id, "parsed")
+            set_fetch_outcome(self.context.db, fetch_id, "parsed")
 
     def _candidates(self, candidates: Iterable[Candidate], source: str) -> Iterator[scrapy.Request]:
         """Requests for the candidates of one discovery document that are new, in order.
@@ -180,7 +180,7 @@ class OutletSpider(scrapy.Spider):
         yield from self._requests(batch, source)
 
     def _requests(self, batch: list[tuple[str, Candidate]], source: str) -> Iterator[scrapy.Request]:
-        known = known_url_reasons(self.context.engine, [url for url, _ in batch])
+        known = known_url_reasons(self.context.db, [url for url, _ in batch])
         for url, candidate in batch:
             if url in known:
                 self.stats_.skipped_known += 1
@@ -218,7 +218,7 @@ class OutletSpider(scrapy.Spider):
         if not self._is_html(response) or not isinstance(response, scrapy.http.TextResponse):
             detail = f"content type {self._content_type(response) or 'unknown'!r} is not HTML"
             if fetch_id:
-                set_fetch_outcome(self.context.engine, fetch_id, "not_html", detail)
+                set_fetch_outcome(self.context.db, fetch_id, "not_html", detail)
             self.stats_.fail("not_html", f"{response.url}: {detail}")
             return
         redirects = response.meta.get("redirect_urls") or []
@@ -240,7 +240,7 @@ class OutletSpider(scrapy.Spider):
         detail = f"{request.url}: {type(failure.value).__name__}: {failure.value}"
         fetch_id = request.meta.get(META_FETCH_ID)
         if fetch_id and reason in ("too_large",):
-            set_fetch_outcome(self.context.engine, fetch_id, reason, detail[:2000])
+            set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
         self.stats_.fail(reason, detail)
 
     def closed(self, reason: str) -> None:

@@ -31,7 +31,7 @@ class _ContextPipeline:
 
     def _outcome(self, item: ArticlePage, outcome: str, error: str | None = None) -> None:
         if item.fetch_id:
-            set_fetch_outcome(self.context.engine, item.fetch_id, outcome, error)
+            set_fetch_outcome(self.context.db, item.fetch_id, outcome, error)
 
 
 class ExtractionPipeline(_ContextPipeline):
@@ -87,7 +87,7 @@ class StoragePipeline(_ContextPipeline):
         if item.fetch_id is None:
             raise DropItem(f"no fetch row for {item.final_url}")
         result = store_article(
-            self.context.engine,
+            self.context.db,
             outlet_id=self.context.outlet_id,
             fetch_id=item.fetch_id,
             data=data,

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine
 import spiders.pipelines  # noqa: F401 - Scrapy loads it by name later; imported now so gc.freeze() covers it
 from pipeline.archive import WarcArchive
 from pipeline.config import load_outlets
+from pipeline.storage import CrawlConnection
 from spiders.context import CrawlContext
 from spiders.outlet_spider import OutletSpider
 from spiders.settings import outlet_settings
@@ -37,6 +38,7 @@ def run_job(job: dict) -> int:
     ours.propagate = False
     config = load_outlets(Path(job["outlets_file"]))
     engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
+    db = CrawlConnection(engine)
     process = CrawlerProcess({"LOG_LEVEL": level, "LOG_INSTALL_ROOT_HANDLER": True})
     archives: list[WarcArchive] = []
     for index, name in enumerate(job["outlets"]):
@@ -46,6 +48,7 @@ def run_job(job: dict) -> int:
         archives.append(archive)
         context = CrawlContext(
             engine=engine,
+            db=db,
             run_id=job["run_id"],
             run_uid=job["run_uid"],
             outlet=outlet,
@@ -69,6 +72,7 @@ def run_job(job: dict) -> int:
     finally:
         for archive in archives:
             archive.close()
+        db.close()
         engine.dispose()
     return 0
 
