@@ -24,6 +24,7 @@ from spiders.context import CrawlContext
 from spiders.outlet_spider import OutletSpider
 from spiders.settings import outlet_settings
 
+LIBRARY_LOGGERS = ("scrapy", "trafilatura", "htmldate", "courlan", "justext")
 GC_THRESHOLD = 20_000  # allocations between young-generation collections (Python's default: 700)
 
 
@@ -40,6 +41,11 @@ def run_job(job: dict) -> int:
     engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
     db = CrawlConnection(engine)
     process = CrawlerProcess({"LOG_LEVEL": level, "LOG_INSTALL_ROOT_HANDLER": True})
+    # The root handler drops records below `level` anyway; at the loggers themselves the
+    # debug lines of Scrapy (set to DEBUG by Scrapy) and the extraction libraries (root
+    # level NOTSET) are not even built as records (several per page).
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(level)
     archives: list[WarcArchive] = []
     for index, name in enumerate(job["outlets"]):
         outlet = config.get(name)
