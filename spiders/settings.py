@@ -4,10 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from pipeline.config import OutletConfig
 
 # Our fetch log sits next to the downloader so it sees each raw attempt.
 DOWNLOADER_MIDDLEWARES = {"spiders.fetchlog.FetchLogMiddleware": 950}
+EXTENSIONS = {"spiders.progress.ProgressLog": 500}
+# Scrapy components that the settings below switch off anyway. Scrapy imports every
+# component it is told about, even one set to None, only to drop it (RemoteControl alone
+# imports aiohttp, ~90 ms a crawl); so they are left out of the base lists instead.
+SWITCHED_OFF = frozenset(
+    {
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",  # COOKIES_ENABLED False
+        "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",  # HTTPCACHE_ENABLED False
+        "scrapy.extensions.telnet.TelnetConsole",  # TELNETCONSOLE_ENABLED False
+        "scrapy.extensions.remote_control.RemoteControl",  # REMOTE_CONTROL_ENABLED False
+        "scrapy.extensions.memdebug.MemoryDebugger",  # MEMDEBUG_ENABLED False (default)
+        "scrapy.extensions.feedexport.FeedExporter",  # no FEEDS
+        "scrapy.extensions.spiderstate.SpiderState",  # no JOBDIR
+    }
+)
+
+
+def _without_switched_off(base: dict[str, int | None]) -> dict[str, int | None]:
+    return {path: order for path, order in base.items() if path not in SWITCHED_OFF}
+
+
 ITEM_PIPELINES = {
     "spiders.pipelines.ExtractionPipeline": 300,
     "spiders.pipelines.StoragePipeline": 400,
@@ -42,11 +65,16 @@ def outlet_settings(outlet: OutletConfig, user_agent: str, *, log_level: str = "
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy >= 2.19 otherwise serves an HTTP endpoint on localhost that runs Python
+        # code sent to it; a crawler of untrusted sites has no use for one.
+        "REMOTE_CONTROL_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
         "LOG_LEVEL": log_level,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        "DOWNLOADER_MIDDLEWARES_BASE": _without_switched_off(default_settings.DOWNLOADER_MIDDLEWARES_BASE),
+        "EXTENSIONS_BASE": _without_switched_off(default_settings.EXTENSIONS_BASE),
         "ITEM_PIPELINES": ITEM_PIPELINES,
-        "EXTENSIONS": {"spiders.progress.ProgressLog": 500},
+        "EXTENSIONS": EXTENSIONS,
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
             "application/rss+xml;q=0.9,application/atom+xml;q=0.9,*/*;q=0.5",
