@@ -94,7 +94,6 @@ def run_job(job: dict) -> int:
     # Everything alive now (modules, settings, the spiders) lives as long as the process:
     # keep the cyclic collector from walking it again and again, and let it run less often
     # (lxml trees and Scrapy requests make many short-lived objects, few cycles).
-    gc.collect()
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 20, 20)
     try:
