@@ -88,12 +88,16 @@ class WarcArchive:
         body: bytes,
         fetched_at: datetime,
         ip_address: str | None = None,
+        body_sha256: str | None = None,
     ) -> WarcLocation:
-        """Write a response record and its request record; return the response's location."""
+        """Write a response record and its request record; return the response's location.
+
+        ``body_sha256``: the body's SHA-256 hex digest where the caller already has it."""
         warc_date = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         headers = [(k, v) for k, v in response_headers if k.lower() not in _FRAMING_HEADERS]
         http_headers = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol=protocol)
-        extra = {"WARC-Date": warc_date, "WARC-Payload-Digest": "sha256:" + sha256_hex(body)}
+        digest = body_sha256 or sha256_hex(body)
+        extra = {"WARC-Date": warc_date, "WARC-Payload-Digest": "sha256:" + digest}
         if ip_address:
             extra["WARC-IP-Address"] = ip_address
         response = self._writer.create_warc_record(

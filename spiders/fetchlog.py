@@ -93,9 +93,13 @@ class FetchLogMiddleware:
         request.meta[_META_STARTED] = time.monotonic()
         return None
 
-    def _base_record(self, request: Request) -> FetchRecord:
+    def _base_record(
+        self, request: Request, request_headers: list[tuple[str, str]] | None = None
+    ) -> FetchRecord:
         started = request.meta.get(_META_STARTED)
         redirects = request.meta.get("redirect_urls") or []
+        if request_headers is None:
+            request_headers = _headers(request.headers)
         return FetchRecord(
             fetch_uid=uuid.uuid4().hex,
             outlet_id=self.context.outlet_id,
@@ -106,11 +110,12 @@ class FetchLogMiddleware:
             outcome="error",
             fetched_at=datetime.now(UTC),
             duration_ms=(time.monotonic() - started) * 1000 if started else None,
-            request_headers={k: v for k, v in _headers(request.headers)},
+            request_headers={k: v for k, v in request_headers},
         )
 
     def process_response(self, request: Request, response: Response) -> Response:
-        record = self._base_record(request)
+        request_headers = _headers(request.headers)
+        record = self._base_record(request, request_headers)
         body = response.body
         record.final_url = response.url
         record.http_status = response.status
@@ -126,7 +131,7 @@ class FetchLogMiddleware:
         location = self.context.archive.write_exchange(
             url=response.url,
             method=request.method,
-            request_headers=_headers(request.headers),
+            request_headers=request_headers,
             status=response.status,
             reason="",
             protocol=response.protocol or "HTTP/1.1",
@@ -134,6 +139,7 @@ class FetchLogMiddleware:
             body=body,
             fetched_at=record.fetched_at,
             ip_address=str(response.ip_address) if response.ip_address else None,
+            body_sha256=record.raw_sha256,
         )
         record.warc_file = location.warc_file
         record.warc_offset = location.offset
