@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import courlan
@@ -30,6 +31,7 @@ def strip_tracking(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept, doseq=True), fragment=""))
 
 
+@lru_cache(maxsize=4096)  # a pure function of its string; a page's URL is canonicalised 2-3 times
 def canonicalize(url: str) -> str:
     """Normalised form of ``url`` used as the identity of a page."""
     url = safe_url_string(url.strip())
