@@ -7,12 +7,9 @@ Airflow task) runs here, in a fresh interpreter: ``python -m spiders.run JOB.jso
 from __future__ import annotations
 
 import gc
-import inspect
 import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -31,26 +28,6 @@ LIBRARY_LOGGERS = ("scrapy", "trafilatura", "htmldate", "courlan", "justext")
 GC_THRESHOLD = 20_000  # allocations between young-generation collections (Python's default: 700)
 
 
-@contextmanager
-def _two_frame_inspect_stack() -> Iterator[None]:
-    """Scrapy's create_deprecated_class() calls inspect.stack() only to name the module that
-    defines an alias (``stack()[1]``); the full call reads source and scans every loaded
-    module for each frame, ~0.17 s of CPU per crawl when Scrapy loads its HTTP handler.
-    While the handler is imported, stack() returns just the caller's two frames."""
-    full_stack = inspect.stack
-    inspect.stack = lambda context=1: [(sys._getframe(1),), (sys._getframe(2),)]
-    try:
-        yield
-    finally:
-        inspect.stack = full_stack
-
-
-def _preload_http_handler() -> None:
-    """Import Scrapy's HTTP handler (and its TLS modules) before the crawl loads it."""
-    with _two_frame_inspect_stack():
-        import scrapy.core.downloader.handlers.http11  # noqa: F401
-
-
 def run_job(job: dict) -> int:
     level = job.get("log_level", "WARNING")
     # dadkhah's progress lines at INFO on their own handler; Scrapy's chatter at `level`.
@@ -60,7 +37,6 @@ def run_job(job: dict) -> int:
     ours.addHandler(handler)
     ours.setLevel(logging.INFO)
     ours.propagate = False
-    _preload_http_handler()
     config = load_outlets(Path(job["outlets_file"]))
     engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
     db = CrawlConnection(engine)

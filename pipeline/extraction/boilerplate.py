@@ -16,8 +16,6 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from pipeline.extraction.prefilter import fold, required_strings
-
 _I = re.IGNORECASE
 
 DROP_LINE_PATTERNS: tuple[str, ...] = (
@@ -112,22 +110,6 @@ def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:
 
 
 _DEFAULT_DROP = compile_patterns(DROP_LINE_PATTERNS)
-# Each rule with the strings one of which a line must contain to match it (None: always
-# try the rule); see prefilter.py. Same answers as trying every rule.
-_DEFAULT_DROP_FILTERED = [(p, required_strings(p.pattern, p.flags)) for p in _DEFAULT_DROP]
-
-
-def _is_default_boilerplate(line: str) -> bool:
-    folded = None
-    for pattern, needs in _DEFAULT_DROP_FILTERED:
-        if needs is not None:
-            if folded is None:
-                folded = fold(line)
-            if not (needs[0] in folded if len(needs) == 1 else any(s in folded for s in needs)):
-                continue
-        if pattern.search(line):
-            return True
-    return False
 
 
 def clean_lines(
@@ -151,7 +133,9 @@ def clean_lines(
             stats["tail_cut_lines"] = len(lines) - i
             break
         seen_chars += len(line)
-        if any(p.search(stripped) for p in extra) or _is_default_boilerplate(stripped):
+        if any(p.search(stripped) for p in extra) or any(
+            p.search(stripped) for p in _DEFAULT_DROP
+        ):
             stats["dropped_lines"] += 1
             continue
         kept.append(stripped)

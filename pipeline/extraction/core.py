@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml.html import HtmlElement
 
-from pipeline.extraction import boilerplate, trafmeta
+from pipeline.extraction import boilerplate
 from pipeline.extraction.completion import complete_paragraphs
 from pipeline.extraction.dates import find_published, is_date_line
 from pipeline.extraction.jalali import fold_chars
@@ -243,25 +243,6 @@ def _listing_by_links(sd: StructuredData, lines: list[str], tree: HtmlElement) -
 # --- the extraction ------------------------------------------------------------------------
 
 
-def _run_trafilatura(work: HtmlElement, url: str) -> tuple[str | None, trafmeta.TitleAuthorSite | None]:
-    """trafilatura's body text and its title, author and site name; (None, None) when it
-    finds nothing. Where :mod:`trafmeta` is verified, the metadata comes from it instead of
-    trafilatura's whole metadata search (same fields, a third of the cost)."""
-    if not (trafmeta.SUPPORTED and url):
-        doc = trafilatura.bare_extraction(work, url=url, **TRAFILATURA_OPTIONS)
-        if doc is None:
-            return None, None
-        return doc.text, trafmeta.TitleAuthorSite(doc.title, doc.author, doc.sitename)
-    doc = trafilatura.bare_extraction(work, url=url, **(TRAFILATURA_OPTIONS | {"with_metadata": False}))
-    if doc is None:
-        return None, None
-    try:
-        meta = trafmeta.title_author_sitename(work, url)
-    except (TypeError, ValueError):  # the full search would have made bare_extraction give up
-        return None, None
-    return doc.text, meta
-
-
 def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     """Extract title, authors, date, language and clean body text; raise NotAnArticle."""
     if not html or not html.strip():
@@ -278,16 +259,14 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         protector.protect_tree(work, html)
     else:  # nothing to protect, and trafilatura works on its own copy: ``tree`` stays intact
         work = tree
-    body, meta = _run_trafilatura(work, hints.url)
-    raw_text = protector.restore(body) if body else ""
+    doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
+    raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
     raw_lines = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
 
-    site_names = [
-        n for n in (sd.meta.get("og:site_name"), sd.publisher, meta.sitename if meta else None) if n
-    ]
+    site_names = [n for n in (sd.meta.get("og:site_name"), sd.publisher, doc.sitename if doc else None) if n]
     site_name = site_names[0] if site_names else None
     title = clean_title(
-        sd.headline or sd.meta.get("og:title") or (protector.restore(meta.title) if meta else None),
+        sd.headline or sd.meta.get("og:title") or (protector.restore(doc.title) if doc else None),
         site_names,
         hints.url,
     )
@@ -307,7 +286,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         raise NotAnArticle("too-short", f"only {words} words of text (minimum {MIN_WORDS})")
 
     authors = clean_authors(
-        sd.authors or ([meta.author] if meta is not None and meta.author else []), site_names
+        sd.authors or ([doc.author] if doc is not None and doc.author else []), site_names
     )
     published = find_published(
         tree,
