@@ -72,7 +72,8 @@ def normalize_for_matching(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = text.translate(_TRANSLATION).replace(_TATWEEL, "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if any(unicodedata.combining(ch) for ch in set(text)):  # rare: test each distinct char once
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACE_RE.sub(" ", text).strip().casefold()
 
 
