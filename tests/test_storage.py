@@ -4,7 +4,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from pipeline.storage import ArticleData, FetchRecord, record_fetch, store_article, upsert_outlet
+from pipeline.storage import (
+    ArticleData,
+    CrawlConnection,
+    FetchRecord,
+    known_url_reason,
+    known_url_reasons,
+    record_fetch,
+    set_fetch_outcome,
+    store_article,
+    upsert_outlet,
+)
 
 
 def _fetch(engine, outlet_id: int, uid: str, url: str) -> int:
@@ -85,3 +95,49 @@ def test_same_url_or_same_text_is_one_article_with_several_sources(fresh_engine)
     # Recording the same fetch twice keeps one row.
     assert _fetch(engine, outlet, "u1", "https://o.org/a") == f1
     assert _count(engine, "fetches") == 3
+
+
+def test_known_url_reasons_says_why_a_url_is_skipped(fresh_engine):
+    engine = fresh_engine
+    with engine.begin() as conn:
+        outlet = upsert_outlet(
+            conn, name="O", home="https://o.org/", language="en", affiliation="x", config={}
+        )
+    fid = _fetch(engine, outlet, "k1", "https://o.org/a")
+    store_article(
+        engine,
+        outlet_id=outlet,
+        fetch_id=fid,
+        data=_data("https://o.org/a", "Some story text."),
+        seen_at=datetime.now(UTC),
+    )
+    tag_page = _fetch(engine, outlet, "k2", "https://o.org/tag/x")
+    set_fetch_outcome(engine, tag_page, "not_article", "listing")
+    timeout = _fetch(engine, outlet, "k3", "https://o.org/slow")
+    set_fetch_outcome(engine, timeout, "timeout", "took too long")
+    urls = ["https://o.org/a", "https://o.org/tag/x", "https://o.org/slow", "https://o.org/new"]
+    assert known_url_reasons(engine, urls) == {
+        "https://o.org/a": "stored",
+        "https://o.org/tag/x": "not_article",
+    }
+    assert known_url_reason(engine, "https://o.org/slow") is None  # transient failures are retried
+
+
+def test_crawl_connection_survives_a_dropped_connection(fresh_engine):
+    engine = fresh_engine
+    with engine.begin() as conn:
+        outlet = upsert_outlet(
+            conn, name="O", home="https://o.org/", language="en", affiliation="x", config={}
+        )
+    db = CrawlConnection(engine)
+    try:
+        first = _fetch(db, outlet, "c1", "https://o.org/1")
+        pid = db.execute(text("SELECT pg_backend_pid()"), {})[0][0]
+        with engine.connect() as admin:  # the server drops the crawl's connection
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        second = _fetch(db, outlet, "c2", "https://o.org/2")
+        assert second != first
+        assert db.execute(text("SELECT pg_backend_pid()"), {})[0][0] != pid
+    finally:
+        db.close()
+    assert _count(engine, "fetches") == 2
