@@ -325,6 +325,16 @@ class ArticleData:
     extractor: str
     extractor_settings: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_extracted(cls, extracted: Any, *, canonical_url: str, urls: list[str]) -> ArticleData:
+        """Pair an extraction result (``pipeline.extraction.ExtractedArticle``) with its URLs."""
+        copied = {
+            name: getattr(extracted, name)
+            for name in cls.__dataclass_fields__
+            if name not in ("canonical_url", "urls")
+        }
+        return cls(canonical_url=canonical_url, urls=urls, **copied)
+
 
 # Find the article this page already is (same URL, else same text in the outlet), or insert
 # it with its first version; then link the fetch and its URLs and settle the fetch's outcome.

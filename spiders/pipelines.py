@@ -65,25 +65,10 @@ class StoragePipeline(_ContextPipeline):
     """Stores the article (or links this fetch to the copy already stored)."""
 
     def process_item(self, item: ArticlePage) -> ArticlePage:
-        extracted = item.extracted
         final = canonicalize(item.final_url)
         canonical = declared_canonical(item.html, item.final_url) or final
         urls = list(dict.fromkeys([canonicalize(item.requested_url), final, canonical]))
-        data = ArticleData(
-            canonical_url=canonical,
-            urls=urls,
-            title=extracted.title,
-            authors=list(extracted.authors or []),
-            published_at=extracted.published_at,
-            published_raw=extracted.published_raw,
-            published_calendar=extracted.published_calendar,
-            published_method=extracted.published_method,
-            language=extracted.language,
-            site_name=extracted.site_name,
-            text=extracted.text,
-            extractor=extracted.extractor,
-            extractor_settings=extracted.extractor_settings,
-        )
+        data = ArticleData.from_extracted(item.extracted, canonical_url=canonical, urls=urls)
         if item.fetch_id is None:
             raise DropItem(f"no fetch row for {item.final_url}")
         result = store_article(
