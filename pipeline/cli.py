@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import tempfile
@@ -11,9 +10,15 @@ from typing import Annotated
 
 import typer
 
+from pipeline.clustering import cluster_pending
+from pipeline.clustering.cli import cluster_command, recluster_command
 from pipeline.config import ConfigError
 from pipeline.db import DatabaseUnavailable, get_engine, upgrade
+from pipeline.extraction.cli import extract_command
+from pipeline.reprocess import reprocess_command
 from pipeline.settings import Settings
+from pipeline.tagging import tag_pending
+from pipeline.tagging.cli import tag_command
 
 app = typer.Typer(help="dadkhah: evidence-grade collection of human-rights news.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -40,10 +45,7 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {', '.join(heads)}")
 
 
-POST_STEPS = (
-    ("pipeline.clustering", "cluster_pending", "clustering"),
-    ("pipeline.tagging", "tag_pending", "tagging"),
-)
+POST_STEPS = (("clustering", cluster_pending), ("tagging", tag_pending))
 
 
 def _post_processing(engine) -> bool:
@@ -53,10 +55,7 @@ def _post_processing(engine) -> bool:
     says so, and the next run picks up the articles that step missed.
     """
     ok = True
-    for module, func, label in POST_STEPS:
-        step = getattr(importlib.import_module(module), func, None)
-        if step is None:
-            continue
+    for label, step in POST_STEPS:
         try:
             result = step(engine)
         except Exception as exc:  # noqa: BLE001 - report, keep going with the next step
@@ -165,23 +164,11 @@ def demo() -> None:
         typer.echo(f"  {row.day}  {row.outlet:<22} {row.title}")
 
 
-def _register_optional(name: str, module: str, func: str) -> None:
-    """Commands from feature packages (extraction, tagging, clustering) when present."""
-    try:
-        command = getattr(importlib.import_module(module), func)
-    except (ImportError, AttributeError):
-        return
-    app.command(name)(command)
-
-
-for _name, _module, _func in (
-    ("extract", "pipeline.extraction.cli", "extract_command"),
-    ("reprocess", "pipeline.reprocess", "reprocess_command"),
-    ("tag", "pipeline.tagging.cli", "tag_command"),
-    ("cluster", "pipeline.clustering.cli", "cluster_command"),
-    ("recluster", "pipeline.clustering.cli", "recluster_command"),
-):
-    _register_optional(_name, _module, _func)
+app.command("extract")(extract_command)
+app.command("reprocess")(reprocess_command)
+app.command("tag")(tag_command)
+app.command("cluster")(cluster_command)
+app.command("recluster")(recluster_command)
 
 
 def main() -> None:

@@ -43,10 +43,6 @@ class PassReport:
     status: str
     outlets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    @property
-    def new_article_ids(self) -> list[int]:
-        return [i for report in self.outlets.values() for i in report.get("new_article_ids", [])]
-
     def total(self, key: str) -> int:
         return sum(int(report.get(key, 0)) for report in self.outlets.values())
 
@@ -143,8 +139,15 @@ def ingest(
         code, tail = _crawl_in_child(job, timeout)
     except BaseException as exc:  # a task timeout or Ctrl-C: the child is killed, the run closed
         for outlet_id in outlet_ids.values():
-            save_outlet_run(engine, run_id=run_id, outlet_id=outlet_id, status="failed", stats={},
-                            error=f"interrupted: {type(exc).__name__}: {exc}", finished=True)
+            save_outlet_run(
+                engine,
+                run_id=run_id,
+                outlet_id=outlet_id,
+                status="failed",
+                stats={},
+                error=f"interrupted: {type(exc).__name__}: {exc}",
+                finished=True,
+            )
         finish_run(engine, run_id, status="interrupted", stats={"error": f"{type(exc).__name__}: {exc}"})
         raise
     report = PassReport(run_id=run_id, run_uid=run_uid, status="finished" if code == 0 else "failed")

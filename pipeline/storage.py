@@ -232,14 +232,6 @@ def set_fetch_outcome(db: Database, fetch_id: int, outcome: str, error: str | No
     _rows(db, _SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": error})
 
 
-def known_article_for_urls(conn: Connection, urls: list[str]) -> int | None:
-    if not urls:
-        return None
-    return conn.execute(
-        text("SELECT article_id FROM article_urls WHERE url = ANY(:urls) LIMIT 1"), {"urls": list(urls)}
-    ).scalar()
-
-
 # Outcomes that say a URL holds no article: not worth fetching again on the next run.
 SETTLED_NON_ARTICLE = ("not_article", "not_html")
 
@@ -263,11 +255,6 @@ def known_url_reasons(db: Database, urls: list[str]) -> dict[str, str]:
         return {}
     rows = _rows(db, _KNOWN_URLS, {"urls": list(urls), "settled": list(SETTLED_NON_ARTICLE)})
     return {url: reason for url, reason in rows if reason is not None}
-
-
-def known_url_reason(db: Database, url: str) -> str | None:
-    """Why ``url`` need not be fetched: 'stored' (leads to an article) or a settled outcome."""
-    return known_url_reasons(db, [url]).get(url)
 
 
 _LOAD_VALIDATORS = text("SELECT url, etag, last_modified FROM http_cache WHERE url = ANY(:urls)")
