@@ -17,7 +17,9 @@ from pipeline.extraction import (
     extract_article,
 )
 from pipeline.extraction.cli import extract_command, extract_file
+from pipeline.extraction.core import needs_trafilatura_metadata
 from pipeline.extraction.decode import decode_html
+from pipeline.extraction.page import parse_html, read_structured_data
 
 DATA = Path(__file__).parent / "data" / "extraction"
 ZWNJ = "\u200c"
@@ -133,6 +135,42 @@ def test_jsonld_date_authors_title_and_boilerplate() -> None:
     assert_clean(art.text)
 
 
+def test_trafilatura_metadata_only_fills_what_structured_data_leaves_open() -> None:
+    described = read_structured_data(parse_html(page("en_jsonld.html")))
+    assert not needs_trafilatura_metadata(described)  # headline, authors, publisher given
+    bare = (
+        "<html><head><title>Prison transfer ordered | Example Rights Monitor</title>"
+        '<meta name="author" content="Sara Ahmadi"></head><body><article>'
+        + "".join(
+            f"<p>Paragraph {i} on the transfer of the prisoner to another ward and its reasons.</p>"
+            for i in range(6)
+        )
+        + "</article></body></html>"
+    )
+    assert needs_trafilatura_metadata(read_structured_data(parse_html(bare)))
+    art = extract_article(bare, ExtractionHints(url="https://news.example.org/2025/07/transfer"))
+    assert art.title == "Prison transfer ordered"  # trafilatura's title, site name stripped
+    assert art.authors == ["Sara Ahmadi"]  # trafilatura's author
+
+
+def test_persian_author_found_by_trafilatura_keeps_its_zwnj() -> None:
+    name = "مریم رضایی" + ZWNJ + "نژاد"
+    body = "".join(
+        f"<p>بند {i}: گزارش"
+        + ZWNJ
+        + "های تازه از انتقال این زندانی سیاسی به زندان دیگری خبر می"
+        + ZWNJ
+        + "دهند.</p>"
+        for i in range(8)
+    )
+    html = (
+        f'<html lang="fa"><head><title>انتقال زندانی</title><meta name="author" content="{name}">'
+        f"</head><body><article>{body}</article></body></html>"
+    )
+    art = extract_article(html, ExtractionHints(url="https://fa.example.org/news/1", language="fa"))
+    assert art.authors == [name]
+
+
 def test_meta_published_time_beats_header_time() -> None:
     art = extract("en_meta_time.html")
     assert art.published_method == "meta"
@@ -237,6 +275,7 @@ def test_extractor_id_and_settings_are_recorded_and_serialisable() -> None:
     settings = json.loads(json.dumps(art.extractor_settings))
     assert settings["trafilatura"]["favor_precision"] is True
     assert settings["trafilatura"]["include_comments"] is False
+    assert settings["trafilatura_metadata"].startswith("extract_metadata, when structured data lacks")
 
 
 def test_extraction_is_deterministic() -> None:
@@ -256,7 +295,9 @@ def test_decode_uses_declared_charset_for_legacy_persian_pages() -> None:
 
 
 def test_decode_guesses_when_nothing_is_declared() -> None:
-    html = "<html><body><p>" + "گزارش" + ZWNJ + "هاي بازداشت فعالان مدني در زندان " * 20 + "</p></body></html>"
+    html = (
+        "<html><body><p>" + "گزارش" + ZWNJ + "هاي بازداشت فعالان مدني در زندان " * 20 + "</p></body></html>"
+    )
     text, _ = decode_html(html.encode("windows-1256"))
     assert "بازداشت فعالان" in text
 
@@ -295,11 +336,21 @@ def test_cli_record_matches_the_pipeline_call() -> None:
 
 def test_wordpress_chrome_top_date_breadcrumb_and_site_line_are_dropped() -> None:
     art = extract("en_wordpress_chrome.html", url="https://www.ncr-iran.org/en/news/experts-urge/")
-    assert art.title == "Experts urge the UN to prevent a repeat of the 1988 massacre amid a surge in executions"
+    assert (
+        art.title == "Experts urge the UN to prevent a repeat of the 1988 massacre amid a surge in executions"
+    )
     assert art.site_name == "NCRI"
     assert art.text.startswith("A coalition of international experts")
     assert art.text.endswith("without delay.")
-    for phrase in ("September 19, 2025", "HomeIran", "surge...", "\nNCRI", "RELATED", "Recommended", *BOILERPLATE):
+    for phrase in (
+        "September 19, 2025",
+        "HomeIran",
+        "surge...",
+        "\nNCRI",
+        "RELATED",
+        "Recommended",
+        *BOILERPLATE,
+    ):
         assert phrase not in art.text
     assert art.published_method == "meta" and art.published_at.date() == date(2025, 7, 24)
 
