@@ -12,12 +12,12 @@ import hashlib
 import io
 import os
 import threading
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from isal import isal_zlib
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -25,13 +25,16 @@ from warcio.warcwriter import WARCWriter
 # Hop-by-hop framing already undone by the HTTP client: keeping it would make readers
 # try to de-chunk a body that is no longer chunked.
 _FRAMING_HEADERS = {"transfer-encoding"}
-# warcio compresses at level 9; level 6 is ~2.5x faster on HTML for ~1% more bytes.
-GZIP_LEVEL = 6
+# Plain gzip members written with ISA-L (python-isal), which every gzip/zlib reader
+# decompresses. On the 90 real news pages of the extraction benchmark its level 2 takes
+# 0.27 ms per page against zlib level 6's 3.0 ms, for 16% more bytes (23.3% vs 20.1% of
+# the raw size); zlib level 1 would take 1.1 ms for 24.0%.
+GZIP_LEVEL = 2
 
 
 def _gzip_member(data: bytes) -> bytes:
     """One standalone gzip member: each WARC record stays independently readable."""
-    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    compressor = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, isal_zlib.MAX_WBITS + 16)
     return compressor.compress(data) + compressor.flush()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from datetime import date
 from pathlib import Path
@@ -211,6 +212,24 @@ def test_warc_records_hash_match(crawled):
         assert hashlib.sha256(body).hexdigest() == row["raw_sha256"]
     sources = _rows(engine, "SELECT * FROM consumer.article_sources")
     assert all(s["raw_sha256"] and s["warc_file"] and s["http_status"] == 200 for s in sources)
+
+
+def test_warc_records_are_standalone_standard_gzip_members(crawled):
+    """Any gzip reader (not only warcio) can cut a record out of the file by offset and length."""
+    archive = Path(crawled["settings"].archive_dir)
+    rows = _rows(
+        crawled["engine"],
+        "SELECT warc_file, warc_offset, warc_length, warc_record_id FROM fetches WHERE warc_file IS NOT NULL",
+    )
+    assert len(rows) > 20
+    for row in rows:
+        raw = (archive / row["warc_file"]).read_bytes()
+        member = raw[row["warc_offset"] : row["warc_offset"] + row["warc_length"]]
+        record = gzip.decompress(member)
+        assert record.startswith(b"WARC/1.")
+        assert f"WARC-Record-ID: {row['warc_record_id']}".encode() in record
+    for path in {row["warc_file"] for row in rows}:
+        assert gzip.decompress((archive / path).read_bytes()).count(b"WARC-Type: response") >= 1
 
 
 def test_every_article_has_provenance(crawled):
