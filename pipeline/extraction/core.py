@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import html as html_lib
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -252,6 +253,11 @@ def _listing_by_links(sd: StructuredData, lines: list[str], tree: HtmlElement) -
 # --- the extraction ------------------------------------------------------------------------
 
 
+def _count_words(text: str, enough: int) -> int:
+    """``\\w+`` tokens in the text, counted up to ``enough`` (a long text is not walked)."""
+    return sum(1 for _ in itertools.islice(_WORD_RE.finditer(text), enough))
+
+
 def needs_trafilatura_metadata(sd: StructuredData) -> bool:
     """Whether structured data leaves a headline, the authors or the site name open."""
     has_title = bool(sd.headline or sd.meta.get("og:title"))
@@ -278,9 +284,9 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     drop_elements(tree, hints.drop_selectors)
 
     protector = Protector(html)
-    if Protector.needed(html) or not TRAFILATURA_COPIES_TREE:
+    if protector.active or not TRAFILATURA_COPIES_TREE:
         work = copy.deepcopy(tree)
-        protector.protect_tree(work, html)
+        protector.protect_tree(work)
     else:  # nothing to protect, and trafilatura works on its own copy: ``tree`` stays intact
         work = tree
     doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
@@ -307,7 +313,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         raise NotAnArticle(reason, f"the page is a listing, not an article ({reason})")
     if not text.strip():
         raise NotAnArticle("no-text", "no article text found")
-    words = len(_WORD_RE.findall(text))
+    words = _count_words(text, MIN_WORDS)
     if words < MIN_WORDS:
         raise NotAnArticle("too-short", f"only {words} words of text (minimum {MIN_WORDS})")
 

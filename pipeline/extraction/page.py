@@ -37,7 +37,9 @@ class Protector:
     """Maps protected invisible characters to placeholders and back."""
 
     def __init__(self, html: str) -> None:
-        free = [c for c in _PLACEHOLDER_CANDIDATES if c not in html]
+        # Most non-Persian pages hold no joiner: then nothing is swapped either way.
+        self.active = self.needed(html)
+        free = [c for c in _PLACEHOLDER_CANDIDATES if c not in html] if self.active else []
         self.forward = dict(zip(_PROTECTED, free, strict=False))
         self.backward = {v: k for k, v in self.forward.items()}
         self._fwd_table = str.maketrans(self.forward)
@@ -49,15 +51,15 @@ class Protector:
         return s.translate(self._fwd_table)
 
     def restore(self, s: str | None) -> str | None:
-        return s.translate(self._back_table) if s is not None else None
+        return s.translate(self._back_table) if s is not None and self.active else s
 
     @staticmethod
     def needed(html: str) -> bool:
         """Whether the page holds a joiner (as a character or an entity) to protect."""
         return any(c in html for c in _PROTECTED) or _JOINER_ENTITY.search(html) is not None
 
-    def protect_tree(self, tree: HtmlElement, html: str) -> None:
-        if not self.needed(html):
+    def protect_tree(self, tree: HtmlElement) -> None:
+        if not self.active:
             return  # most non-Persian pages: nothing to protect, skip the walk
         # lxml hands out a new str on each .text access: compare with the one protected.
         for el in tree.iter():
