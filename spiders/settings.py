@@ -25,10 +25,24 @@ SWITCHED_OFF = frozenset(
         "scrapy.extensions.spiderstate.SpiderState",  # no JOBDIR
     }
 )
+# Components with nothing to do in this crawl, each of which still runs on every request
+# or response (together ~0.25 ms a page): the spider keeps discovery on the outlet's site
+# itself (no allowed_domains), sends no credentials, keeps its own counts (not Scrapy's
+# stats), bounds listing pages itself (no depth limit), and needs no Referer header.
+UNUSED = frozenset(
+    {
+        "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
+        "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
+        "scrapy.downloadermiddlewares.stats.DownloaderStats",
+        "scrapy.spidermiddlewares.referer.RefererMiddleware",
+        "scrapy.spidermiddlewares.depth.DepthMiddleware",
+        "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware",
+    }
+)
 
 
 def _without_switched_off(base: dict[str, int | None]) -> dict[str, int | None]:
-    return {path: order for path, order in base.items() if path not in SWITCHED_OFF}
+    return {path: order for path, order in base.items() if path not in SWITCHED_OFF | UNUSED}
 
 
 ITEM_PIPELINES = {
@@ -76,6 +90,7 @@ def outlet_settings(outlet: OutletConfig, user_agent: str, *, log_level: str = "
         "LOG_LEVEL": log_level,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "DOWNLOADER_MIDDLEWARES_BASE": _without_switched_off(default_settings.DOWNLOADER_MIDDLEWARES_BASE),
+        "SPIDER_MIDDLEWARES_BASE": _without_switched_off(default_settings.SPIDER_MIDDLEWARES_BASE),
         "EXTENSIONS_BASE": _without_switched_off(default_settings.EXTENSIONS_BASE),
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "EXTENSIONS": EXTENSIONS,
