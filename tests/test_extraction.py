@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import trafilatura
+from lxml import html as lxml_html
 
 from pipeline.extraction import (
     EXTRACTOR_ID,
@@ -17,9 +20,9 @@ from pipeline.extraction import (
     extract_article,
 )
 from pipeline.extraction.cli import extract_command, extract_file
-from pipeline.extraction.core import needs_trafilatura_metadata
+from pipeline.extraction.core import TRAFILATURA_OPTIONS, needs_trafilatura_metadata
 from pipeline.extraction.decode import decode_html
-from pipeline.extraction.page import parse_html, read_structured_data
+from pipeline.extraction.page import parse_html, prune_page_chrome, read_structured_data
 
 DATA = Path(__file__).parent / "data" / "extraction"
 ZWNJ = "\u200c"
@@ -169,6 +172,33 @@ def test_persian_author_found_by_trafilatura_keeps_its_zwnj() -> None:
     )
     art = extract_article(html, ExtractionHints(url="https://fa.example.org/news/1", language="fa"))
     assert art.authors == [name]
+
+
+def test_page_chrome_is_pruned_but_json_ld_and_tails_stay() -> None:
+    tree = parse_html(
+        "<html><head><script>var x = 1;</script><style>p {}</style>"
+        '<script type="application/ld+json">{"@type": "NewsArticle"}</script></head>'
+        "<body><nav><a href='/'>Home</a></nav>kept tail<main><p>Body text.</p>"
+        "<aside>Related</aside><svg><text>icon</text></svg></main>"
+        "<footer><p>© 2025</p><nav>inner</nav></footer><noscript>enable js</noscript></body></html>"
+    )
+    assert prune_page_chrome(tree) == 7  # the footer's own <nav> goes with the footer
+    left = lxml_html.tostring(tree, encoding="unicode")
+    for gone in ("var x", "p {}", "Home", "Related", "icon", "© 2025", "enable js"):
+        assert gone not in left, gone
+    assert "NewsArticle" in left and "kept tail" in left and "Body text." in left
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.html")))
+def test_pruning_the_chrome_first_does_not_change_what_trafilatura_extracts(name: str) -> None:
+    """trafilatura discards these elements itself: removing them first only saves time."""
+    url = "https://news.example.org/2025/07/story-123"
+    whole = parse_html(page(name))
+    pruned = copy.deepcopy(whole)
+    prune_page_chrome(pruned)
+    before = trafilatura.bare_extraction(whole, url=url, **TRAFILATURA_OPTIONS)
+    after = trafilatura.bare_extraction(pruned, url=url, **TRAFILATURA_OPTIONS)
+    assert (after.text if after else None) == (before.text if before else None)
 
 
 def test_meta_published_time_beats_header_time() -> None:

@@ -21,10 +21,12 @@ from pipeline.extraction.dates import find_published, is_date_line
 from pipeline.extraction.jalali import fold_chars
 from pipeline.extraction.language import choose_language
 from pipeline.extraction.page import (
+    PRE_PRUNED_TAGS,
     Protector,
     StructuredData,
     drop_elements,
     parse_html,
+    prune_page_chrome,
     read_structured_data,
 )
 
@@ -49,9 +51,6 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 # with a large menu and footer. It fills only what the page's structured data leaves
 # open: headline, authors, site name.
 TRAFILATURA_METADATA = "extract_metadata, when structured data lacks a headline, authors or a site name"
-# trafilatura 2.3.1's bare_extraction copies a tree it is given before changing anything,
-# so the page's tree need not be copied for it (checked for that version only).
-TRAFILATURA_COPIES_TREE = trafilatura.__version__ == "2.3.1"
 # Fewer words than this (``\w+`` tokens) is no article: a stub, a gallery, an error page.
 MIN_WORDS = 30
 # Listing, tag, category, author, search and pagination paths.
@@ -104,6 +103,7 @@ def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
         "extractor_version": EXTRACTOR_VERSION,
         "trafilatura": dict(TRAFILATURA_OPTIONS),
         "trafilatura_metadata": TRAFILATURA_METADATA,
+        "pre_pruned_tags": list(PRE_PRUNED_TAGS),
         "boilerplate_rules_sha256": boilerplate.RULES_SHA256,
         "min_words": MIN_WORDS,
         "link_line_share": LINK_LINE_SHARE,
@@ -283,17 +283,16 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     sd = read_structured_data(tree)
     drop_elements(tree, hints.drop_selectors)
 
+    # trafilatura gets a copy: dadkhah's own rules below read the whole page.
     protector = Protector(html)
-    if protector.active or not TRAFILATURA_COPIES_TREE:
-        work = copy.deepcopy(tree)
-        protector.protect_tree(work)
-    else:  # nothing to protect, and trafilatura works on its own copy: ``tree`` stays intact
-        work = tree
+    work = copy.deepcopy(tree)
+    protector.protect_tree(work)
+    meta = _trafilatura_metadata(work, sd, hints.url)  # on the whole page: it reads <head>
+    prune_page_chrome(work)
     doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
     raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
     raw_lines = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
 
-    meta = _trafilatura_metadata(work, sd, hints.url)
     meta_site = protector.restore(meta.sitename) if meta else None
     site_names = [n for n in (sd.meta.get("og:site_name"), sd.publisher, meta_site) if n]
     site_name = site_names[0] if site_names else None

@@ -98,6 +98,34 @@ def drop_elements(tree: HtmlElement, selectors: tuple[str, ...]) -> int:
     return removed
 
 
+# Elements trafilatura deletes with their content before its main extraction (its
+# MANUALLY_CLEANED list), yet only after pruning, copying and handing the raw page to its
+# fallback extractors, which all discard them too. A page's menus, sidebars, footers and
+# scripts are most of its nodes: removing them first makes trafilatura about four times
+# faster on such pages. JSON-LD scripts stay (trafilatura's last fallback reads them).
+# Measured with extractor 1.3: identical output on every local test page and the same
+# F1 on the extraction benchmark.
+PRE_PRUNED_TAGS = ("nav", "footer", "aside", "script", "style", "noscript", "svg", "iframe")
+
+
+def prune_page_chrome(tree: HtmlElement) -> int:
+    """Remove PRE_PRUNED_TAGS elements with their content (keeping their tails); count them."""
+    doomed = [
+        el
+        for el in tree.iter(*PRE_PRUNED_TAGS)
+        if not (el.tag == "script" and (el.get("type") or "").strip().lower() == "application/ld+json")
+    ]
+    removed = 0
+    for el in doomed:
+        top = el
+        for top in el.iterancestors():  # noqa: B007 - the last ancestor is wanted
+            pass
+        if top is tree and el is not tree:  # not gone already with a removed ancestor
+            el.drop_tree()
+            removed += 1
+    return removed
+
+
 ARTICLE_TYPES = frozenset(
     {
         "article",
