@@ -5,7 +5,7 @@ Scores on the open half of the Zyte/Scrapinghub article-extraction benchmark kep
 with the benchmark's own metric (see its README): multisets of 4-token shingles of ``\\w+``
 tokens, per-page tp/fp/fn normalised, precision/recall averaged over pages, F1 of the means.
 
-    python bench/extraction.py [DATA_DIR] [--only NAME ...] [--per-page]
+    python bench/extraction.py [DATA_DIR] [--only NAME [--only NAME ...]] [--per-page]
 
 DATA_DIR defaults to $DADKHAH_EXTRACTION_BENCH, else ../shared/benchmarks/article-extraction
 next to the repository (or /work/shared/...). Exits 0 with a message when it is absent.

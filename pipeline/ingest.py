@@ -50,7 +50,7 @@ class PassReport:
 def software_versions() -> dict[str, str]:
     from importlib.metadata import version
 
-    names = ("scrapy", "trafilatura", "htmldate", "warcio", "sqlalchemy")
+    names = ("scrapy", "trafilatura", "htmldate", "warcio", "isal", "sqlalchemy")
     return {"dadkhah": __version__, **{n: version(n) for n in names}}
 
 

@@ -248,3 +248,4 @@ def test_every_article_has_provenance(crawled):
     runs = _rows(engine, "SELECT software, status FROM crawl_runs ORDER BY run_id")
     assert [r["status"] for r in runs] == ["finished", "finished"]
     assert runs[0]["software"]["trafilatura"] == "2.3.1"
+    assert runs[0]["software"]["isal"]  # the WARC compressor is provenance too

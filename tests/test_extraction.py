@@ -22,7 +22,7 @@ from pipeline.extraction import (
 from pipeline.extraction.cli import extract_command, extract_file
 from pipeline.extraction.core import TRAFILATURA_OPTIONS, needs_trafilatura_metadata
 from pipeline.extraction.decode import decode_html
-from pipeline.extraction.page import parse_html, prune_page_chrome, read_structured_data
+from pipeline.extraction.page import Protector, parse_html, prune_page_chrome, read_structured_data
 
 DATA = Path(__file__).parent / "data" / "extraction"
 ZWNJ = "\u200c"
@@ -199,6 +199,68 @@ def test_pruning_the_chrome_first_does_not_change_what_trafilatura_extracts(name
     before = trafilatura.bare_extraction(whole, url=url, **TRAFILATURA_OPTIONS)
     after = trafilatura.bare_extraction(pruned, url=url, **TRAFILATURA_OPTIONS)
     assert (after.text if after else None) == (before.text if before else None)
+
+
+SENTENCE = (
+    "The prisoner was transferred to solitary confinement on Monday according to informed "
+    "sources who spoke to the monitor. "
+)
+
+
+def test_site_names_from_json_ld_graph_are_stripped_when_trafilatura_metadata_is_skipped() -> None:
+    """A Yoast-like graph: the publisher is the acronym, the WebSite node the full name."""
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "NewsArticle",
+                "author": {"@type": "Person", "name": "Sara Karimi"},
+                "publisher": {"@type": "Organization", "name": "IHRM"},
+            },
+            {"@type": "WebSite", "name": "Iran Human Rights Monitor"},
+        ],
+    }
+    html = (
+        '<html><head><title>x</title><meta property="og:site_name" content="IHRM">'
+        '<meta property="og:title" content="Prisoner executed in Ghezel Hesar | Iran Human Rights Monitor">'
+        f'<script type="application/ld+json">{json.dumps(graph)}</script></head>'
+        f"<body><article><p>{SENTENCE * 3}</p><p>{SENTENCE * 2}</p><p>Iran Human Rights Monitor</p>"
+        "</article></body></html>"
+    )
+    assert not needs_trafilatura_metadata(read_structured_data(parse_html(html)))
+    art = extract_article(html, ExtractionHints(url="https://iran-hrm.example/2024/05/x"))
+    assert art.title == "Prisoner executed in Ghezel Hesar"
+    assert not art.text.endswith("Iran Human Rights Monitor")
+    assert art.site_name == "IHRM" and art.authors == ["Sara Karimi"]
+
+
+def test_a_figure_keeps_its_caption_when_its_table_sits_in_an_aside() -> None:
+    html = (
+        f"<html><head><title>Executions in May</title></head><body><article><h1>Executions in May</h1>"
+        f"<p>{SENTENCE * 3}</p><figure><aside class='chart'><table><tr><th>Prison</th><th>Executions</th>"
+        "</tr><tr><td>Ghezel Hesar</td><td>12</td></tr></table></aside><p>Figure: At least twelve "
+        "prisoners were executed in Ghezel Hesar prison in May, by the monitor's count.</p></figure>"
+        f"<p>{SENTENCE * 2}</p></article></body></html>"
+    )
+    tree = parse_html(html)
+    assert prune_page_chrome(tree) == 0  # what a figure holds decides its fate in trafilatura
+    art = extract_article(html, ExtractionHints(url="https://example.org/news/2024/05/x"))
+    assert "Figure: At least twelve prisoners were executed" in art.text
+
+
+@pytest.mark.parametrize("joiner", ["&zwnj;", "&#8204;", "&#8204", "&#08204;", "&#x200c;", "&#x0200C;"])
+def test_zwnj_written_as_any_entity_survives(joiner: str) -> None:
+    words = "گزارش{j}های تازه نشان می{j}دهد که زندانیان به سلول{j}های انفرادی منتقل شده{j}اند. "
+    body = words.format(j=joiner)
+    html = f"<html lang='fa'><body><article><p>{body * 4}</p><p>{body * 3}</p></article></body></html>"
+    art = extract_article(html, ExtractionHints(url="https://fa.example.org/news/1", language="fa"))
+    assert "گزارش" + ZWNJ + "های" in art.text and "گزارشهای" not in art.text
+
+
+def test_protector_changes_nothing_on_a_page_without_joiners() -> None:
+    protector = Protector("<html><body><p>No joiner here \u2bd1</p></body></html>")
+    text = "Title \u2bd1 kept"
+    assert not protector.active and protector.restore(text) is text
 
 
 def test_meta_published_time_beats_header_time() -> None:

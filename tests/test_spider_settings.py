@@ -47,4 +47,3 @@ def test_left_out_components_are_not_loaded_and_the_needed_ones_are() -> None:
         "scrapy.extensions.throttle.AutoThrottle",
     ):
         assert needed in loaded, needed
-    assert settings["WARN_ON_GENERATOR_RETURN_VALUE"] is False

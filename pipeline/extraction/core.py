@@ -269,7 +269,7 @@ def _trafilatura_metadata(work: HtmlElement, sd: StructuredData, url: str) -> Do
     """trafilatura's metadata for the page, where structured data does not say it all."""
     if not needs_trafilatura_metadata(sd):
         return None
-    # As bare_extraction(with_metadata=True) calls it: no extensive date search.
+    # No extensive date search: the date it finds is not used (dates.py finds the date).
     return trafilatura.extract_metadata(work, url, None, False)
 
 
@@ -294,7 +294,9 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     raw_lines = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
 
     meta_site = protector.restore(meta.sitename) if meta else None
-    site_names = [n for n in (sd.meta.get("og:site_name"), sd.publisher, meta_site) if n]
+    site_names = list(
+        dict.fromkeys(n for n in (sd.meta.get("og:site_name"), sd.publisher, *sd.site_names, meta_site) if n)
+    )
     site_name = site_names[0] if site_names else None
     title = clean_title(
         sd.headline or sd.meta.get("og:title") or (protector.restore(meta.title) if meta else None),
