@@ -1,0 +1,44 @@
+"""The generic package names: a same-named module installed elsewhere is reported, not used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.parametrize("name", ["schema", "spiders"])
+def test_a_shadowing_module_is_named_in_a_clear_error(tmp_path: Path, name: str) -> None:
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / f"{name}.py").write_text("IMPOSTOR = True\n", encoding="utf-8")
+    # Run from an unrelated directory, as the `dadkhah` console script does, with the
+    # shadowing module ahead of the project on the path (as site-packages would be).
+    result = subprocess.run(
+        [sys.executable, "-c", "import pipeline.cli"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(shadow), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert f"dadkhah's package '{name}'" in result.stderr
+    assert str(shadow / f"{name}.py") in result.stderr
+
+
+def test_the_project_packages_import_from_anywhere(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import pipeline, schema.models, spiders.settings; print(schema.__file__)"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).resolve().parent.parent == Path(__file__).resolve().parent.parent
