@@ -138,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     data_dir = find_data_dir(args.data_dir)
     if data_dir is None:
-        print("extraction benchmark: data not found (pass DATA_DIR or set "
-              "DADKHAH_EXTRACTION_BENCH); skipping")
+        print(
+            "extraction benchmark: data not found (pass DATA_DIR or set DADKHAH_EXTRACTION_BENCH); skipping"
+        )
         return 0
     pages = load_pages(data_dir)
     print(f"extraction benchmark: {len(pages)} pages from {data_dir}")

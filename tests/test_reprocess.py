@@ -79,7 +79,9 @@ class World:
         hints = overrides.pop("hints", ExtractionHints(url=url))
         extracted = dataclasses.replace(extract_article(html, hints), **overrides)
         data = ArticleData(canonical_url=url, urls=[url], **dataclasses.asdict(extracted))
-        result = store_article(self.engine, outlet_id=self.outlet_id, fetch_id=fetch_id, data=data, seen_at=T0)
+        result = store_article(
+            self.engine, outlet_id=self.outlet_id, fetch_id=fetch_id, data=data, seen_at=T0
+        )
         assert result.outcome == "stored"
         return result.article_id
 
@@ -94,7 +96,8 @@ class World:
     def versions(self, article_id: int):
         with self.engine.connect() as conn:
             return conn.execute(
-                text("SELECT * FROM article_versions WHERE article_id = :a ORDER BY version"), {"a": article_id}
+                text("SELECT * FROM article_versions WHERE article_id = :a ORDER BY version"),
+                {"a": article_id},
             ).all()
 
 
@@ -151,9 +154,13 @@ def test_new_hash_held_by_another_article_is_kept_only_in_the_version(world: Wor
     url_b = "https://monitor.example.org/news/b"
     # B already holds exactly what A's page gives with the current extractor.
     fetch_b = world.capture(url_b, html)
-    b = world.store(url_b, fetch_b, fixture="en_meta_time.html", hints=ExtractionHints(url=url_b, language="en"))
+    b = world.store(
+        url_b, fetch_b, fixture="en_meta_time.html", hints=ExtractionHints(url=url_b, language="en")
+    )
     fetch_a = world.capture(url_a, html)
-    a = world.store(url_a, fetch_a, fixture="en_meta_time.html", extractor=OLD_EXTRACTOR, text="Old text. " * 40)
+    a = world.store(
+        url_a, fetch_a, fixture="en_meta_time.html", extractor=OLD_EXTRACTOR, text="Old text. " * 40
+    )
     world.archive.close()
     old_hash = world.article(a).content_sha256
 
@@ -188,7 +195,9 @@ def test_legacy_charset_capture_is_decoded_like_the_page_says(world: World) -> N
     from pipeline.reprocess import reprocess
 
     url = "https://fa.example.org/news/1"
-    paragraph = "گزارش" + "\u200c" + "هاي تازه از بازداشت فعالان مدني در زندان اوين منتشر شد و خانواده‌ها نگرانند. "
+    paragraph = (
+        "گزارش" + "\u200c" + "هاي تازه از بازداشت فعالان مدني در زندان اوين منتشر شد و خانواده‌ها نگرانند. "
+    )
     html = f"<html><head><title>خبر</title></head><body><article><h1>خبر</h1><p>{paragraph * 6}</p></article></body></html>"
     body = html.encode("windows-1256")  # cp1256 has ZWNJ (0x9D) and Arabic yeh/kaf
     fetch_id = world.capture(url, body, content_type="text/html; charset=windows-1256")

@@ -47,8 +47,7 @@ def _insert_articles(engine, rows=ARTICLES) -> list[int]:
     with engine.begin() as conn:
         outlet_id = conn.execute(
             insert(Outlet.__table__)
-            .values(name=f"test-{now.timestamp()}", home="https://example.org", language="en",
-                    config={})
+            .values(name=f"test-{now.timestamp()}", home="https://example.org", language="en", config={})
             .returning(Outlet.__table__.c.outlet_id)
         ).scalar_one()
         ids = []
@@ -103,9 +102,7 @@ def test_tag_pending_stores_topics_evidence_facets_and_views(fresh_engine):
     assert topics[ids[3]] == []  # examined, nothing to say: still has a tagging row
 
     with fresh_engine.connect() as conn:
-        version, sha, content = conn.execute(
-            text("SELECT version, sha256, content FROM taxonomies")
-        ).one()
+        version, sha, content = conn.execute(text("SELECT version, sha256, content FROM taxonomies")).one()
         assert version == counts["taxonomy_version"] and len(sha) == 64
         assert "execution" in content["topics"]
         # evidence points into the stored text
@@ -134,17 +131,17 @@ def test_tag_pending_stores_topics_evidence_facets_and_views(fresh_engine):
         }
         for r in facets:
             assert r.text[r.start : r.end] == r.matched
-        view_topics = dict(
-            conn.execute(text("SELECT article_id, topics FROM consumer.articles")).all()
-        )
+        view_topics = dict(conn.execute(text("SELECT article_id, topics FROM consumer.articles")).all())
         assert sorted(view_topics[ids[2]]) == ["corporal_punishment"]
 
 
 def test_second_run_adds_nothing_and_retag_rewrites_in_place(fresh_engine):
     _insert_articles(fresh_engine)
     tag_pending(fresh_engine, TOPICS_FILE, batch_size=3)
-    before = {t: table_count(fresh_engine, t) for t in ("article_topics", "article_facets",
-                                                        "article_taggings", "taxonomies")}
+    before = {
+        t: table_count(fresh_engine, t)
+        for t in ("article_topics", "article_facets", "article_taggings", "taxonomies")
+    }
     again = tag_pending(fresh_engine, TOPICS_FILE, batch_size=3)
     assert again["examined"] == again["tagged"] == 0
     assert {t: table_count(fresh_engine, t) for t in before} == before
@@ -168,10 +165,13 @@ def test_changed_article_text_is_retagged(fresh_engine):
     assert counts["examined"] == counts["tagged"] == 1
     assert _topics(fresh_engine)[ids[3]] == ["corporal_punishment"]
     with fresh_engine.connect() as conn:
-        assert conn.execute(
-            text("SELECT article_version FROM article_taggings WHERE article_id = :a"),
-            {"a": ids[3]},
-        ).scalar_one() == 2
+        assert (
+            conn.execute(
+                text("SELECT article_version FROM article_taggings WHERE article_id = :a"),
+                {"a": ids[3]},
+            ).scalar_one()
+            == 2
+        )
 
 
 def test_version_change_retags_only_affected_articles_and_keeps_history(fresh_engine, tmp_path):
@@ -221,10 +221,13 @@ def test_version_change_retags_only_affected_articles_and_keeps_history(fresh_en
             {"a": ids[2]},
         ).all()
         assert current == []
-        assert conn.execute(
-            text("SELECT count(*) FROM consumer.article_topics WHERE article_id = :a"),
-            {"a": ids[0]},
-        ).scalar_one() >= 1
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM consumer.article_topics WHERE article_id = :a"),
+                {"a": ids[0]},
+            ).scalar_one()
+            >= 1
+        )
         assert conn.execute(text("SELECT count(*) FROM taxonomies")).scalar_one() == 2
 
     assert tag_pending(fresh_engine, new_file)["examined"] == 0

@@ -133,9 +133,7 @@ def clean_lines(
             stats["tail_cut_lines"] = len(lines) - i
             break
         seen_chars += len(line)
-        if any(p.search(stripped) for p in extra) or any(
-            p.search(stripped) for p in _DEFAULT_DROP
-        ):
+        if any(p.search(stripped) for p in extra) or any(p.search(stripped) for p in _DEFAULT_DROP):
             stats["dropped_lines"] += 1
             continue
         kept.append(stripped)

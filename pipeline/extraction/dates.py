@@ -299,9 +299,7 @@ def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
         ):
             el.drop_tree()
     try:
-        raw = find_date(
-            work, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d"
-        )
+        raw = find_date(work, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
     except Exception as exc:  # noqa: BLE001 - htmldate failures mean "no date"
         log.debug("htmldate failed: %s", exc)
         return None

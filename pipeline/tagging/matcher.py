@@ -35,9 +35,35 @@ _TOKEN_RE = re.compile(r"[\w\u0610-\u061A\u0640\u064B-\u065F\u0670\u06D6-\u06ED]
 # Endings that may follow a Persian term inside the same written word.
 PERSIAN_SUFFIXES = frozenset(
     {
-        "ها", "های", "هایی", "هایش", "هایشان", "ی", "ای", "یی", "ان", "ات", "اش", "ش",
-        "شان", "مان", "تان", "م", "ت", "ند", "ید", "یم", "ه", "ین", "تر", "ترین", "است",
-        "ست", "اند", "ایم", "یان",
+        "ها",
+        "های",
+        "هایی",
+        "هایش",
+        "هایشان",
+        "ی",
+        "ای",
+        "یی",
+        "ان",
+        "ات",
+        "اش",
+        "ش",
+        "شان",
+        "مان",
+        "تان",
+        "م",
+        "ت",
+        "ند",
+        "ید",
+        "یم",
+        "ه",
+        "ین",
+        "تر",
+        "ترین",
+        "است",
+        "ست",
+        "اند",
+        "ایم",
+        "یان",
     }
 )
 # Very short terms (3 letters or fewer) only take these, to avoid hitting other words.
@@ -45,8 +71,16 @@ SHORT_TERM_SUFFIXES = frozenset({"ها", "های", "ان"})
 SHORT_TERM_LEN = 3
 
 _IRREGULAR = {
-    "died": "die", "dies": "die", "dying": "die", "hung": "hang", "women": "woman",
-    "children": "child", "beaten": "beat", "men": "man", "lives": "life", "wives": "wife",
+    "died": "die",
+    "dies": "die",
+    "dying": "die",
+    "hung": "hang",
+    "women": "woman",
+    "children": "child",
+    "beaten": "beat",
+    "men": "man",
+    "lives": "life",
+    "wives": "wife",
 }
 _KEEP_S = ("ss", "us", "is", "ous")
 

@@ -63,9 +63,7 @@ def _stored_results(
     conn: Connection, keys: list[tuple[int, str, str]]
 ) -> dict[int, tuple[dict[str, tuple[float, list]], set[tuple]]]:
     """Current stored (topics -> (score, evidence), facet set) of (article, version, method)."""
-    out: dict[int, tuple[dict[str, tuple[float, list]], set[tuple]]] = {
-        a: ({}, set()) for a, _, _ in keys
-    }
+    out: dict[int, tuple[dict[str, tuple[float, list]], set[tuple]]] = {a: ({}, set()) for a, _, _ in keys}
     if not keys:
         return out
     by_id = {a: (v, m) for a, v, m in keys}
@@ -224,11 +222,7 @@ def _carry_forward(conn: Connection, article_id: int, old: str, new: str, method
         ),
         params,
     )
-    conn.execute(
-        update(_taggings)
-        .where(_taggings.c.article_id == article_id)
-        .values(taxonomy_version=new)
-    )
+    conn.execute(update(_taggings).where(_taggings.c.article_id == article_id).values(taxonomy_version=new))
 
 
 def _old_fingerprints(conn: Connection) -> dict[str, str | None]:
@@ -297,9 +291,7 @@ def tag_pending(
                 _taggings.c.method,
                 _taggings.c.article_version,
             )
-            .select_from(
-                _articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id)
-            )
+            .select_from(_articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id))
             .where(_articles.c.article_id > bindparam("last_id"))
             .order_by(_articles.c.article_id)
             .limit(batch_size)
@@ -315,7 +307,11 @@ def tag_pending(
     counts["topics"] = dict(sorted(counts["topics"].items()))
     log.info(
         "tagging %s (%s): examined %d, tagged %d, unchanged %d",
-        version, method, counts["examined"], counts["tagged"], counts["unchanged"],
+        version,
+        method,
+        counts["examined"],
+        counts["tagged"],
+        counts["unchanged"],
     )
     return counts
 

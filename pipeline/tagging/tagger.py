@@ -149,8 +149,7 @@ class LexiconTagger:
         assigned = {
             slug: s
             for slug, s in scored.items()
-            if s.score >= self.taxonomy.threshold(slug)
-            and s.score >= self.scoring.min_share * best
+            if s.score >= self.taxonomy.threshold(slug) and s.score >= self.scoring.min_share * best
         }
         return TagResult(
             topics=assigned,

@@ -178,9 +178,7 @@ class TaxonomyModel(_Strict):
                     f"topics.{slug}.code: {topic.code!r} must start with its group {topic.group!r}"
                 )
             if topic.code in codes:
-                raise ValueError(
-                    f"topics.{slug}.code: {topic.code!r} is also used by {codes[topic.code]!r}"
-                )
+                raise ValueError(f"topics.{slug}.code: {topic.code!r} is also used by {codes[topic.code]!r}")
             codes[topic.code] = slug
         for facet, entries in self.facets.items():
             seen: set[str] = set()
