@@ -8,7 +8,10 @@ trafilatura alone on the same pages: `bare_extraction` with metadata and without
 `trafilatura.extract` for reference.
 
     .venv/bin/python bench/pipeline.py [--pages 2000] [--rounds 3] [--date-style json-ld|meta]
-                                       [--database-url URL]
+                                       [--real-pages [DIR]] [--database-url URL]
+
+``--real-pages`` serves the extraction benchmark's real news pages instead (read from where
+that benchmark lives, cycled to ``--pages``, one outlet per copy of the set).
 
 Prints figures; it is a measurement, not a test.
 """
@@ -16,6 +19,7 @@ Prints figures; it is a measurement, not a test.
 from __future__ import annotations
 
 import argparse
+import gzip
 import random
 import resource
 import sys
@@ -36,6 +40,9 @@ from pipeline.fixture_site.render import article_html, urlset  # noqa: E402
 from pipeline.ingest import ingest  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from tests.pg import create_scratch_database, drop_database, server_url  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from extraction import find_data_dir  # noqa: E402
 
 WORDS = (
     "prisoner court sentence family lawyer execution detained security forces province activist "
@@ -131,6 +138,45 @@ def trafilatura_cpu(html_pages: list[bytes], url: str, *, with_metadata: bool) -
     return (time.process_time() - t0) / len(html_pages)
 
 
+def real_pages(data_dir: Path, count: int) -> dict[str, bytes]:
+    """``count`` pages cycled from the extraction benchmark's real article pages, read where
+    the benchmark keeps them (never copied into the project). Copy k of the set is served
+    under /c<k>/ for outlet k: content hashes are per outlet, so no copy is a duplicate."""
+    sources = sorted((data_dir / "html").glob("*.html.gz"))
+    if not sources:
+        raise SystemExit(f"no pages in {data_dir / 'html'}")
+    texts = [gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace") for path in sources]
+    pages: dict[str, bytes] = {}
+    for i in range(count):
+        copy, index = divmod(i, len(sources))
+        pages[f"/c{copy}/{sources[index].name.split('.')[0][:16]}/"] = texts[index].encode()
+    return pages
+
+
+def outlets_for(pages: dict[str, bytes], base: str, max_articles: int) -> list[dict]:
+    """One outlet per top-level path prefix (one for generated pages), each with a sitemap."""
+    prefixes = sorted({"/" + path.split("/")[1] + "/" for path in pages}) if pages else []
+    generated = prefixes == ["/news/"]
+    outlets = []
+    for number, prefix in enumerate(prefixes):
+        sitemap = "/sitemap.xml" if generated else f"{prefix}sitemap.xml"
+        pages[sitemap] = urlset(
+            [(base + path, "2025-01-01") for path in list(pages) if path.startswith(prefix)]
+        ).encode()
+        outlets.append(
+            {
+                "name": "Bench Outlet" if generated else f"Bench Outlet {number}",
+                "home": base + ("/" if generated else prefix),
+                "language": "en",
+                "affiliation": "benchmark",
+                "sitemaps": [base + sitemap],
+                "min_delay_seconds": 0,
+                "max_articles_per_run": max_articles,
+            }
+        )
+    return outlets
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
@@ -142,13 +188,31 @@ def main() -> int:
         help="json-ld: headline, author and date in JSON-LD (WordPress/Yoast-like); "
         "meta: meta tags only, so trafilatura's metadata search runs for the author",
     )
+    parser.add_argument(
+        "--real-pages",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DIR",
+        help="serve the extraction benchmark's real pages (cycled to --pages, one outlet per "
+        "copy) instead of generated ones; DIR as bench/extraction.py finds it",
+    )
     parser.add_argument("--database-url", default=None, help="server URL (default: as the tests find one)")
     args = parser.parse_args()
 
-    pages = make_pages(args.pages, date_style=args.date_style)
+    if args.real_pages is not None:
+        data_dir = find_data_dir(args.real_pages or None)
+        if data_dir is None:
+            print("extraction benchmark pages not found (pass DIR or set DADKHAH_EXTRACTION_BENCH)")
+            return 0
+        pages = real_pages(data_dir, args.pages)
+        kind = f"real pages from {data_dir}"
+    else:
+        pages = make_pages(args.pages, date_style=args.date_style)
+        kind = f"generated, date style {args.date_style}"
     server, base = serve(pages)
     html_pages = list(pages.values())
-    pages["/sitemap.xml"] = urlset([(base + path, "2025-01-01") for path in list(pages)]).encode()
+    outlets_config = outlets_for(pages, base, args.pages + 10)
     page_url = base + "/news/x/"
 
     rounds: list[dict[str, float]] = []
@@ -157,24 +221,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             outlets = Path(tmp) / "outlets.yaml"
-            outlets.write_text(
-                yaml.safe_dump(
-                    {
-                        "outlets": [
-                            {
-                                "name": "Bench Outlet",
-                                "home": base + "/",
-                                "language": "en",
-                                "affiliation": "benchmark",
-                                "sitemaps": [base + "/sitemap.xml"],
-                                "min_delay_seconds": 0,
-                                "max_articles_per_run": args.pages + 10,
-                            }
-                        ]
-                    }
-                ),
-                encoding="utf-8",
-            )
+            outlets.write_text(yaml.safe_dump({"outlets": outlets_config}), encoding="utf-8")
             settings = Settings(database_url=db_url, archive_dir=Path(tmp) / "archive", data_dir=Path(tmp))
             ingest(
                 settings, outlets_file=outlets, trigger="bench", stream_logs=False
@@ -226,9 +273,7 @@ def main() -> int:
     middle = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
     mean_kb = sum(len(p) for p in html_pages) / len(html_pages) / 1024
     print()
-    print(
-        f"pages served:                  {len(html_pages)} (mean {mean_kb:.0f} KiB, date style {args.date_style})"
-    )
+    print(f"pages served:                  {len(html_pages)} (mean {mean_kb:.0f} KiB, {kind})")
     print(f"rounds:                        {len(rounds)} (figures below: the median round by ratio)")
     print(f"articles stored:               {middle['stored']}")
     print(
