@@ -13,6 +13,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import courlan
+from lxml import etree as lxml_etree
 from lxml import html as lxml_html
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -57,8 +58,37 @@ def same_site(url_a: str, url_b: str) -> bool:
     return _site_key(host_of(url_a)) == _site_key(host_of(url_b))
 
 
+# rel="canonical" in any letter case among other rel tokens, then og:url; relative to the
+# element given, so that a <head> element is searched alone.
+_CANONICAL_HREFS = lxml_etree.XPath(
+    './/link[contains(concat(" ", normalize-space(translate(@rel, "CANONICAL", "canonical")),'
+    ' " "), " canonical ")]/@href'
+)
+_OG_URLS = lxml_etree.XPath('.//meta[@property="og:url"]/@content')
+
+
+def declared_urls(element) -> list[str]:
+    """The URLs a page declares for itself, as written: ``rel=canonical`` links, then ``og:url``."""
+    return [str(href) for href in _CANONICAL_HREFS(element)] + [str(url) for url in _OG_URLS(element)]
+
+
+def pick_declared_canonical(candidates: list[str], page_url: str) -> str | None:
+    """The first declared URL that is http(s) and on the page's site, canonicalised."""
+    for href in candidates:
+        href = href.strip()
+        if not href:
+            continue
+        absolute = urljoin(page_url, href)
+        if urlsplit(absolute).scheme in ("http", "https") and same_site(absolute, page_url):
+            return canonicalize(absolute)
+    return None
+
+
 def declared_canonical(html_text: str, page_url: str) -> str | None:
-    """The page's ``rel=canonical`` (or ``og:url``), canonicalised, if on the same site."""
+    """The page's ``rel=canonical`` (or ``og:url``), canonicalised, if on the same site.
+
+    For a page already parsed, ``pick_declared_canonical(declared_urls(head), url)`` does the
+    same without parsing it again (the extraction reports ``declared_urls``)."""
     if not html_text:
         return None
     # Canonical links live in <head>: parse only that part of a possibly large page.
@@ -68,15 +98,4 @@ def declared_canonical(html_text: str, page_url: str) -> str | None:
         doc = lxml_html.fromstring(head)
     except (ValueError, lxml_html.etree.ParserError):
         return None
-    candidates = doc.xpath(
-        '//link[contains(concat(" ", normalize-space(translate(@rel, "CANONICAL", "canonical")),'
-        ' " "), " canonical ")]/@href'
-    ) + doc.xpath('//meta[@property="og:url"]/@content')
-    for href in candidates:
-        href = href.strip()
-        if not href:
-            continue
-        absolute = urljoin(page_url, href)
-        if urlsplit(absolute).scheme in ("http", "https") and same_site(absolute, page_url):
-            return canonicalize(absolute)
-    return None
+    return pick_declared_canonical(declared_urls(doc), page_url)

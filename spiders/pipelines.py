@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 
 from pipeline.extraction import ExtractionHints, NotAnArticle, extract_article
 from pipeline.storage import ArticleData, set_fetch_outcome, store_article
-from pipeline.urls import canonicalize, declared_canonical
+from pipeline.urls import canonicalize, pick_declared_canonical
 from spiders.context import CrawlContext
 from spiders.items import ArticlePage
 
@@ -66,7 +66,7 @@ class StoragePipeline(_ContextPipeline):
 
     def process_item(self, item: ArticlePage) -> ArticlePage:
         final = canonicalize(item.final_url)
-        canonical = declared_canonical(item.html, item.final_url) or final
+        canonical = pick_declared_canonical(item.extracted.declared_urls, item.final_url) or final
         urls = list(dict.fromkeys([canonicalize(item.requested_url), final, canonical]))
         data = ArticleData.from_extracted(item.extracted, canonical_url=canonical, urls=urls)
         if item.fetch_id is None:

@@ -4,7 +4,8 @@ import gzip
 
 import pytest
 
-from pipeline.urls import canonicalize, declared_canonical, same_site
+from pipeline.extraction import ExtractionHints, extract_article
+from pipeline.urls import canonicalize, declared_canonical, pick_declared_canonical, same_site
 from spiders.discovery import maybe_gunzip, parse_feed, parse_listing, parse_sitemap
 
 
@@ -33,6 +34,27 @@ def test_declared_canonical_same_site_only():
     foreign = '<html><head><link rel="canonical" href="https://aggregator.net/copy"></head></html>'
     assert declared_canonical(foreign, "https://example.org/a") is None
     assert same_site("https://amp.example.org/a", "https://www.example.org/b")
+
+
+def test_the_extraction_reports_the_declared_urls_storage_picks_from() -> None:
+    body = "".join(
+        f"<p>Paragraph {i} about the prisoner's transfer and the family's appeal.</p>" for i in range(8)
+    )
+    html = (
+        '<html><head><link rel="amphtml" href="/news/x/amp/"><link rel="Canonical alternate" href="/news/x/">'
+        '<meta property="og:url" content="https://example.org/news/x/?utm_source=tw"></head>'
+        f'<body><link rel="canonical" href="/elsewhere/"><article>{body}</article></body></html>'
+    )
+    url = "https://example.org/news/x/amp/"
+    art = extract_article(html, ExtractionHints(url=url))
+    assert art.declared_urls == ["/news/x/", "https://example.org/news/x/?utm_source=tw"]  # <head> only
+    assert pick_declared_canonical(art.declared_urls, url) == declared_canonical(html, url)
+    assert declared_canonical(html, url) == "https://example.org/news/x/"
+    assert (
+        pick_declared_canonical(["https://aggregator.net/copy", "/news/x/"], url)
+        == "https://example.org/news/x/"
+    )
+    assert pick_declared_canonical(["javascript:void(0)", " "], url) is None
 
 
 def test_parse_rss_and_atom():

@@ -29,6 +29,7 @@ from pipeline.extraction.page import (
     prune_page_chrome,
     read_structured_data,
 )
+from pipeline.urls import declared_urls
 
 # Bump on any change of output: reprocessing and stored provenance key on it.
 EXTRACTOR_VERSION = "1.3"
@@ -87,6 +88,9 @@ class ExtractedArticle:
     text: str
     extractor: str
     extractor_settings: dict = field(default_factory=dict)
+    # The URLs the page declares for itself in <head> (rel=canonical, then og:url), as
+    # written: storage picks the canonical URL from them without parsing the page again.
+    declared_urls: list[str] = field(default_factory=list)
 
 
 class NotAnArticle(Exception):  # noqa: N818 - the contract's name
@@ -342,4 +346,5 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         text=text,
         extractor=EXTRACTOR_ID,
         extractor_settings=extractor_settings(hints),
+        declared_urls=declared_urls(head) if (head := tree.find("head")) is not None else [],
     )
