@@ -14,15 +14,22 @@ _SIBLINGS = ("schema", "spiders")
 def _check_siblings() -> None:
     home = Path(__file__).resolve().parent.parent
     for name in _SIBLINGS:
-        spec = find_spec(name)
-        places = list(spec.submodule_search_locations or []) if spec else []
-        if not any(Path(place).resolve().parent == home for place in places):
-            found = (spec.origin or places) if spec else "nothing"
-            raise ImportError(
-                f"dadkhah's package {name!r} (in {home}) is shadowed: Python finds {found}. "
-                f"Another distribution named {name!r} is installed in this environment; "
-                "uninstall it or give dadkhah its own virtual environment."
-            )
+        try:
+            spec = find_spec(name)
+        except ValueError:  # already imported without a spec: whatever it is, it is in use
+            continue
+        origin = spec.origin if spec else None
+        # Compared through the resolved __init__.py: symlinked files in a link tree (strict
+        # editable installs) resolve back to the checkout.
+        if origin and Path(origin).name == "__init__.py" and Path(origin).resolve().parent.parent == home:
+            continue
+        found = origin or (list(spec.submodule_search_locations or []) if spec else None) or "nothing"
+        raise ImportError(
+            f"dadkhah's package {name!r} (in {home}) is shadowed: Python finds {found} first "
+            "(another installed distribution, a file or folder of that name in the working "
+            "directory, or PYTHONPATH). Remove it from the path, or give dadkhah its own "
+            "virtual environment."
+        )
 
 
 _check_siblings()

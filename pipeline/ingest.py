@@ -69,7 +69,10 @@ def _crawl_in_child(job: dict[str, Any], timeout: float | None) -> tuple[int, st
     }
     try:
         profile = os.environ.get("DADKHAH_PROFILE_CRAWL")  # a path: write cProfile stats there
-        prefix = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
+        # -P: the caller's working directory is not put on the path, so a file or folder there
+        # named like one of dadkhah's packages cannot shadow it in the child.
+        python = [sys.executable, "-P"]
+        prefix = [*python, "-m", "cProfile", "-o", profile] if profile else python
         proc = subprocess.run(
             [*prefix, "-m", "spiders.run", job_path],
             env=env,

@@ -38,7 +38,14 @@ def test_unreachable_database_fails_clearly(tmp_path):
     assert "cannot connect to the database" in result.output
 
 
-def test_run_selected_outlet_then_status(fresh_database_url, tmp_path):
+def test_run_selected_outlet_then_status(fresh_database_url, tmp_path, monkeypatch):
+    # Run from a directory holding files named like dadkhah's packages: the crawl's child
+    # process must still import dadkhah's own.
+    workdir = tmp_path / "workdir"
+    workdir.mkdir()
+    for name in ("pipeline", "spiders", "schema"):
+        (workdir / f"{name}.py").write_text("raise SystemExit('decoy imported')\n", encoding="utf-8")
+    monkeypatch.chdir(workdir)
     site = FixtureSite(slow_seconds=6.0).start()
     try:
         outlets = site.write_outlets_yaml(tmp_path)

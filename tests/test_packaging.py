@@ -42,3 +42,40 @@ def test_the_project_packages_import_from_anywhere(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).resolve().parent.parent == Path(__file__).resolve().parent.parent
+
+
+def test_a_tree_of_symlinked_files_is_not_mistaken_for_a_shadow(tmp_path: Path) -> None:
+    """Strict editable installs link each file from a tree of real folders."""
+    project = Path(__file__).resolve().parent.parent
+    tree = tmp_path / "links"
+    for package in ("pipeline", "schema", "spiders"):
+        for source in (project / package).rglob("*.py"):
+            target = tree / source.relative_to(project)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(source)
+    result = subprocess.run(
+        [sys.executable, "-c", "import pipeline, schema; print(pipeline.__file__)"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tree / "pipeline" / "__init__.py")
+
+
+def test_a_folder_of_that_name_in_the_working_directory_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "spiders").mkdir()  # a namespace package: no __init__.py
+    result = subprocess.run(
+        [sys.executable, "-c", "import pipeline"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "dadkhah's package 'spiders'" in result.stderr and str(tmp_path / "spiders") in result.stderr

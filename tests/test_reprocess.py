@@ -78,7 +78,7 @@ class World:
         html = self.fixture_html(overrides.pop("fixture"))
         hints = overrides.pop("hints", ExtractionHints(url=url))
         extracted = dataclasses.replace(extract_article(html, hints), **overrides)
-        data = ArticleData(canonical_url=url, urls=[url], **dataclasses.asdict(extracted))
+        data = ArticleData.from_extracted(extracted, canonical_url=url, urls=[url])
         result = store_article(
             self.engine, outlet_id=self.outlet_id, fetch_id=fetch_id, data=data, seen_at=T0
         )
@@ -203,8 +203,8 @@ def test_legacy_charset_capture_is_decoded_like_the_page_says(world: World) -> N
     fetch_id = world.capture(url, body, content_type="text/html; charset=windows-1256")
     decoded = body.decode("windows-1256")
     extracted = extract_article(decoded, ExtractionHints(url=url))
-    data = ArticleData(
-        canonical_url=url, urls=[url], **{**dataclasses.asdict(extracted), "extractor": OLD_EXTRACTOR}
+    data = ArticleData.from_extracted(
+        dataclasses.replace(extracted, extractor=OLD_EXTRACTOR), canonical_url=url, urls=[url]
     )
     article_id = store_article(
         world.engine, outlet_id=world.outlet_id, fetch_id=fetch_id, data=data, seen_at=T0
