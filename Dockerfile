@@ -54,6 +54,6 @@ COPY --chown=airflow:0 config/ config/
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 RUN pip install --no-deps -e . \
     && pip check \
-    && python -c "import airflow, pipeline.archive, pipeline.extraction, schema, spiders.run, scrapy, trafilatura; \
+    && cd / && python -c "import airflow, pipeline.archive, pipeline.extraction, schema, spiders.run, scrapy, trafilatura; \
 assert airflow.__version__ == '${AIRFLOW_VERSION}', airflow.__version__" \
     && dadkhah --help >/dev/null
