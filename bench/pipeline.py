@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import gzip
 import random
 import resource
 import sys
@@ -44,7 +43,7 @@ from spiders.run import GC_THRESHOLD  # noqa: E402
 from tests.pg import create_scratch_database, drop_database, server_url  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from extraction import find_data_dir  # noqa: E402
+from extraction import find_data_dir, load_pages  # noqa: E402
 
 WORDS = (
     "prisoner court sentence family lawyer execution detained security forces province activist "
@@ -154,13 +153,11 @@ def real_pages(data_dir: Path, count: int) -> dict[str, bytes]:
     """``count`` pages cycled from the extraction benchmark's real article pages, read where
     the benchmark keeps them (never copied into the project). Copy k of the set is served
     under /c<k>/ for outlet k: content hashes are per outlet, so no copy is a duplicate."""
-    sources = sorted((data_dir / "html").glob("*.html.gz"))
+    sources = [html for html, _url, _truth in load_pages(data_dir).values()]
     if not sources:
         raise SystemExit(f"no pages in {data_dir / 'html'}")
     # Served as UTF-8, so that the baseline decodes exactly what the pipeline fetched.
-    bodies = [
-        gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace").encode() for path in sources
-    ]
+    bodies = [html.encode() for html in sources]
     pages: dict[str, bytes] = {}
     for i in range(count):
         copy, index = divmod(i, len(sources))

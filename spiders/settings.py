@@ -41,8 +41,11 @@ UNUSED = frozenset(
 )
 
 
+LEFT_OUT = SWITCHED_OFF | UNUSED
+
+
 def _without_switched_off(base: dict[str, int | None]) -> dict[str, int | None]:
-    return {path: order for path, order in base.items() if path not in SWITCHED_OFF | UNUSED}
+    return {path: order for path, order in base.items() if path not in LEFT_OUT}
 
 
 ITEM_PIPELINES = {
