@@ -184,6 +184,7 @@ def outlets_for(pages: dict[str, bytes], base: str, max_articles: int) -> list[d
                 "sitemaps": [base + sitemap],
                 "min_delay_seconds": 0,
                 "max_articles_per_run": max_articles,
+                "allow_private_network": True,  # served on loopback
             }
         )
     return outlets

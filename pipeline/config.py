@@ -58,6 +58,9 @@ class OutletConfig(BaseModel):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     drop_selectors: list[str] = Field(default_factory=list)
     drop_line_patterns: list[str] = Field(default_factory=list)
+    # Opt-in for tests, the demo and the fixture site only: lets this outlet's fetches reach
+    # loopback, private, link-local and other non-public addresses (refused by default).
+    allow_private_network: bool = False
     enabled: bool = True
 
     @field_validator("home", "feeds", "sitemaps", "listing_pages")

@@ -170,6 +170,7 @@ class OutletSite:
             "affiliation": self.outlet["affiliation"],
             "min_delay_seconds": 0,
             "timeout_seconds": max(self.slow_seconds / 3, 0.5),
+            "allow_private_network": True,  # the fixture site lives on loopback
         }
         if self.key == "rights-monitor":
             entry.update(
