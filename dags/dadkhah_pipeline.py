@@ -126,6 +126,22 @@ def _run_uid(run_id: str, outlet_name: str, try_number: int) -> str:
     return uid[:47] + "~" + hashlib.sha256(uid.encode()).hexdigest()[:16]
 
 
+AIRFLOW_RUN_LABEL = "airflow_run_id"  # kept with each crawl run's stats
+
+
+def _failure_reasons(run_id: str) -> dict[str, str]:
+    """Per outlet, the status and error of its latest crawl in this DAG run."""
+    from pipeline.db import get_engine
+    from pipeline.runs import outlet_runs_labelled
+
+    try:
+        runs = outlet_runs_labelled(get_engine(dadkhah_settings()), AIRFLOW_RUN_LABEL, run_id)
+    except Exception as exc:  # noqa: BLE001 - the summary still names the failed outlets
+        log.error("could not read the crawl runs' errors: %s", exc)
+        return {}
+    return {name: f"{run['status']}: {run['error']}" for name, run in runs.items()}
+
+
 def format_report(report: dict[str, Any]) -> str:
     """A human summary of one outlet's crawl: the counts, then one line per failure reason."""
     failures = report.get("failures") or {}
@@ -214,12 +230,15 @@ def dadkhah_ingest():
         cap = context["params"].get("max_articles_per_outlet")
         run_uid = _run_uid(context["run_id"], outlet_name, ti.try_number)
         log.info("crawling outlet %r (cap: %s, crawl run %s)", outlet_name, cap or "config", run_uid)
+        # Raises when the outlet did not succeed (its crawl did not finish, no discovery
+        # source could be read, or nothing found could be fetched): the task fails and retries.
         report = ingest_outlet(
             outlet_name,
             settings=dadkhah_settings(),
             max_articles=int(cap) if cap else None,
             trigger="airflow",
             run_uid=run_uid,
+            labels={AIRFLOW_RUN_LABEL: context["run_id"]},
         )
         log.info("%s", format_report(report))
         return report
@@ -245,20 +264,26 @@ def dadkhah_ingest():
 
     @task(trigger_rule="all_done", retries=0)
     def summary(selected: list[str], reports: list[dict[str, Any] | None]) -> None:
-        """One line per outlet; fail the run (not the other outlets) if any outlet failed."""
+        """One line per outlet; fail the run (not the other outlets) naming every outlet that
+        failed and why (its last try's error, as the crawl recorded it)."""
         from airflow.sdk.exceptions import AirflowFailException
 
         if selected is None:  # select_outlets failed: nothing was crawled
             raise AirflowFailException("no outlets selected: see the select_outlets task log")
         by_name = {r["outlet"]: r for r in reports[:] if r}
+        failed = [name for name in selected if name not in by_name]
+        reasons = _failure_reasons(get_current_context()["run_id"]) if failed else {}
+        why = {name: reasons.get(name) or "no crawl recorded (see its crawl task log)" for name in failed}
         for name in selected:
             if name in by_name:
                 log.info("%s", format_report(by_name[name]))
             else:
-                log.error("outlet %r: FAILED (see its crawl task log for the error)", name)
-        failed = [name for name in selected if name not in by_name]
+                log.error("outlet %r: FAILED: %s", name, why[name])
         if failed:
-            message = f"{len(failed)} of {len(selected)} outlet(s) failed: {', '.join(failed)}"
+            message = (
+                f"{len(failed)} of {len(selected)} outlet(s) failed: {', '.join(failed)} -- "
+                + "; ".join(f"{name}: {why[name]}" for name in failed)
+            )
             log.error("%s", message)
             raise AirflowFailException(message)
 

@@ -6,23 +6,26 @@ The same functions serve the CLI, the demo, the benchmark and the Airflow tasks.
 from __future__ import annotations
 
 import json
+import logging
 import os
-import subprocess
-import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from pipeline import __version__
 from pipeline.config import OutletConfig, load_outlets
-from pipeline.db import get_engine, upgrade
-from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.storage import finish_run, save_outlet_run, start_run, upsert_outlet
-from schema.models import OutletRun
+from pipeline.crawl_child import ChildResult, Terminated, run_crawl_child, sigterm_as_exception
+from pipeline.db import DatabaseUnavailable, get_engine, upgrade
+from pipeline.runs import RunLease, stats_from_fetches
+from pipeline.settings import Settings
+from pipeline.storage import finish_run, save_outlet_run, upsert_outlet
+
+log = logging.getLogger("dadkhah.ingest")
 
 REPORT_KEYS = (
     "discovered",
@@ -34,17 +37,43 @@ REPORT_KEYS = (
     "not_modified",
     "failed",
 )
+# Outlet run states: finished (succeeded), failed, skipped (another crawl held the outlet),
+# interrupted (Ctrl-C, SIGTERM, or a dead process).
+SUCCEEDED = "finished"
 
 
 @dataclass
 class PassReport:
     run_id: int
     run_uid: str
-    status: str
+    status: str  # finished (every outlet succeeded) | failed | interrupted
     outlets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def total(self, key: str) -> int:
         return sum(int(report.get(key, 0)) for report in self.outlets.values())
+
+    def failed_outlets(self) -> list[str]:
+        """The outlets that did not succeed in this pass (failed, skipped or interrupted)."""
+        return [name for name, report in self.outlets.items() if report.get("status") != SUCCEEDED]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "run_uid": self.run_uid,
+            "status": self.status,
+            "new_articles": self.total("stored"),
+            "failed_outlets": self.failed_outlets(),
+            "outlets": self.outlets,
+        }
+
+
+class PassInterrupted(Exception):
+    """The pass was stopped by Ctrl-C or SIGTERM; ``report`` says what it had stored."""
+
+    def __init__(self, report: PassReport, why: str) -> None:
+        super().__init__(f"run {report.run_id} interrupted ({why}): {report.total('stored')} new articles")
+        self.report = report
+        self.why = why
 
 
 def software_versions() -> dict[str, str]:
@@ -58,32 +87,22 @@ def _outlet_config_json(outlet: OutletConfig) -> dict[str, Any]:
     return outlet.model_dump(mode="json")
 
 
-def _crawl_in_child(job: dict[str, Any], timeout: float | None) -> tuple[int, str]:
-    """Run spiders.run in a fresh interpreter; return (exit code, stderr tail)."""
+def _connect_args(engine: Engine) -> dict[str, Any]:
+    timeout = engine.dialect.create_connect_args(engine.url)[1].get("connect_timeout")
+    return {"connect_timeout": int(timeout)} if timeout else {}
+
+
+def _crawl(job: dict[str, Any], timeout: float | None) -> ChildResult:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
         json.dump(job, fh)
         job_path = fh.name
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    }
     try:
-        profile = os.environ.get("DADKHAH_PROFILE_CRAWL")  # a path: write cProfile stats there
-        # -P: the caller's working directory is not put on the path, so a file or folder there
-        # named like one of dadkhah's packages cannot shadow it in the child.
-        python = [sys.executable, "-P"]
-        prefix = [*python, "-m", "cProfile", "-o", profile] if profile else python
-        proc = subprocess.run(
-            [*prefix, "-m", "spiders.run", job_path],
-            env=env,
-            stderr=None if job.get("stream_logs") else subprocess.PIPE,
-            text=True,
+        return run_crawl_child(
+            job_path,
+            echo=bool(job.get("stream_logs")),
             timeout=timeout,
-            check=False,
+            profile=os.environ.get("DADKHAH_PROFILE_CRAWL"),  # a path: cProfile stats go there
         )
-        return proc.returncode, (proc.stderr or "")[-4000:]
-    except subprocess.TimeoutExpired:
-        return -1, f"crawl exceeded its time limit of {timeout} s"
     finally:
         os.unlink(job_path)
 
@@ -99,11 +118,14 @@ def ingest(
     stream_logs: bool = True,
     timeout: float | None = None,
     engine: Engine | None = None,
+    labels: dict[str, str] | None = None,
 ) -> PassReport:
     """Discover, fetch, extract, deduplicate and store new articles of the chosen outlets.
 
-    Raises ConfigError for a bad config and DatabaseUnavailable for an unreachable database;
-    page-level failures are recorded and counted, never raised.
+    Raises ConfigError for a bad config, DatabaseUnavailable for an unreachable database and
+    PassInterrupted (after closing the run as interrupted) on Ctrl-C or SIGTERM; page-level
+    failures are recorded and counted, never raised. ``labels`` are kept with the run's
+    stats (e.g. the Airflow run id).
     """
     config = load_outlets(outlets_file or settings.outlets_file)
     selected = config.select(outlet_names)
@@ -111,7 +133,28 @@ def ingest(
     upgrade(engine)
     run_uid = run_uid or uuid.uuid4().hex
     names = [o.name for o in selected]
-    run_id = start_run(engine, run_uid=run_uid, trigger=trigger, outlets=names, software=software_versions())
+    lease = RunLease(
+        engine, run_uid=run_uid, trigger=trigger, outlets=names, software=software_versions(), labels=labels
+    )
+    try:
+        lease.close_abandoned_runs()
+        return _pass(
+            settings,
+            engine,
+            lease.run_id,
+            run_uid,
+            config,
+            selected,
+            max_articles,
+            stream_logs,
+            timeout,
+            labels,
+        )
+    finally:
+        lease.release()
+
+
+def _pass(settings, engine, run_id, run_uid, config, selected, max_articles, stream_logs, timeout, labels):
     with engine.begin() as conn:
         outlet_ids = {
             o.name: upsert_outlet(
@@ -127,9 +170,10 @@ def ingest(
     settings.archive_dir.mkdir(parents=True, exist_ok=True)
     job = {
         "database_url": engine.url.render_as_string(hide_password=False),
+        "connect_args": _connect_args(engine),
         "archive_dir": str(settings.archive_dir.resolve()),
         "outlets_file": str(Path(config.source).resolve()),
-        "outlets": names,
+        "outlets": list(outlet_ids),
         "outlet_ids": outlet_ids,
         "run_id": run_id,
         "run_uid": run_uid,
@@ -138,44 +182,85 @@ def ingest(
         "software": f"dadkhah/{__version__}",
         "stream_logs": stream_logs,
     }
+    extra = dict(labels or {})  # kept in the run's stats from its start (RunLease) to its end
     try:
-        code, tail = _crawl_in_child(job, timeout)
-    except BaseException as exc:  # a task timeout or Ctrl-C: the child is killed, the run closed
-        for outlet_id in outlet_ids.values():
-            save_outlet_run(
-                engine,
-                run_id=run_id,
-                outlet_id=outlet_id,
-                status="failed",
-                stats={},
-                error=f"interrupted: {type(exc).__name__}: {exc}",
-                finished=True,
-            )
-        finish_run(engine, run_id, status="interrupted", stats={"error": f"{type(exc).__name__}: {exc}"})
+        with sigterm_as_exception():
+            child = _crawl(job, timeout)
+    except BaseException as exc:  # Ctrl-C, SIGTERM, or the caller's own time limit (Airflow)
+        if isinstance(exc, Terminated):
+            why = "SIGTERM"
+        elif isinstance(exc, KeyboardInterrupt):
+            why = "SIGINT (Ctrl-C)"
+        else:
+            why = f"{type(exc).__name__}: {exc}"
+        report = _collect(engine, run_id, run_uid, outlet_ids, None, interrupted=why)
+        finish_run(engine, run_id, status="interrupted", stats=_run_stats(report, extra | {"error": why}))
+        if isinstance(exc, KeyboardInterrupt | Terminated):
+            raise PassInterrupted(report, why) from None
         raise
-    report = PassReport(run_id=run_id, run_uid=run_uid, status="finished" if code == 0 else "failed")
-    with engine.connect() as conn:
-        table = OutletRun.__table__
-        rows = conn.execute(select(table).where(table.c.run_id == run_id)).all()
-        by_outlet = {row.outlet_id: row for row in rows}
+    report = _collect(engine, run_id, run_uid, outlet_ids, child)
+    finish_run(engine, run_id, status=report.status, stats=_run_stats(report, extra))
+    return report
+
+
+def _run_stats(report: PassReport, extra: dict[str, Any]) -> dict[str, Any]:
+    stats: dict[str, Any] = {k: report.total(k) for k in REPORT_KEYS}
+    stats["failed_outlets"] = report.failed_outlets()
+    return stats | extra
+
+
+_OUTLET_RUNS = text("SELECT outlet_id, status, stats, error FROM outlet_runs WHERE run_id = :run_id")
+
+
+def _collect(
+    engine: Engine,
+    run_id: int,
+    run_uid: str,
+    outlet_ids: dict[str, int],
+    child: ChildResult | None,
+    *,
+    interrupted: str | None = None,
+) -> PassReport:
+    """The pass's report from what the crawl recorded; outlets the child left unclosed are
+    closed here (failed, or interrupted), with the counts their fetch log holds."""
+    try:
+        with engine.connect() as conn:
+            rows = {row.outlet_id: row for row in conn.execute(_OUTLET_RUNS, {"run_id": run_id})}
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(f"the database became unavailable during the crawl: {exc}") from exc
+    if child is not None and child.returncode == 3:
+        raise DatabaseUnavailable(
+            "the database became unavailable during the crawl, which stopped: "
+            + (child.last_error or "see the log")
+        )
+    report = PassReport(run_id=run_id, run_uid=run_uid, status=SUCCEEDED)
     for name, outlet_id in outlet_ids.items():
-        row = by_outlet.get(outlet_id)
+        row = rows.get(outlet_id)
         if row is None or row.status == "running":
-            error = f"crawl process exited with code {code} before finishing this outlet: {tail}"
+            with engine.connect() as conn:
+                stats = stats_from_fetches(conn, run_id, outlet_id)
+            if interrupted:
+                status, error = "interrupted", f"interrupted by {interrupted}"
+            else:
+                status = "failed"
+                error = child.describe() if child else "the crawl process ended before this outlet"
             save_outlet_run(
                 engine,
                 run_id=run_id,
                 outlet_id=outlet_id,
-                status="failed",
-                stats=dict(row.stats) if row else {},
+                status=status,
+                stats=stats,
                 error=error,
                 finished=True,
             )
-            report.outlets[name] = {**(row.stats if row else {}), "status": "failed", "error": error}
-            report.status = "failed"
+            report.outlets[name] = {**stats, "status": status, "error": error}
         else:
-            report.outlets[name] = {**row.stats, "status": row.status}
-    finish_run(engine, run_id, status=report.status, stats={k: report.total(k) for k in REPORT_KEYS})
+            report.outlets[name] = {**(row.stats or {}), "status": row.status, "error": row.error}
+    statuses = {r["status"] for r in report.outlets.values()}
+    if interrupted or "interrupted" in statuses:
+        report.status = "interrupted"
+    elif statuses - {SUCCEEDED}:
+        report.status = "failed"
     return report
 
 
@@ -186,12 +271,28 @@ def ingest_outlet(
     max_articles: int | None = None,
     trigger: str = "airflow",
     run_uid: str | None = None,
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Crawl ONE outlet in a child process and return its report (used by Airflow tasks)."""
+    """Crawl ONE outlet in a child process and return its report (used by Airflow tasks).
+
+    Raises when the outlet did not succeed, so that the task fails (and retries)."""
     report = ingest(
-        settings, outlet_names=[outlet_name], max_articles=max_articles, trigger=trigger, run_uid=run_uid
+        settings,
+        outlet_names=[outlet_name],
+        max_articles=max_articles,
+        trigger=trigger,
+        run_uid=run_uid,
+        stream_logs=False,
+        labels=labels,
     )
     outlet_report = report.outlets[outlet_name]
-    if outlet_report.get("status") == "failed":
-        raise RuntimeError(f"outlet {outlet_name!r}: {outlet_report.get('error')}")
+    if outlet_report.get("status") != SUCCEEDED:
+        raise OutletFailed(outlet_name, outlet_report)
     return {"outlet": outlet_name, "run_id": report.run_id, **outlet_report}
+
+
+class OutletFailed(RuntimeError):
+    def __init__(self, outlet: str, report: dict[str, Any]) -> None:
+        super().__init__(f"outlet {outlet!r} {report.get('status')}: {report.get('error')}")
+        self.outlet = outlet
+        self.report = report

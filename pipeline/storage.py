@@ -50,24 +50,6 @@ def upsert_outlet(
     return conn.execute(_UPSERT_OUTLET, params | {"config": json.dumps(config)}).scalar_one()
 
 
-_START_RUN = text(
-    """
-    INSERT INTO crawl_runs (run_uid, trigger, outlets, software, status, stats)
-    VALUES (:run_uid, :trigger, CAST(:outlets AS text[]), CAST(:software AS jsonb), 'running', '{}')
-    ON CONFLICT (run_uid) DO UPDATE SET status = 'running'
-    RETURNING run_id
-    """
-)
-
-
-def start_run(
-    engine: Engine, *, run_uid: str, trigger: str, outlets: list[str], software: dict[str, str]
-) -> int:
-    params = {"run_uid": run_uid, "trigger": trigger, "outlets": list(outlets)}
-    with engine.begin() as conn:
-        return conn.execute(_START_RUN, params | {"software": json.dumps(software)}).scalar_one()
-
-
 _FINISH_RUN = text(
     "UPDATE crawl_runs SET status = :status, finished_at = :finished_at, stats = CAST(:stats AS jsonb)"
     " WHERE run_id = :run_id"

@@ -26,6 +26,9 @@ class OutletStats:
     not_article: int = 0
     not_modified: int = 0
     failed: int = 0
+    scheduled: int = 0  # article requests sent (new candidates within the cap)
+    sources_ok: int = 0  # discovery documents read (parsed, or 304 not modified)
+    sources_failed: int = 0  # discovery documents that could not be fetched or parsed
     failures: Counter[str] = field(default_factory=Counter)
     failure_examples: dict[str, str] = field(default_factory=dict)
     new_article_ids: list[int] = field(default_factory=list)
@@ -46,6 +49,9 @@ class OutletStats:
             "not_article": self.not_article,
             "not_modified": self.not_modified,
             "failed": self.failed,
+            "scheduled": self.scheduled,
+            "sources_ok": self.sources_ok,
+            "sources_failed": self.sources_failed,
             "failures": dict(self.failures),
             "failure_examples": self.failure_examples,
             "new_article_ids": self.new_article_ids,
@@ -59,6 +65,25 @@ class OutletStats:
         )
 
 
+def outlet_verdict(stats: dict[str, Any], *, finished: bool) -> str | None:
+    """Why an outlet's pass failed, or None when it succeeded.
+
+    A pass failed when the crawl did not finish, when every discovery source failed (no
+    feed, sitemap or listing was read), or when articles were found but none could be
+    fetched or stored. A pass that read its sources and found nothing new succeeded.
+    """
+    if not finished:
+        return "the crawl did not finish"
+    if stats.get("sources_ok", 0) == 0 and stats.get("sources_failed", 0) > 0:
+        failures = stats.get("failures") or {}
+        why = ", ".join(f"{k} {v}" for k, v in sorted(failures.items())) or "unknown"
+        return f"every discovery source failed ({why})"
+    handled = sum(int(stats.get(k, 0)) for k in ("stored", "duplicate", "not_article"))
+    if stats.get("scheduled", 0) > 0 and handled == 0:
+        return f"{stats['scheduled']} article(s) found but none could be fetched or stored"
+    return None
+
+
 @dataclass
 class CrawlContext:
     engine: Engine
@@ -70,3 +95,11 @@ class CrawlContext:
     archive: WarcArchive
     max_articles: int
     stats: OutletStats = field(default_factory=OutletStats)
+    # Set when a write to the database failed for good: the crawl stops fetching, since it
+    # could no longer log what it fetched.
+    database_error: str | None = None
+    # Requests handed to the downloader and not yet answered (id -> request): what a
+    # shutdown records as interrupted.
+    in_flight: dict[int, Any] = field(default_factory=dict)
+    interrupted: str | None = None  # set by a shutdown signal (spiders.shutdown)
+    closed_reason: str | None = None  # set when the spider closed (its run is recorded)

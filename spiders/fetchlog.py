@@ -7,10 +7,12 @@ and every refusal (robots.txt, size cap) and network error.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from datetime import UTC, datetime
 
+import psycopg
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
@@ -22,6 +24,8 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.archive import sha256_hex
 from pipeline.storage import FetchRecord, record_fetch, set_fetch_outcome
@@ -33,8 +37,19 @@ META_FROM = "dadkhah_discovered_from"
 _META_STARTED = "dadkhah_started"
 
 
+# What the crawl's database writes raise when the server is gone: SQLAlchemy's wrapper when a
+# connection is opened, the driver's own error on the crawl's held connection.
+DATABASE_ERRORS = (DBAPIError, psycopg.Error)
+
+
+class DatabaseDown(IgnoreRequest):
+    """The crawl stopped fetching: the database no longer takes its writes."""
+
+
 def classify_exception(exc: BaseException) -> str:
     """A fetch outcome for a download failure."""
+    if isinstance(exc, DatabaseDown):
+        return "database_unavailable"
     if isinstance(exc, DownloadTimeoutError | TimeoutError):
         return "timeout"
     if isinstance(exc, DownloadCancelledError) or "maxsize" in str(exc).lower():
@@ -68,6 +83,34 @@ def _headers(headers) -> list[tuple[str, str]]:
     return pairs
 
 
+def request_kind(request: Request) -> str:
+    if request.url.endswith("/robots.txt"):
+        return "robots"
+    return request.meta.get(META_KIND, "other")
+
+
+def base_record(
+    context: CrawlContext, request: Request, request_headers: list[tuple[str, str]] | None = None
+) -> FetchRecord:
+    """A fetch row for ``request`` as far as the request itself tells (outcome to be set)."""
+    started = request.meta.get(_META_STARTED)
+    redirects = request.meta.get("redirect_urls") or []
+    if request_headers is None:
+        request_headers = _headers(request.headers)
+    return FetchRecord(
+        fetch_uid=uuid.uuid4().hex,
+        outlet_id=context.outlet_id,
+        run_id=context.run_id,
+        kind=request_kind(request),
+        requested_url=request.url,
+        discovered_from=request.meta.get(META_FROM) or (redirects[0] if redirects else None),
+        outcome="error",
+        fetched_at=datetime.now(UTC),
+        duration_ms=(time.monotonic() - started) * 1000 if started else None,
+        request_headers={k: v for k, v in request_headers},
+    )
+
+
 class FetchLogMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -80,42 +123,51 @@ class FetchLogMiddleware:
     def context(self) -> CrawlContext:
         return self.crawler.spider.context  # type: ignore[union-attr]
 
-    def _kind(self, request: Request) -> str:
-        if request.url.endswith("/robots.txt"):
-            return "robots"
-        return request.meta.get(META_KIND, "other")
-
     def process_request(self, request: Request) -> None:
+        context = self.context
+        if context.database_error:
+            raise DatabaseDown(f"not fetched: the database is unavailable ({context.database_error})")
+        if context.interrupted:
+            raise IgnoreRequest(f"not fetched: {context.interrupted}")
         previous = request.meta.get(META_FETCH_ID)
         if previous is not None and request.meta.get("retry_times"):
             # This request is a retry: the earlier attempt's row says so.
-            set_fetch_outcome(self.context.db, previous, "retried", request.meta.get("dadkhah_last_error"))
+            self._write(set_fetch_outcome, previous, "retried", request.meta.get("dadkhah_last_error"))
         request.meta[_META_STARTED] = time.monotonic()
+        context.in_flight[id(request)] = request
         return None
 
-    def _base_record(
-        self, request: Request, request_headers: list[tuple[str, str]] | None = None
-    ) -> FetchRecord:
-        started = request.meta.get(_META_STARTED)
-        redirects = request.meta.get("redirect_urls") or []
-        if request_headers is None:
-            request_headers = _headers(request.headers)
-        return FetchRecord(
-            fetch_uid=uuid.uuid4().hex,
-            outlet_id=self.context.outlet_id,
-            run_id=self.context.run_id,
-            kind=self._kind(request),
-            requested_url=request.url,
-            discovered_from=request.meta.get(META_FROM) or (redirects[0] if redirects else None),
-            outcome="error",
-            fetched_at=datetime.now(UTC),
-            duration_ms=(time.monotonic() - started) * 1000 if started else None,
-            request_headers={k: v for k, v in request_headers},
+    def _write(self, write, *args):
+        """Run one database write of the fetch log; when the database is gone, stop the crawl
+        (it could no longer log what it fetches) and raise DatabaseDown."""
+        try:
+            return write(self.context.db, *args)
+        except DATABASE_ERRORS as exc:
+            self._database_lost(exc)
+            raise DatabaseDown(f"the database is unavailable: {exc}") from exc
+
+    def _database_lost(self, exc: BaseException) -> None:
+        context = self.context
+        if context.database_error:
+            return
+        context.database_error = " ".join(str(exc).split())[:300]
+        logging.getLogger("dadkhah.crawl").error(
+            "[%s] the database is unavailable; stopping this outlet's crawl: %s",
+            context.outlet.name,
+            context.database_error,
         )
+        engine = self.crawler.engine
+        if engine is not None:
+            deferred_from_coro(engine.close_spider_async(reason="database_unavailable"))
 
     def process_response(self, request: Request, response: Response) -> Response:
+        context = self.context
+        context.in_flight.pop(id(request), None)
+        if context.database_error:
+            # Not archived: nothing could record where it is.
+            raise DatabaseDown(f"not archived: the database is unavailable ({context.database_error})")
         request_headers = _headers(request.headers)
-        record = self._base_record(request, request_headers)
+        record = base_record(context, request, request_headers)
         body = response.body
         record.final_url = response.url
         record.http_status = response.status
@@ -128,7 +180,7 @@ class FetchLogMiddleware:
         record.raw_sha256 = sha256_hex(body)
         response_headers = _headers(response.headers)
         record.response_headers = {k: v for k, v in response_headers}
-        location = self.context.archive.write_exchange(
+        location = context.archive.write_exchange(
             url=response.url,
             method=request.method,
             request_headers=request_headers,
@@ -145,13 +197,25 @@ class FetchLogMiddleware:
         record.warc_offset = location.offset
         record.warc_length = location.length
         record.warc_record_id = location.record_id
-        request.meta[META_FETCH_ID] = record_fetch(self.context.db, record)
+        try:
+            request.meta[META_FETCH_ID] = self._write(record_fetch, record)
+        except DatabaseDown:
+            # No row points to the capture: take it back out of the archive, where the
+            # archive can (it is the file's last record), so the archive holds nothing unlogged.
+            discard = getattr(context.archive, "discard", None)
+            if discard is not None:
+                discard(location)
+            raise
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        record = self._base_record(request)
+        context = self.context
+        context.in_flight.pop(id(request), None)
+        if isinstance(exception, DatabaseDown):
+            return None
+        record = base_record(context, request)
         record.outcome = classify_exception(exception)
         record.error = f"{type(exception).__name__}: {exception}"[:2000]
         request.meta["dadkhah_last_error"] = record.error
-        request.meta[META_FETCH_ID] = record_fetch(self.context.db, record)
+        request.meta[META_FETCH_ID] = self._write(record_fetch, record)
         return None

@@ -18,7 +18,7 @@ from pipeline.storage import (
     set_fetch_outcome,
 )
 from pipeline.urls import canonicalize, same_site
-from spiders.context import CrawlContext
+from spiders.context import CrawlContext, outlet_verdict
 from spiders.discovery import (
     Candidate,
     looks_like_feed_error,
@@ -32,6 +32,7 @@ from spiders.items import ArticlePage
 
 log = logging.getLogger("dadkhah.crawl")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+DISCOVERY_KINDS = ("feed", "sitemap", "listing")
 MAX_SITEMAP_DEPTH = 3
 # Candidates looked up in the database at once (a window: a feed or sitemap is read lazily).
 KNOWN_LOOKUP_BATCH = 200
@@ -51,6 +52,7 @@ class OutletSpider(scrapy.Spider):
 
     # -- entry points ----------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._save_run("running")  # the outlet run's true start time
         entry_points = self.outlet.feeds + self.outlet.sitemaps
         validators = load_validators(self.context.engine, entry_points)
         for url in self.outlet.feeds:
@@ -85,6 +87,7 @@ class OutletSpider(scrapy.Spider):
         """Store ETag/Last-Modified; return False (nothing to parse) on a 304."""
         if response.status == 304:
             self.stats_.not_modified += 1
+            self.stats_.sources_ok += 1
             return False
         etag = response.headers.get(b"ETag")
         last_modified = response.headers.get(b"Last-Modified")
@@ -102,6 +105,7 @@ class OutletSpider(scrapy.Spider):
         fetch_id = response.meta.get(META_FETCH_ID)
         if fetch_id:
             set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
+        self.stats_.sources_failed += 1
         self.stats_.fail(reason, f"{response.url}: {detail}")
 
     # -- discovery -------------------------------------------------------------------
@@ -154,6 +158,7 @@ class OutletSpider(scrapy.Spider):
             yield request
 
     def _mark_parsed(self, response: Response) -> None:
+        self.stats_.sources_ok += 1
         fetch_id = response.meta.get(META_FETCH_ID)
         if fetch_id:
             set_fetch_outcome(self.context.db, fetch_id, "parsed")
@@ -189,6 +194,7 @@ class OutletSpider(scrapy.Spider):
                 self.stats_.skipped_cap += 1
                 continue
             self._scheduled += 1
+            self.stats_.scheduled += 1
             yield scrapy.Request(
                 url,
                 callback=self.parse_article,
@@ -241,18 +247,40 @@ class OutletSpider(scrapy.Spider):
         fetch_id = request.meta.get(META_FETCH_ID)
         if fetch_id and reason in ("too_large",):
             set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
+        if request.meta.get(META_KIND) in DISCOVERY_KINDS:
+            self.stats_.sources_failed += 1
         self.stats_.fail(reason, detail)
 
-    def closed(self, reason: str) -> None:
-        status = "finished" if reason == "finished" else f"stopped:{reason}"
+    def _save_run(self, status: str, error: str | None = None, *, finished: bool = False) -> None:
         save_outlet_run(
             self.context.engine,
             run_id=self.context.run_id,
             outlet_id=self.context.outlet_id,
             status=status,
             stats=self.stats_.as_dict(),
-            finished=True,
+            error=error,
+            finished=finished,
         )
+
+    def closed(self, reason: str) -> None:
+        self.context.closed_reason = reason
+        if self.context.interrupted:
+            return  # spiders.shutdown recorded this outlet's run
+        stats = self.stats_.as_dict()
+        if self.context.database_error:
+            reason = "database_unavailable"
+        problem = outlet_verdict(stats, finished=reason == "finished")
+        if problem and reason != "finished":
+            problem = f"the crawl stopped early ({reason})"
+            if self.context.database_error:
+                problem += f": {self.context.database_error}"
+        status = "finished" if problem is None else ("interrupted" if reason == "shutdown" else "failed")
+        try:
+            self._save_run(status, problem, finished=True)
+        except Exception as exc:  # noqa: BLE001 - the database may be the reason we stopped
+            log.error("[%s] could not record the outlet's run: %s", self.outlet.name, exc)
+        if problem:
+            log.warning("[%s] %s: %s", self.outlet.name, status, problem)
         log.info(self.stats_.progress_line(self.outlet.name))
         for why, count in self.stats_.failures.items():
             log.info(

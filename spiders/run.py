@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -19,36 +21,86 @@ from sqlalchemy import create_engine
 import spiders.pipelines  # noqa: F401 - Scrapy loads it by name later; imported now so gc.freeze() covers it
 from pipeline.archive import WarcArchive
 from pipeline.config import load_outlets
-from pipeline.storage import CrawlConnection
+from pipeline.storage import CrawlConnection, save_outlet_run
 from spiders.context import CrawlContext
+from spiders.locks import OutletLocks
 from spiders.outlet_spider import OutletSpider
 from spiders.settings import outlet_settings
+from spiders.shutdown import GracefulStop
 
 LIBRARY_LOGGERS = ("scrapy", "trafilatura", "htmldate", "courlan", "justext")
 GC_THRESHOLD = 20_000  # allocations between young-generation collections (Python's default: 700)
+# Every line the child logs starts with its time and level, so that the parent can pass each
+# record on at its own level (pipeline.child_logs); a traceback's lines follow their record.
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s"
+LOG_DATE_FORMAT = "%H:%M:%S"
+EXIT_DATABASE_UNAVAILABLE = 3
+
+
+class _OneLineErrors(logging.Filter):
+    """Scrapy logs a failed robots.txt download with a full traceback before the useful
+    line; the fetch log already records the failure, so the record keeps its message only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+def _configure_logging(level: str) -> None:
+    # dadkhah's progress lines at INFO on their own handler; Scrapy's chatter at `level`.
+    ours = logging.getLogger("dadkhah")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_OneLineErrors())
 
 
 def run_job(job: dict) -> int:
     level = job.get("log_level", "WARNING")
-    # dadkhah's progress lines at INFO on their own handler; Scrapy's chatter at `level`.
-    ours = logging.getLogger("dadkhah")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    ours.addHandler(handler)
-    ours.setLevel(logging.INFO)
-    ours.propagate = False
+    _configure_logging(level)
     config = load_outlets(Path(job["outlets_file"]))
-    engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
+    engine = create_engine(
+        job["database_url"], pool_size=2, max_overflow=2, connect_args=job.get("connect_args") or {}
+    )
     db = CrawlConnection(engine)
-    process = CrawlerProcess({"LOG_LEVEL": level, "LOG_INSTALL_ROOT_HANDLER": True})
+    locks = OutletLocks(engine, label=f"dadkhah crawl run {job['run_id']} (pid {os.getpid()})")
+    process = CrawlerProcess(
+        {
+            "LOG_LEVEL": level,
+            "LOG_INSTALL_ROOT_HANDLER": True,
+            "LOG_FORMAT": LOG_FORMAT,
+            "LOG_DATEFORMAT": LOG_DATE_FORMAT,
+        }
+    )
     # The root handler drops records below `level` anyway; at the loggers themselves the
     # debug lines of Scrapy (set to DEBUG by Scrapy) and the extraction libraries (root
     # level NOTSET) are not even built as records (several per page).
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(level)
     archives: list[WarcArchive] = []
-    for index, name in enumerate(job["outlets"]):
+    contexts: list[CrawlContext] = []
+    started = 0
+    for name in job["outlets"]:
         outlet = config.get(name)
+        outlet_id = job["outlet_ids"][name]
+        holder = locks.acquire(outlet_id)
+        if holder is not None:
+            # Another process crawls this outlet right now: skip it, and say so.
+            message = f"skipped: another crawl of this outlet is in progress ({holder})"
+            logging.getLogger("dadkhah.crawl").warning("[%s] %s", name, message)
+            save_outlet_run(
+                engine,
+                run_id=job["run_id"],
+                outlet_id=outlet_id,
+                status="skipped",
+                stats={},
+                error=message,
+                finished=True,
+            )
+            continue
         safe = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
         archive = WarcArchive(Path(job["archive_dir"]), f"dadkhah-{job['run_uid']}-{safe}", job["software"])
         archives.append(archive)
@@ -58,34 +110,62 @@ def run_job(job: dict) -> int:
             run_id=job["run_id"],
             run_uid=job["run_uid"],
             outlet=outlet,
-            outlet_id=job["outlet_ids"][name],
+            outlet_id=outlet_id,
             archive=archive,
             max_articles=job.get("max_articles") or outlet.max_articles_per_run,
         )
         settings = ScrapySettings(
             outlet_settings(outlet, job["user_agent"], log_level=job.get("log_level", "WARNING"))
         )
+        contexts.append(context)
         # The first crawler installs the reactor; the others share it.
-        process.crawl(Crawler(OutletSpider, settings, init_reactor=index == 0), context=context)
+        process.crawl(Crawler(OutletSpider, settings, init_reactor=started == 0), context=context)
+        started += 1
     # Everything alive now (modules, settings, the spiders) lives as long as the process:
     # keep the cyclic collector from walking it again and again, and let it run less often
     # (lxml trees and Scrapy requests make many short-lived objects, few cycles).
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 20, 20)
+    stop = GracefulStop(contexts, db, archives)
     try:
-        process.start()
+        if started:
+            # SIGINT and SIGTERM (Ctrl-C, Docker, systemd, Airflow, or the parent's death)
+            # record what was in flight and end the crawl at once (spiders.shutdown).
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, stop.on_signal)
+            process.start(install_signal_handlers=False)
     finally:
         for archive in archives:
             archive.close()
         db.close()
+        locks.release()
         engine.dispose()
+    if any(c.database_error for c in contexts):
+        return EXIT_DATABASE_UNAVAILABLE
     return 0
+
+
+def _die_with_parent() -> None:
+    """Ask the kernel for SIGTERM when the parent dies (Linux), so that a killed `dadkhah run`
+    or Airflow task never leaves this crawl running on its own; SIGTERM then records what
+    was in flight (spiders.shutdown)."""
+    expected = os.environ.get("DADKHAH_PARENT_PID")
+    if not expected or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != int(expected):  # the parent died before the request was made
+        sys.exit(128 + signal.SIGTERM)
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m spiders.run JOB.json", file=sys.stderr)
         return 2
+    _die_with_parent()
     job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     return run_job(job)
 

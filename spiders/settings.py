@@ -7,6 +7,7 @@ from typing import Any
 from scrapy.settings import default_settings
 
 from pipeline.config import OutletConfig
+from spiders.redirects import REPLACEMENTS
 
 # Our fetch log sits next to the downloader so it sees each raw attempt.
 DOWNLOADER_MIDDLEWARES = {"spiders.fetchlog.FetchLogMiddleware": 950}
@@ -45,7 +46,7 @@ LEFT_OUT = SWITCHED_OFF | UNUSED
 
 
 def _without_switched_off(base: dict[str, int | None]) -> dict[str, int | None]:
-    return {path: order for path, order in base.items() if path not in LEFT_OUT}
+    return {REPLACEMENTS.get(path, path): order for path, order in base.items() if path not in LEFT_OUT}
 
 
 ITEM_PIPELINES = {
