@@ -110,13 +110,15 @@ def _signal_group(proc: subprocess.Popen, signum: int) -> None:
         pass
 
 
-def _stop(proc: subprocess.Popen, grace: float) -> None:
-    """SIGTERM the child's group, then SIGKILL it if it is still there after ``grace``."""
-    _signal_group(proc, signal.SIGTERM)
+def _stop(proc: subprocess.Popen, grace: float, signum: int = signal.SIGTERM) -> None:
+    """Signal the child's group, then SIGKILL it if it is still there after ``grace``."""
+    _signal_group(proc, signum)
     try:
         proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
-        log.error("crawl process did not stop within %.0f s of SIGTERM: killing it", grace)
+        log.error(
+            "crawl process did not stop within %.0f s of %s: killing it", grace, signal.Signals(signum).name
+        )
     # Whatever the child left (an extraction worker...) goes with its group.
     _signal_group(proc, signal.SIGKILL)
     proc.wait()
@@ -166,8 +168,11 @@ def run_crawl_child(
                 break
             except subprocess.TimeoutExpired:
                 continue
-    except BaseException:
-        _stop(proc, STOP_GRACE_SECONDS)
+    except BaseException as exc:
+        # The child is told what the parent was told: Ctrl-C as SIGINT, anything else SIGTERM.
+        _stop(
+            proc, STOP_GRACE_SECONDS, signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
+        )
         relay.join(timeout=5)
         raise
     relay.join(timeout=5)

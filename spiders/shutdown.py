@@ -34,8 +34,13 @@ class GracefulStop:
         self.signal_name: str | None = None
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if self.signal_name is not None:  # a second signal: the user insists
-            os._exit(128 + signum)
+        if self.signal_name is not None:
+            # A second Ctrl-C: the user insists. A repeated SIGTERM is not a user: the kernel
+            # sends the parent-death signal again each time the child is handed to another
+            # thread of its dying parent, so it is ignored while the stop is under way.
+            if signum == signal.SIGINT:
+                os._exit(128 + signum)
+            return
         self.signal_name = signal.Signals(signum).name
         from twisted.internet import reactor
 
