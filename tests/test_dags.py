@@ -516,3 +516,50 @@ def test_process_dag_with_the_real_steps(airflow_db, fixture_site, dadkhah_env, 
     assert report["stored"] > 0
     run = parse_dags()["dadkhah_process"].test()
     assert run.state == "success", ti_states(run)
+
+
+def test_a_refused_outlet_fails_its_task_retries_and_fails_the_run(
+    airflow_db, dadkhah_env, monkeypatch, tmp_path, dag_logs
+):
+    """A host that refuses connections: the crawl task fails (not green), is retried, and
+    the summary fails the run naming the outlet and why."""
+    import yaml
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed once the block ends
+    dead = f"http://127.0.0.1:{port}"
+    config = {
+        "outlets": [
+            {
+                "name": "Refusing Outlet",
+                "home": dead + "/",
+                "language": "en",
+                "feeds": [dead + "/feed"],
+                "min_delay_seconds": 0,
+                "allow_private_network": True,
+            }
+        ]
+    }
+    path = tmp_path / "outlets.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    monkeypatch.setenv("DADKHAH_OUTLETS_FILE", str(path))
+    monkeypatch.setenv("DADKHAH_INGEST_RETRIES", "1")
+    monkeypatch.setenv("DADKHAH_INGEST_RETRY_DELAY_SECONDS", "0")
+    dag = parse_dags()["dadkhah_ingest"]
+    run = dag.test()
+    states = ti_states(run)
+    assert run.state == "failed", states
+    assert states[("crawl", "Refusing Outlet")] == "failed"
+    assert states[("summary", "-1")] == "failed"
+    # Both tries crawled and recorded the failure.
+    tries = count(
+        dadkhah_env,
+        "SELECT count(*) FROM outlet_runs WHERE status = 'failed' AND error LIKE '%every discovery source failed%'",
+    )
+    assert tries == 2
+    logs = "\n".join(dag_logs)
+    assert (
+        "1 of 1 outlet(s) failed: Refusing Outlet -- Refusing Outlet: failed: every discovery source failed"
+        in logs
+    )
