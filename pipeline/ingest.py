@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 
 from pipeline import __version__
 from pipeline.config import OutletConfig, load_outlets
-from pipeline.db import get_engine, upgrade
+from pipeline.db import check_schema, get_engine
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.storage import finish_run, save_outlet_run, start_run, upsert_outlet
 from schema.models import OutletRun
@@ -45,6 +45,28 @@ class PassReport:
 
     def total(self, key: str) -> int:
         return sum(int(report.get(key, 0)) for report in self.outlets.values())
+
+    def failed_outlets(self) -> list[str]:
+        """Outlets whose crawl did not finish (failed, stopped, skipped, interrupted)."""
+        return [name for name, report in self.outlets.items() if report.get("status") != "finished"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "run_uid": self.run_uid,
+            "status": self.status,
+            "totals": {key: self.total(key) for key in REPORT_KEYS},
+            "failed_outlets": self.failed_outlets(),
+            "outlets": json.loads(json.dumps(self.outlets, default=str)),
+        }
+
+
+class PassInterrupted(Exception):  # noqa: N818 - the name is the interface other modules use
+    """Ctrl-C or SIGTERM stopped the pass; the run was closed as interrupted."""
+
+    def __init__(self, report: PassReport) -> None:
+        super().__init__(f"run {report.run_id} interrupted")
+        self.report = report
 
 
 def software_versions() -> dict[str, str]:
@@ -108,7 +130,7 @@ def ingest(
     config = load_outlets(outlets_file or settings.outlets_file)
     selected = config.select(outlet_names)
     engine = engine or get_engine(settings)
-    upgrade(engine)
+    check_schema(engine)  # never migrates: `dadkhah db upgrade` does, when asked
     run_uid = run_uid or uuid.uuid4().hex
     names = [o.name for o in selected]
     run_id = start_run(engine, run_uid=run_uid, trigger=trigger, outlets=names, software=software_versions())
