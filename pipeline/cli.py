@@ -59,12 +59,30 @@ def _error(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
 
 
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a service manager stopping dadkhah) closes the run like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class DadkhahGroup(TyperGroup):
     """Every command: a known failure is one line and its documented exit code, no traceback."""
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _sigterm_interrupts():
+                return super().invoke(ctx)
         except DatabaseUnavailable as exc:  # SchemaNotCurrent included
             _error(str(exc))
             raise typer.Exit(EXIT_DATABASE) from None
@@ -277,23 +295,6 @@ def _echo_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
 
 
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a service manager stopping dadkhah) closes the run like Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def _raise(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
-
-    previous = signal.signal(signal.SIGTERM, _raise)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _check_archive(archive_dir: Path) -> None:
     """The archive must be writable before a crawl starts, or every capture would be lost."""
     try:
@@ -319,31 +320,33 @@ def _run_pass(
     load_outlets(outlets_file or settings.outlets_file).select(outlet or None)
     _check_archive(settings.archive_dir)
     engine = get_engine(settings)
-    with _sigterm_interrupts():
-        try:
-            report = ingest(
-                settings,
-                outlet_names=outlet or None,
-                outlets_file=outlets_file,
-                max_articles=max_articles,
-                trigger=trigger,
-                engine=engine,
-            )
-        except PassInterrupted as exc:
-            if as_json:
-                _echo_json({"report": exc.report.as_dict(), "exit_code": EXIT_INTERRUPTED})
-            else:
-                _print_report(exc.report)
-            _error(f"interrupted: run {exc.report.run_id} closed as interrupted; what it stored is kept")
-            return EXIT_INTERRUPTED
-        except KeyboardInterrupt:
-            _error("interrupted: the run was closed as interrupted; what it stored is kept")
-            return EXIT_INTERRUPTED
-        if not as_json:
-            _print_report(report)
+    try:
+        report = ingest(
+            settings,
+            outlet_names=outlet or None,
+            outlets_file=outlets_file,
+            max_articles=max_articles,
+            trigger=trigger,
+            engine=engine,
+        )
+    except PassInterrupted as exc:
+        if as_json:
+            _echo_json({"report": exc.report.as_dict(), "exit_code": EXIT_INTERRUPTED})
+        else:
+            _print_report(exc.report)
+        _error(f"interrupted: run {exc.report.run_id} closed as interrupted; what it stored is kept")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        _error("interrupted: the run was closed as interrupted; what it stored is kept")
+        return EXIT_INTERRUPTED
+    if not as_json:
+        _print_report(report)
+    if report.status == "interrupted":  # closed as interrupted without raising: no post-processing
+        code, post_ok, post = EXIT_INTERRUPTED, True, {}
+    else:
         post_ok, post = _post_processing(engine, quiet=as_json)
-    failed = report.status != "finished" or bool(report.failed_outlets())
-    code = EXIT_POST_FAILED if not post_ok else EXIT_OUTLETS_FAILED if failed else EXIT_OK
+        failed = report.status != "finished" or bool(report.failed_outlets())
+        code = EXIT_POST_FAILED if not post_ok else EXIT_OUTLETS_FAILED if failed else EXIT_OK
     if as_json:
         _echo_json({"report": report.as_dict(), "post_processing": post, "exit_code": code})
     return code
@@ -467,7 +470,10 @@ def demo_settings(settings: Settings) -> Settings:
     elif settings.database_url:
         user = make_url(normalise_url(settings.database_url))
         url = user.set(database=f"{user.database}_demo").render_as_string(hide_password=False)
-        ensure_database(user.render_as_string(hide_password=False), f"{user.database}_demo")
+        try:
+            ensure_database(user.render_as_string(hide_password=False), f"{user.database}_demo")
+        except DatabaseUnavailable as exc:
+            raise DatabaseUnavailable(f"{exc} (or set DADKHAH_DEMO_DATABASE_URL for the demo)") from exc
     else:
         url = embedded_database_url(settings.embedded_pgdata, f"{EMBEDDED_DATABASE}_demo")
     if settings.database_url and _same_database(url, normalise_url(settings.database_url)):

@@ -245,12 +245,10 @@ def test_startup_line_names_database_and_archive_without_the_password(tmp_path):
 
 def test_unreachable_database_fails_clearly_everywhere(tmp_path):
     env = _env("postgresql://postgres@127.0.0.1:9/nowhere", tmp_path)
-    for args in DB_COMMANDS:
+    for args in [*DB_COMMANDS, ["db", "upgrade"], ["demo"]]:
         result = runner.invoke(app, args, env=env)
         assert result.exit_code == 3, (args, result.output)
-        _one_clear_line(
-            result, "cannot connect to the database at postgresql+psycopg://postgres@127.0.0.1:9/nowhere"
-        )
+        _one_clear_line(result, "postgresql+psycopg://postgres@127.0.0.1:9/nowhere: connection failed")
     listing = runner.invoke(app, ["outlets"], env=env)
     assert listing.exit_code == 0 and "HRANA (English)" in listing.stdout
     assert "note: no stored figures (cannot connect" in listing.stderr
