@@ -97,7 +97,8 @@ def embedded_database_url(pgdata: Path, database: str = EMBEDDED_DATABASE) -> st
     except Exception as exc:  # noqa: BLE001 - any failure to start it is "unavailable"
         raise DatabaseUnavailable(f"cannot start the embedded database in {pgdata}: {one_line(exc)}") from exc
     ensure_database(normalise_url(uri), database)
-    return normalise_url(str(make_url(uri).set(database=database)))
+    # render_as_string, not str(): str() masks the password as "***", which would then be sent.
+    return normalise_url(make_url(uri).set(database=database).render_as_string(hide_password=False))
 
 
 def ensure_database(server_url: str, database: str) -> None:
