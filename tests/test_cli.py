@@ -438,3 +438,14 @@ def test_demo_keeps_to_its_own_database_and_archive(fresh_database_url, pg_serve
         assert not (tmp_path / "archive").exists()
     finally:
         drop_database(pg_server_url, demo_url.render_as_string(hide_password=False))
+
+
+def test_an_archive_folder_that_cannot_be_made_is_a_config_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    env = _env(
+        "postgresql://postgres@127.0.0.1:9/none", tmp_path, DADKHAH_ARCHIVE_DIR=str(blocker / "archive")
+    )
+    result = runner.invoke(app, ["run"], env=env)
+    assert result.exit_code == 2, result.output
+    _one_clear_line(result, f"archive folder {blocker / 'archive'} cannot be created")

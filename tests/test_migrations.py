@@ -48,7 +48,13 @@ def _user_relations(engine) -> list[str]:
             )
         ).scalars()
         schemas = conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname = 'consumer'")).scalars()
-        return [*relations, *functions, *schemas]
+        types = conn.execute(
+            text(
+                "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'r')"  # enums, domains, ranges
+            )
+        ).scalars()
+        return [*relations, *functions, *schemas, *types]
 
 
 @pytest.fixture()
