@@ -139,3 +139,27 @@ def test_an_unknown_revision_is_not_sent_to_upgrade(fresh_engine):
     with pytest.raises(SchemaNotCurrent, match="does not know") as caught:
         check_schema(fresh_engine)
     assert "db upgrade" not in str(caught.value)
+
+
+def test_a_database_whose_views_were_applied_the_old_way_upgrades(fresh_engine):
+    """Before 0004 the views were applied outside the migrations, after each upgrade: such a
+    database (at 0003, views present, possibly from an older release with fewer columns and
+    a reader using them) takes 0004 without losing or reordering a column."""
+    with fresh_engine.connect() as conn:
+        full = consumer_view_columns(conn)
+    assert downgrade(fresh_engine, "0003") == ["0003"]
+    with fresh_engine.begin() as conn:
+        conn.execute(text("CREATE SCHEMA consumer"))
+        conn.execute(
+            text(
+                "CREATE VIEW consumer.articles AS SELECT a.article_id, o.name AS outlet, "
+                "a.canonical_url AS url FROM articles a JOIN outlets o USING (outlet_id)"
+            )
+        )
+        conn.execute(
+            text("CREATE VIEW reader_report AS SELECT outlet, count(*) FROM consumer.articles GROUP BY 1")
+        )
+    assert upgrade(fresh_engine) == migration_heads()
+    with fresh_engine.connect() as conn:
+        assert consumer_view_columns(conn) == full
+        assert conn.execute(text("SELECT count(*) FROM reader_report")).scalar_one() == 0
