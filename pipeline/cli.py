@@ -80,6 +80,9 @@ class DadkhahGroup(TyperGroup):
     """Every command: a known failure is one line and its documented exit code, no traceback."""
 
     def invoke(self, ctx: typer.Context) -> Any:
+        # Seen here, before the group hands the arguments to the subcommand: `CMD --help`
+        # prints help only, not the start-up line.
+        ctx.meta["dadkhah.asks_help"] = "--help" in [*getattr(ctx, "_protected_args", ()), *ctx.args]
         try:
             with _sigterm_interrupts():
                 return super().invoke(ctx)
@@ -176,7 +179,8 @@ def main_options(
         logging.getLogger().setLevel(previous_level)
 
     ctx.call_on_close(_restore)
-    if ctx.invoked_subcommand not in OFFLINE_COMMANDS and not ctx.resilient_parsing:
+    asks_help = ctx.meta.get("dadkhah.asks_help", False)
+    if ctx.invoked_subcommand not in OFFLINE_COMMANDS and not (ctx.resilient_parsing or asks_help):
         settings = Settings.from_env()
         typer.echo(
             f"dadkhah: database {describe_database(settings)}; archive {settings.archive_dir}", err=True

@@ -124,6 +124,11 @@ def _gone(pid: int) -> bool:
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"dadkhah {__version__}"
+    helped = runner.invoke(
+        app, ["run", "--help"], env={"DADKHAH_DATABASE_URL": "postgresql://x@127.0.0.1:9/x"}
+    )
+    assert helped.exit_code == 0 and "--max-articles" in helped.stdout
+    assert "dadkhah: database" not in helped.output  # help only, no start-up line
 
 
 def test_db_upgrade_is_idempotent(fresh_database_url, tmp_path):
