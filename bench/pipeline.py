@@ -36,6 +36,7 @@ import trafilatura  # noqa: E402
 import yaml  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from pipeline.db import upgrade  # noqa: E402
 from pipeline.fixture_site.render import article_html, urlset  # noqa: E402
 from pipeline.ingest import ingest  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
@@ -239,6 +240,7 @@ def main() -> int:
             outlets = Path(tmp) / "outlets.yaml"
             outlets.write_text(yaml.safe_dump({"outlets": outlets_config}), encoding="utf-8")
             settings = Settings(database_url=db_url, archive_dir=Path(tmp) / "archive", data_dir=Path(tmp))
+            upgrade(create_engine(db_url))  # ingest checks the schema, never migrates
             ingest(
                 settings, outlets_file=outlets, trigger="bench", stream_logs=False
             )  # warm: schema, imports

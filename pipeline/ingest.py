@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from pipeline import __version__
 from pipeline.config import OutletConfig, load_outlets
 from pipeline.crawl_child import ChildResult, Terminated, run_crawl_child, sigterm_as_exception
-from pipeline.db import DatabaseUnavailable, get_engine, upgrade
+from pipeline.db import DatabaseUnavailable, check_schema, get_engine
 from pipeline.runs import RunLease, stats_from_fetches
 from pipeline.settings import Settings
 from pipeline.storage import finish_run, save_outlet_run, upsert_outlet
@@ -62,8 +62,9 @@ class PassReport:
             "run_uid": self.run_uid,
             "status": self.status,
             "new_articles": self.total("stored"),
+            "totals": {key: self.total(key) for key in REPORT_KEYS},
             "failed_outlets": self.failed_outlets(),
-            "outlets": self.outlets,
+            "outlets": json.loads(json.dumps(self.outlets, default=str)),
         }
 
 
@@ -85,11 +86,6 @@ def software_versions() -> dict[str, str]:
 
 def _outlet_config_json(outlet: OutletConfig) -> dict[str, Any]:
     return outlet.model_dump(mode="json")
-
-
-def _connect_args(engine: Engine) -> dict[str, Any]:
-    timeout = engine.dialect.create_connect_args(engine.url)[1].get("connect_timeout")
-    return {"connect_timeout": int(timeout)} if timeout else {}
 
 
 def _crawl(job: dict[str, Any], timeout: float | None) -> ChildResult:
@@ -130,7 +126,7 @@ def ingest(
     config = load_outlets(outlets_file or settings.outlets_file)
     selected = config.select(outlet_names)
     engine = engine or get_engine(settings)
-    upgrade(engine)
+    check_schema(engine)  # never migrates: `dadkhah db upgrade` does, when asked
     run_uid = run_uid or uuid.uuid4().hex
     names = [o.name for o in selected]
     lease = RunLease(
@@ -170,7 +166,6 @@ def _pass(settings, engine, run_id, run_uid, config, selected, max_articles, str
     settings.archive_dir.mkdir(parents=True, exist_ok=True)
     job = {
         "database_url": engine.url.render_as_string(hide_password=False),
-        "connect_args": _connect_args(engine),
         "archive_dir": str(settings.archive_dir.resolve()),
         "outlets_file": str(Path(config.source).resolve()),
         "outlets": list(outlet_ids),

@@ -62,9 +62,8 @@ def run_job(job: dict) -> int:
     level = job.get("log_level", "WARNING")
     _configure_logging(level)
     config = load_outlets(Path(job["outlets_file"]))
-    engine = create_engine(
-        job["database_url"], pool_size=2, max_overflow=2, connect_args=job.get("connect_args") or {}
-    )
+    # The URL carries the connect timeout (pipeline.db), so no connection attempt hangs.
+    engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
     db = CrawlConnection(engine)
     locks = OutletLocks(engine, label=f"dadkhah crawl run {job['run_id']} (pid {os.getpid()})")
     process = CrawlerProcess(

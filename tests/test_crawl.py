@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from pipeline.archive import read_response
+from pipeline.db import upgrade
 from pipeline.fixture_site import FixtureSite
 from pipeline.ingest import ingest
 from pipeline.settings import Settings
@@ -44,6 +45,7 @@ def crawled(pg_server_url, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("crawl")
     url = create_scratch_database(pg_server_url)
     engine = create_engine(url)
+    upgrade(engine)  # ingest checks the schema, never migrates
     settings = Settings(database_url=url, archive_dir=tmp / "archive", data_dir=tmp)
     site = FixtureSite(slow_seconds=6.0).start()
     try:

@@ -260,6 +260,7 @@ def test_reprocess_command(world: World, fresh_database_url: str, monkeypatch: p
 
 def test_reprocess_after_a_real_crawl_changes_nothing(pg_server_url: str, tmp_path: Path) -> None:
     """Captures written by the spider re-extract to exactly what ingestion stored."""
+    from pipeline.db import upgrade
     from pipeline.fixture_site import FixtureSite
     from pipeline.ingest import ingest
     from pipeline.reprocess import reprocess
@@ -268,6 +269,7 @@ def test_reprocess_after_a_real_crawl_changes_nothing(pg_server_url: str, tmp_pa
 
     url = create_scratch_database(pg_server_url)
     engine = create_engine(url)
+    upgrade(engine)  # ingest checks the schema, never migrates
     settings = Settings(database_url=url, archive_dir=tmp_path / "archive", data_dir=tmp_path)
     site = FixtureSite(slow_seconds=0.5).start()
     try:

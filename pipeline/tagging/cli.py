@@ -24,7 +24,7 @@ def tag_command(
         counts = tag_pending(engine, settings.topics_file, retag=retag)
     except (TaxonomyError, DatabaseUnavailable) as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        raise typer.Exit(code=3 if isinstance(exc, DatabaseUnavailable) else 2) from exc
     typer.echo(
         f"taxonomy {counts['taxonomy_version']} ({counts['method']}): "
         f"examined {counts['examined']}, tagged {counts['tagged']}, "
