@@ -392,7 +392,7 @@ def test_an_outlet_whose_crawl_dies_exits_4(fresh_database_url, tmp_path, silent
     payload = json.loads(out)
     assert payload["exit_code"] == 4 and payload["report"]["failed_outlets"] == ["Silent Outlet"]
     assert payload["report"]["status"] == "failed"
-    assert "exited with code -9" in payload["report"]["outlets"]["Silent Outlet"]["error"]
+    assert "killed by SIGKILL" in payload["report"]["outlets"]["Silent Outlet"]["error"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
