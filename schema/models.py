@@ -133,6 +133,8 @@ class HostSlot(Base):
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # start of the latest request
     next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # + that request's own delay
 
+    __table_args__ = {"prefixes": ["UNLOGGED"]}  # no evidence: a server crash may empty it
+
 
 class Article(Base):
     """One stored story copy of one outlet; its current extraction is the latest version."""

@@ -327,3 +327,26 @@ def test_host_key_is_the_lower_cased_hostname_without_port():
     assert host_key(Request("https://ایران.example/x")) == host_key(
         Request("https://xn--mgba3a4f16a.example/y")
     )
+
+
+def _persistence(engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT relpersistence FROM pg_class WHERE relname = 'host_slots'")).scalar()
+
+
+def test_migration_creates_an_unlogged_table_and_downgrades(fresh_engine):
+    from alembic import command
+    from alembic.config import Config
+
+    from pipeline.db import SCHEMA_DIR, upgrade
+
+    # Unlogged: a reservation's commit waits for no WAL flush (see the migration).
+    assert _persistence(fresh_engine) == "u"
+    cfg = Config(str(SCHEMA_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(SCHEMA_DIR / "migrations"))
+    with fresh_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008-1")
+    assert _persistence(fresh_engine) is None
+    upgrade(fresh_engine)
+    assert _persistence(fresh_engine) == "u"
