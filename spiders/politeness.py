@@ -40,11 +40,6 @@ from pipeline.storage import CrawlConnection
 # some 16 crawlers of it, would reach this legitimately.)
 HORIZON_SLOTS = 32
 
-# Handlers the gate sends through once a request's turn has come, by scheme (default:
-# Scrapy's DOWNLOAD_HANDLERS_BASE). Another handler that must run at send time (one that
-# checks addresses, say) goes here rather than in DOWNLOAD_HANDLERS.
-INNER_HANDLERS_SETTING = "DADKHAH_HOST_GATE_INNER_HANDLERS"
-
 # Both times come from the database server's clock, so crawl machines need not agree on
 # the time; the result is how long to wait from now. The row lock serialises reservations
 # for one host; each statement is its own (autocommitted) transaction.
@@ -92,11 +87,10 @@ class HostGateDownloadHandler:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        paths = {
-            **crawler.settings.getdict("DOWNLOAD_HANDLERS_BASE"),
-            **crawler.settings.getdict(INNER_HANDLERS_SETTING),
-        }
-        self.inner: Any = build_from_crawler(load_object(paths[self.scheme]), crawler)
+        # The handler Scrapy would use for the scheme: another one that must run at send
+        # time (one that checks addresses, say) takes its place in DOWNLOAD_HANDLERS_BASE.
+        path = crawler.settings.getdict("DOWNLOAD_HANDLERS_BASE")[self.scheme]
+        self.inner: Any = build_from_crawler(load_object(path), crawler)
         context = crawler.spider.context  # type: ignore[union-attr]
         self.delay: float = float(context.outlet.min_delay_seconds)
         self.db: CrawlConnection = context.db
