@@ -124,6 +124,18 @@ class HttpCacheEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class HostSlot(Base):
+    """The latest reserved request start per host: the politeness budget every crawl shares."""
+
+    __tablename__ = "host_slots"
+
+    host: Mapped[str] = mapped_column(Text, primary_key=True)  # hostname, lower-case, no port
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # start of the latest request
+    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # + that request's own delay
+
+    __table_args__ = {"prefixes": ["UNLOGGED"]}  # no evidence: a server crash may empty it
+
+
 class Article(Base):
     """One stored story copy of one outlet; its current extraction is the latest version."""
 

@@ -93,6 +93,11 @@ def outlet_settings(outlet: OutletConfig, user_agent: str, *, log_level: str = "
         "HTTPCACHE_ENABLED": False,
         "LOG_LEVEL": log_level,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        # One politeness budget per host, across outlets and processes (spiders/politeness.py).
+        "DOWNLOAD_HANDLERS": {
+            "http": "spiders.politeness.HttpHostGate",
+            "https": "spiders.politeness.HttpsHostGate",
+        },
         "DOWNLOADER_MIDDLEWARES_BASE": _without_switched_off(default_settings.DOWNLOADER_MIDDLEWARES_BASE),
         "SPIDER_MIDDLEWARES_BASE": _without_switched_off(default_settings.SPIDER_MIDDLEWARES_BASE),
         "EXTENSIONS_BASE": _without_switched_off(default_settings.EXTENSIONS_BASE),
