@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from pipeline.archive_verify import archive_app
 from pipeline.clustering import cluster_pending
 from pipeline.clustering.cli import cluster_command, recluster_command
 from pipeline.config import ConfigError
@@ -23,6 +24,7 @@ from pipeline.tagging.cli import tag_command
 app = typer.Typer(help="dadkhah: evidence-grade collection of human-rights news.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(archive_app, name="archive")
 
 
 def _fail(message: str, code: int = 2) -> None:

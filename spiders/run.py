@@ -49,8 +49,14 @@ def run_job(job: dict) -> int:
     archives: list[WarcArchive] = []
     for index, name in enumerate(job["outlets"]):
         outlet = config.get(name)
-        safe = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
-        archive = WarcArchive(Path(job["archive_dir"]), f"dadkhah-{job['run_uid']}-{safe}", job["software"])
+        archive = WarcArchive(
+            Path(job["archive_dir"]),
+            outlet_id=job["outlet_ids"][name],
+            run_id=job["run_id"],
+            software=job["software"],
+            outlet_name=name,
+            run_uid=job["run_uid"],
+        )
         archives.append(archive)
         context = CrawlContext(
             engine=engine,
