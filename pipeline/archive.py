@@ -51,7 +51,7 @@ MAX_WRITERS = 100  # numbered file names tried when another writer holds the loc
 _SCAN_CHUNK = 1 << 20
 # When appending, fdatasync must write the new file size too (POSIX: metadata needed to
 # read the data back), so it is as durable as fsync here and skips the timestamps.
-_sync = getattr(os, "fdatasync", os.fsync)
+_sync_file = getattr(os, "fdatasync", os.fsync)
 
 
 class ArchiveError(RuntimeError):
@@ -365,7 +365,7 @@ class WarcArchive:
         return offset
 
     def _sync(self) -> None:
-        _sync(self._fd)
+        _sync_file(self._fd)
 
     def _undo_to(self, offset: int, cause: BaseException) -> None:
         """After a failed write, cut the file back so no partial member stays behind."""
