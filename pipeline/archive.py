@@ -232,7 +232,11 @@ class WarcArchive:
             info = self._writer.create_warcinfo_record(
                 self.path.name, {k: _one_line(v) for k, v in fields.items() if v}
             )
-            self._append(self._serialise(info))
+            try:
+                self._append(self._serialise(info))
+            except BaseException:
+                self.close()
+                raise
 
     # -- opening -----------------------------------------------------------------------
     def _open_first_free(self, day: str, slug: str) -> _OpenFile:

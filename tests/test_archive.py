@@ -53,7 +53,7 @@ COLLIDING_NAMES = [
     "حقوق\u200cبشر",  # the same words joined by a zero-width non-joiner
     LONG_PERSIAN_NAME,
 ]
-HOSTILE_RUN_UID = "../../../../../x: y"
+HOSTILE_RUN_UID = "../../../../../../../x: y"  # under the old naming: tmp/a/x: y-<outlet>.warc.gz
 ARTICLES_PER_OUTLET = 4
 
 
