@@ -473,8 +473,9 @@ class WarcArchive:
 
 
 def _one_line(value: str) -> str:
-    """A warcinfo field value: control characters (a newline would start a new field) dropped."""
-    return "".join(ch if ch.isprintable() else " " for ch in value)
+    """A warcinfo field value: control characters (a newline would start a new field)
+    become spaces; format characters such as ZWNJ are part of a Persian name and stay."""
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in value)
 
 
 def urlsplit_path(url: str) -> str:

@@ -209,8 +209,12 @@ def test_long_persian_name_and_hostile_run_uid_stay_short_and_inside(crawl):
     outside = [p for p in tmp.rglob("*") if p.is_file() and not p.is_relative_to(archive)]
     assert sorted(p.name for p in outside) == ["outlets.yaml"]
     # The run uid is kept as provenance inside each file, not in its path.
-    info = gzip.decompress(files[0].read_bytes()).split(b"\r\n\r\n", 2)[1]
-    assert f"dadkhah-run-uid: {HOSTILE_RUN_UID}".encode() in info
+    names = set()
+    for path in files:
+        info = gzip.decompress(path.read_bytes()).split(b"\r\n\r\n", 2)[1].decode("utf-8")
+        assert f"dadkhah-run-uid: {HOSTILE_RUN_UID}" in info.split("\r\n")
+        names.add(info.split("dadkhah-outlet: ", 1)[1].split("\r\n", 1)[0])
+    assert names == set(COLLIDING_NAMES)  # exact, ZWNJ included
 
 
 def test_archive_verify_command_passes_then_lists_flipped_records(crawl, tmp_path):
