@@ -26,6 +26,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from typer.core import TyperGroup
 
 from pipeline import __version__
+from pipeline.archive_verify import archive_app
 from pipeline.clustering import cluster_pending
 from pipeline.clustering.cli import cluster_command, recluster_command
 from pipeline.config import ConfigError, load_outlets
@@ -110,6 +111,7 @@ db_app = typer.Typer(help="Database schema and the embedded server.", no_args_is
 config_app = typer.Typer(help="Configuration files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+app.add_typer(archive_app, name="archive")
 
 
 def _fail(message: str, code: int = EXIT_CONFIG) -> None:

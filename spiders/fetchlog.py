@@ -27,7 +27,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.archive import sha256_hex
+from pipeline.archive import ArchiveError, WarcLocation, sha256_hex
 from pipeline.storage import FetchRecord, record_fetch, set_fetch_outcome
 from spiders.context import CrawlContext
 
@@ -46,10 +46,16 @@ class DatabaseDown(IgnoreRequest):
     """The crawl stopped fetching: the database no longer takes its writes."""
 
 
+class ArchiveFailed(IgnoreRequest):
+    """An answer could not be written to the WARC archive (disk full, a damaged file...)."""
+
+
 def classify_exception(exc: BaseException) -> str:
     """A fetch outcome for a download failure."""
     if isinstance(exc, DatabaseDown):
         return "database_unavailable"
+    if isinstance(exc, ArchiveFailed):
+        return "archive_error"
     if isinstance(exc, DownloadTimeoutError | TimeoutError):
         return "timeout"
     if isinstance(exc, DownloadCancelledError) or "maxsize" in str(exc).lower():
@@ -180,7 +186,34 @@ class FetchLogMiddleware:
         record.raw_sha256 = sha256_hex(body)
         response_headers = _headers(response.headers)
         record.response_headers = {k: v for k, v in response_headers}
-        location = context.archive.write_exchange(
+        try:
+            location = self._archive(context, request, response, request_headers, response_headers, record)
+        except (ArchiveError, OSError) as exc:
+            # The capture could not be kept: recorded, and the outlet's crawl stops, since
+            # fetching on without archiving would store articles without their evidence.
+            record.outcome = "archive_error"
+            record.error = f"{type(exc).__name__}: {exc}"[:2000]
+            request.meta[META_FETCH_ID] = self._write(record_fetch, record)
+            engine = self.crawler.engine
+            if engine is not None:
+                deferred_from_coro(engine.close_spider_async(reason="archive_error"))
+            raise ArchiveFailed(f"not archived: {record.error}") from exc
+        record.warc_file = location.warc_file
+        record.warc_offset = location.offset
+        record.warc_length = location.length
+        record.warc_record_id = location.record_id
+        try:
+            request.meta[META_FETCH_ID] = self._write(record_fetch, record)
+        except DatabaseDown:
+            # No row points to the capture: take it back out of the archive (it is the
+            # file's last record), so the archive holds nothing unlogged.
+            context.archive.discard(location)
+            raise
+        return response
+
+    @staticmethod
+    def _archive(context, request, response, request_headers, response_headers, record) -> WarcLocation:
+        return context.archive.write_exchange(
             url=response.url,
             method=request.method,
             request_headers=request_headers,
@@ -193,20 +226,6 @@ class FetchLogMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             body_sha256=record.raw_sha256,
         )
-        record.warc_file = location.warc_file
-        record.warc_offset = location.offset
-        record.warc_length = location.length
-        record.warc_record_id = location.record_id
-        try:
-            request.meta[META_FETCH_ID] = self._write(record_fetch, record)
-        except DatabaseDown:
-            # No row points to the capture: take it back out of the archive, where the
-            # archive can (it is the file's last record), so the archive holds nothing unlogged.
-            discard = getattr(context.archive, "discard", None)
-            if discard is not None:
-                discard(location)
-            raise
-        return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         context = self.context

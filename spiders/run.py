@@ -100,8 +100,14 @@ def run_job(job: dict) -> int:
                 finished=True,
             )
             continue
-        safe = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
-        archive = WarcArchive(Path(job["archive_dir"]), f"dadkhah-{job['run_uid']}-{safe}", job["software"])
+        archive = WarcArchive(
+            Path(job["archive_dir"]),
+            outlet_id=outlet_id,
+            run_id=job["run_id"],
+            software=job["software"],
+            outlet_name=name,
+            run_uid=job["run_uid"],
+        )
         archives.append(archive)
         context = CrawlContext(
             engine=engine,

@@ -36,7 +36,9 @@ class World:
                 affiliation="test",
                 config={"drop_selectors": [], "drop_line_patterns": []},
             )
-        self.archive = WarcArchive(archive_dir, f"test-{outlet.replace(' ', '-')}", "dadkhah-test")
+        self.archive = WarcArchive(
+            archive_dir, outlet_id=self.outlet_id, run_id=None, software="dadkhah-test", outlet_name=outlet
+        )
         self.n = 0
 
     def capture(self, url: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> int:
