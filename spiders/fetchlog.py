@@ -221,7 +221,7 @@ class FetchLogMiddleware:
             reason="",
             protocol=response.protocol or "HTTP/1.1",
             response_headers=response_headers,
-            body=body,
+            body=response.body,
             fetched_at=record.fetched_at,
             ip_address=str(response.ip_address) if response.ip_address else None,
             body_sha256=record.raw_sha256,
