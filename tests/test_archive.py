@@ -36,6 +36,7 @@ from pipeline.archive import (
     warc_file_name,
 )
 from pipeline.cli import app
+from pipeline.db import upgrade
 from pipeline.ingest import ingest
 from pipeline.settings import Settings
 from pipeline.storage import FetchRecord, record_fetch, upsert_outlet
@@ -140,6 +141,7 @@ def crawl(pg_server_url, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("archive-crawl")
     url = create_scratch_database(pg_server_url)
     engine = create_engine(url)
+    upgrade(engine)  # ingest never migrates
     archive = tmp / "a" / "b" / "c" / "archive"
     settings = Settings(database_url=url, archive_dir=archive, data_dir=tmp)
     sites = [_Site(i) for i in range(len(COLLIDING_NAMES))]
