@@ -10,6 +10,9 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from pipeline.challenge import recognise_wall
+from pipeline.extraction.decode import BinaryContent, decode_html, decode_text
+from pipeline.retry import RetryPolicy
 from pipeline.storage import (
     known_url_reasons,
     load_validators,
@@ -48,6 +51,7 @@ class OutletSpider(scrapy.Spider):
         self.stats_ = context.stats
         self._seen: set[str] = set()
         self._scheduled = 0
+        self._retry_policy = RetryPolicy(attempts=self.outlet.settle_after_attempts)
 
     # -- entry points ----------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -142,8 +146,11 @@ class OutletSpider(scrapy.Spider):
         if not self._is_html(response):
             self._parse_failed(response, "not_html", f"listing is {self._content_type(response)!r}")
             return
+        html = self._page_text(response)
+        if html is None:
+            return
         self._mark_parsed(response)
-        content = parse_listing(response.text, response.url)
+        content = parse_listing(html, response.url)
         links = (Candidate(url) for url in content.links if url != response.url)
         yield from self._candidates(links, response.url)
         page = response.meta.get("listing_page", 1)
@@ -180,7 +187,7 @@ class OutletSpider(scrapy.Spider):
         yield from self._requests(batch, source)
 
     def _requests(self, batch: list[tuple[str, Candidate]], source: str) -> Iterator[scrapy.Request]:
-        known = known_url_reasons(self.context.db, [url for url, _ in batch])
+        known = known_url_reasons(self.context.db, [url for url, _ in batch], self._retry_policy)
         for url, candidate in batch:
             if url in known:
                 self.stats_.skipped_known += 1
@@ -212,34 +219,66 @@ class OutletSpider(scrapy.Spider):
             return ctype in HTML_TYPES
         return isinstance(response, scrapy.http.HtmlResponse)
 
+    @staticmethod
+    def _headers(response: Response) -> dict[str, str]:
+        """The headers decoding and wall recognition read, as text."""
+        names = (b"Content-Type", b"Server", b"cf-mitigated")
+        return {n.decode(): response.headers.get(n, b"").decode("latin-1") for n in names}
+
+    def _page_text(self, response: Response) -> str | None:
+        """The body as text, decoded as reprocess and extract decode it (pipeline.extraction.
+        decode); None, with the outcome recorded, for a binary body or a bot wall."""
+        headers = self._headers(response)
+        try:
+            html, _encoding = decode_text(response.body, headers)
+        except BinaryContent as exc:
+            self._parse_failed(response, "binary", exc.reason)
+            return None
+        wall = recognise_wall(response.status, headers, html)
+        if wall:
+            self._parse_failed(response, "blocked", wall)
+            return None
+        return html
+
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         self.stats_.fetched += 1
         fetch_id = response.meta.get(META_FETCH_ID)
-        if not self._is_html(response) or not isinstance(response, scrapy.http.TextResponse):
+        if not self._is_html(response):
             detail = f"content type {self._content_type(response) or 'unknown'!r} is not HTML"
             if fetch_id:
                 set_fetch_outcome(self.context.db, fetch_id, "not_html", detail)
             self.stats_.fail("not_html", f"{response.url}: {detail}")
+            return
+        html = self._page_text(response)
+        if html is None:
             return
         redirects = response.meta.get("redirect_urls") or []
         yield ArticlePage(
             fetch_id=fetch_id,
             requested_url=redirects[0] if redirects else response.url,
             final_url=response.url,
-            html=response.text,
+            html=html,
             feed_published=response.meta.get("feed_published"),
             feed_published_raw=response.meta.get("feed_published_raw"),
         )
+
+    def _error_wall(self, response: Response) -> str | None:
+        """The bot wall an HTTP error answer is (a 403/429/503 challenge), if any."""
+        headers = self._headers(response)
+        return recognise_wall(response.status, headers, decode_html(response.body, headers)[0])
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = classify_exception(failure.value)
         status = getattr(getattr(failure.value, "response", None), "status", None)
+        detail = f"{request.url}: {type(failure.value).__name__}: {failure.value}"
         if status is not None:
             reason = "http_error"
-        detail = f"{request.url}: {type(failure.value).__name__}: {failure.value}"
+            wall = self._error_wall(failure.value.response)
+            if wall:
+                reason, detail = "blocked", f"{request.url}: HTTP {status}: {wall}"
         fetch_id = request.meta.get(META_FETCH_ID)
-        if fetch_id and reason in ("too_large",):
+        if fetch_id and reason in ("too_large", "blocked"):
             set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
         self.stats_.fail(reason, detail)
 

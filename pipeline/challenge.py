@@ -1,0 +1,109 @@
+"""Bot walls and challenge pages: answers about the crawler, not about the page.
+
+A CDN or firewall that wants a browser answers with a small page of its own ("Just a
+moment...", "Checking your browser", "Access Denied", a captcha, a script that sets a
+cookie and reloads), often with HTTP 200. Such a page says nothing about the URL: it is
+recorded as ``blocked`` and never settles the URL (see ``pipeline.retry``).
+
+Recognition is deliberately two-tier, so a real article that mentions Cloudflare or embeds
+a comment-form captcha is not taken for a wall:
+- tokens only a challenge page carries (the challenge script's own names, the vendor's
+  incident/reference id formats, ``cf-mitigated: challenge``) count on any page;
+- vendor phrases, generic "verify you are human" phrases, captcha widgets and script
+  redirects count only on a page with little visible text (a wall, not an article).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+# Visible text below this many characters is "little": walls say a sentence or two.
+SMALL_PAGE_CHARS = 1500
+# Only the head of a page is examined (walls are small; the scan stays linear and cheap).
+SCAN_CHARS = 200_000
+
+# (what is recognised, pattern) that only challenge pages carry.
+_DEFINITE = tuple(
+    (what, re.compile(pattern, re.IGNORECASE))
+    for what, pattern in (
+        ("Cloudflare challenge (cf_chl_opt)", r"\b_?cf_chl_(?:opt|prog|jschl)"),
+        ("Cloudflare challenge (challenge form)", r"id=[\"']challenge-(?:form|running|stage|body-text)[\"']"),
+        ("Cloudflare challenge (jschl)", r"jschl[-_](?:vc|answer)"),
+    )
+)
+# Phrases, vendor names and widgets that mark a wall when the page has little else to say
+# (a protected site's ordinary pages may load the same vendor's scripts).
+_ON_SMALL_PAGE = tuple(
+    (what, re.compile(pattern, re.IGNORECASE))
+    for what, pattern in (
+        ("Cloudflare 'Just a moment'", r"<title>\s*Just a moment\.*\s*</title>"),
+        ("Cloudflare 'Attention Required'", r"Attention Required!\s*\|\s*Cloudflare"),
+        ("'Checking your browser'", r"Checking (?:your browser|if the site connection is secure)"),
+        ("DDoS-Guard", r"DDoS[- ]Guard|__ddg[0-9a-z_]*="),
+        ("Sucuri firewall", r"Sucuri WebSite Firewall|cloudproxy@sucuri\.net"),
+        ("Imperva/Incapsula", r"Incapsula incident ID|_Incapsula_Resource"),
+        ("DataDome", r"captcha-delivery\.com|datadome"),
+        ("PerimeterX/HUMAN", r"\bpx-captcha\b|_pxAppId|Press (?:&amp;|&) Hold"),
+        ("AWS WAF", r"awswaf|AwsWafIntegration"),
+        ("ArvanCloud", r"arvancloud|ابر\s*آروان"),
+        ("Akamai 'Access Denied'", r"You don't have permission to access .{0,200}? on this server"),
+        ("'Access Denied' page", r"<title>\s*(?:Access Denied|403 Forbidden|Request Rejected)\s*</title>"),
+        ("'verify you are human'", r"verify (?:that )?you are (?:a )?human|are you a robot|not a robot"),
+        ("'enable JavaScript and cookies'", r"enable JavaScript and cookies|turn JavaScript on and reload"),
+        ("captcha widget", r"\b(?:g-recaptcha|h-captcha|cf-turnstile|captcha-container)\b"),
+        ("Cloudflare challenge platform", r"/cdn-cgi/challenge-platform/h/"),
+    )
+)
+# A script that only sends the browser elsewhere or reloads with a cookie.
+_SCRIPT_REDIRECT = re.compile(
+    r"(?:window\.|document\.|top\.)?location(?:\.href)?\s*=|location\.(?:replace|assign|reload)\s*\("
+    r"|document\.cookie\s*=",
+    re.IGNORECASE,
+)
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPTS = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+# Headers only walls send; and the servers whose 403/429/503 bodies are walls.
+_WALL_SERVERS = re.compile(r"cloudflare|ddos-guard|sucuri|akamaighost|arvancloud|incapsula", re.I)
+
+
+def visible_text_length(html: str) -> int:
+    """Characters a reader sees: scripts, styles, tags and runs of space removed."""
+    return len(_SPACE.sub(" ", _TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", html))).strip())
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value or ""
+    return ""
+
+
+def recognise_wall(status: int, headers: Mapping[str, str] | None, html: str) -> str | None:
+    """What wall ``html`` (answered with ``status``) is, or None for an ordinary page."""
+    if _header(headers, "cf-mitigated").strip().lower() == "challenge":
+        return "Cloudflare challenge (cf-mitigated header)"
+    head = html[:SCAN_CHARS]
+    for what, pattern in _DEFINITE:
+        if pattern.search(head):
+            return what
+    if len(html) > SCAN_CHARS:
+        return None
+    visible = visible_text_length(head)
+    if visible > SMALL_PAGE_CHARS:
+        return None
+    for what, pattern in _ON_SMALL_PAGE:
+        if pattern.search(head):
+            return f"{what} on a page of {visible} visible characters"
+    if (
+        visible < 200
+        and len(head) < 30_000
+        and any(_SCRIPT_REDIRECT.search(s) for s in _SCRIPTS.findall(head))
+    ):
+        return f"script redirect on a page of {visible} visible characters"
+    server = _header(headers, "server")
+    if status in (403, 429, 503) and _WALL_SERVERS.search(server):
+        return f"HTTP {status} from {server.strip()[:60]} on a page of {visible} visible characters"
+    return None
