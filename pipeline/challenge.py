@@ -39,7 +39,7 @@ _ON_SMALL_PAGE = tuple(
     for what, pattern in (
         ("Cloudflare 'Just a moment'", r"<title>\s*Just a moment\.*\s*</title>"),
         ("Cloudflare 'Attention Required'", r"Attention Required!\s*\|\s*Cloudflare"),
-        ("'Checking your browser'", r"Checking (?:your browser|if the site connection is secure)"),
+        ("Cloudflare challenge platform", r"/cdn-cgi/challenge-platform/h/"),
         ("DDoS-Guard", r"DDoS[- ]Guard|__ddg[0-9a-z_]*="),
         ("Sucuri firewall", r"Sucuri WebSite Firewall|cloudproxy@sucuri\.net"),
         ("Imperva/Incapsula", r"Incapsula incident ID|_Incapsula_Resource"),
@@ -49,10 +49,10 @@ _ON_SMALL_PAGE = tuple(
         ("ArvanCloud", r"arvancloud|ابر\s*آروان"),
         ("Akamai 'Access Denied'", r"You don't have permission to access .{0,200}? on this server"),
         ("'Access Denied' page", r"<title>\s*(?:Access Denied|403 Forbidden|Request Rejected)\s*</title>"),
+        ("'Checking your browser'", r"Checking (?:your browser|if the site connection is secure)"),
         ("'verify you are human'", r"verify (?:that )?you are (?:a )?human|are you a robot|not a robot"),
         ("'enable JavaScript and cookies'", r"enable JavaScript and cookies|turn JavaScript on and reload"),
         ("captcha widget", r"\b(?:g-recaptcha|h-captcha|cf-turnstile|captcha-container)\b"),
-        ("Cloudflare challenge platform", r"/cdn-cgi/challenge-platform/h/"),
     )
 )
 # A script that only sends the browser elsewhere or reloads with a cookie.

@@ -47,7 +47,8 @@ class RetryPolicy:
         """The wait after ``passes`` passes (0 passes: none)."""
         if passes <= 0:
             return timedelta(0)
-        return min(self.first_delay * self.growth ** min(passes - 1, 32), self.max_delay)
+        seconds = self.first_delay.total_seconds() * self.growth ** min(passes - 1, 32)
+        return timedelta(seconds=min(seconds, self.max_delay.total_seconds()))
 
 
 @dataclass(frozen=True)
