@@ -5,12 +5,15 @@ moment...", "Checking your browser", "Access Denied", a captcha, a script that s
 cookie and reloads), often with HTTP 200. Such a page says nothing about the URL: it is
 recorded as ``blocked`` and never settles the URL (see ``pipeline.retry``).
 
-Recognition is deliberately two-tier, so a real article that mentions Cloudflare or embeds
-a comment-form captcha is not taken for a wall:
-- tokens only a challenge page carries (the challenge script's own names, the vendor's
-  incident/reference id formats, ``cf-mitigated: challenge``) count on any page;
-- vendor phrases, generic "verify you are human" phrases, captcha widgets and script
-  redirects count only on a page with little visible text (a wall, not an article).
+Recognition is tiered, so a real article that mentions Cloudflare or embeds a comment-form
+captcha is not taken for a wall:
+- tokens only a challenge page carries (Cloudflare's challenge script names and form ids,
+  the ``cf-mitigated: challenge`` header) count on any page;
+- vendor phrases and pages (Cloudflare, DDoS-Guard, Sucuri, Imperva, DataDome, PerimeterX,
+  AWS WAF, ArvanCloud, Akamai), and a 403/429/503 from a CDN, count on a small page with
+  little visible text (a wall, not an article);
+- generic signs (a captcha widget, "verify you are human", "enable JavaScript and
+  cookies", a script that only redirects or sets a cookie) only on a nearly empty page.
 """
 
 from __future__ import annotations
@@ -18,18 +21,26 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-# Visible text below this many characters is "little": walls say a sentence or two.
-SMALL_PAGE_CHARS = 1500
-# Only the head of a page is examined (walls are small; the scan stays linear and cheap).
-SCAN_CHARS = 200_000
+# Visible text up to this many characters is "little": walls say a sentence or two (a
+# Sucuri block page, among the longest, ~700); the shortest real articles (30 words) ~180.
+SMALL_PAGE_CHARS = 1000
+EMPTY_PAGE_CHARS = 300
+# Walls are small documents (Cloudflare's, with its inline scripts, ~30 KB): a longer page is
+# only checked for the challenge-only tokens, which keeps the check cheap on real articles.
+WALL_MAX_CHARS = 64_000
 
-# (what is recognised, pattern) that only challenge pages carry.
+# (what is recognised, literal to look for first, confirming pattern): tokens that only
+# challenge pages carry. Case-sensitive, as the vendor writes them.
 _DEFINITE = tuple(
-    (what, re.compile(pattern, re.IGNORECASE))
-    for what, pattern in (
-        ("Cloudflare challenge (cf_chl_opt)", r"\b_?cf_chl_(?:opt|prog|jschl)"),
-        ("Cloudflare challenge (challenge form)", r"id=[\"']challenge-(?:form|running|stage|body-text)[\"']"),
-        ("Cloudflare challenge (jschl)", r"jschl[-_](?:vc|answer)"),
+    (what, needle, re.compile(pattern))
+    for what, needle, pattern in (
+        ("Cloudflare challenge (cf_chl_opt)", "cf_chl_", r"cf_chl_(?:opt|prog|jschl)"),
+        (
+            "Cloudflare challenge (challenge form)",
+            "challenge-",
+            r"id=[\"']challenge-(?:form|running|stage|body-text)[\"']",
+        ),
+        ("Cloudflare challenge (jschl)", "jschl", r"jschl[-_](?:vc|answer)"),
     )
 )
 # Phrases, vendor names and widgets that mark a wall when the page has little else to say
@@ -39,7 +50,6 @@ _ON_SMALL_PAGE = tuple(
     for what, pattern in (
         ("Cloudflare 'Just a moment'", r"<title>\s*Just a moment\.*\s*</title>"),
         ("Cloudflare 'Attention Required'", r"Attention Required!\s*\|\s*Cloudflare"),
-        ("Cloudflare challenge platform", r"/cdn-cgi/challenge-platform/h/"),
         ("DDoS-Guard", r"DDoS[- ]Guard|__ddg[0-9a-z_]*="),
         ("Sucuri firewall", r"Sucuri WebSite Firewall|cloudproxy@sucuri\.net"),
         ("Imperva/Incapsula", r"Incapsula incident ID|_Incapsula_Resource"),
@@ -50,7 +60,17 @@ _ON_SMALL_PAGE = tuple(
         ("Akamai 'Access Denied'", r"You don't have permission to access .{0,200}? on this server"),
         ("'Access Denied' page", r"<title>\s*(?:Access Denied|403 Forbidden|Request Rejected)\s*</title>"),
         ("'Checking your browser'", r"Checking (?:your browser|if the site connection is secure)"),
-        ("'verify you are human'", r"verify (?:that )?you are (?:a )?human|are you a robot|not a robot"),
+    )
+)
+# Generic signs (a captcha, a plea for JavaScript) mark a wall only on a nearly empty page: a
+# short real article may well carry a captcha on its comment form.
+_ON_EMPTY_PAGE = tuple(
+    (what, re.compile(pattern, re.IGNORECASE))
+    for what, pattern in (
+        (
+            "'verify you are human'",
+            r"verify(?:ing)? (?:that )?you are (?:a )?human|are you a robot|not a robot",
+        ),
         ("'enable JavaScript and cookies'", r"enable JavaScript and cookies|turn JavaScript on and reload"),
         ("captcha widget", r"\b(?:g-recaptcha|h-captcha|cf-turnstile|captcha-container)\b"),
     )
@@ -85,25 +105,25 @@ def recognise_wall(status: int, headers: Mapping[str, str] | None, html: str) ->
     """What wall ``html`` (answered with ``status``) is, or None for an ordinary page."""
     if _header(headers, "cf-mitigated").strip().lower() == "challenge":
         return "Cloudflare challenge (cf-mitigated header)"
-    head = html[:SCAN_CHARS]
-    for what, pattern in _DEFINITE:
-        if pattern.search(head):
+    for what, needle, pattern in _DEFINITE:
+        if needle in html and pattern.search(html):
             return what
-    if len(html) > SCAN_CHARS:
+    if len(html) > WALL_MAX_CHARS:
         return None
-    visible = visible_text_length(head)
+    visible = visible_text_length(html)
     if visible > SMALL_PAGE_CHARS:
         return None
     for what, pattern in _ON_SMALL_PAGE:
-        if pattern.search(head):
+        if pattern.search(html):
             return f"{what} on a page of {visible} visible characters"
-    if (
-        visible < 200
-        and len(head) < 30_000
-        and any(_SCRIPT_REDIRECT.search(s) for s in _SCRIPTS.findall(head))
-    ):
-        return f"script redirect on a page of {visible} visible characters"
     server = _header(headers, "server")
     if status in (403, 429, 503) and _WALL_SERVERS.search(server):
         return f"HTTP {status} from {server.strip()[:60]} on a page of {visible} visible characters"
+    if visible > EMPTY_PAGE_CHARS:
+        return None
+    for what, pattern in _ON_EMPTY_PAGE:
+        if pattern.search(html):
+            return f"{what} on a page of {visible} visible characters"
+    if any(_SCRIPT_REDIRECT.search(script) for script in _SCRIPTS.findall(html)):
+        return f"script redirect on a page of {visible} visible characters"
     return None

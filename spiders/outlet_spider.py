@@ -10,7 +10,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from pipeline.challenge import recognise_wall
+from pipeline.challenge import WALL_MAX_CHARS, recognise_wall
 from pipeline.extraction.decode import BinaryContent, decode_html, decode_text
 from pipeline.retry import RetryPolicy
 from pipeline.storage import (
@@ -103,6 +103,10 @@ class OutletSpider(scrapy.Spider):
         return True
 
     def _parse_failed(self, response: Response, reason: str, detail: str) -> None:
+        if reason == "parse_error":  # a feed or sitemap that is a bot wall is no parse error
+            wall = self._wall_of(response)
+            if wall:
+                reason, detail = "blocked", wall
         fetch_id = response.meta.get(META_FETCH_ID)
         if fetch_id:
             set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
@@ -161,6 +165,13 @@ class OutletSpider(scrapy.Spider):
             yield request
 
     def _mark_parsed(self, response: Response) -> None:
+        # A wall (an HTML page) in place of a feed or sitemap reads as an empty document.
+        kind = response.meta.get(META_KIND)
+        if kind != "listing" and self._is_html(response) and len(response.body) <= WALL_MAX_CHARS * 4:
+            wall = self._wall_of(response)
+            if wall:
+                self._parse_failed(response, "blocked", wall)
+                return
         fetch_id = response.meta.get(META_FETCH_ID)
         if fetch_id:
             set_fetch_outcome(self.context.db, fetch_id, "parsed")
@@ -262,8 +273,9 @@ class OutletSpider(scrapy.Spider):
             feed_published_raw=response.meta.get("feed_published_raw"),
         )
 
-    def _error_wall(self, response: Response) -> str | None:
-        """The bot wall an HTTP error answer is (a 403/429/503 challenge), if any."""
+    def _wall_of(self, response: Response) -> str | None:
+        """The bot wall an answer that failed is (a 403/429/503 challenge, an unreadable
+        feed), if any."""
         headers = self._headers(response)
         return recognise_wall(response.status, headers, decode_html(response.body, headers)[0])
 
@@ -274,7 +286,7 @@ class OutletSpider(scrapy.Spider):
         detail = f"{request.url}: {type(failure.value).__name__}: {failure.value}"
         if status is not None:
             reason = "http_error"
-            wall = self._error_wall(failure.value.response)
+            wall = self._wall_of(failure.value.response)
             if wall:
                 reason, detail = "blocked", f"{request.url}: HTTP {status}: {wall}"
         fetch_id = request.meta.get(META_FETCH_ID)

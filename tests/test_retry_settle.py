@@ -129,6 +129,8 @@ class HostileSite:
             )
             rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
             return 200, "application/rss+xml", rss.encode()
+        if path == "/walled-feed/":
+            return 200, "text/html; charset=utf-8", CHALLENGE.encode()
         if path == "/list/":
             if not later:
                 return 200, "text/html; charset=utf-8", CHALLENGE.encode()
@@ -191,7 +193,7 @@ class HostileSite:
             "home": self.base + "/",
             "language": "en",
             "affiliation": "test",
-            "feeds": [self.base + "/feed/"],
+            "feeds": [self.base + "/feed/", self.base + "/walled-feed/"],
             "listing_pages": [self.base + "/list/"],
             "min_delay_seconds": 0,
             "timeout_seconds": 5,
@@ -293,7 +295,9 @@ def test_first_pass_records_walls_binary_and_non_html_without_storing_them(passe
     assert "undecodable" in errors["/news/random-bytes/"] or "control" in errors["/news/random-bytes/"]
     # Walls and binary bodies are counted as failures of the pass (outlet health reads them).
     failures = first.outlets[OUTLET]["failures"]
-    assert failures["blocked"] == 4 and failures["binary"] == 3 and failures["not_html"] == 1
+    walled_feed = _rows(engine, "SELECT outcome FROM fetches WHERE requested_url LIKE '%/walled-feed/'")
+    assert {r["outcome"] for r in walled_feed} == {"blocked"}  # a feed that is a wall: no parse error
+    assert failures["blocked"] == 5 and failures["binary"] == 3 and failures["not_html"] == 1
 
 
 def test_failures_back_off_instead_of_being_refetched_at_once(passes):

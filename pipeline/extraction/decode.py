@@ -76,7 +76,13 @@ MAGIC_NUMBERS = (
 # give ~11% controls, a decode that failed everywhere ~50% replacements.
 MAX_NUL_SHARE = 0.01
 MAX_BAD_CHAR_SHARE = 0.05
+# C0 controls other than white space, and DEL: the same bytes in every ASCII-compatible
+# charset, so they are counted in the bytes (fast); C1 controls in the text.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+_C1_CHARS = re.compile(r"[\x80-\x9f]")
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
 class BinaryContent(ValueError):
@@ -190,44 +196,58 @@ def _guess(body: bytes) -> tuple[str, str] | None:
 
 def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(text, encoding used) for an HTML body; never fails (see :func:`decode_text`)."""
+    text, encoding, _lossy = _decode(body, headers)
+    return text, encoding
+
+
+def _decode(body: bytes, headers: Mapping[str, str] | None) -> tuple[str, str, bool]:
+    """(text, encoding, whether undecodable bytes were replaced)."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return body.decode(encoding, errors="replace"), encoding
+            return body.decode(encoding, errors="replace"), encoding, True
     for declared in _declared(body, headers):
         if _single_byte(declared) and _is_multibyte_utf8(body):
-            return body.decode("utf-8"), "utf-8"
+            return body.decode("utf-8"), "utf-8", False
         for encoding in _READ_AS.get(declared, (declared,)):
             text = _try(body, encoding)
             if text is not None:
-                return text, encoding
+                return text, encoding, False
         if declared == "utf-8":
             damaged = _damaged_utf8(body)
             if damaged is not None:
-                return damaged, "utf-8"
+                return damaged, "utf-8", True
     text = _try(body, "utf-8")
     if text is not None:
-        return text, "utf-8"
+        return text, "utf-8", False
     guessed = _guess(body)
     if guessed is not None:
-        return guessed
-    return body.decode("utf-8", errors="replace"), "utf-8"
+        return guessed[0], guessed[1], False
+    return body.decode("utf-8", errors="replace"), "utf-8", True
 
 
-def binary_reason(body: bytes, text: str, encoding: str) -> str | None:
-    """Why ``body`` (decoded as ``text``) is not text, or None when it is."""
+def binary_reason(body: bytes, text: str, encoding: str, lossy: bool = True) -> str | None:
+    """Why ``body`` (decoded as ``text``; ``lossy``: with replacement characters) is not
+    text, or None when it is."""
     head = body[:64].lstrip(b" \t\r\n")
     for magic, what in MAGIC_NUMBERS:
         if body.startswith(magic) or head.startswith(magic):
             return f"{what} (magic number {magic[:8]!r})"
     if not body:
         return None
-    if not encoding.startswith(("utf-16", "utf-32")):
-        nuls = body.count(0)
+    if encoding.startswith(("utf-16", "utf-32")):  # NULs are part of the encoding
+        bad = sum(1 for _ in _BAD_CHARS.finditer(text))
+    else:
+        controls = body.translate(None, _NOT_CONTROL_BYTES)
+        nuls = controls.count(0)
         if nuls > MAX_NUL_SHARE * len(body):
             return f"{nuls} NUL bytes in {len(body)} ({nuls / len(body):.0%})"
-    bad = sum(1 for _ in _BAD_CHARS.finditer(text))
+        bad = len(controls) + (text.count("\ufffd") if lossy else 0)
+        if encoding.startswith("utf-8"):  # C1 controls are C2 80..C2 9F: a byte search
+            bad += sum(1 for _ in _C1_UTF8.finditer(body)) if b"\xc2" in body else 0
+        elif not text.isascii():
+            bad += sum(1 for _ in _C1_CHARS.finditer(text))
     if text and bad > MAX_BAD_CHAR_SHARE * len(text):
-        replaced = text.count("\ufffd")
+        replaced = text.count("\ufffd") if lossy else 0
         return (
             f"{bad - replaced} control and {replaced} undecodable characters in {len(text)} "
             f"({bad / len(text):.0%}, decoded as {encoding})"
@@ -237,8 +257,8 @@ def binary_reason(body: bytes, text: str, encoding: str) -> str | None:
 
 def decode_text(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(text, encoding) of a page body; raises :class:`BinaryContent` for a non-text body."""
-    text, encoding = decode_html(body, headers)
-    reason = binary_reason(body, text, encoding)
+    text, encoding, lossy = _decode(body, headers)
+    reason = binary_reason(body, text, encoding, lossy)
     if reason:
         raise BinaryContent(reason)
     return text, encoding
