@@ -524,3 +524,28 @@ def test_retry_lookup_is_an_index_scan(fresh_engine):
         ),
     )  # fmt: skip
     assert known_url_reasons(engine, ["https://o.org/gone"]) == {"https://o.org/gone": "settled:http_410"}
+
+
+def test_short_persian_page_with_a_lying_label_is_read_in_its_declared_language_script():
+    body = _page(PERSIAN_TITLE, PERSIAN.split("</p>")[0] + "</p>", lang="fa").encode("cp1256")[:260]
+    text, encoding = decode_html(body, {"Content-Type": "text/html; charset=utf-8"})
+    assert encoding == "cp1256" and PERSIAN_TITLE in text
+
+
+def test_extract_and_reprocess_refuse_binary_captures(fresh_engine, tmp_path):
+    from tests.test_reprocess import World
+
+    saved = tmp_path / "report.html"
+    saved.write_bytes(b"%PDF-1.7\n" + random.Random(3).randbytes(2000))
+    record = extract_file(saved, "https://monitor.example.org/report")
+    assert "PDF" in record["binary"] and "text" not in record
+    # A capture stored as an article before binary bodies were recognised is left as it is.
+    world = World(fresh_engine, tmp_path / "archive")
+    url = "https://monitor.example.org/news/noise"
+    fetch_id = world.capture(url, random.Random(4).randbytes(5000))
+    article_id = world.store(url, fetch_id, fixture="en_jsonld.html")
+    world.archive.close()
+    before = world.article(article_id)
+    result = reprocess(fresh_engine, tmp_path / "archive")
+    assert result["binary"] == 1 and result["updated"] == 0 and result["errors"] == 0
+    assert world.article(article_id) == before
