@@ -7,8 +7,9 @@ recorded as ``blocked`` and never settles the URL (see ``pipeline.retry``).
 
 Recognition is tiered, so a real article that mentions Cloudflare or embeds a comment-form
 captcha is not taken for a wall:
-- tokens only a challenge page carries (Cloudflare's challenge script names and form ids,
-  the ``cf-mitigated: challenge`` header) count on any page;
+- the ``cf-mitigated: challenge`` header, and tokens only a challenge page carries
+  (Cloudflare's challenge script names and form ids), count on any page of wall size
+  (``WALL_MAX_CHARS``; real articles are mostly larger and are not examined further);
 - vendor phrases and pages (Cloudflare, DDoS-Guard, Sucuri, Imperva, DataDome, PerimeterX,
   AWS WAF, ArvanCloud, Akamai), and a 403/429/503 from a CDN, count on a small page with
   little visible text (a wall, not an article);
@@ -26,7 +27,7 @@ from collections.abc import Mapping
 SMALL_PAGE_CHARS = 1000
 EMPTY_PAGE_CHARS = 300
 # Walls are small documents (Cloudflare's, with its inline scripts, ~30 KB): a longer page is
-# only checked for the challenge-only tokens, which keeps the check cheap on real articles.
+# no wall (only the header can say otherwise), which keeps the check free on real articles.
 WALL_MAX_CHARS = 64_000
 
 # (what is recognised, literal to look for first, confirming pattern): tokens that only
@@ -105,11 +106,11 @@ def recognise_wall(status: int, headers: Mapping[str, str] | None, html: str) ->
     """What wall ``html`` (answered with ``status``) is, or None for an ordinary page."""
     if _header(headers, "cf-mitigated").strip().lower() == "challenge":
         return "Cloudflare challenge (cf-mitigated header)"
+    if len(html) > WALL_MAX_CHARS:
+        return None
     for what, needle, pattern in _DEFINITE:
         if needle in html and pattern.search(html):
             return what
-    if len(html) > WALL_MAX_CHARS:
-        return None
     visible = visible_text_length(html)
     if visible > SMALL_PAGE_CHARS:
         return None

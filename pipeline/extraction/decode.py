@@ -82,7 +82,6 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 _NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _C1_CHARS = re.compile(r"[\x80-\x9f]")
-_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
 class BinaryContent(ValueError):
@@ -242,9 +241,9 @@ def binary_reason(body: bytes, text: str, encoding: str, lossy: bool = True) -> 
         if nuls > MAX_NUL_SHARE * len(body):
             return f"{nuls} NUL bytes in {len(body)} ({nuls / len(body):.0%})"
         bad = len(controls) + (text.count("\ufffd") if lossy else 0)
-        if encoding.startswith("utf-8"):  # C1 controls are C2 80..C2 9F: a byte search
-            bad += sum(1 for _ in _C1_UTF8.finditer(body)) if b"\xc2" in body else 0
-        elif not text.isascii():
+        # C1 controls in a strict UTF-8 decode are text someone wrote (noise is not valid
+        # UTF-8); from a single-byte charset they are bytes 0x80-0x9F of binary data.
+        if not encoding.startswith("utf-8") and not text.isascii():
             bad += sum(1 for _ in _C1_CHARS.finditer(text))
     if text and bad > MAX_BAD_CHAR_SHARE * len(text):
         replaced = text.count("\ufffd") if lossy else 0
