@@ -102,12 +102,18 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str:
     return ""
 
 
-def recognise_wall(status: int, headers: Mapping[str, str] | None, html: str) -> str | None:
-    """What wall ``html`` (answered with ``status``) is, or None for an ordinary page."""
+def header_wall(headers: Mapping[str, str] | None) -> str | None:
+    """A wall the response headers alone declare (whatever the body)."""
     if _header(headers, "cf-mitigated").strip().lower() == "challenge":
         return "Cloudflare challenge (cf-mitigated header)"
-    if len(html) > WALL_MAX_CHARS:
-        return None
+    return None
+
+
+def recognise_wall(status: int, headers: Mapping[str, str] | None, html: str) -> str | None:
+    """What wall ``html`` (answered with ``status``) is, or None for an ordinary page."""
+    by_header = header_wall(headers)
+    if by_header or len(html) > WALL_MAX_CHARS:
+        return by_header
     for what, needle, pattern in _DEFINITE:
         if needle in html and pattern.search(html):
             return what

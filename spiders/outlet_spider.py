@@ -10,7 +10,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from pipeline.challenge import WALL_MAX_CHARS, recognise_wall
+from pipeline.challenge import WALL_MAX_CHARS, header_wall, recognise_wall
 from pipeline.extraction.decode import BinaryContent, decode_html, decode_text
 from pipeline.retry import RetryPolicy
 from pipeline.storage import (
@@ -166,8 +166,7 @@ class OutletSpider(scrapy.Spider):
 
     def _mark_parsed(self, response: Response) -> None:
         # A wall (an HTML page) in place of a feed or sitemap reads as an empty document.
-        kind = response.meta.get(META_KIND)
-        if kind != "listing" and self._is_html(response) and len(response.body) <= WALL_MAX_CHARS * 4:
+        if response.meta.get(META_KIND) != "listing" and self._is_html(response):
             wall = self._wall_of(response)
             if wall:
                 self._parse_failed(response, "blocked", wall)
@@ -275,8 +274,10 @@ class OutletSpider(scrapy.Spider):
 
     def _wall_of(self, response: Response) -> str | None:
         """The bot wall an answer that failed is (a 403/429/503 challenge, an unreadable
-        feed), if any."""
+        feed), if any. A body too long for a wall is not decoded."""
         headers = self._headers(response)
+        if len(response.body) > WALL_MAX_CHARS * 4:
+            return header_wall(headers)
         return recognise_wall(response.status, headers, decode_html(response.body, headers)[0])
 
     def on_error(self, failure: Failure) -> None:

@@ -406,6 +406,11 @@ def test_decode_handles_lying_labels_boms_and_meta_against_header():
     persian = _page(PERSIAN_TITLE, PERSIAN, lang="fa", charset="windows-1256").encode("cp1256")
     # The server's Latin-1 default yields to the page's own declaration.
     assert decode_html(persian, {"Content-Type": "text/html; charset=iso-8859-1"})[1] == "cp1256"
+    undeclared = _page(PERSIAN_TITLE, PERSIAN, lang="fa").replace('<meta charset="utf-8">', "")
+    assert decode_html(undeclared.encode("cp1256"), {"Content-Type": "text/html; charset=iso-8859-1"}) == (
+        undeclared,
+        "cp1256",
+    )
     lying = _page(PERSIAN_TITLE, PERSIAN, lang="fa").encode("cp1256")
     assert PERSIAN_TITLE in decode_html(lying, {"Content-Type": "text/html; charset=utf-8"})[0]
     assert (

@@ -40,8 +40,10 @@ _BOMS = (
 )
 # What servers send when nobody configured a charset.
 _SERVER_DEFAULTS = frozenset({"iso8859-1", "cp1252", "ascii"})
-# As browsers do (WHATWG Encoding Standard), a Latin-1 or ASCII label means Windows-1252.
-_READ_AS = {"iso8859-1": ("cp1252", "iso8859-1"), "ascii": ("cp1252", "iso8859-1")}
+# As browsers do (WHATWG Encoding Standard), a Latin-1 or ASCII label means Windows-1252;
+# bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D: پ چ گ and ZWNJ in
+# Windows-1256) make the label fail, so the page goes on to the guess.
+_READ_AS = {"iso8859-1": "cp1252", "ascii": "cp1252"}
 # A UTF-8 declaration survives this share of invalid bytes among its non-ASCII bytes.
 UTF8_DAMAGE_TOLERANCE = 0.01
 # Magic numbers of formats that are never a web page.
@@ -207,10 +209,10 @@ def _decode(body: bytes, headers: Mapping[str, str] | None) -> tuple[str, str, b
     for declared in _declared(body, headers):
         if _single_byte(declared) and _is_multibyte_utf8(body):
             return body.decode("utf-8"), "utf-8", False
-        for encoding in _READ_AS.get(declared, (declared,)):
-            text = _try(body, encoding)
-            if text is not None:
-                return text, encoding, False
+        encoding = _READ_AS.get(declared, declared)
+        text = _try(body, encoding)
+        if text is not None:
+            return text, encoding, False
         if declared == "utf-8":
             damaged = _damaged_utf8(body)
             if damaged is not None:
