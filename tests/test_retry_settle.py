@@ -115,6 +115,8 @@ class HostileSite:
         "/news/nul-padded/",
         "/news/tag-page/",
         "/news/always-walled/",
+        "/news/gone/",
+        "/news/not-yet/",
     )
 
     def answer(self, path: str) -> tuple[int, str, bytes]:
@@ -166,6 +168,12 @@ class HostileSite:
             return 200, html, NOT_AN_ARTICLE.encode()
         if path == "/news/always-walled/":
             return 403, html, CHALLENGE.encode()
+        if path == "/news/gone/":
+            return 410, "text/plain", b"gone"
+        if path == "/news/not-yet/":  # listed in the feed before it is published
+            if later:
+                return 200, html, _english("a nurse detained in Zahedan").encode()
+            return 404, "text/plain", b"not found"
         return 404, "text/plain", b"no such page"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -278,6 +286,7 @@ def test_first_pass_records_walls_binary_and_non_html_without_storing_them(passe
     assert fetched["/news/pdf-as-html/"] == ["binary"]
     assert fetched["/news/nul-padded/"] == ["binary"]
     assert fetched["/news/tag-page/"] == ["not_article"]
+    assert fetched["/news/gone/"] == ["http_error"] and fetched["/news/not-yet/"] == ["http_error"]
     assert passes["stored_after_first"] == {"/news/utf8-labelled-1252/", "/news/cp1256-labelled-utf8/"}
     listing = _rows(
         engine, "SELECT outcome, error FROM fetches WHERE run_id = :r AND kind = 'listing'", r=first.run_id
@@ -319,6 +328,8 @@ def test_a_wall_or_maintenance_page_does_not_lose_the_article(passes):
     assert fetched["/news/always-walled/"] == ["blocked"]
     assert fetched["/news/tag-page/"] == ["not_article"] and fetched["/news/random-bytes/"] == ["binary"]
     assert "/news/utf8-labelled-1252/" not in fetched  # stored URLs are never fetched again
+    assert fetched["/news/not-yet/"] == ["stored"]  # a 404 is retried: the story went live
+    assert "/news/gone/" not in fetched  # 410 Gone settles at once
 
 
 def test_a_non_article_is_retried_up_to_the_bound_then_settled(passes):
@@ -363,7 +374,7 @@ def test_reprocess_and_extract_decode_the_same_bytes_to_the_same_text(passes):
     engine, settings, tmp = passes["engine"], passes["settings"], passes["tmp"]
     result = reprocess(engine, settings.archive_dir)
     assert result["errors"] == 0 and result["binary"] == 0
-    assert result["updated"] == 0 and result["unchanged"] == result["articles"] == 6
+    assert result["updated"] == 0 and result["unchanged"] == result["articles"] == 7
     rows = _rows(
         engine,
         """SELECT a.url, a.text, f.warc_file, f.warc_offset FROM consumer.articles a
