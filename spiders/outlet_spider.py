@@ -244,6 +244,9 @@ class OutletSpider(scrapy.Spider):
         except BinaryContent as exc:
             self._parse_failed(response, "binary", exc.reason)
             return None
+        except Exception as exc:  # noqa: BLE001 - a page that breaks the decoder is recorded
+            self._parse_failed(response, "extract_error", f"decoding: {type(exc).__name__}: {exc}")
+            return None
         wall = recognise_wall(response.status, headers, html)
         if wall:
             self._parse_failed(response, "blocked", wall)
