@@ -62,6 +62,9 @@ class OutletConfig(BaseModel):
     # loopback, private, link-local and other non-public addresses (refused by default).
     allow_private_network: bool = False
     enabled: bool = True
+    # Passes with no article (not an article, not HTML, binary, HTTP or network errors)
+    # before a URL is settled and never fetched again; see pipeline/retry.py.
+    settle_after_attempts: int = Field(default=3, ge=1, le=50)
 
     @field_validator("home", "feeds", "sitemaps", "listing_pages")
     @classmethod

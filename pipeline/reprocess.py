@@ -33,7 +33,7 @@ from pipeline.extraction import (
     NotAnArticle,
     extract_article,
 )
-from pipeline.extraction.decode import decode_html
+from pipeline.extraction.decode import BinaryContent, decode_text
 from pipeline.textnorm import content_sha256
 from schema.models import Article, ArticleSource, ArticleVersion, Fetch, Outlet
 
@@ -185,7 +185,8 @@ def reprocess(
     ``outlet`` limits to one outlet (by name); ``since`` to articles first seen at or
     after that time. Counts: ``articles`` (selected), ``updated``, ``unchanged``,
     ``hash_kept`` (updated, old content hash kept), ``not_article`` (the current extractor
-    rejects the page: the article is left as it is), ``no_capture`` and ``errors``.
+    rejects the page: the article is left as it is), ``binary`` (its capture is not text:
+    left as it is), ``no_capture`` and ``errors``.
     """
     counts: Counter = Counter()
     query = select(Article.article_id, Outlet.name).join(Outlet, Outlet.outlet_id == Article.outlet_id)
@@ -211,7 +212,12 @@ def reprocess(
                 counts["no_capture"] += 1
                 continue
             headers, body = read_response_decoded(archive_dir, capture.warc_file, capture.warc_offset)
-            html, _encoding = decode_html(body, headers)
+            try:
+                html, _encoding = decode_text(body, headers)
+            except BinaryContent as exc:  # stored before binary bodies were recognised
+                log.warning("article %s (%s): its capture is not text: %s", article_id, outlet_name, exc)
+                counts["binary"] += 1
+                continue
             try:
                 extracted = extract_article(html, _hints(capture.url, outlet_row, feed))
             except NotAnArticle as exc:
@@ -233,7 +239,7 @@ def reprocess(
         except Exception as exc:  # noqa: BLE001 - one bad capture must not stop the pass
             log.warning("reprocess of article %s failed: %s: %s", article_id, type(exc).__name__, exc)
             counts["errors"] += 1
-    keys = ("articles", "updated", "unchanged", "hash_kept", "not_article", "no_capture", "errors")
+    keys = ("articles", "updated", "unchanged", "hash_kept", "not_article", "binary", "no_capture", "errors")
     return {**{key: counts.get(key, 0) for key in keys}, "extractor": EXTRACTOR_ID}
 
 
@@ -269,6 +275,7 @@ def reprocess_command(
         f"reprocessed {result['articles']} articles with {result['extractor']}: "
         f"{result['updated']} updated ({result['hash_kept']} kept their content hash), "
         f"{result['unchanged']} unchanged, {result['not_article']} no longer articles, "
+        f"{result['binary']} with a capture that is not text, "
         f"{result['no_capture']} without a capture, {result['errors']} errors"
     )
     if result["errors"]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, text
 
+from pipeline.retry import NEVER_SETTLES, NOT_AN_ANSWER, RetryPolicy, UrlHistory, decide
 from pipeline.textnorm import content_sha256
 
 
@@ -214,29 +215,57 @@ def set_fetch_outcome(db: Database, fetch_id: int, outcome: str, error: str | No
     _rows(db, _SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": error})
 
 
-# Outcomes that say a URL holds no article: not worth fetching again on the next run.
-SETTLED_NON_ARTICLE = ("not_article", "not_html")
-
-
+# Per URL: whether it leads to an article, else its fetch history (two scans of
+# ix_fetches_requested_url, so the cost is per URL, not per table).
 _KNOWN_URLS = text(
     """
-    SELECT u.url, COALESCE(
-        (SELECT 'stored' FROM article_urls WHERE url = u.url LIMIT 1),
-        (SELECT outcome FROM fetches
-          WHERE requested_url = u.url AND kind = 'article' AND outcome = ANY(:settled) LIMIT 1)
-    ) AS reason
-    FROM unnest(CAST(:urls AS text[])) AS u(url)
+    SELECT u.url,
+           EXISTS (SELECT 1 FROM article_urls WHERE url = u.url) AS stored,
+           h.passes, h.counted, h.last_at, a.outcome, a.http_status
+      FROM unnest(CAST(:urls AS text[])) AS u(url)
+      LEFT JOIN LATERAL (
+        SELECT count(DISTINCT COALESCE(run_id, -fetch_id)) AS passes,
+               count(DISTINCT COALESCE(run_id, -fetch_id))
+                 FILTER (WHERE outcome <> ALL(CAST(:uncounted AS text[]))) AS counted,
+               max(fetched_at) AS last_at
+          FROM fetches WHERE requested_url = u.url AND kind = 'article'
+      ) h ON true
+      LEFT JOIN LATERAL (
+        SELECT outcome, http_status FROM fetches
+         WHERE requested_url = u.url AND kind = 'article' AND outcome <> ALL(CAST(:not_answers AS text[]))
+         ORDER BY fetched_at DESC, fetch_id DESC LIMIT 1
+      ) a ON true
     """
 )
 
 
-def known_url_reasons(db: Database, urls: list[str]) -> dict[str, str]:
-    """For each of ``urls`` that need not be fetched, why: 'stored' (leads to an article) or
-    a settled outcome. One query for a whole feed or sitemap, not one per candidate."""
+def known_url_reasons(
+    db: Database,
+    urls: list[str],
+    policy: RetryPolicy | None = None,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """For each of ``urls`` that is not to be fetched on this pass, why: ``stored`` (it leads
+    to an article), ``settled:<outcome>`` (never again) or ``waiting:<outcome>`` (backing
+    off, see pipeline.retry). One query for a whole batch of candidates, not one per URL."""
     if not urls:
         return {}
-    rows = _rows(db, _KNOWN_URLS, {"urls": list(urls), "settled": list(SETTLED_NON_ARTICLE)})
-    return {url: reason for url, reason in rows if reason is not None}
+    params = {
+        "urls": list(urls),
+        "uncounted": sorted(NEVER_SETTLES | NOT_AN_ANSWER),
+        "not_answers": sorted(NOT_AN_ANSWER),
+    }
+    policy = policy or RetryPolicy()
+    now = now or utcnow()
+    reasons: dict[str, str] = {}
+    for url, stored, passes, counted, last_at, outcome, status in _rows(db, _KNOWN_URLS, params):
+        if stored:
+            reasons[url] = "stored"
+            continue
+        why = decide(UrlHistory(passes or 0, counted or 0, last_at, outcome, status), policy, now)
+        if why is not None:
+            reasons[url] = why
+    return reasons
 
 
 _LOAD_VALIDATORS = text("SELECT url, etag, last_modified FROM http_cache WHERE url = ANY(:urls)")

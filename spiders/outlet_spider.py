@@ -10,6 +10,9 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from pipeline.challenge import WALL_MAX_CHARS, header_wall, recognise_wall
+from pipeline.extraction.decode import BinaryContent, decode_html, decode_text
+from pipeline.retry import RetryPolicy
 from pipeline.storage import (
     known_url_reasons,
     load_validators,
@@ -49,6 +52,7 @@ class OutletSpider(scrapy.Spider):
         self.stats_ = context.stats
         self._seen: set[str] = set()
         self._scheduled = 0
+        self._retry_policy = RetryPolicy(attempts=self.outlet.settle_after_attempts)
 
     # -- entry points ----------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -102,6 +106,10 @@ class OutletSpider(scrapy.Spider):
         return True
 
     def _parse_failed(self, response: Response, reason: str, detail: str) -> None:
+        if reason == "parse_error":  # a feed or sitemap that is a bot wall is no parse error
+            wall = self._wall_of(response)
+            if wall:
+                reason, detail = "blocked", wall
         fetch_id = response.meta.get(META_FETCH_ID)
         if fetch_id:
             set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
@@ -146,8 +154,11 @@ class OutletSpider(scrapy.Spider):
         if not self._is_html(response):
             self._parse_failed(response, "not_html", f"listing is {self._content_type(response)!r}")
             return
+        html = self._page_text(response)
+        if html is None:
+            return
         self._mark_parsed(response)
-        content = parse_listing(response.text, response.url)
+        content = parse_listing(html, response.url)
         links = (Candidate(url) for url in content.links if url != response.url)
         yield from self._candidates(links, response.url)
         page = response.meta.get("listing_page", 1)
@@ -158,6 +169,12 @@ class OutletSpider(scrapy.Spider):
             yield request
 
     def _mark_parsed(self, response: Response) -> None:
+        # A wall (an HTML page) in place of a feed or sitemap reads as an empty document.
+        if response.meta.get(META_KIND) != "listing" and self._is_html(response):
+            wall = self._wall_of(response)
+            if wall:
+                self._parse_failed(response, "blocked", wall)
+                return
         self.stats_.sources_ok += 1
         fetch_id = response.meta.get(META_FETCH_ID)
         if fetch_id:
@@ -185,7 +202,7 @@ class OutletSpider(scrapy.Spider):
         yield from self._requests(batch, source)
 
     def _requests(self, batch: list[tuple[str, Candidate]], source: str) -> Iterator[scrapy.Request]:
-        known = known_url_reasons(self.context.db, [url for url, _ in batch])
+        known = known_url_reasons(self.context.db, [url for url, _ in batch], self._retry_policy)
         for url, candidate in batch:
             if url in known:
                 self.stats_.skipped_known += 1
@@ -218,34 +235,72 @@ class OutletSpider(scrapy.Spider):
             return ctype in HTML_TYPES
         return isinstance(response, scrapy.http.HtmlResponse)
 
+    @staticmethod
+    def _headers(response: Response) -> dict[str, str]:
+        """The headers decoding and wall recognition read, as text."""
+        names = (b"Content-Type", b"Server", b"cf-mitigated")
+        return {n.decode(): response.headers.get(n, b"").decode("latin-1") for n in names}
+
+    def _page_text(self, response: Response) -> str | None:
+        """The body as text, decoded as reprocess and extract decode it (pipeline.extraction.
+        decode); None, with the outcome recorded, for a binary body or a bot wall."""
+        headers = self._headers(response)
+        try:
+            html, _encoding = decode_text(response.body, headers)
+        except BinaryContent as exc:
+            self._parse_failed(response, "binary", exc.reason)
+            return None
+        except Exception as exc:  # noqa: BLE001 - a page that breaks the decoder is recorded
+            self._parse_failed(response, "extract_error", f"decoding: {type(exc).__name__}: {exc}")
+            return None
+        wall = recognise_wall(response.status, headers, html)
+        if wall:
+            self._parse_failed(response, "blocked", wall)
+            return None
+        return html
+
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         self.stats_.fetched += 1
         fetch_id = response.meta.get(META_FETCH_ID)
-        if not self._is_html(response) or not isinstance(response, scrapy.http.TextResponse):
+        if not self._is_html(response):
             detail = f"content type {self._content_type(response) or 'unknown'!r} is not HTML"
             if fetch_id:
                 set_fetch_outcome(self.context.db, fetch_id, "not_html", detail)
             self.stats_.fail("not_html", f"{response.url}: {detail}")
+            return
+        html = self._page_text(response)
+        if html is None:
             return
         redirects = response.meta.get("redirect_urls") or []
         yield ArticlePage(
             fetch_id=fetch_id,
             requested_url=redirects[0] if redirects else response.url,
             final_url=response.url,
-            html=response.text,
+            html=html,
             feed_published=response.meta.get("feed_published"),
             feed_published_raw=response.meta.get("feed_published_raw"),
         )
+
+    def _wall_of(self, response: Response) -> str | None:
+        """The bot wall an answer that failed is (a 403/429/503 challenge, an unreadable
+        feed), if any. A body too long for a wall is not decoded."""
+        headers = self._headers(response)
+        if len(response.body) > WALL_MAX_CHARS * 4:
+            return header_wall(headers)
+        return recognise_wall(response.status, headers, decode_html(response.body, headers)[0])
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = classify_exception(failure.value)
         status = getattr(getattr(failure.value, "response", None), "status", None)
+        detail = f"{request.url}: {type(failure.value).__name__}: {failure.value}"
         if status is not None:
             reason = "http_error"
-        detail = f"{request.url}: {type(failure.value).__name__}: {failure.value}"
+            wall = self._wall_of(failure.value.response)
+            if wall:
+                reason, detail = "blocked", f"{request.url}: HTTP {status}: {wall}"
         fetch_id = request.meta.get(META_FETCH_ID)
-        if fetch_id and reason in ("too_large",):
+        if fetch_id and reason in ("too_large", "blocked"):
             set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
         if request.meta.get(META_KIND) in DISCOVERY_KINDS:
             self.stats_.sources_failed += 1

@@ -1,9 +1,10 @@
 """Exact deduplication and idempotent writes against a real PostgreSQL."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from pipeline.retry import RetryPolicy
 from pipeline.storage import (
     ArticleData,
     CrawlConnection,
@@ -115,11 +116,22 @@ def test_known_url_reasons_says_why_a_url_is_skipped(fresh_engine):
     timeout = _fetch(engine, outlet, "k3", "https://o.org/slow")
     set_fetch_outcome(engine, timeout, "timeout", "took too long")
     urls = ["https://o.org/a", "https://o.org/tag/x", "https://o.org/slow", "https://o.org/new"]
+    # Just fetched: the failures wait out their back-off; the new URL is fetched.
     assert known_url_reasons(engine, urls) == {
         "https://o.org/a": "stored",
-        "https://o.org/tag/x": "not_article",
+        "https://o.org/tag/x": "waiting:not_article",
+        "https://o.org/slow": "waiting:timeout",
     }
-    assert "https://o.org/slow" not in known_url_reasons(engine, urls)  # transient failures are retried
+    # After the first wait, both are fetched again (one bad answer settles nothing).
+    later = datetime.now(UTC) + timedelta(hours=1, minutes=1)
+    assert known_url_reasons(engine, urls, now=later) == {"https://o.org/a": "stored"}
+    # With one attempt allowed, the counted failures are settled.
+    once = RetryPolicy(attempts=1)
+    assert known_url_reasons(engine, urls, once, now=later) == {
+        "https://o.org/a": "stored",
+        "https://o.org/tag/x": "settled:not_article",
+        "https://o.org/slow": "settled:timeout",
+    }
 
 
 def test_crawl_connection_survives_a_dropped_connection(fresh_engine):

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from pipeline.extraction.core import ExtractionHints, NotAnArticle, extract_article
-from pipeline.extraction.decode import read_saved_page
+from pipeline.extraction.decode import BinaryContent, read_saved_page
 
 
 def _canonical_link(html: str) -> str | None:
@@ -24,7 +24,10 @@ def _canonical_link(html: str) -> str | None:
 
 def extract_file(path: Path, url: str | None = None) -> dict:
     """One saved page -> the JSON-able record ``dadkhah extract`` prints."""
-    html, encoding = read_saved_page(path)
+    try:
+        html, encoding = read_saved_page(path)
+    except BinaryContent as exc:
+        return {"path": str(path), "binary": exc.reason, "error": f"not text: {exc.reason}"}
     page_url = url or _canonical_link(html) or path.resolve().as_uri()
     record: dict = {"path": str(path), "encoding": encoding}
     try:
