@@ -13,6 +13,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import courlan
+import tldextract
 from lxml import etree as lxml_etree
 from lxml import html as lxml_html
 from w3lib.url import canonicalize_url, safe_url_string
@@ -44,18 +45,31 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _site_key(host: str) -> str:
-    """The part of a host that identifies a site (last two labels; IPs whole)."""
+# The public-suffix list as bundled with tldextract (never fetched at run time: a crawl
+# must not depend on, or be steered by, a download), private suffixes included, so that
+# two blogs on one hosting domain are two sites.
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+@lru_cache(maxsize=8192)
+def site_of(host: str) -> str:
+    """The registrable domain of a host (public-suffix aware): what identifies a site.
+
+    An IP address is its own site; a name under no known suffix (``localhost``, an intranet
+    name) is a site by itself, so ``a.localhost`` is not ``localhost``."""
+    host = host.strip("[]").rstrip(".").lower()
     try:
-        ipaddress.ip_address(host)
-        return host
+        return str(ipaddress.ip_address(host))
     except ValueError:
-        labels = [p for p in host.split(".") if p]
-        return ".".join(labels[-2:])
+        pass
+    extracted = _SUFFIXES(host)
+    if extracted.suffix and extracted.domain:
+        return f"{extracted.domain}.{extracted.suffix}"
+    return host
 
 
 def same_site(url_a: str, url_b: str) -> bool:
-    return _site_key(host_of(url_a)) == _site_key(host_of(url_b))
+    return site_of(host_of(url_a)) == site_of(host_of(url_b))
 
 
 # rel="canonical" in any letter case among other rel tokens, then og:url; relative to the

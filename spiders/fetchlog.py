@@ -26,6 +26,7 @@ from scrapy.http import Response
 from pipeline.archive import sha256_hex
 from pipeline.storage import FetchRecord, record_fetch, set_fetch_outcome
 from spiders.context import CrawlContext
+from spiders.policy import FetchRefused
 
 META_FETCH_ID = "dadkhah_fetch_id"
 META_KIND = "dadkhah_kind"
@@ -35,6 +36,8 @@ _META_STARTED = "dadkhah_started"
 
 def classify_exception(exc: BaseException) -> str:
     """A fetch outcome for a download failure."""
+    if isinstance(exc, FetchRefused):
+        return exc.outcome  # refused, url_too_long, redirect_loop
     if isinstance(exc, DownloadTimeoutError | TimeoutError):
         return "timeout"
     if isinstance(exc, DownloadCancelledError) or "maxsize" in str(exc).lower():

@@ -43,7 +43,13 @@ def test_left_out_components_are_not_loaded_and_the_needed_ones_are() -> None:
         "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware",
         "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware",
         "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware",
-        "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware",
         "scrapy.extensions.throttle.AutoThrottle",
     ):
         assert needed in loaded, needed
+    # Long URLs are the fetch policy's to refuse, with a fetch row (url_too_long), not
+    # Scrapy's URL-length filter's to drop unseen; the policy is on, other handlers are off.
+    assert "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware" in UNUSED
+    assert {"spiders.policy.FetchPolicyMiddleware", "spiders.policy.FetchGuardMiddleware"} <= set(
+        settings["DOWNLOADER_MIDDLEWARES"]
+    )
+    assert settings["DOWNLOAD_HANDLERS"] == {"file": None, "s3": None, "ftp": None, "data": None}
