@@ -239,7 +239,7 @@ SETTLED_NON_ARTICLE = ("not_article", "not_html")
 _KNOWN_URLS = text(
     """
     SELECT u.url, COALESCE(
-        (SELECT 'stored' FROM article_urls WHERE url = u.url LIMIT 1),
+        (SELECT 'stored' FROM article_urls WHERE url_key = dadkhah_url_key(u.url) LIMIT 1),
         (SELECT outcome FROM fetches
           WHERE requested_url = u.url AND kind = 'article' AND outcome = ANY(:settled) LIMIT 1)
     ) AS reason
@@ -257,7 +257,11 @@ def known_url_reasons(db: Database, urls: list[str]) -> dict[str, str]:
     return {url: reason for url, reason in rows if reason is not None}
 
 
-_LOAD_VALIDATORS = text("SELECT url, etag, last_modified FROM http_cache WHERE url = ANY(:urls)")
+# URLs are looked up by their key (migration 0006): a btree index cannot hold a long URL.
+_LOAD_VALIDATORS = text(
+    "SELECT url, etag, last_modified FROM http_cache WHERE url_key IN"
+    " (SELECT dadkhah_url_key(u) FROM unnest(CAST(:urls AS text[])) AS u)"
+)
 
 
 def load_validators(engine: Engine, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -273,7 +277,7 @@ _SAVE_VALIDATORS = text(
     """
     INSERT INTO http_cache (url, etag, last_modified, last_status)
     VALUES (:url, :etag, :last_modified, :last_status)
-    ON CONFLICT (url) DO UPDATE SET etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
+    ON CONFLICT (url_key) DO UPDATE SET etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
         last_status = EXCLUDED.last_status, updated_at = now()
     """
 )
@@ -330,7 +334,8 @@ class ArticleData:
 _STORE = text(
     """
     WITH found AS (
-        (SELECT article_id, 'same_url' AS match FROM article_urls WHERE url = ANY(:urls) LIMIT 1)
+        (SELECT article_id, 'same_url' AS match FROM article_urls
+          WHERE url_key IN (SELECT dadkhah_url_key(u) FROM unnest(CAST(:urls AS text[])) AS u) LIMIT 1)
         UNION ALL
         (SELECT article_id, 'same_content' FROM articles
           WHERE outlet_id = :outlet_id AND content_sha256 = :digest LIMIT 1)
