@@ -29,6 +29,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Response
 from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
@@ -293,6 +294,19 @@ class FetchGuardMiddleware(_PolicyBase):
             if why:
                 raise self._relabel(request, Refusal("refused", why))
         return None
+
+
+class SelfRefreshMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta-refresh handling, except that a page refreshing itself is kept.
+
+    ``<meta http-equiv=refresh content="60; url=(its own URL)">`` reloads the page for a
+    reader; following it would loop, and the page, which is the content, would be lost."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and _defrag(result.url) == _defrag(response.url):
+            return response
+        return result
 
 
 def _defrag(url: str) -> str:

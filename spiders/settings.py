@@ -14,6 +14,9 @@ from pipeline.netpolicy import MAX_URL_LENGTH
 # and error right after the fetch log has recorded it (945, before retry and redirect).
 DOWNLOADER_MIDDLEWARES = {
     "spiders.policy.FetchPolicyMiddleware": 50,
+    # Meta refresh as Scrapy does it, except that a page refreshing itself is parsed.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "spiders.policy.SelfRefreshMetaRefreshMiddleware": 580,
     "spiders.policy.FetchGuardMiddleware": 945,
     "spiders.fetchlog.FetchLogMiddleware": 950,
 }

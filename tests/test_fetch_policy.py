@@ -214,6 +214,7 @@ def hostile_crawl(pg_server_url, tmp_path_factory) -> Iterator[dict]:
                         f"{base}/a/redirect-internal",
                         f"{base}/a/redirect-file",
                         f"{base}/a/refresh-other",
+                        f"{base}/a/refresh-self",
                         f"{base}/a/loop1",
                         f"{base}/a/chain/0",
                         f"{base}/a/{slug}",
@@ -237,6 +238,9 @@ def hostile_crawl(pg_server_url, tmp_path_factory) -> Iterator[dict]:
             return _html(
                 _article("Refreshing", "This page moves its readers elsewhere at once.", head=refresh)
             )
+        if path == "/a/refresh-self":
+            refresh = '<meta http-equiv="refresh" content="30; url=/a/refresh-self">'
+            return _html(_article("Live updates", "The page reloads itself for its readers.", head=refresh))
         if path == "/a/loop1":
             return _redirect("/a/loop2")
         if path == "/a/loop2":
@@ -310,7 +314,8 @@ def test_local_files_other_sites_and_internal_services_are_refused_and_recorded(
     assert not crawl["other"].hits and not crawl["internal"].hits
     # Nothing but the plain article and the long Persian one became articles of the outlet.
     stored = {r["url"] for r in _rows(crawl["engine"], "SELECT url FROM consumer.articles")}
-    assert stored == {f"{base}/a/plain", canonicalize(f"{base}/a/{crawl['slug']}")}
+    # (a page that refreshes itself is its own content: stored, not looped on)
+    assert stored == {f"{base}/a/plain", f"{base}/a/refresh-self", canonicalize(f"{base}/a/{crawl['slug']}")}
     # No WARC record of anything but http(s) on the outlet's own host and port.
     uris = _warc_target_uris(crawl["archive"])
     assert uris and all(u.startswith(base + "/") for u in uris)
