@@ -90,8 +90,9 @@ class OutletConfig(BaseModel):
     # sitemaps, listings and articles (each entry also covers its subdomains).
     allowed_hosts: list[str] = Field(default_factory=list)
     # Discovery documents (sitemap children, listing next pages) requested per pass beyond
-    # the configured entry points; a sitemap index listing thousands of children stops here.
-    max_discovery_requests: int = Field(default=200, ge=1, le=100_000)
+    # the configured entry points; a sitemap index listing thousands of children stops here
+    # (children with the latest <lastmod> are requested first).
+    max_discovery_requests: int = Field(default=500, ge=1, le=100_000)
     enabled: bool = True
 
     @field_validator("home", "feeds", "sitemaps", "listing_pages")

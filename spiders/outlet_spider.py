@@ -164,7 +164,7 @@ class OutletSpider(scrapy.Spider):
         self._mark_parsed(response)
         depth = response.meta.get("sitemap_depth", 0)
         if content.is_index and depth < MAX_SITEMAP_DEPTH:
-            for url in content.sitemaps:
+            for url in content.sitemaps_newest_first():
                 request = self._follow(url, "sitemap", self.parse_sitemap, response.url)
                 if request is not None:
                     request.meta["sitemap_depth"] = depth + 1

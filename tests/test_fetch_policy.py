@@ -36,6 +36,7 @@ from pipeline.storage import (
     utcnow,
 )
 from pipeline.urls import canonicalize, same_site, site_of
+from spiders.discovery import parse_sitemap
 from tests.pg import create_scratch_database, drop_database
 
 Route = tuple[int, dict[str, str], bytes]
@@ -561,7 +562,7 @@ def test_config_accepts_the_opt_in_and_allowed_hosts(tmp_path):
     config = load_outlets(path)
     assert config.get("Feedburner").allowed_hosts == ["feeds.feedburner.com"]
     assert (
-        config.get("Loop").max_discovery_requests == OutletConfig(**_outlet()).max_discovery_requests == 200
+        config.get("Loop").max_discovery_requests == OutletConfig(**_outlet()).max_discovery_requests == 500
     )
 
 
@@ -622,3 +623,20 @@ def test_long_urls_are_stored_and_looked_up_by_index(fresh_engine):
                 conn.execute(text("EXPLAIN " + sql), {"u": long_url, "urls": [long_url]}).scalars()
             )
             assert "Seq Scan" not in plan and "Index" in plan, (name, plan)
+
+
+def test_sitemap_children_newest_first_so_the_cap_keeps_recent_ones():
+    index = _index(["https://e.org/undated-a.xml", "https://e.org/2019.xml", "https://e.org/undated-b.xml"])
+    index = index.replace(
+        "<loc>https://e.org/2019.xml</loc>", "<loc>https://e.org/2019.xml</loc><lastmod>2019-05-01</lastmod>"
+    ).replace(
+        "</sitemapindex>",
+        "<sitemap><loc>https://e.org/2025.xml</loc><lastmod>2025-01-02T03:04:05Z</lastmod></sitemap></sitemapindex>",
+    )
+    content = parse_sitemap(index.encode(), "https://e.org/")
+    assert content.sitemaps_newest_first() == [
+        "https://e.org/2025.xml",
+        "https://e.org/2019.xml",
+        "https://e.org/undated-a.xml",
+        "https://e.org/undated-b.xml",
+    ]
