@@ -204,20 +204,23 @@ class HostRules:
         """The refusal of ``url`` by scheme, length, user info, port and host, or None."""
         if len(url) > MAX_URL_LENGTH:
             return Refusal("url_too_long", f"URL is {len(url)} characters; the limit is {MAX_URL_LENGTH}")
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+            return Refusal("refused", f"the URL cannot be parsed ({exc})")
         scheme = parts.scheme.lower()
         if scheme not in SCHEMES:
             return Refusal("refused", f"scheme {scheme or '(none)'!r} is not http or https")
         if "@" in parts.netloc:
             return Refusal("refused", "the URL carries user info (user@host)")
-        host = parts.hostname or ""
         why = self.host_refusal(host)
         if why:
             return Refusal("refused", why)
         try:
             port = parts.port or DEFAULT_PORTS[scheme]
         except ValueError:
-            return Refusal("refused", f"port in {parts.netloc[:100]!r} is not a number")
+            return Refusal("refused", f"port in {parts.netloc[:100]!r} is not a valid port number")
         if port not in self.ports:
             allowed = ", ".join(str(p) for p in sorted(self.ports))
             return Refusal("refused", f"port {port} is not one of the outlet's ports ({allowed})")

@@ -255,7 +255,8 @@ class FetchGuardMiddleware(_PolicyBase):
 
     def process_response(self, request: Request, response: Response) -> Response:
         ip = response.ip_address
-        if ip is not None and not self.rules.allow_private:
+        # (Through a proxy, the address is the proxy's: the address rule is then the proxy's job.)
+        if ip is not None and not self.rules.allow_private and not request.meta.get("proxy"):
             host = urlsplit(request.url).hostname or ""
             why = address_refusal(ip, private_network_host(host))
             if why:
@@ -274,8 +275,10 @@ class FetchGuardMiddleware(_PolicyBase):
             or response.status in meta.get("handle_httpstatus_list", ())
         ):
             return None  # Scrapy's redirect middleware will not follow it either
-        location = safe_url_string(response.headers[b"Location"])
-        target = urljoin(request.url, location)
+        try:
+            target = urljoin(request.url, safe_url_string(response.headers[b"Location"]))
+        except ValueError as exc:
+            return Refusal("refused", f"redirect to a Location that cannot be parsed ({exc})")
         refusal = self.check(target)
         if refusal is not None:
             return Refusal(refusal.outcome, f"redirect to {target[:300]}: {refusal.reason}")

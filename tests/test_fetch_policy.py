@@ -496,6 +496,8 @@ def test_host_rules_check_scheme_user_info_host_port_length():
         "http://[::ffff:a9fe:a9fe]/": "cloud metadata",
         "http://localhost/": "loopback name",
         "http://bad_host!/": "not a valid host name",
+        "http://[::1/a": "cannot be parsed",
+        "http://www.example.co.uk:99999/": "not a valid port number",
     }
     for url, why in refused.items():
         refusal = rules.check(url)
