@@ -642,3 +642,34 @@ def test_sitemap_children_newest_first_so_the_cap_keeps_recent_ones():
         "https://e.org/undated-a.xml",
         "https://e.org/undated-b.xml",
     ]
+
+
+def test_migration_0006_downgrades_and_upgrades_again(fresh_engine):
+    from alembic import command
+    from alembic.config import Config
+
+    from pipeline.db import SCHEMA_DIR, upgrade
+
+    cfg = Config(str(SCHEMA_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(SCHEMA_DIR / "migrations"))
+    with fresh_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006-1")
+        pk = conn.execute(
+            text(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+                " AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'article_urls'::regclass AND i.indisprimary"
+            )
+        ).scalar_one()
+        assert pk == "url"
+        assert conn.execute(text("SELECT to_regproc('dadkhah_url_key')")).scalar_one() is None
+    upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        assert conn.execute(text("SELECT dadkhah_url_key('a') = sha256('a'::bytea)")).scalar_one()
+        method = conn.execute(
+            text(
+                "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam"
+                " WHERE c.relname = 'ix_fetches_requested_url'"
+            )
+        ).scalar_one()
+        assert method == "hash"
