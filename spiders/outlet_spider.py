@@ -219,8 +219,11 @@ class OutletSpider(scrapy.Spider):
         yield from self._requests(batch, source)
 
     def _is_outlet_link(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.scheme in SCHEMES and self._rules.on_site(parts.hostname or "")
+        try:
+            parts = urlsplit(url)
+            return parts.scheme in SCHEMES and self._rules.on_site(parts.hostname or "")
+        except ValueError:  # e.g. an unclosed IPv6 bracket: no host to be on the site
+            return False
 
     def _requests(self, batch: list[tuple[str, Candidate]], source: str) -> Iterator[scrapy.Request]:
         known = known_url_reasons(self.context.db, [url for url, _ in batch])
