@@ -19,8 +19,8 @@ from pipeline.urls import site_of
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# Longest URL fetched, in characters of its percent-encoded form. A 5,000-letter Persian
-# slug percent-encodes to about 30,000 characters; 64 KiB leaves room for a query on top.
+# Longest URL fetched, in characters of its percent-encoded form. A 5,000-character Persian
+# slug percent-encodes to 26,000-30,000 characters; 64 KiB leaves room for a query on top.
 # Longer URLs are refused with a fetch row (outcome url_too_long), never dropped unseen.
 MAX_URL_LENGTH = 65_536
 SCHEMES = frozenset({"http", "https"})
