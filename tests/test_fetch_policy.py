@@ -675,3 +675,57 @@ def test_migration_0006_downgrades_and_upgrades_again(fresh_engine):
             )
         ).scalar_one()
         assert method == "hash"
+
+
+class _Collector:
+    """The resolution receiver a HostnameEndpoint would be: it records what it is given."""
+
+    def __init__(self) -> None:
+        self.began = self.completed = False
+        self.addresses: list[str] = []
+
+    def resolutionBegan(self, resolution) -> None:  # noqa: N802 - Twisted interface
+        self.began = True
+
+    def addressResolved(self, address) -> None:  # noqa: N802 - Twisted interface
+        self.addresses.append(address.host)
+
+    def resolutionComplete(self) -> None:  # noqa: N802 - Twisted interface
+        self.completed = True
+
+
+def _resolve(host: str, answers: list[str]) -> _Collector:
+    from twisted.internet.address import IPv4Address, IPv6Address
+
+    from spiders.policy import _FilteringReceiver
+
+    collector = _Collector()
+    receiver = _FilteringReceiver(collector, host)
+    receiver.resolutionBegan(object())
+    for answer in answers:
+        kind = IPv6Address if ":" in answer else IPv4Address
+        receiver.addressResolved(kind("TCP", answer, 80))
+    receiver.resolutionComplete()
+    assert collector.began and collector.completed
+    return collector
+
+
+def test_the_resolver_passes_on_only_allowed_addresses():
+    from spiders import policy
+
+    assert _resolve("news.example.org", ["93.184.216.34", "127.0.0.1", "::ffff:10.0.0.1"]).addresses == [
+        "93.184.216.34"
+    ]
+    assert policy.dns_refusal("news.example.org") is None
+    assert _resolve("rebind.example.org", ["127.0.0.1", "169.254.169.254"]).addresses == []
+    why = policy.dns_refusal("rebind.example.org")
+    assert why and "127.0.0.1 (loopback)" in why and "169.254.169.254 (a cloud metadata address)" in why
+    saved = set(policy._PRIVATE_SITES)
+    try:  # the names of an outlet crawled with the opt-in may resolve to loopback, not to metadata
+        policy.register_private_outlet(HostRules.for_urls("http://test.example.net/", [], [], True))
+        assert _resolve("www.test.example.net", ["127.0.0.1", "169.254.169.254"]).addresses == ["127.0.0.1"]
+        assert policy.private_network_host("www.test.example.net")
+        assert not policy.private_network_host("example.org")
+    finally:
+        policy._PRIVATE_SITES.clear()
+        policy._PRIVATE_SITES.update(saved)
