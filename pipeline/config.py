@@ -6,7 +6,6 @@ A bad file fails with the file, the outlet and the field named, before any netwo
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -30,6 +29,7 @@ from pipeline.netpolicy import (
     normalise_host,
     private_host_refusal,
 )
+from pipeline.urls import is_public_suffix
 
 
 class ConfigError(ValueError):
@@ -48,17 +48,10 @@ def _check_http_url(value: str, what: str = "value") -> str:
     return value
 
 
-def address_refusal_is_absolute(host: str) -> bool:
+def _refused_even_with_opt_in(host: str) -> bool:
     """Whether the host is an address refused even with allow_private_network (metadata...)."""
     ip = ip_literal(host)
     return ip is not None and address_refusal(ip, True) is not None
-
-
-@lru_cache(maxsize=1)
-def _public_suffixes() -> frozenset[str]:
-    from pipeline.urls import _SUFFIXES
-
-    return frozenset(_SUFFIXES.tlds)
 
 
 class OutletConfig(BaseModel):
@@ -113,7 +106,7 @@ class OutletConfig(BaseModel):
             why = host_syntax_refusal(host)
             if why:
                 raise ValueError(why)
-            if ip_literal(host) is None and host in _public_suffixes():
+            if ip_literal(host) is None and is_public_suffix(host):
                 raise ValueError(f"{entry!r} is a public suffix: it would allow every site under it")
             hosts.append(host)
         return hosts
@@ -161,7 +154,7 @@ class OutletConfig(BaseModel):
             for url in urls:
                 host = urlsplit(url).hostname or ""
                 why = private_host_refusal(host, self.allow_private_network)
-                if why and address_refusal_is_absolute(host):
+                if why and _refused_even_with_opt_in(host):
                     raise ValueError(f"{what}: {url!r}: {why}, refused even with allow_private_network")
                 if why:
                     raise ValueError(

@@ -68,6 +68,16 @@ def site_of(host: str) -> str:
     return host
 
 
+def is_public_suffix(host: str) -> bool:
+    """Whether ``host`` is itself a public suffix (``com``, ``co.uk``, ``blogspot.com``)."""
+    return host.rstrip(".").lower() in _public_suffixes()
+
+
+@lru_cache(maxsize=1)
+def _public_suffixes() -> frozenset[str]:
+    return frozenset(_SUFFIXES.tlds)
+
+
 def same_site(url_a: str, url_b: str) -> bool:
     return site_of(host_of(url_a)) == site_of(host_of(url_b))
 
