@@ -29,7 +29,7 @@ from pipeline.netpolicy import (
     normalise_host,
     private_host_refusal,
 )
-from pipeline.urls import is_public_suffix
+from pipeline.sites import is_public_suffix
 
 
 class ConfigError(ValueError):

@@ -12,10 +12,10 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
-from pipeline.urls import site_of
+from pipeline.sites import site_of
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -157,7 +157,7 @@ class Refusal:
 class HostRules:
     """One outlet's policy: its site, the other hosts it may use, its ports, its opt-in."""
 
-    site: str  # registrable domain of the outlet's home (an IP literal: that address)
+    home_host: str
     allowed_hosts: tuple[str, ...] = ()
     ports: frozenset[int] = frozenset({80, 443})
     allow_private: bool = False
@@ -167,23 +167,27 @@ class HostRules:
     def for_urls(cls, home: str, urls: list[str], allowed_hosts: list[str], allow_private: bool) -> HostRules:
         ports = {80, 443}
         for url in [home, *urls]:
-            parts = urlsplit(url)
             try:
-                port = parts.port
+                port = urlsplit(url).port
             except ValueError:
                 port = None
             if port is not None:
                 ports.add(port)
         return cls(
-            site=site_of(urlsplit(home).hostname or ""),
+            home_host=(urlsplit(home).hostname or "").rstrip("."),
             allowed_hosts=tuple(normalise_host(h) for h in allowed_hosts),
             ports=frozenset(ports),
             allow_private=allow_private,
         )
 
+    @cached_property
+    def site(self) -> str:
+        """The registrable domain of the outlet's home (an IP literal: that address)."""
+        return site_of(self.home_host)
+
     def on_site(self, host: str) -> bool:
         """Whether ``host`` is the outlet's own site or one of its allowed hosts."""
-        if site_of(host) == self.site:
+        if host == self.home_host or site_of(host) == self.site:
             return True
         return any(host == h or host.endswith("." + h) for h in self.allowed_hosts)
 

@@ -7,16 +7,16 @@ when it stays on the same site (AMP and print variants map to their article).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import courlan
-import tldextract
 from lxml import etree as lxml_etree
 from lxml import html as lxml_html
 from w3lib.url import canonicalize_url, safe_url_string
+
+from pipeline.sites import site_of
 
 # Parameters that only say how a reader arrived: never part of a page's identity.
 TRACKING_PARAM = re.compile(
@@ -43,39 +43,6 @@ def canonicalize(url: str) -> str:
 
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
-
-
-# The public-suffix list as bundled with tldextract (never fetched at run time: a crawl
-# must not depend on, or be steered by, a download), private suffixes included, so that
-# two blogs on one hosting domain are two sites.
-_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
-
-
-@lru_cache(maxsize=8192)
-def site_of(host: str) -> str:
-    """The registrable domain of a host (public-suffix aware): what identifies a site.
-
-    An IP address is its own site; a name under no known suffix (``localhost``, an intranet
-    name) is a site by itself, so ``a.localhost`` is not ``localhost``."""
-    host = host.strip("[]").rstrip(".").lower()
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    extracted = _SUFFIXES(host)
-    if extracted.suffix and extracted.domain:
-        return f"{extracted.domain}.{extracted.suffix}"
-    return host
-
-
-def is_public_suffix(host: str) -> bool:
-    """Whether ``host`` is itself a public suffix (``com``, ``co.uk``, ``blogspot.com``)."""
-    return host.rstrip(".").lower() in _public_suffixes()
-
-
-@lru_cache(maxsize=1)
-def _public_suffixes() -> frozenset[str]:
-    return frozenset(_SUFFIXES.tlds)
 
 
 def same_site(url_a: str, url_b: str) -> bool:

@@ -37,8 +37,8 @@ from w3lib.url import safe_url_string
 from zope.interface import implementer
 
 from pipeline.netpolicy import HostRules, Refusal, address_refusal
+from pipeline.sites import site_of
 from pipeline.storage import set_fetch_outcome
-from pipeline.urls import site_of
 from spiders.context import CrawlContext
 
 log = logging.getLogger("dadkhah.crawl")
