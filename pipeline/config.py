@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -19,6 +20,16 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from pipeline.netpolicy import (
+    HostRules,
+    address_refusal,
+    host_syntax_refusal,
+    ip_literal,
+    normalise_host,
+    private_host_refusal,
+)
+from pipeline.sites import is_public_suffix
 
 
 class ConfigError(ValueError):
@@ -35,6 +46,12 @@ def _check_http_url(value: str, what: str = "value") -> str:
         reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
         raise ValueError(f"{what} {value!r} is not an http(s) URL ({reason})") from None
     return value
+
+
+def _refused_even_with_opt_in(host: str) -> bool:
+    """Whether the host is an address refused even with allow_private_network (metadata...)."""
+    ip = ip_literal(host)
+    return ip is not None and address_refusal(ip, True) is not None
 
 
 class OutletConfig(BaseModel):
@@ -59,8 +76,16 @@ class OutletConfig(BaseModel):
     drop_selectors: list[str] = Field(default_factory=list)
     drop_line_patterns: list[str] = Field(default_factory=list)
     # Opt-in for tests, the demo and the fixture site only: lets this outlet's fetches reach
-    # loopback, private, link-local and other non-public addresses (refused by default).
+    # loopback, private and other non-public addresses (refused by default). Cloud metadata,
+    # link-local, multicast and unspecified addresses stay refused even then.
     allow_private_network: bool = False
+    # Hosts besides the home's registrable domain that may serve this outlet's feeds,
+    # sitemaps, listings and articles (each entry also covers its subdomains).
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Discovery documents (sitemap children, listing next pages) requested per pass beyond
+    # the configured entry points; a sitemap index listing thousands of children stops here
+    # (children with the latest <lastmod> are requested first).
+    max_discovery_requests: int = Field(default=500, ge=1, le=100_000)
     enabled: bool = True
     # Passes with no article (not an article, not HTML, binary, HTTP or network errors)
     # before a URL is settled and never fetched again; see pipeline/retry.py.
@@ -72,6 +97,22 @@ class OutletConfig(BaseModel):
         if isinstance(value, list):
             return [_check_http_url(v, f"entry {i + 1}") for i, v in enumerate(value)]
         return _check_http_url(value)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        hosts = []
+        for entry in value:
+            host = normalise_host(entry)
+            if any(c in entry for c in "/@ ") or (":" in host and ip_literal(host) is None):
+                raise ValueError(f"{entry!r} is not a host name (give no scheme, port or path)")
+            why = host_syntax_refusal(host)
+            if why:
+                raise ValueError(why)
+            if ip_literal(host) is None and is_public_suffix(host):
+                raise ValueError(f"{entry!r} is a public suffix: it would allow every site under it")
+            hosts.append(host)
+        return hosts
 
     @field_validator("article_url_pattern", "exclude_url_pattern")
     @classmethod
@@ -98,6 +139,44 @@ class OutletConfig(BaseModel):
         if not (self.feeds or self.sitemaps or self.listing_pages):
             raise ValueError("needs at least one of feeds, sitemaps or listing_pages")
         return self
+
+    @model_validator(mode="after")
+    def _reachable_by_policy(self) -> OutletConfig:
+        """Every configured URL passes the fetch policy the crawl applies (spiders.policy)."""
+        rules = self.host_rules()
+        for host in self.allowed_hosts:
+            why = private_host_refusal(host, self.allow_private_network)
+            if why:
+                raise ValueError(f"allowed_hosts: {host!r}: {why}")
+        for what, urls in (
+            ("home", [self.home]),
+            ("feeds", self.feeds),
+            ("sitemaps", self.sitemaps),
+            ("listing_pages", self.listing_pages),
+        ):
+            for url in urls:
+                host = urlsplit(url).hostname or ""
+                why = private_host_refusal(host, self.allow_private_network)
+                if why and _refused_even_with_opt_in(host):
+                    raise ValueError(f"{what}: {url!r}: {why}, refused even with allow_private_network")
+                if why:
+                    raise ValueError(
+                        f"{what}: {url!r}: {why}; only an outlet with allow_private_network: true"
+                        " (tests, demo) may use such an address"
+                    )
+                refusal = rules.check(url)
+                if refusal:
+                    raise ValueError(f"{what}: {url!r}: {refusal.reason}")
+        return self
+
+    def host_rules(self) -> HostRules:
+        """This outlet's fetch policy: its site, allowed hosts and ports, private opt-in."""
+        return HostRules.for_urls(
+            self.home,
+            [*self.feeds, *self.sitemaps, *self.listing_pages],
+            self.allowed_hosts,
+            self.allow_private_network,
+        )
 
     def wants_url(self, url: str) -> bool:
         """Whether a discovered URL may be an article of this outlet (config patterns)."""

@@ -220,7 +220,7 @@ def set_fetch_outcome(db: Database, fetch_id: int, outcome: str, error: str | No
 _KNOWN_URLS = text(
     """
     SELECT u.url,
-           EXISTS (SELECT 1 FROM article_urls WHERE url = u.url) AS stored,
+           EXISTS (SELECT 1 FROM article_urls WHERE url_key = dadkhah_url_key(u.url)) AS stored,
            h.passes, h.counted, h.last_at, a.outcome, a.http_status
       FROM unnest(CAST(:urls AS text[])) AS u(url)
       LEFT JOIN LATERAL (
@@ -268,7 +268,11 @@ def known_url_reasons(
     return reasons
 
 
-_LOAD_VALIDATORS = text("SELECT url, etag, last_modified FROM http_cache WHERE url = ANY(:urls)")
+# URLs are looked up by their key (migration 0006): a btree index cannot hold a long URL.
+_LOAD_VALIDATORS = text(
+    "SELECT url, etag, last_modified FROM http_cache WHERE url_key IN"
+    " (SELECT dadkhah_url_key(u) FROM unnest(CAST(:urls AS text[])) AS u)"
+)
 
 
 def load_validators(engine: Engine, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -284,7 +288,7 @@ _SAVE_VALIDATORS = text(
     """
     INSERT INTO http_cache (url, etag, last_modified, last_status)
     VALUES (:url, :etag, :last_modified, :last_status)
-    ON CONFLICT (url) DO UPDATE SET etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
+    ON CONFLICT (url_key) DO UPDATE SET etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
         last_status = EXCLUDED.last_status, updated_at = now()
     """
 )
@@ -341,7 +345,8 @@ class ArticleData:
 _STORE = text(
     """
     WITH found AS (
-        (SELECT article_id, 'same_url' AS match FROM article_urls WHERE url = ANY(:urls) LIMIT 1)
+        (SELECT article_id, 'same_url' AS match FROM article_urls
+          WHERE url_key IN (SELECT dadkhah_url_key(u) FROM unnest(CAST(:urls AS text[])) AS u) LIMIT 1)
         UNION ALL
         (SELECT article_id, 'same_content' FROM articles
           WHERE outlet_id = :outlet_id AND content_sha256 = :digest LIMIT 1)

@@ -7,7 +7,6 @@ when it stays on the same site (AMP and print variants map to their article).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -16,6 +15,8 @@ import courlan
 from lxml import etree as lxml_etree
 from lxml import html as lxml_html
 from w3lib.url import canonicalize_url, safe_url_string
+
+from pipeline.sites import site_of
 
 # Parameters that only say how a reader arrived: never part of a page's identity.
 TRACKING_PARAM = re.compile(
@@ -44,18 +45,8 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _site_key(host: str) -> str:
-    """The part of a host that identifies a site (last two labels; IPs whole)."""
-    try:
-        ipaddress.ip_address(host)
-        return host
-    except ValueError:
-        labels = [p for p in host.split(".") if p]
-        return ".".join(labels[-2:])
-
-
 def same_site(url_a: str, url_b: str) -> bool:
-    return _site_key(host_of(url_a)) == _site_key(host_of(url_b))
+    return site_of(host_of(url_a)) == site_of(host_of(url_b))
 
 
 # rel="canonical" in any letter case among other rel tokens, then og:url; relative to the

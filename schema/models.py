@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -24,8 +25,15 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy import text as sql_text  # `text` is also a column name below
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+# URLs are keyed by their SHA-256 (the SQL function dadkhah_url_key, migration 0006): a
+# btree index entry cannot hold a URL over ~2.7 KB, and the fetch policy accepts 64 KiB.
+def _url_key() -> Computed:
+    return Computed("dadkhah_url_key(url)", persisted=True)
 
 
 class Base(DeclarativeBase):
@@ -108,7 +116,8 @@ class Fetch(Base):
     __table_args__ = (
         Index("ix_fetches_outlet_fetched", "outlet_id", "fetched_at"),
         Index("ix_fetches_run", "run_id"),
-        Index("ix_fetches_requested_url", "requested_url"),
+        # A hash index: any URL length (a btree entry is limited to ~2.7 KB), `=` only.
+        Index("ix_fetches_requested_url", "requested_url", postgresql_using="hash"),
     )
 
 
@@ -117,7 +126,8 @@ class HttpCacheEntry(Base):
 
     __tablename__ = "http_cache"
 
-    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[bytes] = mapped_column(LargeBinary, _url_key(), primary_key=True)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     last_status: Mapped[int | None] = mapped_column(Integer)
@@ -162,7 +172,9 @@ class Article(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        UniqueConstraint("outlet_id", "canonical_url", name="uq_articles_outlet_url"),
+        Index(
+            "uq_articles_outlet_url_key", "outlet_id", sql_text("dadkhah_url_key(canonical_url)"), unique=True
+        ),
         UniqueConstraint("outlet_id", "content_sha256", name="uq_articles_outlet_content"),
         Index("ix_articles_published", "published_at"),
         Index("ix_articles_first_seen", "first_seen_at"),
@@ -209,7 +221,8 @@ class ArticleUrl(Base):
 
     __tablename__ = "article_urls"
 
-    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[bytes] = mapped_column(LargeBinary, _url_key(), primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"))
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

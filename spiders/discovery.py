@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import gzip
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -78,6 +78,13 @@ class SitemapContent:
     is_index: bool
     sitemaps: list[str]
     articles: list[Candidate]
+    sitemap_lastmod: dict[str, datetime] = field(default_factory=dict)  # child sitemap -> <lastmod>
+
+    def sitemaps_newest_first(self) -> list[str]:
+        """Child sitemaps, those with the latest ``<lastmod>`` first (undated ones last, in
+        document order): under the per-pass discovery cap, the recent articles are reached."""
+        oldest = datetime.min.replace(tzinfo=UTC)
+        return sorted(self.sitemaps, key=lambda url: self.sitemap_lastmod.get(url, oldest), reverse=True)
 
 
 def parse_sitemap(body: bytes, base_url: str) -> SitemapContent:
@@ -88,6 +95,7 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapContent:
         raise ValueError("not an XML sitemap")
     is_index = _local(root.tag) == "sitemapindex"
     sitemaps: list[str] = []
+    sitemap_lastmod: dict[str, datetime] = {}
     articles: list[Candidate] = []
     for elem in root:
         name = _local(elem.tag)
@@ -108,12 +116,15 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapContent:
         loc = urljoin(base_url, loc)
         if name == "sitemap":
             sitemaps.append(loc)
+            when = parse_iso_date(lastmod)
+            if when is not None:
+                sitemap_lastmod.setdefault(loc, when)
         else:
             raw = published or lastmod
             articles.append(Candidate(loc, parse_iso_date(raw), raw))
     if _local(root.tag) not in ("urlset", "sitemapindex"):
         raise ValueError(f"not a sitemap: root element <{_local(root.tag)}>")
-    return SitemapContent(is_index, sitemaps, articles)
+    return SitemapContent(is_index, sitemaps, articles, sitemap_lastmod)
 
 
 _NEXT_WORDS = ("next", "older", "more", "›", "»", "بعدی", "قدیمی‌تر", "بیشتر")

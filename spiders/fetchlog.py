@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from pipeline.archive import ArchiveError, WarcLocation, sha256_hex
 from pipeline.storage import FetchRecord, record_fetch, set_fetch_outcome
 from spiders.context import CrawlContext
+from spiders.policy import FetchRefused
 
 META_FETCH_ID = "dadkhah_fetch_id"
 META_KIND = "dadkhah_kind"
@@ -56,6 +57,8 @@ def classify_exception(exc: BaseException) -> str:
         return "database_unavailable"
     if isinstance(exc, ArchiveFailed):
         return "archive_error"
+    if isinstance(exc, FetchRefused):
+        return exc.outcome  # refused, url_too_long, redirect_loop
     if isinstance(exc, DownloadTimeoutError | TimeoutError):
         return "timeout"
     if isinstance(exc, DownloadCancelledError) or "maxsize" in str(exc).lower():

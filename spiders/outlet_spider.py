@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -12,6 +13,7 @@ from twisted.python.failure import Failure
 
 from pipeline.challenge import WALL_MAX_CHARS, header_wall, recognise_wall
 from pipeline.extraction.decode import BinaryContent, decode_html, decode_text
+from pipeline.netpolicy import SCHEMES
 from pipeline.retry import RetryPolicy
 from pipeline.storage import (
     known_url_reasons,
@@ -20,7 +22,7 @@ from pipeline.storage import (
     save_validators,
     set_fetch_outcome,
 )
-from pipeline.urls import canonicalize, same_site
+from pipeline.urls import canonicalize
 from spiders.context import CrawlContext, outlet_verdict
 from spiders.discovery import (
     Candidate,
@@ -53,6 +55,13 @@ class OutletSpider(scrapy.Spider):
         self._seen: set[str] = set()
         self._scheduled = 0
         self._retry_policy = RetryPolicy(attempts=self.outlet.settle_after_attempts)
+        self._rules = self.outlet.host_rules()
+        # Discovery documents requested this pass (canonical URLs), and how many beyond the
+        # configured entry points: a sitemap index that lists itself, or one child 40 times,
+        # or thousands of children, costs at most max_discovery_requests requests.
+        self._discovery_seen: set[str] = set()
+        self._discovered_documents = 0
+        self._discovery_capped = 0
 
     # -- entry points ----------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -60,12 +69,15 @@ class OutletSpider(scrapy.Spider):
         entry_points = self.outlet.feeds + self.outlet.sitemaps
         validators = load_validators(self.context.engine, entry_points)
         for url in self.outlet.feeds:
+            self._discovery_seen.add(canonicalize(url))
             yield self._discovery_request(url, "feed", self.parse_feed, validators.get(url))
         for url in self.outlet.sitemaps:
+            self._discovery_seen.add(canonicalize(url))
             request = self._discovery_request(url, "sitemap", self.parse_sitemap, validators.get(url))
             request.meta["sitemap_depth"] = 0
             yield request
         for url in self.outlet.listing_pages:
+            self._discovery_seen.add(canonicalize(url))
             request = self._discovery_request(url, "listing", self.parse_listing, None)
             request.meta["listing_page"] = 1
             yield request
@@ -86,6 +98,31 @@ class OutletSpider(scrapy.Spider):
             dont_filter=True,
             meta={META_KIND: kind, "handle_httpstatus_list": [304]},
         )
+
+    def _follow(self, url: str, kind: str, callback, source: str) -> scrapy.Request | None:
+        """A request for a discovered discovery document, unless seen this pass or over the cap.
+
+        Not filtered by the fetch policy here: a refused sitemap child or next page gets its
+        fetch row (outcome refused) from the policy middleware."""
+        key = canonicalize(url)
+        if key in self._discovery_seen:
+            return None
+        self._discovery_seen.add(key)
+        if self._discovered_documents >= self.outlet.max_discovery_requests:
+            self._discovery_capped += 1
+            self.stats_.skipped_cap += 1
+            if self._discovery_capped == 1:
+                log.warning(
+                    "[%s] discovery cap reached (max_discovery_requests %d): %s and later ones not fetched",
+                    self.outlet.name,
+                    self.outlet.max_discovery_requests,
+                    url[:300],
+                )
+            return None
+        self._discovered_documents += 1
+        request = self._discovery_request(url, kind, callback, None)
+        request.meta[META_FROM] = source
+        return request
 
     def _remember_validators(self, response: Response) -> bool:
         """Store ETag/Last-Modified; return False (nothing to parse) on a 304."""
@@ -139,11 +176,11 @@ class OutletSpider(scrapy.Spider):
         self._mark_parsed(response)
         depth = response.meta.get("sitemap_depth", 0)
         if content.is_index and depth < MAX_SITEMAP_DEPTH:
-            for url in content.sitemaps:
-                request = self._discovery_request(url, "sitemap", self.parse_sitemap, None)
-                request.meta["sitemap_depth"] = depth + 1
-                request.meta[META_FROM] = response.url
-                yield request
+            for url in content.sitemaps_newest_first():
+                request = self._follow(url, "sitemap", self.parse_sitemap, response.url)
+                if request is not None:
+                    request.meta["sitemap_depth"] = depth + 1
+                    yield request
         # Newest first: the per-run cap keeps the most recent articles.
         articles = sorted(
             content.articles, key=lambda c: c.published.timestamp() if c.published else 0, reverse=True
@@ -163,10 +200,10 @@ class OutletSpider(scrapy.Spider):
         yield from self._candidates(links, response.url)
         page = response.meta.get("listing_page", 1)
         if content.next_page and page < self.outlet.max_listing_pages:
-            request = self._discovery_request(content.next_page, "listing", self.parse_listing, None)
-            request.meta["listing_page"] = page + 1
-            request.meta[META_FROM] = response.url
-            yield request
+            request = self._follow(content.next_page, "listing", self.parse_listing, response.url)
+            if request is not None:
+                request.meta["listing_page"] = page + 1
+                yield request
 
     def _mark_parsed(self, response: Response) -> None:
         # A wall (an HTML page) in place of a feed or sitemap reads as an empty document.
@@ -192,7 +229,9 @@ class OutletSpider(scrapy.Spider):
             if url in self._seen:
                 continue
             self._seen.add(url)
-            if not same_site(url, self.outlet.home) or not self.outlet.wants_url(url):
+            # Links to other sites (or non-http links) are not this outlet's articles; its own
+            # links the policy refuses (too long, a port, an address) get a fetch row there.
+            if not self._is_outlet_link(url) or not self.outlet.wants_url(url):
                 continue
             self.stats_.discovered += 1
             batch.append((url, candidate))
@@ -200,6 +239,13 @@ class OutletSpider(scrapy.Spider):
                 yield from self._requests(batch, source)
                 batch = []
         yield from self._requests(batch, source)
+
+    def _is_outlet_link(self, url: str) -> bool:
+        try:
+            parts = urlsplit(url)
+            return parts.scheme in SCHEMES and self._rules.on_site(parts.hostname or "")
+        except ValueError:  # e.g. an unclosed IPv6 bracket: no host to be on the site
+            return False
 
     def _requests(self, batch: list[tuple[str, Candidate]], source: str) -> Iterator[scrapy.Request]:
         known = known_url_reasons(self.context.db, [url for url, _ in batch], self._retry_policy)

@@ -32,7 +32,8 @@ class QuietMetaRefreshMiddleware(_WithoutReferer, MetaRefreshMiddleware):
 # Scrapy's paths and the replacements that take their places (and priorities).
 REPLACEMENTS = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": "spiders.redirects.QuietRedirectMiddleware",
+    # Meta refresh as Scrapy does it, except that a page refreshing itself is parsed.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": (
-        "spiders.redirects.QuietMetaRefreshMiddleware"
+        "spiders.policy.SelfRefreshMetaRefreshMiddleware"
     ),
 }

@@ -7,10 +7,30 @@ from typing import Any
 from scrapy.settings import default_settings
 
 from pipeline.config import OutletConfig
+from pipeline.netpolicy import MAX_URL_LENGTH
 from spiders.redirects import REPLACEMENTS
 
-# Our fetch log sits next to the downloader so it sees each raw attempt.
-DOWNLOADER_MIDDLEWARES = {"spiders.fetchlog.FetchLogMiddleware": 950}
+# Our fetch log sits next to the downloader so it sees each raw attempt. The fetch policy
+# checks each request first of all (50, before robots.txt at 100) and each raw response
+# and error right after the fetch log has recorded it (945, before retry and redirect).
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.policy.FetchPolicyMiddleware": 50,
+    # Scrapy's meta-refresh middleware is replaced (at its place) by the policy's own, which
+    # keeps a page that refreshes itself: spiders.redirects.REPLACEMENTS.
+    "spiders.policy.FetchGuardMiddleware": 945,
+    "spiders.fetchlog.FetchLogMiddleware": 950,
+}
+# Only http and https: Scrapy's file, s3, ftp and data handlers would archive local files
+# or other stores' objects as if a web server had answered. HTTP(S) goes through the host
+# gate: one politeness budget per host, across outlets and processes (spiders/politeness.py).
+DOWNLOAD_HANDLERS = {
+    "file": None,
+    "s3": None,
+    "ftp": None,
+    "data": None,
+    "http": "spiders.politeness.HttpHostGate",
+    "https": "spiders.politeness.HttpsHostGate",
+}
 EXTENSIONS = {"spiders.progress.ProgressLog": 500}
 # Scrapy components that the settings below switch off anyway. Scrapy imports every
 # component it is told about, even one set to None, only to drop it (RemoteControl alone
@@ -30,8 +50,11 @@ SWITCHED_OFF = frozenset(
 # or response (together ~0.25 ms a page): the spider keeps discovery on the outlet's site
 # itself (no allowed_domains), sends no credentials, keeps its own counts (not Scrapy's
 # stats), bounds listing pages itself (no depth limit), and needs no Referer header.
+# Scrapy's URL-length filter drops long URLs without a trace; the fetch policy refuses
+# URLs over MAX_URL_LENGTH instead, with a fetch row (outcome url_too_long).
 UNUSED = frozenset(
     {
+        "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware",
         "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
         "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
         "scrapy.downloadermiddlewares.stats.DownloaderStats",
@@ -85,6 +108,8 @@ def outlet_settings(outlet: OutletConfig, user_agent: str, *, log_level: str = "
         "RETRY_TIMES": 2,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "REDIRECT_MAX_TIMES": 5,
+        "URLLENGTH_LIMIT": MAX_URL_LENGTH,
+        "DOWNLOAD_HANDLERS": DOWNLOAD_HANDLERS,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         # Scrapy >= 2.19 otherwise serves an HTTP endpoint on localhost that runs Python
@@ -93,11 +118,6 @@ def outlet_settings(outlet: OutletConfig, user_agent: str, *, log_level: str = "
         "HTTPCACHE_ENABLED": False,
         "LOG_LEVEL": log_level,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
-        # One politeness budget per host, across outlets and processes (spiders/politeness.py).
-        "DOWNLOAD_HANDLERS": {
-            "http": "spiders.politeness.HttpHostGate",
-            "https": "spiders.politeness.HttpsHostGate",
-        },
         "DOWNLOADER_MIDDLEWARES_BASE": _without_switched_off(default_settings.DOWNLOADER_MIDDLEWARES_BASE),
         "SPIDER_MIDDLEWARES_BASE": _without_switched_off(default_settings.SPIDER_MIDDLEWARES_BASE),
         "EXTENSIONS_BASE": _without_switched_off(default_settings.EXTENSIONS_BASE),

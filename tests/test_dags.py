@@ -397,12 +397,19 @@ def test_one_failing_or_hanging_outlet_does_not_block_the_others(
     hanging = HangingServer()
     stall = f"http://127.0.0.1:{hanging.port}"
     config["outlets"] += [
-        {"name": "Broken Outlet", "home": stall + "/", "language": "en", "feeds": [stall + "/feed"]},
+        {
+            "name": "Broken Outlet",
+            "home": stall + "/",
+            "language": "en",
+            "feeds": [stall + "/feed"],
+            "allow_private_network": True,  # served on loopback
+        },
         {
             "name": "Hanging Outlet",
             "home": stall + "/",
             "language": "en",
             "feeds": [stall + "/feed"],
+            "allow_private_network": True,
             "timeout_seconds": 600,
             "min_delay_seconds": 0,
         },

@@ -37,13 +37,40 @@ def test_left_out_components_are_not_loaded_and_the_needed_ones_are() -> None:
     for needed in (
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
         "scrapy.downloadermiddlewares.retry.RetryMiddleware",
-        "scrapy.downloadermiddlewares.redirect.RedirectMiddleware",
-        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
+        # Scrapy's redirect middlewares, at their places, as subclasses that do not warn
+        # about the Referer middleware left out (spiders.redirects).
+        "spiders.redirects.QuietRedirectMiddleware",
+        "spiders.policy.SelfRefreshMetaRefreshMiddleware",
         "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware",
         "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware",
         "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware",
         "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware",
-        "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware",
         "scrapy.extensions.throttle.AutoThrottle",
     ):
         assert needed in loaded, needed
+    # Long URLs are the fetch policy's to refuse, with a fetch row (url_too_long), not
+    # Scrapy's URL-length filter's to drop unseen; the policy is on, other handlers are off.
+    assert "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware" in UNUSED
+    assert {"spiders.policy.FetchPolicyMiddleware", "spiders.policy.FetchGuardMiddleware"} <= set(
+        settings["DOWNLOADER_MIDDLEWARES"]
+    )
+    handlers = settings["DOWNLOAD_HANDLERS"]
+    assert {k: handlers[k] for k in ("file", "s3", "ftp", "data")} == dict.fromkeys(
+        ("file", "s3", "ftp", "data")
+    )
+    assert handlers["http"] == "spiders.politeness.HttpHostGate"
+    assert handlers["https"] == "spiders.politeness.HttpsHostGate"
+    base = default_settings.DOWNLOADER_MIDDLEWARES_BASE
+    loaded_base = settings["DOWNLOADER_MIDDLEWARES_BASE"]
+    assert (
+        loaded_base["spiders.redirects.QuietRedirectMiddleware"]
+        == base["scrapy.downloadermiddlewares.redirect.RedirectMiddleware"]
+    )
+    assert (
+        loaded_base["spiders.policy.SelfRefreshMetaRefreshMiddleware"]
+        == base["scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"]
+    )
+    assert not {
+        "scrapy.downloadermiddlewares.redirect.RedirectMiddleware",
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
+    } & set(loaded_base)
