@@ -25,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.archive import read_response
 from pipeline.config import ConfigError, OutletConfig, load_outlets
+from pipeline.db import upgrade
 from pipeline.ingest import ingest
 from pipeline.netpolicy import MAX_URL_LENGTH, HostRules, address_refusal, ip_literal, is_localhost_name
 from pipeline.settings import Settings
@@ -170,6 +171,7 @@ def _warc_target_uris(archive: Path) -> list[str]:
 def scratch(pg_server_url, tmp_path) -> Iterator[tuple[Settings, object]]:
     url = create_scratch_database(pg_server_url)
     engine = create_engine(url)
+    upgrade(engine)  # ingest never migrates
     settings = Settings(database_url=url, archive_dir=tmp_path / "archive", data_dir=tmp_path)
     try:
         yield settings, engine
@@ -185,6 +187,7 @@ def hostile_crawl(pg_server_url, tmp_path_factory) -> Iterator[dict]:
     tmp_path = tmp_path_factory.mktemp("hostile")
     database = create_scratch_database(pg_server_url)
     engine = create_engine(database)
+    upgrade(engine)  # ingest never migrates
     settings = Settings(database_url=database, archive_dir=tmp_path / "archive", data_dir=tmp_path)
     slug = persian_slug()
     long_path = "/a/" + "x" * (MAX_URL_LENGTH + 10)

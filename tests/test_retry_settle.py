@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 
 from pipeline.archive import read_response, read_response_decoded
 from pipeline.challenge import recognise_wall
+from pipeline.db import upgrade
 from pipeline.extraction.cli import extract_file
 from pipeline.extraction.decode import BinaryContent, decode_html, decode_text
 from pipeline.ingest import ingest
@@ -244,6 +245,7 @@ def passes(pg_server_url, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("retry")
     url = create_scratch_database(pg_server_url)
     engine = create_engine(url)
+    upgrade(engine)  # ingest never migrates
     settings = Settings(database_url=url, archive_dir=tmp / "archive", data_dir=tmp)
     site = HostileSite()
     site.thread.start()
