@@ -15,6 +15,7 @@ from pipeline.clustering.cli import cluster_command, recluster_command
 from pipeline.config import ConfigError
 from pipeline.db import DatabaseUnavailable, get_engine, upgrade
 from pipeline.extraction.cli import extract_command
+from pipeline.health_cli import health_command
 from pipeline.reprocess import reprocess_command
 from pipeline.settings import Settings
 from pipeline.tagging import tag_pending
@@ -169,6 +170,7 @@ app.command("reprocess")(reprocess_command)
 app.command("tag")(tag_command)
 app.command("cluster")(cluster_command)
 app.command("recluster")(recluster_command)
+app.command("health")(health_command)
 
 
 def main() -> None:

@@ -176,6 +176,16 @@ def ingest(
         else:
             report.outlets[name] = {**row.stats, "status": row.status}
     finish_run(engine, run_id, status=report.status, stats={k: report.total(k) for k in REPORT_KEYS})
+    try:  # every pass ends with a health verdict per outlet; a health failure never breaks it
+        from pipeline.health import assess_outlets
+
+        assess_outlets(engine, run_id=run_id)
+    except Exception as exc:  # noqa: BLE001 - reported, the pass's own result stands
+        import logging
+
+        logging.getLogger("dadkhah.health").warning(
+            "outlet health not assessed: %s: %s", type(exc).__name__, exc
+        )
     return report
 
 

@@ -1,0 +1,264 @@
+"""Outlet health against real PostgreSQL, real crawls of the fixture site, and `dag.test()`.
+
+Each scenario is a site that misbehaves the way real ones do: one goes dark, one is
+redesigned so that dates, bylines and text vanish, one puts up a 403 wall, one stops
+publishing (its history is moved back in time in the database: real rows, older dates).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.fixture_site import FixtureSite
+from pipeline.health import HealthSettings, assess_outlets, latest_health, percentile
+from pipeline.ingest import ingest
+from pipeline.settings import Settings
+from pipeline.status import format_status, outlet_status
+
+WIRE = "Demo Wire"
+PERSIAN = "Demo Persian News"
+runner = CliRunner()
+
+
+@pytest.fixture()
+def site() -> Iterator[FixtureSite]:
+    site = FixtureSite(slow_seconds=1.0).start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture()
+def crawl(site: FixtureSite, fresh_database_url: str, fresh_engine: Engine, tmp_path: Path):
+    """``crawl(*names)``: one real pass over those fixture outlets (quick ones only)."""
+    config = site.outlets_config()
+    path = tmp_path / "outlets.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    settings = replace(Settings(), database_url=fresh_database_url, archive_dir=tmp_path / "archive")
+
+    def run(*names: str):
+        return ingest(
+            settings,
+            outlet_names=list(names),
+            outlets_file=path,
+            trigger="test",
+            stream_logs=False,
+            timeout=120,
+            engine=fresh_engine,
+        )
+
+    run.outlets_file = path
+    return run
+
+
+def stored_verdicts(engine: Engine, outlet: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT outlet, checked_at, state, reasons, figures, run_id FROM consumer.outlet_health "
+                "WHERE outlet = :o ORDER BY health_id"
+            ),
+            {"o": outlet},
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def reasons_of(verdict) -> str:
+    return "\n".join(verdict.reasons)
+
+
+# ------------------------------------------------------------------------------ scenarios
+
+
+def test_every_pass_stores_a_verdict_and_a_healthy_outlet_is_ok(crawl, fresh_engine):
+    report = crawl(WIRE)
+    assert report.outlets[WIRE]["stored"] == 3
+    (row,) = stored_verdicts(fresh_engine, WIRE)
+    assert row["state"] == "ok" and row["reasons"] == []
+    assert row["run_id"] == report.run_id
+    assert row["figures"]["passes"]["consecutive_failed"] == 0
+    assert row["figures"]["stale"]["articles"] == 3
+    assert row["figures"]["block"]["fetches"] >= 4  # the feed and three articles
+    crawl(WIRE)
+    assert [r["state"] for r in stored_verdicts(fresh_engine, WIRE)] == ["ok", "ok"]  # history kept
+    assert latest_health(fresh_engine)[WIRE].state == "ok"
+
+
+def test_an_outlet_that_goes_dark_fails_after_consecutive_failed_passes(site, crawl, fresh_engine):
+    crawl(WIRE, PERSIAN)
+    site.go_dark(WIRE)
+    states = []
+    for _ in range(3):
+        crawl(WIRE, PERSIAN)
+        states.append(latest_health(fresh_engine)[WIRE].state)
+    assert states == ["degraded", "degraded", "failing"]  # failing from the 3rd failure in a row
+    verdict = latest_health(fresh_engine)[WIRE]
+    assert "3 failed pass(es) in a row" in reasons_of(verdict)
+    assert "no feed, sitemap or listing could be read (connection_refused" in reasons_of(verdict)
+    assert verdict.figures["passes"]["consecutive_failed"] == 3
+    assert latest_health(fresh_engine)[PERSIAN].state == "ok"  # the other outlet is fine
+
+    site.come_back(WIRE)
+    crawl(WIRE)
+    assert latest_health(fresh_engine)[WIRE].state == "ok"  # one good pass clears it
+
+
+def test_a_redesign_that_drops_dates_and_text_is_drift(site, crawl, fresh_engine):
+    wire = site.site(WIRE)
+    crawl(WIRE)
+    wire.publish(4)
+    crawl(WIRE)
+    wire.publish(3)
+    crawl(WIRE)  # a baseline of 10 articles with dates, bylines and full text
+    assert latest_health(fresh_engine)[WIRE].state == "ok"
+    wire.redesign()
+    wire.publish(5)
+    report = crawl(WIRE)
+    assert report.outlets[WIRE]["stored"] == 5
+    verdict = latest_health(fresh_engine)[WIRE]
+    assert verdict.state == "degraded", verdict.reasons
+    reasons = reasons_of(verdict)
+    assert "extraction drift" in reasons
+    assert "100% of the latest 5 articles without a date (baseline 0% of the 10 before)" in reasons
+    assert "without an author" in reasons
+    assert "median text" in reasons
+    assert verdict.figures["drift"]["current"]["no_date"] == 1.0
+    assert verdict.figures["drift"]["baseline"]["no_date"] == 0.0
+
+
+def test_an_outlet_behind_a_403_wall_is_blocked(site, crawl, fresh_engine):
+    crawl(PERSIAN)
+    site.site(PERSIAN).mode = "forbidden"
+    crawl(PERSIAN)
+    verdict = latest_health(fresh_engine)[PERSIAN]
+    assert verdict.state == "failing", verdict.reasons
+    reasons = reasons_of(verdict)
+    assert "blocked: 100% of the last pass's" in reasons and "HTTP 403" in reasons
+    assert "sitemap http://127.0.0.3:" in reasons and "failed in the last pass (HTTP 403)" in reasons
+    assert verdict.figures["block"]["share"] == 1.0
+
+
+def test_an_outlet_that_stopped_publishing_goes_stale(site, crawl, fresh_engine):
+    wire = site.site(WIRE)
+    crawl(WIRE)
+    wire.publish(7)
+    crawl(WIRE)
+    # History: its ten articles arrived every 6 hours, the last one 10 days ago.
+    with fresh_engine.begin() as conn:
+        conn.execute(
+            text(
+                """
+                WITH ordered AS (
+                    SELECT a.article_id, row_number() OVER (ORDER BY a.article_id DESC) AS k
+                      FROM articles a JOIN outlets o USING (outlet_id) WHERE o.name = :o
+                )
+                UPDATE articles a SET first_seen_at = now() - interval '10 days'
+                                                     - (ordered.k - 1) * interval '6 hours'
+                  FROM ordered WHERE ordered.article_id = a.article_id
+                """
+            ),
+            {"o": WIRE},
+        )
+    crawl(WIRE)  # a pass that finds nothing new
+    verdict = latest_health(fresh_engine)[WIRE]
+    assert verdict.state == "stale", verdict.reasons
+    reasons = reasons_of(verdict)
+    assert "no new article for 10.0 days" in reasons
+    assert "stale after 24.0 h" in reasons  # 3 x 6 h = 18 h, raised to the 24 h floor
+    assert "usual gap is 6.0 h (p90 of 9 gaps)" in reasons
+    assert verdict.figures["stale"]["usual_gap_hours"] == 6.0
+    assert verdict.figures["passes"]["consecutive_failed"] == 0  # the passes themselves worked
+
+    # A higher floor from the environment moves the line: not stale below 11 days.
+    settings = replace(HealthSettings(), stale_floor_hours=11 * 24)
+    (again,) = assess_outlets(fresh_engine, [WIRE], settings=settings)
+    assert again.state == "ok"
+    assert latest_health(fresh_engine)[WIRE].state == "ok"  # that check is history too
+
+
+def test_a_feed_that_stops_listing_new_urls_is_flagged(site, crawl, fresh_engine):
+    """The wire's Atom feed freezes while a sitemap (added to its config) keeps listing."""
+    wire = site.site(WIRE)
+    crawl(WIRE)  # the feed finds the first three stories
+    config = yaml.safe_load(crawl.outlets_file.read_text(encoding="utf-8"))
+    entry = next(o for o in config["outlets"] if o["name"] == WIRE)
+    entry["sitemaps"] = [wire.base_url + "/sitemap.xml"]
+    crawl.outlets_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    settings = HealthSettings(silent_passes=2)
+    wire.freeze_feed = True
+    for _ in range(2):
+        wire.publish(1)
+        crawl(WIRE)
+    (verdict,) = assess_outlets(fresh_engine, [WIRE], settings=settings)
+    assert verdict.state == "degraded", verdict.reasons
+    assert f"feed {wire.base_url}/atom.xml listed no new URL in the last 2 passes" in reasons_of(verdict)
+    figures = verdict.figures["sources"][wire.base_url + "/atom.xml"]
+    assert figures["new_urls_recent"] == 0 and figures["new_urls_before"] >= 1
+
+
+def test_status_shows_health_first(site, crawl, fresh_engine):
+    crawl(WIRE, PERSIAN)
+    site.site(PERSIAN).mode = "forbidden"
+    crawl(PERSIAN)
+    rows = outlet_status(fresh_engine)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name[PERSIAN]["health"] == "failing" and by_name[WIRE]["health"] == "ok"
+    lines = format_status(rows).splitlines()
+    assert lines[0].startswith("health")
+    assert lines[1].split()[0] == "FAILING" and PERSIAN in lines[1]
+    table = lines.index(next(line for line in lines if line.startswith("outlet ")))
+    assert "blocked" in "\n".join(lines[2:table])  # its reasons, before the table
+    assert any(line.split()[0] == "OK" and WIRE in line for line in lines[2:table])
+
+
+def test_health_command_exit_codes(site, crawl, fresh_database_url, fresh_engine, tmp_path):
+    env = {"DADKHAH_DATABASE_URL": fresh_database_url, "DADKHAH_ARCHIVE_DIR": str(tmp_path / "a")}
+    empty = runner.invoke(app, ["health"], env=env)
+    assert empty.exit_code == 0 and "No outlet has been crawled yet" in empty.output
+    crawl(WIRE, PERSIAN)
+    ok = runner.invoke(app, ["health"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.splitlines()[0].split()[0] == "OK"
+
+    site.site(PERSIAN).mode = "forbidden"
+    crawl(PERSIAN)
+    bad = runner.invoke(app, ["health", "--json"], env=env)
+    assert bad.exit_code == 4
+    verdicts = {v["outlet"]: v for v in json.loads(bad.stdout)}
+    assert verdicts[PERSIAN]["state"] == "failing" and verdicts[WIRE]["state"] == "ok"
+    assert any("blocked" in reason for reason in verdicts[PERSIAN]["reasons"])
+    only_wire = runner.invoke(app, ["health", "--outlet", WIRE], env=env)
+    assert only_wire.exit_code == 0 and PERSIAN not in only_wire.output
+
+    checks = len(stored_verdicts(fresh_engine, PERSIAN))
+    latest = runner.invoke(app, ["health", "--latest"], env=env)
+    assert latest.exit_code == 4 and "FAILING" in latest.output
+    assert len(stored_verdicts(fresh_engine, PERSIAN)) == checks  # --latest only reads
+
+    assert runner.invoke(app, ["health", "--outlet", "Nope"], env=env).exit_code == 2
+    bogus = {**env, "DADKHAH_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
+    assert runner.invoke(app, ["health"], env=bogus).exit_code == 3
+
+
+def test_a_health_failure_never_breaks_the_pass(crawl, fresh_engine, monkeypatch):
+    monkeypatch.setenv("DADKHAH_HEALTH_FAILING_PASSES", "not-a-number")
+    report = crawl(WIRE)
+    assert report.status == "finished" and report.outlets[WIRE]["stored"] == 3
+    assert stored_verdicts(fresh_engine, WIRE) == []
+    with pytest.raises(ValueError, match="DADKHAH_HEALTH_FAILING_PASSES must be a number"):
+        HealthSettings.from_env()
+
+
+def test_percentile_is_nearest_rank():
+    assert percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90) == 9
+    assert percentile([6.0], 90) == 6.0
+    assert percentile([1, 100], 50) == 1
