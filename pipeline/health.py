@@ -32,7 +32,9 @@ DISCOVERY_KINDS = ("feed", "sitemap", "listing")
 READ_OUTCOMES = ("parsed", "not_modified")  # a discovery document that was read
 HANDLED_ARTICLE = ("stored", "duplicate", "not_article", "not_html")  # an article fetch that ended well
 BLOCK_STATUSES = (403, 429, 503)
-NOT_A_PASS = ("running",)  # still going (or died unrecorded): not judged yet
+# Not judged: still going (or died unrecorded), or stopped by a person (Ctrl-C): neither says
+# anything about the outlet. A crawl that timed out is recorded "failed" and does count.
+NOT_A_PASS = ("running", "interrupted")
 
 
 class UnknownOutlet(ValueError):

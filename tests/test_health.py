@@ -24,6 +24,7 @@ from pipeline.health import HealthSettings, assess_outlets, latest_health, perce
 from pipeline.ingest import ingest
 from pipeline.settings import Settings
 from pipeline.status import format_status, outlet_status
+from tests import airflow_env  # noqa: F401 - sets AIRFLOW_HOME etc. before airflow is imported
 
 WIRE = "Demo Wire"
 PERSIAN = "Demo Persian News"
@@ -262,3 +263,77 @@ def test_percentile_is_nearest_rank():
     assert percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90) == 9
     assert percentile([6.0], 90) == 6.0
     assert percentile([1, 100], 50) == 1
+
+
+# ------------------------------------------------------------------------------ Airflow
+
+
+def test_airflow_health_task_fails_on_a_stale_outlet_and_notifies(
+    site, crawl, fresh_database_url, fresh_engine, monkeypatch, tmp_path
+):
+    from tests.test_dags import parse_dags, ti_states
+
+    airflow_env.migrate_metadata_db()
+    sent = tmp_path / "notifications.jsonl"
+    notifier = {
+        "class": "tests.health_notifier.RecordingNotifier",
+        "kwargs": {"path": str(sent), "message": "dadkhah {{ ti.task_id }}: {{ exception }}"},
+    }
+    monkeypatch.setenv("DADKHAH_HEALTH_NOTIFIERS", json.dumps(notifier))
+    monkeypatch.setenv("AIRFLOW_CONN_DADKHAH_DB", fresh_database_url.replace("+psycopg", ""))
+    monkeypatch.setenv("DADKHAH_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("DADKHAH_OUTLETS_FILE", str(crawl.outlets_file))
+    dag = parse_dags()["dadkhah_ingest"]  # parsed now: the notifier setting is read at parse time
+    assert dag.task_dict["health"].on_failure_callback
+
+    healthy = dag.test(run_conf={"outlets": [WIRE]})
+    states = ti_states(healthy)
+    assert healthy.state == "success", states
+    assert states[("health", "-1")] == "success"
+    assert not sent.exists()  # nothing to report
+    checks = len(stored_verdicts(fresh_engine, WIRE))
+    assert checks == 1  # the crawl judged its outlet; the health task reused that verdict
+
+    site.site(WIRE).publish(7)
+    crawl(WIRE)
+    with fresh_engine.begin() as conn:  # ten articles, every 6 hours, the last 9 days ago
+        conn.execute(
+            text(
+                """
+                WITH ordered AS (
+                    SELECT article_id, row_number() OVER (ORDER BY article_id DESC) AS k FROM articles
+                )
+                UPDATE articles a SET first_seen_at = now() - interval '9 days'
+                                                     - (ordered.k - 1) * interval '6 hours'
+                  FROM ordered WHERE ordered.article_id = a.article_id
+                """
+            )
+        )
+    stale = dag.test(run_conf={"outlets": [WIRE]})
+    states = ti_states(stale)
+    assert states[("crawl", WIRE)] == "success" and states[("summary", "-1")] == "success"
+    assert states[("health", "-1")] == "failed"
+    assert stale.state == "failed", states
+    (notification,) = [json.loads(line) for line in sent.read_text(encoding="utf-8").splitlines()]
+    assert notification["task"] == "health"
+    assert notification["message"].startswith(
+        "dadkhah health: 1 of 1 outlet(s) unhealthy: Demo Wire (stale: "
+    )
+    assert "no new article for 9.0 days" in notification["message"]
+
+
+def test_health_notifier_setting_is_checked_at_parse_time(monkeypatch):
+    from tests.test_dags import load_dag_module
+
+    module = load_dag_module()
+    monkeypatch.setenv("DADKHAH_HEALTH_NOTIFIERS", "{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        module.health_notifiers()
+    monkeypatch.setenv("DADKHAH_HEALTH_NOTIFIERS", json.dumps({"class": "NoDots"}))
+    with pytest.raises(ValueError, match="package.module.Class"):
+        module.health_notifiers()
+    spec = [{"class": "airflow.providers.smtp.notifications.smtp.SmtpNotifier", "kwargs": {"to": "a@b.c"}}]
+    monkeypatch.setenv("DADKHAH_HEALTH_NOTIFIERS", json.dumps(spec * 2))
+    assert [n.class_path for n in module.health_notifiers()] == [spec[0]["class"]] * 2
+    monkeypatch.delenv("DADKHAH_HEALTH_NOTIFIERS")
+    assert module.health_notifiers() == []
