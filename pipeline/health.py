@@ -64,7 +64,8 @@ class HealthSettings:
     stale_percentile: float = 90.0  # the usual gap: this percentile of past gaps
     stale_min_gaps: int = 5  # gaps needed before the usual gap counts as learned
     stale_default_hours: float = 72.0  # threshold while the usual gap is not learned yet
-    stale_history: int = 200  # hours-with-new-articles looked at to learn the gap
+    stale_history: int = 200  # hours-with-new-articles looked at to learn the gap...
+    stale_history_days: int = 365  # ...within this many days
     block_degraded_share: float = 0.2  # share of blocked answers in a pass: degraded
     block_failing_share: float = 0.5  # ...: failing
     drift_sample: int = 5  # latest articles (and article fetches) compared...
@@ -254,11 +255,12 @@ def _rule_stale(
     hours_rows = conn.execute(
         text(
             """
-            SELECT date_trunc('hour', first_seen_at) AS h FROM articles WHERE outlet_id = :o
+            SELECT date_trunc('hour', first_seen_at) AS h FROM articles
+             WHERE outlet_id = :o AND first_seen_at >= CAST(:now AS timestamptz) - make_interval(days => :days)
              GROUP BY 1 ORDER BY 1 DESC LIMIT :n
             """
         ),
-        {"o": outlet_id, "n": s.stale_history + 1},
+        {"o": outlet_id, "n": s.stale_history + 1, "now": now, "days": s.stale_history_days},
     ).scalars()
     buckets = sorted(hours_rows)
     gaps = [(b - a).total_seconds() / 3600 for a, b in zip(buckets, buckets[1:], strict=False)]
@@ -357,7 +359,7 @@ def _rule_drift(j: _Judgement, conn: Connection, outlet_id: int, s: HealthSettin
             """
             SELECT outcome FROM fetches
              WHERE outlet_id = :o AND kind = 'article' AND outcome = ANY(:handled)
-             ORDER BY fetch_id DESC LIMIT :n
+             ORDER BY fetched_at DESC, fetch_id DESC LIMIT :n
             """
         ),
         {"o": outlet_id, "handled": list(HANDLED_ARTICLE), "n": s.drift_sample + s.drift_baseline},

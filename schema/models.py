@@ -223,6 +223,10 @@ class OutletHealth(Base):
     )
 
 
+# The health rules read an outlet's latest articles (migration 0005 adds it with the table).
+Index("ix_articles_outlet_first_seen", Article.outlet_id, Article.first_seen_at)
+
+
 # --- Story clusters (near-duplicates) ---------------------------------------------------
 
 

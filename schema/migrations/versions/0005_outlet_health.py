@@ -3,7 +3,8 @@
 Each row says what state an outlet was judged to be in (ok, degraded, failing, stale), the
 reasons in plain sentences, the figures the rules read and the thresholds they used, so a
 verdict can be checked later against the data it came from. ``consumer.outlet_health`` is
-the read contract for monitors.
+the read contract for monitors. An index on ``articles (outlet_id, first_seen_at)`` serves
+the rules' look-ups of one outlet's latest articles.
 
 Revision ID: 0005
 Revises: 0003
@@ -51,11 +52,14 @@ def upgrade() -> None:
         sa.CheckConstraint("state IN ('ok', 'degraded', 'failing', 'stale')", name="ck_outlet_health_state"),
     )
     op.create_index("ix_outlet_health_outlet_checked", "outlet_health", ["outlet_id", "checked_at"])
+    # The health rules read an outlet's latest articles; without this they scan every outlet's.
+    op.create_index("ix_articles_outlet_first_seen", "articles", ["outlet_id", "first_seen_at"])
     op.execute("CREATE SCHEMA IF NOT EXISTS consumer")
     op.execute(VIEW)
 
 
 def downgrade() -> None:
     op.execute("DROP VIEW IF EXISTS consumer.outlet_health")
+    op.drop_index("ix_articles_outlet_first_seen", table_name="articles")
     op.drop_index("ix_outlet_health_outlet_checked", table_name="outlet_health")
     op.drop_table("outlet_health")
