@@ -64,8 +64,7 @@ class HealthSettings:
     stale_percentile: float = 90.0  # the usual gap: this percentile of past gaps
     stale_min_gaps: int = 5  # gaps needed before the usual gap counts as learned
     stale_default_hours: float = 72.0  # threshold while the usual gap is not learned yet
-    stale_history: int = 200  # hours-with-new-articles looked at to learn the gap...
-    stale_history_days: int = 365  # ...within this many days
+    stale_history: int = 200  # latest hours-with-new-articles looked at to learn the gap
     block_degraded_share: float = 0.2  # share of blocked answers in a pass: degraded
     block_failing_share: float = 0.5  # ...: failing
     drift_sample: int = 5  # latest articles (and article fetches) compared...
@@ -248,19 +247,26 @@ def _rule_failed_passes(j: _Judgement, passes: list[_Pass], s: HealthSettings) -
 def _rule_stale(
     j: _Judgement, conn: Connection, outlet_id: int, passes: list[_Pass], now: datetime, s: HealthSettings
 ) -> dict[str, Any]:
-    row = conn.execute(
-        text("SELECT count(*) AS n, max(first_seen_at) AS last FROM articles WHERE outlet_id = :o"),
-        {"o": outlet_id},
-    ).one()
+    last = conn.execute(
+        text("SELECT max(first_seen_at) FROM articles WHERE outlet_id = :o"), {"o": outlet_id}
+    ).scalar()
+    # The latest hours that brought new articles, walked back one index look-up per hour
+    # (a loose index scan), so the cost does not grow with the outlet's archive.
     hours_rows = conn.execute(
         text(
             """
-            SELECT date_trunc('hour', first_seen_at) AS h FROM articles
-             WHERE outlet_id = :o AND first_seen_at >= CAST(:now AS timestamptz) - make_interval(days => :days)
-             GROUP BY 1 ORDER BY 1 DESC LIMIT :n
+            WITH RECURSIVE hours(h, n) AS (
+                SELECT date_trunc('hour', CAST(:last AS timestamptz)), 1
+                 WHERE CAST(:last AS timestamptz) IS NOT NULL
+                UNION ALL
+                SELECT (SELECT date_trunc('hour', max(a.first_seen_at)) FROM articles a
+                         WHERE a.outlet_id = :o AND a.first_seen_at < hours.h), hours.n + 1
+                  FROM hours WHERE hours.h IS NOT NULL AND hours.n <= :n
+            )
+            SELECT h FROM hours WHERE h IS NOT NULL
             """
         ),
-        {"o": outlet_id, "n": s.stale_history + 1, "now": now, "days": s.stale_history_days},
+        {"o": outlet_id, "n": s.stale_history, "last": last},
     ).scalars()
     buckets = sorted(hours_rows)
     gaps = [(b - a).total_seconds() / 3600 for a, b in zip(buckets, buckets[1:], strict=False)]
@@ -276,11 +282,10 @@ def _rule_stale(
         threshold = max(s.stale_floor_hours, s.stale_default_hours)
         basis = f"too little history to learn its rhythm ({len(gaps)} gaps), so the default"
     first_pass = min((p.started_at for p in passes if p.started_at), default=None)
-    since = row.last or first_pass
+    since = last or first_pass
     silent_hours = (now - since).total_seconds() / 3600 if since else 0.0
     figures = {
-        "articles": row.n,
-        "last_new_article_at": row.last.isoformat() if row.last else None,
+        "last_new_article_at": last.isoformat() if last else None,
         "hours_without_new": round(silent_hours, 2),
         "usual_gap_hours": round(usual, 2) if usual is not None else None,
         "gaps_learned_from": len(gaps),
@@ -288,8 +293,8 @@ def _rule_stale(
     }
     if since and silent_hours > threshold:
         what = (
-            f"no new article for {_hours(silent_hours)} (last first seen {row.last:%Y-%m-%d %H:%M} UTC)"
-            if row.last
+            f"no new article for {_hours(silent_hours)} (last first seen {last:%Y-%m-%d %H:%M} UTC)"
+            if last
             else f"no article stored at all in {_hours(silent_hours)} since its first pass"
         )
         j.add("stale", "stale", f"{what}; stale after {_hours(threshold)}: {basis}")
