@@ -136,8 +136,18 @@ def test_a_redesign_that_drops_dates_and_text_is_drift(site, crawl, fresh_engine
     assert verdict.figures["drift"]["baseline"]["no_date"] == 0.0
 
 
-def test_an_outlet_behind_a_403_wall_is_blocked(site, crawl, fresh_engine):
-    crawl(PERSIAN)
+def test_an_outlet_behind_a_403_wall_is_blocked_and_reported(
+    site, crawl, fresh_database_url, fresh_engine, tmp_path
+):
+    """The verdict, `dadkhah status` (health first) and `dadkhah health` with its exit codes."""
+    env = {"DADKHAH_DATABASE_URL": fresh_database_url, "DADKHAH_ARCHIVE_DIR": str(tmp_path / "a")}
+    empty = runner.invoke(app, ["health"], env=env)
+    assert empty.exit_code == 0 and "No outlet has been crawled yet" in empty.output
+    crawl(WIRE, PERSIAN)
+    ok = runner.invoke(app, ["health"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert [line.split()[0] for line in ok.output.splitlines()] == ["OK", "OK"]
+
     site.site(PERSIAN).mode = "forbidden"
     crawl(PERSIAN)
     verdict = latest_health(fresh_engine)[PERSIAN]
@@ -146,6 +156,31 @@ def test_an_outlet_behind_a_403_wall_is_blocked(site, crawl, fresh_engine):
     assert "blocked: 100% of the last pass's" in reasons and "HTTP 403" in reasons
     assert "sitemap http://127.0.0.3:" in reasons and "failed in the last pass (HTTP 403)" in reasons
     assert verdict.figures["block"]["share"] == 1.0
+
+    rows = outlet_status(fresh_engine)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name[PERSIAN]["health"] == "failing" and by_name[WIRE]["health"] == "ok"
+    lines = format_status(rows).splitlines()
+    assert lines[0].startswith("health")
+    assert lines[1].split()[0] == "FAILING" and PERSIAN in lines[1]
+    table = lines.index(next(line for line in lines if line.startswith("outlet ")))
+    assert "blocked" in "\n".join(lines[2:table])  # its reasons, before the table
+    assert any(line.split()[0] == "OK" and WIRE in line for line in lines[2:table])
+
+    bad = runner.invoke(app, ["health", "--json"], env=env)
+    assert bad.exit_code == 4
+    verdicts = {v["outlet"]: v for v in json.loads(bad.stdout)}
+    assert verdicts[PERSIAN]["state"] == "failing" and verdicts[WIRE]["state"] == "ok"
+    assert any("blocked" in reason for reason in verdicts[PERSIAN]["reasons"])
+    only_wire = runner.invoke(app, ["health", "--outlet", WIRE], env=env)
+    assert only_wire.exit_code == 0 and PERSIAN not in only_wire.output
+    checks = len(stored_verdicts(fresh_engine, PERSIAN))
+    latest = runner.invoke(app, ["health", "--latest"], env=env)
+    assert latest.exit_code == 4 and "FAILING" in latest.output
+    assert len(stored_verdicts(fresh_engine, PERSIAN)) == checks  # --latest only reads
+    assert runner.invoke(app, ["health", "--outlet", "Nope"], env=env).exit_code == 2
+    bogus = {**env, "DADKHAH_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
+    assert runner.invoke(app, ["health"], env=bogus).exit_code == 3
 
 
 def test_an_outlet_that_stopped_publishing_goes_stale(site, crawl, fresh_engine):
@@ -204,50 +239,6 @@ def test_a_feed_that_stops_listing_new_urls_is_flagged(site, crawl, fresh_engine
     assert f"feed {wire.base_url}/atom.xml listed no new URL in the last 2 passes" in reasons_of(verdict)
     figures = verdict.figures["sources"][wire.base_url + "/atom.xml"]
     assert figures["new_urls_recent"] == 0 and figures["new_urls_before"] >= 1
-
-
-def test_status_shows_health_first(site, crawl, fresh_engine):
-    crawl(WIRE, PERSIAN)
-    site.site(PERSIAN).mode = "forbidden"
-    crawl(PERSIAN)
-    rows = outlet_status(fresh_engine)
-    by_name = {r["name"]: r for r in rows}
-    assert by_name[PERSIAN]["health"] == "failing" and by_name[WIRE]["health"] == "ok"
-    lines = format_status(rows).splitlines()
-    assert lines[0].startswith("health")
-    assert lines[1].split()[0] == "FAILING" and PERSIAN in lines[1]
-    table = lines.index(next(line for line in lines if line.startswith("outlet ")))
-    assert "blocked" in "\n".join(lines[2:table])  # its reasons, before the table
-    assert any(line.split()[0] == "OK" and WIRE in line for line in lines[2:table])
-
-
-def test_health_command_exit_codes(site, crawl, fresh_database_url, fresh_engine, tmp_path):
-    env = {"DADKHAH_DATABASE_URL": fresh_database_url, "DADKHAH_ARCHIVE_DIR": str(tmp_path / "a")}
-    empty = runner.invoke(app, ["health"], env=env)
-    assert empty.exit_code == 0 and "No outlet has been crawled yet" in empty.output
-    crawl(WIRE, PERSIAN)
-    ok = runner.invoke(app, ["health"], env=env)
-    assert ok.exit_code == 0, ok.output
-    assert ok.output.splitlines()[0].split()[0] == "OK"
-
-    site.site(PERSIAN).mode = "forbidden"
-    crawl(PERSIAN)
-    bad = runner.invoke(app, ["health", "--json"], env=env)
-    assert bad.exit_code == 4
-    verdicts = {v["outlet"]: v for v in json.loads(bad.stdout)}
-    assert verdicts[PERSIAN]["state"] == "failing" and verdicts[WIRE]["state"] == "ok"
-    assert any("blocked" in reason for reason in verdicts[PERSIAN]["reasons"])
-    only_wire = runner.invoke(app, ["health", "--outlet", WIRE], env=env)
-    assert only_wire.exit_code == 0 and PERSIAN not in only_wire.output
-
-    checks = len(stored_verdicts(fresh_engine, PERSIAN))
-    latest = runner.invoke(app, ["health", "--latest"], env=env)
-    assert latest.exit_code == 4 and "FAILING" in latest.output
-    assert len(stored_verdicts(fresh_engine, PERSIAN)) == checks  # --latest only reads
-
-    assert runner.invoke(app, ["health", "--outlet", "Nope"], env=env).exit_code == 2
-    bogus = {**env, "DADKHAH_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
-    assert runner.invoke(app, ["health"], env=bogus).exit_code == 3
 
 
 def test_a_health_failure_never_breaks_the_pass(crawl, fresh_engine, monkeypatch):
