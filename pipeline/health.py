@@ -595,6 +595,19 @@ def assess_outlets(
     return verdicts
 
 
+def crawled_outlets(engine: Engine) -> list[str]:
+    """Names of the outlets that have at least one pass on record (the ones that can be judged)."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT o.name FROM outlets o WHERE EXISTS "
+                    "(SELECT 1 FROM outlet_runs r WHERE r.outlet_id = o.outlet_id) ORDER BY o.name"
+                )
+            ).scalars()
+        )
+
+
 def latest_health(engine: Engine) -> dict[str, Verdict]:
     """Each outlet's most recent stored verdict, by outlet name."""
     with engine.connect() as conn:

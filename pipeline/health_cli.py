@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pipeline.health import UNHEALTHY, Verdict
+from pipeline.settings import Settings
 
 EXIT_UNHEALTHY = 4  # some outlet is failing or stale
 EXIT_BAD_INPUT = 2
@@ -29,6 +31,9 @@ def format_verdicts(verdicts: list[Verdict]) -> str:
 
 
 def health_command(
+    outlets: Annotated[
+        Path | None, typer.Option("--outlets", help="Outlets YAML file (which outlets are enabled).")
+    ] = None,
     outlet: Annotated[
         list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable).")
     ] = None,
@@ -41,25 +46,41 @@ def health_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON.")] = False,
 ) -> None:
-    """Judge every crawled outlet now (and store the verdicts): ok, degraded, failing or stale.
+    """Judge the enabled, crawled outlets now (and store the verdicts): ok, degraded, failing, stale.
 
-    Exit codes: 0 when no outlet is failing or stale, 4 when one is, 2 for an unknown
-    outlet, 3 when the database cannot be reached.
+    Outlets disabled or gone from the outlets file are left out (``--outlet`` names any
+    crawled outlet). Exit codes: 0 when no outlet is failing or stale, 4 when one is, 2 for
+    a bad outlets file or an unknown outlet, 3 when the database cannot be reached.
     """
+    from pipeline.config import ConfigError, load_outlets
     from pipeline.db import DatabaseUnavailable, get_engine
-    from pipeline.health import UnknownOutlet, assess_outlets, latest_health
-    from pipeline.settings import Settings
+    from pipeline.health import UnknownOutlet, assess_outlets, crawled_outlets, latest_health
 
+    settings = Settings.from_env()
     try:
-        engine = get_engine(Settings.from_env())
+        engine = get_engine(settings)
+        crawled = crawled_outlets(engine)
+        if outlet:
+            unknown = [name for name in outlet if name not in crawled]
+            if unknown:
+                raise UnknownOutlet(f"never crawled, or unknown: {', '.join(unknown)}")
+            names = list(dict.fromkeys(outlet))
+        else:
+            enabled = {o.name for o in load_outlets(outlets or settings.outlets_file).select(None)}
+            names = [name for name in crawled if name in enabled]
+            left_out = [name for name in crawled if name not in enabled]
+            if left_out:
+                typer.echo(
+                    f"not judged (disabled or not in the outlets file): {', '.join(left_out)}", err=True
+                )
         if latest:
             stored = latest_health(engine)
-            unknown = [name for name in outlet or [] if name not in stored]
-            if unknown:
-                raise UnknownOutlet(f"no stored verdict for outlet(s): {', '.join(unknown)}")
-            verdicts = [v for name, v in stored.items() if not outlet or name in outlet]
+            verdicts = [stored[name] for name in names if name in stored]
         else:
-            verdicts = assess_outlets(engine, outlet or None)
+            verdicts = assess_outlets(engine, names) if names else []
+    except ConfigError as exc:
+        typer.secho(f"error: bad outlet configuration:\n{exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
     except (UnknownOutlet, ValueError) as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from exc

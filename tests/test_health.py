@@ -140,7 +140,11 @@ def test_an_outlet_behind_a_403_wall_is_blocked_and_reported(
     site, crawl, fresh_database_url, fresh_engine, tmp_path
 ):
     """The verdict, `dadkhah status` (health first) and `dadkhah health` with its exit codes."""
-    env = {"DADKHAH_DATABASE_URL": fresh_database_url, "DADKHAH_ARCHIVE_DIR": str(tmp_path / "a")}
+    env = {
+        "DADKHAH_DATABASE_URL": fresh_database_url,
+        "DADKHAH_ARCHIVE_DIR": str(tmp_path / "a"),
+        "DADKHAH_OUTLETS_FILE": str(crawl.outlets_file),
+    }
     empty = runner.invoke(app, ["health"], env=env)
     assert empty.exit_code == 0 and "No outlet has been crawled yet" in empty.output
     crawl(WIRE, PERSIAN)
@@ -179,6 +183,18 @@ def test_an_outlet_behind_a_403_wall_is_blocked_and_reported(
     assert latest.exit_code == 4 and "FAILING" in latest.output
     assert len(stored_verdicts(fresh_engine, PERSIAN)) == checks  # --latest only reads
     assert runner.invoke(app, ["health", "--outlet", "Nope"], env=env).exit_code == 2
+
+    # An outlet disabled in the outlets file is no longer judged (nor fails the check).
+    config = yaml.safe_load(crawl.outlets_file.read_text(encoding="utf-8"))
+    next(o for o in config["outlets"] if o["name"] == PERSIAN)["enabled"] = False
+    disabled = tmp_path / "disabled.yaml"
+    disabled.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    quiet = runner.invoke(app, ["health", "--outlets", str(disabled)], env=env)
+    assert quiet.exit_code == 0, quiet.output
+    assert f"not judged (disabled or not in the outlets file): {PERSIAN}" in quiet.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("outlets: [", encoding="utf-8")
+    assert runner.invoke(app, ["health", "--outlets", str(broken)], env=env).exit_code == 2
     bogus = {**env, "DADKHAH_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
     assert runner.invoke(app, ["health"], env=bogus).exit_code == 3
 
