@@ -7,7 +7,10 @@ publishing (its history is moved back in time in the database: real rows, older 
 
 from __future__ import annotations
 
+import email
 import json
+import socketserver
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -275,18 +278,72 @@ def test_percentile_is_nearest_rank():
 # ------------------------------------------------------------------------------ Airflow
 
 
+class MailSink:
+    """A minimal SMTP server on loopback that keeps the messages it is sent (no relaying)."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 sink ready\r\n")
+                while line := self.rfile.readline():
+                    verb = line[:4].upper()
+                    if verb == b"DATA":
+                        self.wfile.write(b"354 go ahead\r\n")
+                        data = b"".join(iter(self.rfile.readline, b".\r\n"))
+                        sink.messages.append(email.message_from_bytes(data))
+                        self.wfile.write(b"250 queued\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:  # EHLO, HELO, MAIL, RCPT, RSET, NOOP
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def mail() -> Iterator[MailSink]:
+    sink = MailSink()
+    yield sink
+    sink.close()
+
+
 def test_airflow_health_task_fails_on_a_stale_outlet_and_notifies(
-    site, crawl, fresh_database_url, fresh_engine, monkeypatch, tmp_path
+    site, crawl, fresh_database_url, fresh_engine, monkeypatch, tmp_path, mail
 ):
     from tests.test_dags import parse_dags, ti_states
 
     airflow_env.migrate_metadata_db()
     sent = tmp_path / "notifications.jsonl"
-    notifier = {
-        "class": "tests.health_notifier.RecordingNotifier",
-        "kwargs": {"path": str(sent), "message": "dadkhah {{ ti.task_id }}: {{ exception }}"},
-    }
-    monkeypatch.setenv("DADKHAH_HEALTH_NOTIFIERS", json.dumps(notifier))
+    notifiers = [
+        {
+            "class": "tests.health_notifier.RecordingNotifier",
+            "kwargs": {"path": str(sent), "message": "dadkhah {{ ti.task_id }}: {{ exception }}"},
+        },
+        {  # the README's e-mail example, against a mail server on loopback
+            "class": "airflow.providers.smtp.notifications.smtp.SmtpNotifier",
+            "kwargs": {
+                "to": "monitor@example.org",
+                "from_email": "dadkhah@example.org",
+                "subject": "dadkhah: unhealthy outlets ({{ ds }})",
+                "html_content": "<pre>{{ exception }}</pre>",
+            },
+        },
+    ]
+    monkeypatch.setenv("DADKHAH_HEALTH_NOTIFIERS", json.dumps(notifiers))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_DEFAULT", f"smtp://127.0.0.1:{mail.port}?disable_tls=true&disable_ssl=true"
+    )
     monkeypatch.setenv("AIRFLOW_CONN_DADKHAH_DB", fresh_database_url.replace("+psycopg", ""))
     monkeypatch.setenv("DADKHAH_ARCHIVE_DIR", str(tmp_path / "archive"))
     monkeypatch.setenv("DADKHAH_OUTLETS_FILE", str(crawl.outlets_file))
@@ -297,7 +354,7 @@ def test_airflow_health_task_fails_on_a_stale_outlet_and_notifies(
     states = ti_states(healthy)
     assert healthy.state == "success", states
     assert states[("health", "-1")] == "success"
-    assert not sent.exists()  # nothing to report
+    assert not sent.exists() and mail.messages == []  # nothing to report
     checks = len(stored_verdicts(fresh_engine, WIRE))
     assert checks == 1  # the crawl judged its outlet; the health task reused that verdict
 
@@ -327,6 +384,15 @@ def test_airflow_health_task_fails_on_a_stale_outlet_and_notifies(
         "dadkhah health: 1 of 1 outlet(s) unhealthy: Demo Wire (stale: "
     )
     assert "no new article for 9.0 days" in notification["message"]
+    (message,) = mail.messages
+    assert message["To"] == "monitor@example.org"
+    assert message["Subject"].startswith("dadkhah: unhealthy outlets (")
+    body = "".join(
+        part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if part.get_content_type() == "text/html"
+    )
+    assert "Demo Wire (stale: no new article for 9.0 days" in body
 
 
 def test_health_notifier_setting_is_checked_at_parse_time(monkeypatch):
