@@ -31,6 +31,7 @@ UNHEALTHY = ("failing", "stale")
 DISCOVERY_KINDS = ("feed", "sitemap", "listing")
 READ_OUTCOMES = ("parsed", "not_modified")  # a discovery document that was read
 HANDLED_ARTICLE = ("stored", "duplicate", "not_article", "not_html")  # an article fetch that ended well
+NOT_ATTEMPTED = ("robots", "refused", "url_too_long")  # the crawl's own choice not to fetch
 BLOCK_STATUSES = (403, 429, 503)
 # Not judged: still going (or died unrecorded), or stopped by a person (Ctrl-C): neither says
 # anything about the outlet. A crawl that timed out is recorded "failed" and does count.
@@ -206,9 +207,10 @@ def _why_pass_failed(p: _Pass) -> str | None:
         outcomes = Counter(row["outcome"] for row in p.discovery)
         listed = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
         return f"no feed, sitemap or listing could be read ({listed})"
-    fetched = sum(p.article_outcomes.values())
-    if fetched and not any(p.article_outcomes[o] for o in HANDLED_ARTICLE):
-        listed = ", ".join(f"{k} {v}" for k, v in sorted(p.article_outcomes.items()))
+    attempted = {k: v for k, v in p.article_outcomes.items() if k not in NOT_ATTEMPTED}
+    fetched = sum(attempted.values())
+    if fetched and not any(attempted.get(o) for o in HANDLED_ARTICLE):
+        listed = ", ".join(f"{k} {v}" for k, v in sorted(attempted.items()))
         return f"{fetched} article(s) found but none could be fetched or stored ({listed})"
     return None
 
@@ -330,7 +332,7 @@ def _rule_block(
         j.add(
             "blocked",
             state,
-            f"blocked: {_pct(share)} of the last pass's {total} requests met a bot wall or "
+            f"blocked: {_pct(share)} of the last pass's {total} request(s) met a bot wall or "
             f"block ({listed}); degraded from {_pct(s.block_degraded_share)}, failing from "
             f"{_pct(s.block_failing_share)}",
         )

@@ -116,6 +116,15 @@ def test_an_outlet_that_goes_dark_fails_after_consecutive_failed_passes(site, cr
     assert latest_health(fresh_engine)[WIRE].state == "ok"  # one good pass clears it
 
 
+def test_a_pass_whose_articles_all_fail_is_a_failed_pass(site, crawl, fresh_engine):
+    site.site(WIRE).mode = "broken-articles"  # the feed is read, every article answers 500
+    report = crawl(WIRE)
+    assert report.outlets[WIRE]["stored"] == 0
+    verdict = latest_health(fresh_engine)[WIRE]
+    assert verdict.state == "degraded", verdict.reasons
+    assert "3 article(s) found but none could be fetched or stored (http_error 3)" in reasons_of(verdict)
+
+
 def test_a_redesign_that_drops_dates_and_text_is_drift(site, crawl, fresh_engine):
     wire = site.site(WIRE)
     crawl(WIRE)

@@ -46,7 +46,9 @@ class OutletSite:
         self.hits: Counter[str] = Counter()
         self.lock = threading.Lock()
         # Switches a test flips to make the outlet misbehave the way real sites do.
-        self.mode = "normal"  # normal | forbidden (a bot wall: 403 to every request)
+        # normal | forbidden (a bot wall: 403 to every request) | broken-articles (the feeds
+        # work, every article page answers 500)
+        self.mode = "normal"
         self.layout = "standard"  # standard | redesigned (dates, bylines and body text gone)
         self.generated = 0
         self.undated: set[str] = set()  # article paths the feeds list without a date
@@ -255,6 +257,8 @@ def _handler_for(site: OutletSite) -> type[BaseHTTPRequestHandler]:
                 hits = site.hits[path]
             if site.mode == "forbidden":
                 return self._send(403, BLOCK_PAGE, "text/html")
+            if site.mode == "broken-articles" and path.startswith("/news/"):
+                return self._send(500, b"<html><body>Internal error</body></html>", "text/html")
             route = site.routes.get(path)
             if route is None:
                 return self._send(404, b"<html><body>Not found</body></html>", "text/html")
