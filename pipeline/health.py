@@ -75,6 +75,19 @@ class HealthSettings:
     drift_text_ratio: float = 0.5  # median text length below this fraction of the baseline's
     silent_passes: int = 6  # a source read in this many passes without one new URL: silent
 
+    def __post_init__(self) -> None:
+        at_least_one = ("failing_passes", "stale_min_gaps", "stale_history", "drift_sample")
+        at_least_one += ("drift_min_baseline", "silent_passes")
+        for name in at_least_one:
+            if getattr(self, name) < 1:
+                raise ValueError(f"DADKHAH_HEALTH_{name.upper()} must be at least 1")
+        shares = ("block_degraded_share", "block_failing_share", "drift_share", "drift_text_ratio")
+        for name in shares:
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"DADKHAH_HEALTH_{name.upper()} must be a share in (0, 1]")
+        if not 0 < self.stale_percentile <= 100:
+            raise ValueError("DADKHAH_HEALTH_STALE_PERCENTILE must be in (0, 100]")
+
     @classmethod
     def from_env(cls) -> HealthSettings:
         values = {}

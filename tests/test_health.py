@@ -276,6 +276,15 @@ def test_a_health_failure_never_breaks_the_pass(crawl, fresh_engine, monkeypatch
     assert stored_verdicts(fresh_engine, WIRE) == []
     with pytest.raises(ValueError, match="DADKHAH_HEALTH_FAILING_PASSES must be a number"):
         HealthSettings.from_env()
+    monkeypatch.setenv("DADKHAH_HEALTH_FAILING_PASSES", "0")
+    with pytest.raises(ValueError, match="DADKHAH_HEALTH_FAILING_PASSES must be at least 1"):
+        HealthSettings.from_env()
+    monkeypatch.delenv("DADKHAH_HEALTH_FAILING_PASSES")
+    monkeypatch.setenv("DADKHAH_HEALTH_BLOCK_FAILING_SHARE", "50")
+    with pytest.raises(ValueError, match="BLOCK_FAILING_SHARE must be a share"):
+        HealthSettings.from_env()
+    monkeypatch.setenv("DADKHAH_HEALTH_BLOCK_FAILING_SHARE", "0.6")
+    assert HealthSettings.from_env().block_failing_share == 0.6
 
 
 def test_percentile_is_nearest_rank():
