@@ -26,7 +26,7 @@ Knobs (environment, read at parse time):
 * ``DADKHAH_OUTLET_TIMEOUT_SECONDS``: the most one outlet's crawl may take (default 3600).
 * ``DADKHAH_HEALTH_NOTIFIERS``: JSON, one object or a list of them, each
   ``{"class": "<dotted path of an Airflow notifier>", "kwargs": {...}}``: called when the
-  ``health`` task fails. Templated kwargs see the task context, e.g. ``{{ exception }}``
+  ``health`` task fails (a wrong setting fails that task on every run, never the crawls). Templated kwargs see the task context, e.g. ``{{ exception }}``
   (which outlets are unhealthy and why). See the README, "Airflow and Docker".
 """
 
@@ -194,6 +194,19 @@ def health_notifiers() -> list[BaseNotifier]:
     return notifiers
 
 
+def _health_callbacks() -> tuple[list[BaseNotifier], str | None]:
+    """(notifiers, None), or ([], the error) when the setting is wrong.
+
+    A wrong notifier setting must not stop the crawls: the DAG still loads, and its
+    ``health`` task fails every run with the error until it is fixed.
+    """
+    try:
+        return health_notifiers(), None
+    except ValueError as exc:
+        log.error("%s", exc)
+        return [], str(exc)
+
+
 # --------------------------------------------------------------------------------- the DAGs
 
 
@@ -314,7 +327,9 @@ def dadkhah_ingest():
             log.error("%s", message)
             raise AirflowFailException(message)
 
-    @task(trigger_rule="all_done", retries=0, on_failure_callback=health_notifiers() or None)
+    notifiers, notifier_error = _health_callbacks()
+
+    @task(trigger_rule="all_done", retries=0, on_failure_callback=notifiers or None)
     def health(selected: list[str] | None, reports: list[dict[str, Any] | None]) -> dict[str, Any]:
         """Judge the outlets of this run; fail (and notify) when one is failing or stale.
 
@@ -327,7 +342,7 @@ def dadkhah_ingest():
         from pipeline.health import assess_outlets, latest_health
 
         context = get_current_context()
-        problems = []
+        problems = [f"{notifier_error}: nobody can be notified until it is fixed"] if notifier_error else []
         ti = context["ti"]
         states = ti.get_task_states(dag_id=ti.dag_id, task_ids=["summary"], run_ids=[context["run_id"]])
         if (states.get(context["run_id"]) or {}).get("summary") in ("failed", "upstream_failed"):

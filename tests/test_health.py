@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import json
+import logging
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -411,6 +412,33 @@ def test_airflow_health_task_fails_on_a_stale_outlet_and_notifies(
         if part.get_content_type() == "text/html"
     )
     assert "Demo Wire (stale: no new article for 9.0 days" in body
+
+
+def test_a_wrong_notifier_setting_fails_the_health_task_not_the_crawls(
+    crawl, fresh_database_url, monkeypatch, tmp_path
+):
+    from tests.test_dags import parse_dags, ti_states
+
+    airflow_env.migrate_metadata_db()
+    monkeypatch.setenv("DADKHAH_HEALTH_NOTIFIERS", '{"class": "smtp"')
+    monkeypatch.setenv("AIRFLOW_CONN_DADKHAH_DB", fresh_database_url.replace("+psycopg", ""))
+    monkeypatch.setenv("DADKHAH_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("DADKHAH_OUTLETS_FILE", str(crawl.outlets_file))
+    messages: list[str] = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logging.getLogger("dadkhah.airflow").addHandler(handler)
+    try:
+        run = parse_dags()["dadkhah_ingest"].test(run_conf={"outlets": [WIRE]})  # the DAG loads
+    finally:
+        logging.getLogger("dadkhah.airflow").removeHandler(handler)
+    states = ti_states(run)
+    assert states[("crawl", WIRE)] == "success" and states[("summary", "-1")] == "success"
+    assert states[("health", "-1")] == "failed" and run.state == "failed"
+    assert any(
+        m.startswith("DADKHAH_HEALTH_NOTIFIERS is not valid JSON") and "nobody can be notified" in m
+        for m in messages
+    ), messages
 
 
 def test_health_notifier_setting_is_checked_at_parse_time(monkeypatch):
