@@ -488,3 +488,10 @@ def test_migration_0005_downgrades_and_upgrades_with_data(crawl, fresh_engine):
     assert all(objects().values())
     crawl(WIRE)
     assert [r["state"] for r in stored_verdicts(fresh_engine, WIRE)] == ["ok"]  # a new history
+
+
+def test_consumer_view_contract(db_engine):
+    with db_engine.connect() as conn:
+        columns = list(conn.execute(text("SELECT * FROM consumer.outlet_health LIMIT 0")).keys())
+    assert columns[:5] == ["outlet", "checked_at", "state", "reasons", "figures"]
+    assert set(columns[5:]) >= {"outlet_id", "run_id", "thresholds"}
