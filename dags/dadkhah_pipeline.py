@@ -336,10 +336,9 @@ def dadkhah_ingest():
         The run's state follows its leaf, this task: it also fails when ``summary`` did.
         """
         from airflow.sdk.exceptions import AirflowFailException
-        from sqlalchemy import text
 
         from pipeline.db import get_engine
-        from pipeline.health import assess_outlets, latest_health
+        from pipeline.health import verdicts_after_pass
 
         context = get_current_context()
         problems = [f"{notifier_error}: nobody can be notified until it is fixed"] if notifier_error else []
@@ -349,19 +348,8 @@ def dadkhah_ingest():
             problems.append("summary failed: some outlet's crawl failed (see the summary task log)")
         if selected is None:
             raise AirflowFailException("; ".join([*problems, "no outlets selected: nothing to judge"]))
-        engine = get_engine(dadkhah_settings())
-        by_name = {r["outlet"]: r for r in reports[:] if r}
-        stored = latest_health(engine)
-        # A crawl judges its outlet when it ends; judge here only those it could not.
-        verdicts = {
-            name: stored[name]
-            for name in selected
-            if name in by_name and name in stored and stored[name].run_id == by_name[name].get("run_id")
-        }
-        with engine.connect() as conn:
-            known = set(conn.execute(text("SELECT name FROM outlets")).scalars())
-        fresh = [name for name in selected if name not in verdicts and name in known]
-        verdicts |= {v.outlet: v for v in (assess_outlets(engine, fresh) if fresh else [])}
+        run_ids = {r["outlet"]: r.get("run_id") for r in reports[:] if r}
+        verdicts = verdicts_after_pass(get_engine(dadkhah_settings()), selected, run_ids)
         unhealthy = []
         for name in selected:
             verdict = verdicts.get(name)
@@ -389,7 +377,7 @@ def dadkhah_ingest():
             message = " | ".join(problems)
             log.error("%s", message)
             raise AirflowFailException(message)
-        return {name: v.state for name, v in verdicts.items()}
+        return {name: v.state for name, v in verdicts.items() if v}
 
     selected = select_outlets()
     reports = crawl.expand(outlet_name=selected)

@@ -18,7 +18,7 @@ import json
 import math
 import os
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -651,9 +651,22 @@ def latest_health(engine: Engine) -> dict[str, Verdict]:
     }
 
 
-def by_outlet_state(verdicts: list[Verdict]) -> dict[str, list[str]]:
-    """{state: [outlet names]}, for summaries."""
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for v in verdicts:
-        grouped[v.state].append(v.outlet)
-    return dict(grouped)
+def verdicts_after_pass(
+    engine: Engine, names: list[str], run_ids: dict[str, int | None]
+) -> dict[str, Verdict | None]:
+    """Each named outlet's verdict for the pass that just ran (Airflow's ``health`` task).
+
+    A crawl judges its outlet when it ends: that verdict is taken when it belongs to the
+    outlet's run in ``run_ids``; the others (their crawl died before judging) are judged now.
+    None for an outlet that has never been crawled.
+    """
+    stored = latest_health(engine)
+    verdicts: dict[str, Verdict | None] = {
+        name: stored[name]
+        for name in names
+        if name in stored and run_ids.get(name) is not None and stored[name].run_id == run_ids[name]
+    }
+    crawled = set(crawled_outlets(engine))
+    fresh = [name for name in names if name not in verdicts and name in crawled]
+    verdicts |= {v.outlet: v for v in (assess_outlets(engine, fresh) if fresh else [])}
+    return {name: verdicts.get(name) for name in names}

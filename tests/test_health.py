@@ -24,7 +24,13 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.fixture_site import FixtureSite
-from pipeline.health import HealthSettings, assess_outlets, latest_health, percentile
+from pipeline.health import (
+    HealthSettings,
+    assess_outlets,
+    latest_health,
+    percentile,
+    verdicts_after_pass,
+)
 from pipeline.ingest import ingest
 from pipeline.settings import Settings
 from pipeline.status import format_status, outlet_status
@@ -95,7 +101,15 @@ def test_every_pass_stores_a_verdict_and_a_healthy_outlet_is_ok(crawl, fresh_eng
     assert row["figures"]["block"]["fetches"] >= 4  # the feed and three articles
     crawl(WIRE)
     assert [r["state"] for r in stored_verdicts(fresh_engine, WIRE)] == ["ok", "ok"]  # history kept
-    assert latest_health(fresh_engine)[WIRE].state == "ok"
+    latest = latest_health(fresh_engine)[WIRE]
+    assert latest.state == "ok"
+
+    # Airflow's health task: the verdict of the outlet's own run is reused, others judged anew.
+    reused = verdicts_after_pass(fresh_engine, [WIRE, "Never Crawled"], {WIRE: latest.run_id})
+    assert reused[WIRE].checked_at == latest.checked_at and reused["Never Crawled"] is None
+    assert len(stored_verdicts(fresh_engine, WIRE)) == 2
+    anew = verdicts_after_pass(fresh_engine, [WIRE], {})  # its crawl died before judging it
+    assert anew[WIRE].checked_at > latest.checked_at and len(stored_verdicts(fresh_engine, WIRE)) == 3
 
 
 def test_an_outlet_that_goes_dark_fails_after_consecutive_failed_passes(site, crawl, fresh_engine):
