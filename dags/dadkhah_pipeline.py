@@ -6,7 +6,9 @@ Two DAGs:
   outlet. Each crawls in its own child process (``pipeline.ingest.ingest_outlet`` does that),
   so one outlet's failure or slowness never blocks the others. ``publish`` then emits the
   ``dadkhah://articles`` asset event when any outlet stored new articles, and ``summary``
-  logs one line per outlet and fails the run if any outlet failed.
+  logs one line per outlet and fails the run if any outlet failed. ``health`` then judges
+  each outlet of the run (``pipeline.health``) and fails when one is failing or stale, which
+  calls the notifiers configured in ``DADKHAH_HEALTH_NOTIFIERS`` (e-mail, Slack, a webhook).
 * ``dadkhah_process`` (scheduled on that asset): ``cluster`` (near-duplicates), then ``tag``.
 
 Parse time stays cheap: no database access and no heavy imports here. The library is imported
@@ -22,6 +24,10 @@ Knobs (environment, read at parse time):
 * ``DADKHAH_INGEST_RETRIES`` / ``DADKHAH_INGEST_RETRY_DELAY_SECONDS``: retries per outlet,
   with exponential back-off from that first delay (defaults 2 and 300).
 * ``DADKHAH_OUTLET_TIMEOUT_SECONDS``: the most one outlet's crawl may take (default 3600).
+* ``DADKHAH_HEALTH_NOTIFIERS``: JSON, one object or a list of them, each
+  ``{"class": "<dotted path of an Airflow notifier>", "kwargs": {...}}``: called when the
+  ``health`` task fails (a wrong setting fails that task on every run, never the crawls). Templated kwargs see the task context, e.g. ``{{ exception }}``
+  (which outlets are unhealthy and why). See the README, "Airflow and Docker".
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Asset, BaseNotifier, Param, dag, get_current_context, task
 
 log = logging.getLogger("dadkhah.airflow")
 
@@ -156,6 +162,65 @@ def format_report(report: dict[str, Any]) -> str:
         example = examples.get(reason)
         line += f"\n    failed: {reason}: {count}" + (f" (e.g. {example})" if example else "")
     return line
+
+
+class ConfiguredNotifier(BaseNotifier):
+    """A notifier named in configuration: its class is imported only when it must notify.
+
+    So parsing never imports a provider, and a typo in a class path fails the notification
+    (loudly, in the task log) instead of the DAG.
+    """
+
+    def __init__(self, class_path: str, kwargs: dict[str, Any]) -> None:
+        super().__init__()
+        self.class_path = class_path
+        self.kwargs = kwargs
+
+    def notify(self, context) -> None:
+        import importlib
+
+        module_name, _, class_name = self.class_path.rpartition(".")
+        notifier_class = getattr(importlib.import_module(module_name), class_name)
+        notifier_class(**self.kwargs)(context)  # renders its own templated fields, then sends
+
+
+def health_notifiers() -> list[BaseNotifier]:
+    """The notifiers of ``DADKHAH_HEALTH_NOTIFIERS`` (parse time: a JSON read, no import)."""
+    import json
+
+    raw = os.environ.get("DADKHAH_HEALTH_NOTIFIERS", "").strip()
+    if not raw:
+        return []
+    try:
+        specs = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f"DADKHAH_HEALTH_NOTIFIERS is not valid JSON: {exc}") from exc
+    specs = specs if isinstance(specs, list) else [specs]
+    notifiers: list[BaseNotifier] = []
+    for spec in specs:
+        if not isinstance(spec, dict) or not isinstance(spec.get("class"), str) or "." not in spec["class"]:
+            raise ValueError(
+                'DADKHAH_HEALTH_NOTIFIERS: each entry must be {"class": "package.module.Class", '
+                f'"kwargs": {{...}}}}, got {spec!r}'
+            )
+        kwargs = spec.get("kwargs") or {}
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"DADKHAH_HEALTH_NOTIFIERS: kwargs of {spec['class']} must be an object")
+        notifiers.append(ConfiguredNotifier(spec["class"], kwargs))
+    return notifiers
+
+
+def _health_callbacks() -> tuple[list[BaseNotifier], str | None]:
+    """(notifiers, None), or ([], the error) when the setting is wrong.
+
+    A wrong notifier setting must not stop the crawls: the DAG still loads, and its
+    ``health`` task fails every run with the error until it is fixed.
+    """
+    try:
+        return health_notifiers(), None
+    except ValueError as exc:
+        log.error("%s", exc)
+        return [], str(exc)
 
 
 # --------------------------------------------------------------------------------- the DAGs
@@ -287,11 +352,64 @@ def dadkhah_ingest():
             log.error("%s", message)
             raise AirflowFailException(message)
 
+    notifiers, notifier_error = _health_callbacks()
+
+    @task(trigger_rule="all_done", retries=0, on_failure_callback=notifiers or None)
+    def health(selected: list[str] | None, reports: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """Judge the outlets of this run; fail (and notify) when one is failing or stale.
+
+        The run's state follows its leaf, this task: it also fails when ``summary`` did.
+        """
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pipeline.db import get_engine
+        from pipeline.health import verdicts_after_pass
+
+        context = get_current_context()
+        problems = [f"{notifier_error}: nobody can be notified until it is fixed"] if notifier_error else []
+        ti = context["ti"]
+        states = ti.get_task_states(dag_id=ti.dag_id, task_ids=["summary"], run_ids=[context["run_id"]])
+        if (states.get(context["run_id"]) or {}).get("summary") in ("failed", "upstream_failed"):
+            problems.append("summary failed: some outlet's crawl failed (see the summary task log)")
+        if selected is None:
+            raise AirflowFailException("; ".join([*problems, "no outlets selected: nothing to judge"]))
+        run_ids = {r["outlet"]: r.get("run_id") for r in reports[:] if r}
+        verdicts = verdicts_after_pass(get_engine(dadkhah_settings()), selected, run_ids)
+        unhealthy = []
+        for name in selected:
+            verdict = verdicts.get(name)
+            if verdict is None:
+                log.error("outlet %r: not judged: it was never crawled", name)
+                unhealthy.append(f"{name} (never crawled)")
+                continue
+            level = (
+                logging.ERROR if verdict.unhealthy else logging.WARNING if verdict.reasons else logging.INFO
+            )
+            log.log(
+                level,
+                "outlet %r: %s%s",
+                name,
+                verdict.state,
+                "".join(f"\n    - {r}" for r in verdict.reasons),
+            )
+            if verdict.unhealthy:
+                unhealthy.append(f"{name} ({verdict.state}: {'; '.join(verdict.reasons)})")
+        if unhealthy:
+            problems.append(
+                f"{len(unhealthy)} of {len(selected)} outlet(s) unhealthy: " + ", ".join(unhealthy)
+            )
+        if problems:
+            message = " | ".join(problems)
+            log.error("%s", message)
+            raise AirflowFailException(message)
+        return {name: v.state for name, v in verdicts.items() if v}
+
     selected = select_outlets()
     reports = crawl.expand(outlet_name=selected)
     published = publish(reports)
     done = summary(selected, reports)
     published >> done
+    done >> health(selected, reports)
 
 
 @dag(

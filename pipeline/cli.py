@@ -44,6 +44,7 @@ from pipeline.db import (
     upgrade,
 )
 from pipeline.extraction.cli import extract_command
+from pipeline.health_cli import health_command
 from pipeline.reprocess import reprocess_command
 from pipeline.settings import Settings, SettingsError
 from pipeline.tagging import tag_pending
@@ -538,6 +539,7 @@ app.command("reprocess")(reprocess_command)
 app.command("tag")(tag_command)
 app.command("cluster")(cluster_command)
 app.command("recluster")(recluster_command)
+app.command("health")(health_command)
 
 
 def main() -> None:

@@ -195,7 +195,18 @@ def _pass(settings, engine, run_id, run_uid, config, selected, max_articles, str
         raise
     report = _collect(engine, run_id, run_uid, outlet_ids, child)
     finish_run(engine, run_id, status=report.status, stats=_run_stats(report, extra))
+    _assess_health(engine, run_id)
     return report
+
+
+def _assess_health(engine: Engine, run_id: int) -> None:
+    """Every pass ends with a health verdict per outlet; a health failure never breaks it."""
+    from pipeline.health import assess_outlets
+
+    try:
+        assess_outlets(engine, run_id=run_id)
+    except Exception as exc:  # noqa: BLE001 - reported, the pass's own result stands
+        log.warning("outlet health not assessed: %s: %s", type(exc).__name__, exc)
 
 
 def _run_stats(report: PassReport, extra: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Per-outlet status: what is stored, when it last ran, what failed and why."""
+"""Per-outlet status: its health first, then what is stored, when it last ran, what failed."""
 
 from __future__ import annotations
 
@@ -38,14 +38,38 @@ _STATUS_SQL = text(
 
 
 def outlet_status(engine: Engine) -> list[dict[str, Any]]:
+    """One row per outlet; ``health``/``health_reasons``/``health_checked_at`` from its latest verdict."""
+    from pipeline.health import latest_health
+
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(_STATUS_SQL)]
+        rows = [dict(row._mapping) for row in conn.execute(_STATUS_SQL)]
+    verdicts = latest_health(engine)
+    for row in rows:
+        verdict = verdicts.get(row["name"])
+        row["health"] = verdict.state if verdict else None
+        row["health_reasons"] = list(verdict.reasons) if verdict else []
+        row["health_checked_at"] = verdict.checked_at if verdict else None
+    return rows
+
+
+def format_health(rows: list[dict[str, Any]]) -> list[str]:
+    """The health block: each outlet's state, and the reasons of those that are not ok."""
+    lines = ["health (latest verdict):"]
+    for row in rows:
+        state = (row.get("health") or "unknown").upper()
+        when = (
+            f"{row['health_checked_at']:%Y-%m-%d %H:%M}" if row.get("health_checked_at") else "never checked"
+        )
+        lines.append(f"  {state:<9} {row['name']}  ({when})")
+        lines.extend(f"            - {reason}" for reason in row.get("health_reasons") or [])
+    return lines
 
 
 def format_status(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No outlets have been crawled yet. Run `dadkhah run` first."
-    lines = [f"{'outlet':<28} {'articles':>8} {'new':>5}  {'last run (UTC)':<20} {'status':<10} failures"]
+    lines = [*format_health(rows), ""]
+    lines.append(f"{'outlet':<28} {'articles':>8} {'new':>5}  {'last run (UTC)':<20} {'status':<10} failures")
     for row in rows:
         when = row["last_run"].strftime("%Y-%m-%d %H:%M:%S") if row["last_run"] else "never"
         failures = ", ".join(f"{k} {v}" for k, v in sorted(row["failures"].items())) or "-"

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Computed,
     DateTime,
     Float,
@@ -225,6 +226,30 @@ class ArticleUrl(Base):
     url_key: Mapped[bytes] = mapped_column(LargeBinary, _url_key(), primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"))
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OutletHealth(Base):
+    """One health verdict of one outlet (after a pass or on request): history, never updated."""
+
+    __tablename__ = "outlet_health"
+
+    health_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.outlet_id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.run_id"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    state: Mapped[str] = mapped_column(String(16))  # ok, degraded, failing, stale
+    reasons: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+    __table_args__ = (
+        CheckConstraint("state IN ('ok', 'degraded', 'failing', 'stale')", name="ck_outlet_health_state"),
+        Index("ix_outlet_health_outlet_checked", "outlet_id", "checked_at"),
+    )
+
+
+# The health rules read an outlet's latest articles (migration 0005 adds it with the table).
+Index("ix_articles_outlet_first_seen", Article.outlet_id, Article.first_seen_at)
 
 
 # --- Story clusters (near-duplicates) ---------------------------------------------------

@@ -207,7 +207,7 @@ def test_ingest_dag_contract(dags):
     assert dag.timetable.expression == "0 * * * *"
     assert dag.catchup is False
     assert dag.max_active_runs == 1
-    assert set(dag.task_dict) == {"select_outlets", "crawl", "publish", "summary"}
+    assert set(dag.task_dict) == {"select_outlets", "crawl", "publish", "summary", "health"}
     params = dag.params.dump()
     assert params == {"outlets": [], "max_articles_per_outlet": None}
     dag.params.validate()
@@ -224,7 +224,10 @@ def test_ingest_dag_contract(dags):
     assert publish.trigger_rule == "all_done_min_one_success"  # publish what the others found
     summary = dag.task_dict["summary"]
     assert summary.trigger_rule == "all_done"
-    assert summary.downstream_task_ids == set()  # the leaf: it decides the run's state
+    health = dag.task_dict["health"]
+    assert summary.downstream_task_ids == {"health"}
+    assert health.trigger_rule == "all_done"
+    assert health.downstream_task_ids == set()  # the leaf: it decides the run's state
 
 
 def test_ingest_retries_with_backoff_by_default(monkeypatch):

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,14 @@ class OutletSite:
         self.slow_seconds = slow_seconds
         self.hits: Counter[str] = Counter()
         self.lock = threading.Lock()
+        # Switches a test flips to make the outlet misbehave the way real sites do.
+        # normal | forbidden (a bot wall: 403 to every request) | broken-articles (the feeds
+        # work, every article page answers 500)
+        self.mode = "normal"
+        self.layout = "standard"  # standard | redesigned (dates, bylines and body text gone)
+        self.generated = 0
+        self.undated: set[str] = set()  # article paths the feeds list without a date
+        self.freeze_feed = False  # the feed stops changing (a stale copy served forever)
         self.routes: dict[str, Route] = {
             "/robots.txt": Route(body=ROBOTS.encode(), content_type="text/plain")
         }
@@ -57,15 +66,52 @@ class OutletSite:
     def _add_article(self, article: dict[str, Any]) -> None:
         path = render.article_path(article)
         encoding = article.get("encoding", "utf-8")
-        html = render.article_html(article, self.outlet, self.base_url, latest=self.articles)
+        html = render.article_html(
+            article, self.outlet, self.base_url, latest=self.articles, layout=self.layout
+        )
         self.routes[path] = Route(body=html.encode(encoding), content_type=f"text/html; charset={encoding}")
         amp = render.article_html(article, self.outlet, self.base_url, amp=True)
         self.routes[path + "amp/"] = Route(
             body=amp.encode(encoding), content_type=f"text/html; charset={encoding}"
         )
 
-    def _entries(self) -> list[tuple[str, str, str]]:
-        return [(self._url(render.article_path(a)), a["title"], a["published"]) for a in self.articles]
+    def _entries(self) -> list[tuple[str, str, str | None]]:
+        return [
+            (
+                self._url(render.article_path(a)),
+                a["title"],
+                None if render.article_path(a) in self.undated else a["published"],
+            )
+            for a in self.articles
+        ]
+
+    def _rebuild_discovery(self) -> None:
+        getattr(self, f"_build_{self.key.replace('-', '_')}")()
+
+    # -- changes over time (health tests) -----------------------------------------------
+    def publish(self, count: int) -> list[str]:
+        """Add ``count`` new generated articles to the site and its feeds; return their URLs."""
+        now = datetime.now(UTC)
+        added = []
+        with self.lock:
+            for index in range(count):
+                self.generated += 1
+                published = (now - timedelta(minutes=count - index)).isoformat(timespec="seconds")
+                article = render.generated_article(self.key, self.generated, published)
+                self.articles.append(article)
+                self._add_article(article)
+                if self.layout == "redesigned":  # the redesign's feed dropped entry dates too
+                    self.undated.add(render.article_path(article))
+                added.append(self._url(render.article_path(article)))
+            self._rebuild_discovery()
+        return added
+
+    def redesign(self) -> None:
+        """Switch every article page to the redesigned layout (see render.redesigned_article_html)."""
+        with self.lock:
+            self.layout = "redesigned"
+            for article in self.articles:
+                self._add_article(article)
 
     # -- outlet 1: RSS feed, paginated listings, and every failure mode -----------------
     def _build_rights_monitor(self) -> None:
@@ -156,9 +202,15 @@ class OutletSite:
 
     # -- outlet 3: Atom feed ----------------------------------------------------------
     def _build_wire(self) -> None:
-        self.routes["/atom.xml"] = Route(
-            body=render.atom_feed(self.outlet, self.base_url, self._entries()).encode(),
-            content_type="application/atom+xml; charset=utf-8",
+        if not self.freeze_feed or "/atom.xml" not in self.routes:
+            self.routes["/atom.xml"] = Route(
+                body=render.atom_feed(self.outlet, self.base_url, self._entries()).encode(),
+                content_type="application/atom+xml; charset=utf-8",
+            )
+        # A plain sitemap too (not in the default config; a test may add it).
+        self.routes["/sitemap.xml"] = Route(
+            body=render.urlset([(u, d) for u, _, d in self._entries()]).encode(),
+            content_type="application/xml",
         )
 
     def config(self) -> dict[str, Any]:
@@ -186,6 +238,9 @@ class OutletSite:
         return entry
 
 
+BLOCK_PAGE = b"<html><head><title>Access denied</title></head><body><h1>Access denied</h1></body></html>"
+
+
 def _handler_for(site: OutletSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         # One request per connection: no keep-alive races between a cancelled download and
@@ -200,6 +255,10 @@ def _handler_for(site: OutletSite) -> type[BaseHTTPRequestHandler]:
             with site.lock:
                 site.hits[path] += 1
                 hits = site.hits[path]
+            if site.mode == "forbidden":
+                return self._send(403, BLOCK_PAGE, "text/html")
+            if site.mode == "broken-articles" and path.startswith("/news/"):
+                return self._send(500, b"<html><body>Internal error</body></html>", "text/html")
             route = site.routes.get(path)
             if route is None:
                 return self._send(404, b"<html><body>Not found</body></html>", "text/html")
@@ -258,6 +317,7 @@ class FixtureSite:
         self.sites: dict[str, OutletSite] = {}
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
+        self._by_key: dict[str, ThreadingHTTPServer] = {}
         self.port = port
         self.slow_seconds = slow_seconds
         self.single_host = single_host
@@ -270,17 +330,45 @@ class FixtureSite:
             base_url = f"http://{host}:{server.server_address[1]}"
             site = OutletSite(key, self.content, base_url, self.slow_seconds)
             server.RequestHandlerClass = _handler_for(site)
-            thread = threading.Thread(target=server.serve_forever, name=f"fixture-{key}", daemon=True)
-            thread.start()
             self.sites[key] = site
-            self._servers.append(server)
-            self._threads.append(thread)
+            self._serve(key, server)
         return self
+
+    def _serve(self, key: str, server: ThreadingHTTPServer) -> None:
+        thread = threading.Thread(target=server.serve_forever, name=f"fixture-{key}", daemon=True)
+        thread.start()
+        self._servers.append(server)
+        self._threads.append(thread)
+        self._by_key[key] = server
+
+    def site(self, name_or_key: str) -> OutletSite:
+        """An outlet's site by its key (``wire``) or outlet name (``Demo Wire``)."""
+        for key, site in self.sites.items():
+            if name_or_key in (key, site.outlet["name"]):
+                return site
+        raise KeyError(name_or_key)
+
+    def go_dark(self, name_or_key: str) -> None:
+        """Stop one outlet's server: its address refuses connections until ``come_back``."""
+        site = self.site(name_or_key)
+        server = self._by_key.pop(site.key)
+        server.shutdown()
+        server.server_close()
+        self._servers.remove(server)
+
+    def come_back(self, name_or_key: str) -> None:
+        """Serve a dark outlet again on the same address and port."""
+        site = self.site(name_or_key)
+        host, port = site.base_url.removeprefix("http://").rsplit(":", 1)
+        server = _Server((host, int(port)), _handler_for(site))
+        self._serve(site.key, server)
 
     def stop(self) -> None:
         for server in self._servers:
             server.shutdown()
             server.server_close()
+        self._servers.clear()
+        self._by_key.clear()
 
     def outlets_config(self) -> dict[str, Any]:
         return {"outlets": [site.config() for site in self.sites.values()]}
