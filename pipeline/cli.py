@@ -403,6 +403,7 @@ OUTLET_COLUMNS = [
     ("articles", "articles", 8),
     ("last_run", "last run (UTC)", 19),
     ("last_status", "last status", 12),
+    ("health", "health", 9),
 ]
 
 
@@ -424,7 +425,11 @@ def outlet_rows(settings: Settings, outlets_file: Path | None) -> tuple[list[dic
     for row in rows:
         known = stored.get(row["name"]) or {}
         row.update(
-            articles=known.get("articles", 0), last_run=known.get("last_run"), last_status=known.get("status")
+            articles=known.get("articles", 0),
+            last_run=known.get("last_run"),
+            last_status=known.get("status"),
+            health=known.get("health"),
+            health_reasons=known.get("health_reasons") or [],
         )
     return rows, None
 

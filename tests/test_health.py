@@ -210,6 +210,11 @@ def test_an_outlet_behind_a_403_wall_is_blocked_and_reported(
     assert latest.exit_code == 4 and "FAILING" in latest.output
     assert len(stored_verdicts(fresh_engine, PERSIAN)) == checks  # --latest only reads
     assert runner.invoke(app, ["health", "--outlet", "Nope"], env=env).exit_code == 2
+    listed = runner.invoke(app, ["outlets", "--json", "--outlets", str(crawl.outlets_file)], env=env)
+    assert listed.exit_code == 0, listed.output
+    by_name = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert by_name[PERSIAN]["health"] == "failing" and by_name[WIRE]["health"] == "ok"
+    assert any("blocked" in reason for reason in by_name[PERSIAN]["health_reasons"])
 
     # An outlet disabled in the outlets file is no longer judged (nor fails the check).
     config = yaml.safe_load(crawl.outlets_file.read_text(encoding="utf-8"))
