@@ -356,7 +356,7 @@ def test_run_selected_outlet_then_status(fresh_database_url, tmp_path, monkeypat
     assert rows["Demo Wire"]["articles"] == 3 and rows["Demo Wire"]["status"] == "finished"
     assert listing.exit_code == 0
     wire = next(row for row in listing.stdout.splitlines() if row.startswith("Demo Wire"))
-    assert wire.split()[2:5] == ["yes", "en", "3"] and wire.split()[-1] == "finished"
+    assert wire.split()[2:5] == ["yes", "en", "3"] and wire.split()[-2:] == ["finished", "ok"]
     by_name = {row["name"]: row for row in json.loads(listing_json.stdout)}
     assert by_name["Demo Wire"]["articles"] == 3 and by_name["Demo Rights Monitor"]["articles"] == 0
     assert by_name["Demo Rights Monitor"]["last_status"] is None and by_name["Demo Wire"]["enabled"] is True
