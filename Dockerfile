@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # dadkhah on Airflow. docker-compose.yml builds this image once and runs every Airflow
 # service from it.
 #

@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# The real Compose stack, end to end, on the fixture site:
+#
+#   1. serves the fixture site (pipeline/fixture_site) on the docker0 bridge address, where the
+#      containers reach it, and writes its outlets.yaml (allow_private_network: true) into a
+#      config folder of its own (DADKHAH_CONFIG_DIR), beside a copy of config/topics.yaml;
+#   2. builds the image and brings the stack up under a project name of its own, on free host
+#      ports, with fresh secrets and DADKHAH_INGEST_SCHEDULE=none (nothing runs by itself);
+#   3. checks the UI lists both DAGs with no import errors, triggers dadkhah_ingest through the
+#      REST API and waits for it, then for the dadkhah_process run that its asset event starts;
+#   4. checks rows in the consumer views, that `airflow-cli dadkhah status` works without
+#      airflow-init, and reads every task log of both runs through the REST API (what a user
+#      sees in the UI): no line below WARNING may be logged as ERROR;
+#   5. tears everything down (containers, volumes, network, the fixture site), also on failure.
+#
+# Usage: scripts/compose-smoke.sh. It needs a Docker engine, Compose (`docker compose` or
+# `docker-compose`) and the base images on the machine (no registry is contacted: build them or
+# pull them first). Without them it prints why and exits 77 ("skipped"), so CI can say so.
+# Env: SMOKE_KEEP=1 keeps the stack up afterwards (for a look; tear down with the printed
+# command); SMOKE_TIMEOUT (default 1500) bounds the wait for each stage, in seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SKIP=77
+t0=$SECONDS
+say() { echo "compose-smoke: [$((SECONDS - t0))s] $*"; }
+skip() {
+    echo "compose-smoke: SKIPPED: $*"
+    exit "$SKIP"
+}
+fail() {
+    echo "compose-smoke: FAIL: $*" >&2
+    exit 1
+}
+
+# --- what it needs ----------------------------------------------------------------------
+command -v docker >/dev/null 2>&1 || skip "no docker command"
+docker info >/dev/null 2>&1 || skip "no Docker engine is reachable (docker info fails)"
+if docker compose version >/dev/null 2>&1; then
+    COMPOSE=(docker compose)
+elif command -v docker-compose >/dev/null 2>&1; then
+    COMPOSE=(docker-compose)
+else
+    skip "neither 'docker compose' nor 'docker-compose' is installed"
+fi
+airflow_version=$(sed -nE 's/^ARG AIRFLOW_VERSION=([0-9.]+).*/\1/p' Dockerfile)
+python_version=$(sed -nE 's/^ARG PYTHON_VERSION=([0-9.]+).*/\1/p' Dockerfile)
+missing=""
+for image in "apache/airflow:slim-${airflow_version}-python${python_version}" postgres:16; do
+    docker image inspect "$image" >/dev/null 2>&1 || missing="$missing $image"
+done
+[ -z "$missing" ] || skip "base image(s) not on this machine:$missing"
+gateway=$(docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}' 2>/dev/null || true)
+[ -n "$gateway" ] || gateway=$(ip -4 -o addr show docker0 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')
+[ -n "$gateway" ] || skip "cannot find the docker0 bridge address"
+
+scripts/bootstrap.sh
+PY="$ROOT/.venv/bin/python"
+work=$(mktemp -d "${TMPDIR:-/tmp}/dadkhah-smoke.XXXXXX")
+project="dadkhah-smoke-$$"
+image="dadkhah-airflow:smoke"
+site_pid=""
+compose() {
+    # The settings come from the env file only: the caller's environment stays out of it.
+    env -i PATH="$PATH" HOME="${HOME:-/root}" DOCKER_HOST="${DOCKER_HOST:-}" "${COMPOSE[@]}" \
+        --project-directory "$ROOT" -f "$ROOT/docker-compose.yml" --env-file "$work/smoke.env" \
+        -p "$project" "$@"
+}
+teardown() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ "${SMOKE_KEEP:-0}" = 1 ]; then
+        say "kept: ${COMPOSE[*]} -p $project --env-file $work/smoke.env down -v; kill $site_pid"
+        exit "$rc"
+    fi
+    if [ "$rc" != 0 ] && [ -f "$work/smoke.env" ]; then
+        compose ps >&2 || true
+        compose logs --no-color --tail 40 >&2 || true
+    fi
+    say "tearing down"
+    [ ! -f "$work/smoke.env" ] || compose down -v --remove-orphans >/dev/null 2>&1 || true
+    [ -z "$site_pid" ] || kill "$site_pid" 2>/dev/null || true
+    rm -rf "$work"
+    say "done (exit $rc)"
+    exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- 1. the fixture site, where the containers reach it -----------------------------------
+mkdir -p "$work/config"
+cp config/topics.yaml "$work/config/"
+"$PY" - "$gateway" "$work/config" "$work/site.ready" >"$work/site.log" 2>&1 <<'PY' &
+import signal
+import sys
+from pathlib import Path
+
+from pipeline.fixture_site import FixtureSite
+
+host, config, ready = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+site = FixtureSite(host=host).start()
+site.write_outlets_yaml(config)
+ready.write_text("\n".join(s.base_url for s in site.sites.values()), encoding="utf-8")
+signal.sigwait({signal.SIGTERM, signal.SIGINT})
+site.stop()
+PY
+site_pid=$!
+for _ in $(seq 100); do [ -s "$work/site.ready" ] && break; sleep 0.1; done
+[ -s "$work/site.ready" ] || fail "the fixture site did not start: $(cat "$work/site.log")"
+chmod -R a+rX "$work/config" && chmod a+x "$work"
+say "fixture site on $(tr '\n' ' ' <"$work/site.ready")"
+
+# --- 2. the stack ----------------------------------------------------------------------
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+secret() { "$PY" -c "import secrets; print(secrets.token_urlsafe($1))"; }
+api_port=$(free_port)
+pg_port=$(free_port)
+admin_password=$(secret 16)
+cat >"$work/smoke.env" <<EOF
+POSTGRES_USER=postgres
+POSTGRES_PASSWORD=$(secret 16)
+POSTGRES_BIND=127.0.0.1
+POSTGRES_HOST_PORT=$pg_port
+AIRFLOW_DB_NAME=airflow
+AIRFLOW_DB_USER=airflow
+AIRFLOW_DB_PASSWORD=$(secret 16)
+DADKHAH_DB_NAME=dadkhah
+DADKHAH_DB_USER=dadkhah
+DADKHAH_DB_PASSWORD=$(secret 16)
+AIRFLOW_ADMIN_USER=admin
+AIRFLOW_ADMIN_PASSWORD=$admin_password
+AIRFLOW_BIND=127.0.0.1
+AIRFLOW_HOST_PORT=$api_port
+AIRFLOW_JWT_SECRET=$(secret 64)
+AIRFLOW_API_SECRET_KEY=$(secret 64)
+AIRFLOW_FERNET_KEY=
+AIRFLOW_UID=50000
+AIRFLOW_EXECUTOR=LocalExecutor
+COMPOSE_PROFILES=
+AIRFLOW_PARALLELISM=8
+AIRFLOW_DAGS_PAUSED_AT_CREATION=false
+DADKHAH_IMAGE=$image
+DADKHAH_CONFIG_DIR=$work/config
+DADKHAH_INGEST_SCHEDULE=none
+DADKHAH_INGEST_MAX_PARALLEL=3
+DADKHAH_INGEST_RETRIES=0
+DADKHAH_INGEST_RETRY_DELAY_SECONDS=30
+DADKHAH_OUTLET_TIMEOUT_SECONDS=900
+DADKHAH_PROCESS_RETRIES=0
+DADKHAH_USER_AGENT=
+EOF
+say "building $image"
+b0=$SECONDS
+nice -n 10 env DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}" docker build -q -t "$image" "$ROOT" >/dev/null ||
+    fail "the image does not build"
+build_s=$((SECONDS - b0))
+size=$(docker image inspect "$image" --format '{{.Size}}')
+say "built in ${build_s}s; image size $((size / 1000000)) MB"
+u0=$SECONDS
+say "docker compose up -d (project $project, UI on 127.0.0.1:$api_port)"
+compose up -d >"$work/up.log" 2>&1 || fail "up failed: $(tail -20 "$work/up.log")"
+up_s=$((SECONDS - u0))
+say "up returned after ${up_s}s"
+
+# --- 3.-4. the checks, through the REST API ------------------------------------------------
+c0=$SECONDS
+export SMOKE_API="http://127.0.0.1:$api_port" SMOKE_USER=admin SMOKE_PASSWORD="$admin_password"
+export SMOKE_TIMEOUT="${SMOKE_TIMEOUT:-1500}"
+"$PY" - <<'PY' || fail "the stack does not do what it should (see above)"
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+API, TIMEOUT = os.environ["SMOKE_API"], float(os.environ["SMOKE_TIMEOUT"])
+T0 = time.monotonic()
+token = None
+
+
+def say(message):
+    print(f"compose-smoke:   {message}", flush=True)
+
+
+def call(method, path, body=None, *, auth=True, accept="application/json"):
+    headers = {"Accept": accept, "Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(API + path, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        payload = response.read()
+    return json.loads(payload) if payload else None
+
+
+def wait(what, probe, timeout=TIMEOUT, every=3.0):
+    """Calls probe() until it returns something truthy; fails with its last error."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        try:
+            result = probe()
+            if result:
+                return result
+        except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError) as exc:
+            last = exc
+        time.sleep(every)
+    sys.exit(f"compose-smoke: timed out after {timeout:.0f}s waiting for {what} (last error: {last})")
+
+
+def healthy():
+    return call("GET", "/api/v2/monitor/health", auth=False)["metadatabase"]["status"] == "healthy"
+
+
+wait("the API server", healthy)
+say(f"API server healthy after {time.monotonic() - T0:.0f}s")
+token = call(
+    "POST", "/auth/token", {"username": os.environ["SMOKE_USER"], "password": os.environ["SMOKE_PASSWORD"]},
+    auth=False,
+)["access_token"]
+
+
+def both_dags():
+    ids = {d["dag_id"]: d for d in call("GET", "/api/v2/dags?limit=100")["dags"]}
+    return ids if {"dadkhah_ingest", "dadkhah_process"} <= set(ids) else None
+
+
+dags = wait("both DAGs to be listed", both_dags)
+errors = call("GET", "/api/v2/importErrors")
+if errors["total_entries"]:
+    sys.exit(f"compose-smoke: import errors: {json.dumps(errors['import_errors'], indent=1)}")
+for dag_id, dag in sorted(dags.items()):
+    if dag["is_paused"]:
+        sys.exit(f"compose-smoke: {dag_id} is paused, though AIRFLOW_DAGS_PAUSED_AT_CREATION=false")
+say(f"both DAGs listed, none paused, no import errors ({time.monotonic() - T0:.0f}s)")
+
+before = {r["dag_run_id"] for r in call("GET", "/api/v2/dags/dadkhah_process/dagRuns?limit=100")["dag_runs"]}
+t_trigger = time.monotonic()
+run = call("POST", "/api/v2/dags/dadkhah_ingest/dagRuns", {"logical_date": None, "conf": {}})
+run_id = run["dag_run_id"]
+say(f"triggered dadkhah_ingest run {run_id}")
+quoted = urllib.parse.quote(run_id, safe="")
+
+
+def finished(dag_id, rid):
+    state = call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(rid, safe='')}")["state"]
+    return state if state in ("success", "failed") else None
+
+
+state = wait("dadkhah_ingest to finish", lambda: finished("dadkhah_ingest", run_id), every=5)
+ingest_s = time.monotonic() - t_trigger
+say(f"dadkhah_ingest {state} in {ingest_s:.0f}s")
+
+
+def task_instances(dag_id, rid):
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(rid, safe='')}/taskInstances?limit=100"
+    return call("GET", path)["task_instances"]
+
+
+ingest_tis = task_instances("dadkhah_ingest", run_id)
+for ti in ingest_tis:
+    label = ti.get("rendered_map_index") or ti["map_index"]
+    say(f"  {ti['task_id']}[{label}]: {ti['state']}")
+if state != "success":
+    sys.exit("compose-smoke: dadkhah_ingest did not succeed on the fixture site")
+
+
+def process_run():
+    runs = call("GET", "/api/v2/dags/dadkhah_process/dagRuns?limit=100")["dag_runs"]
+    new = [r for r in runs if r["dag_run_id"] not in before]
+    done = [r for r in new if r["state"] in ("success", "failed")]
+    return done[0] if done else None
+
+
+t_process = time.monotonic()
+process = wait("dadkhah_process (started by the asset event)", process_run, every=5)
+say(f"dadkhah_process run {process['dag_run_id']} ({process.get('run_type')}): {process['state']}, "
+    f"{time.monotonic() - t_process:.0f}s after ingest ended")
+if process["state"] != "success":
+    sys.exit("compose-smoke: dadkhah_process failed")
+process_tis = task_instances("dadkhah_process", process["dag_run_id"])
+
+# Every task log, as the UI shows it: a line below WARNING logged as ERROR is a bug.
+LOWER = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING) |\b(DEBUG|INFO|WARNING|WARN)\s*[:\]]|\w+Warning\b")
+counts, bad, errors_seen = {}, [], []
+for dag_id, rid, tis in (("dadkhah_ingest", run_id, ingest_tis),
+                         ("dadkhah_process", process["dag_run_id"], process_tis)):
+    for ti in tis:
+        if ti["state"] in (None, "skipped", "upstream_failed", "removed"):
+            continue
+        tries = max(1, ti.get("try_number") or 1)
+        path = (f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(rid, safe='')}/taskInstances/"
+                f"{ti['task_id']}/logs/{tries}?full_content=true&map_index={ti['map_index']}")
+        content = call("GET", path)["content"]
+        records = [r for r in content if isinstance(r, dict)]
+        if not records:
+            sys.exit(f"compose-smoke: {dag_id}.{ti['task_id']}[{ti['map_index']}] log is empty or not structured")
+        for record in records:
+            level = str(record.get("level", "")).lower()
+            counts[level] = counts.get(level, 0) + 1
+            event = str(record.get("event", ""))
+            if level in ("error", "critical"):
+                errors_seen.append(f"{ti['task_id']}[{ti['map_index']}]: {event[:200]}")
+                if LOWER.search(event):
+                    bad.append(f"{ti['task_id']}[{ti['map_index']}] {record.get('logger', '')}: {event[:300]}")
+say(f"task log records by level: {json.dumps(dict(sorted(counts.items())))}")
+for line in errors_seen[:20]:
+    say(f"  ERROR record: {line}")
+if bad:
+    print("compose-smoke: lines below WARNING logged as ERROR:", *bad[:30], sep="\n  ", file=sys.stderr)
+    sys.exit(1)
+say("no line below WARNING logged as ERROR")
+PY
+checks_s=$((SECONDS - c0))
+
+# Rows in the consumer views (the contract other tools read).
+counts=$(compose exec -T postgres psql -U dadkhah -d dadkhah -tAF ' ' -c \
+    "SELECT (SELECT count(*) FROM consumer.articles), (SELECT count(*) FROM consumer.article_sources),
+            (SELECT count(*) FROM consumer.fetches), (SELECT count(*) FROM consumer.article_topics),
+            (SELECT count(*) FROM consumer.clusters)") || fail "cannot query the consumer views"
+read -r n_articles n_sources n_fetches n_topics n_clusters <<<"$counts"
+say "consumer views: articles=$n_articles article_sources=$n_sources fetches=$n_fetches article_topics=$n_topics clusters=$n_clusters"
+[ "$n_articles" -gt 0 ] && [ "$n_sources" -gt 0 ] && [ "$n_fetches" -gt 0 ] && [ "$n_topics" -gt 0 ] ||
+    fail "the consumer views lack rows after a successful ingest and process"
+
+# The CLI service: seconds, without airflow-init.
+s0=$SECONDS
+compose run --rm -T airflow-cli dadkhah status >"$work/status.log" 2>&1 ||
+    fail "airflow-cli dadkhah status failed: $(cat "$work/status.log")"
+cli_s=$((SECONDS - s0))
+grep -q "airflow-init" "$work/status.log" && fail "airflow-cli ran airflow-init: $(cat "$work/status.log")"
+say "airflow-cli dadkhah status: ${cli_s}s"
+
+# Health checks: every service healthy (the dag-processor and triggerer ones are the new fast checks).
+for service in airflow-apiserver airflow-scheduler airflow-dag-processor airflow-triggerer postgres; do
+    id=$(compose ps -q "$service")
+    status=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
+    [ "$status" = healthy ] || fail "$service is $status: $(docker inspect --format '{{json .State.Health}}' "$id" | tail -c 600)"
+done
+say "every service healthy"
+say "OK: build ${build_s}s, up ${up_s}s, trigger to process done ${checks_s}s, CLI ${cli_s}s, total $((SECONDS - t0))s, image $((size / 1000000)) MB"
