@@ -167,153 +167,7 @@ say "up returned after ${up_s}s"
 c0=$SECONDS
 export SMOKE_API="http://127.0.0.1:$api_port" SMOKE_USER=admin SMOKE_PASSWORD="$admin_password"
 export SMOKE_TIMEOUT="${SMOKE_TIMEOUT:-1500}"
-"$PY" - <<'PY' || fail "the stack does not do what it should (see above)"
-import json
-import os
-import re
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-
-API, TIMEOUT = os.environ["SMOKE_API"], float(os.environ["SMOKE_TIMEOUT"])
-T0 = time.monotonic()
-token = None
-
-
-def say(message):
-    print(f"compose-smoke:   {message}", flush=True)
-
-
-def call(method, path, body=None, *, auth=True, accept="application/json"):
-    headers = {"Accept": accept, "Content-Type": "application/json"}
-    if auth:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(API + path, data=data, headers=headers, method=method)
-    with urllib.request.urlopen(request, timeout=60) as response:
-        payload = response.read()
-    return json.loads(payload) if payload else None
-
-
-def wait(what, probe, timeout=TIMEOUT, every=3.0):
-    """Calls probe() until it returns something truthy; fails with its last error."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        try:
-            result = probe()
-            if result:
-                return result
-        except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError) as exc:
-            last = exc
-        time.sleep(every)
-    sys.exit(f"compose-smoke: timed out after {timeout:.0f}s waiting for {what} (last error: {last})")
-
-
-def healthy():
-    return call("GET", "/api/v2/monitor/health", auth=False)["metadatabase"]["status"] == "healthy"
-
-
-wait("the API server", healthy)
-say(f"API server healthy after {time.monotonic() - T0:.0f}s")
-token = call(
-    "POST", "/auth/token", {"username": os.environ["SMOKE_USER"], "password": os.environ["SMOKE_PASSWORD"]},
-    auth=False,
-)["access_token"]
-
-
-def both_dags():
-    ids = {d["dag_id"]: d for d in call("GET", "/api/v2/dags?limit=100")["dags"]}
-    return ids if {"dadkhah_ingest", "dadkhah_process"} <= set(ids) else None
-
-
-dags = wait("both DAGs to be listed", both_dags)
-errors = call("GET", "/api/v2/importErrors")
-if errors["total_entries"]:
-    sys.exit(f"compose-smoke: import errors: {json.dumps(errors['import_errors'], indent=1)}")
-for dag_id, dag in sorted(dags.items()):
-    if dag["is_paused"]:
-        sys.exit(f"compose-smoke: {dag_id} is paused, though AIRFLOW_DAGS_PAUSED_AT_CREATION=false")
-say(f"both DAGs listed, none paused, no import errors ({time.monotonic() - T0:.0f}s)")
-
-before = {r["dag_run_id"] for r in call("GET", "/api/v2/dags/dadkhah_process/dagRuns?limit=100")["dag_runs"]}
-t_trigger = time.monotonic()
-run = call("POST", "/api/v2/dags/dadkhah_ingest/dagRuns", {"logical_date": None, "conf": {}})
-run_id = run["dag_run_id"]
-say(f"triggered dadkhah_ingest run {run_id}")
-quoted = urllib.parse.quote(run_id, safe="")
-
-
-def finished(dag_id, rid):
-    state = call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(rid, safe='')}")["state"]
-    return state if state in ("success", "failed") else None
-
-
-state = wait("dadkhah_ingest to finish", lambda: finished("dadkhah_ingest", run_id), every=5)
-ingest_s = time.monotonic() - t_trigger
-say(f"dadkhah_ingest {state} in {ingest_s:.0f}s")
-
-
-def task_instances(dag_id, rid):
-    path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(rid, safe='')}/taskInstances?limit=100"
-    return call("GET", path)["task_instances"]
-
-
-ingest_tis = task_instances("dadkhah_ingest", run_id)
-for ti in ingest_tis:
-    label = ti.get("rendered_map_index") or ti["map_index"]
-    say(f"  {ti['task_id']}[{label}]: {ti['state']}")
-if state != "success":
-    sys.exit("compose-smoke: dadkhah_ingest did not succeed on the fixture site")
-
-
-def process_run():
-    runs = call("GET", "/api/v2/dags/dadkhah_process/dagRuns?limit=100")["dag_runs"]
-    new = [r for r in runs if r["dag_run_id"] not in before]
-    done = [r for r in new if r["state"] in ("success", "failed")]
-    return done[0] if done else None
-
-
-t_process = time.monotonic()
-process = wait("dadkhah_process (started by the asset event)", process_run, every=5)
-say(f"dadkhah_process run {process['dag_run_id']} ({process.get('run_type')}): {process['state']}, "
-    f"{time.monotonic() - t_process:.0f}s after ingest ended")
-if process["state"] != "success":
-    sys.exit("compose-smoke: dadkhah_process failed")
-process_tis = task_instances("dadkhah_process", process["dag_run_id"])
-
-# Every task log, as the UI shows it: a line below WARNING logged as ERROR is a bug.
-LOWER = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING) |\b(DEBUG|INFO|WARNING|WARN)\s*[:\]]|\w+Warning\b")
-counts, bad, errors_seen = {}, [], []
-for dag_id, rid, tis in (("dadkhah_ingest", run_id, ingest_tis),
-                         ("dadkhah_process", process["dag_run_id"], process_tis)):
-    for ti in tis:
-        if ti["state"] in (None, "skipped", "upstream_failed", "removed"):
-            continue
-        tries = max(1, ti.get("try_number") or 1)
-        path = (f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(rid, safe='')}/taskInstances/"
-                f"{ti['task_id']}/logs/{tries}?full_content=true&map_index={ti['map_index']}")
-        content = call("GET", path)["content"]
-        records = [r for r in content if isinstance(r, dict)]
-        if not records:
-            sys.exit(f"compose-smoke: {dag_id}.{ti['task_id']}[{ti['map_index']}] log is empty or not structured")
-        for record in records:
-            level = str(record.get("level", "")).lower()
-            counts[level] = counts.get(level, 0) + 1
-            event = str(record.get("event", ""))
-            if level in ("error", "critical"):
-                errors_seen.append(f"{ti['task_id']}[{ti['map_index']}]: {event[:200]}")
-                if LOWER.search(event):
-                    bad.append(f"{ti['task_id']}[{ti['map_index']}] {record.get('logger', '')}: {event[:300]}")
-say(f"task log records by level: {json.dumps(dict(sorted(counts.items())))}")
-for line in errors_seen[:20]:
-    say(f"  ERROR record: {line}")
-if bad:
-    print("compose-smoke: lines below WARNING logged as ERROR:", *bad[:30], sep="\n  ", file=sys.stderr)
-    sys.exit(1)
-say("no line below WARNING logged as ERROR")
-PY
+"$PY" docker/compose_smoke.py || fail "the stack does not do what it should (see above)"
 checks_s=$((SECONDS - c0))
 
 # Rows in the consumer views (the contract other tools read).
@@ -340,5 +194,10 @@ for service in airflow-apiserver airflow-scheduler airflow-dag-processor airflow
     status=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
     [ "$status" = healthy ] || fail "$service is $status: $(docker inspect --format '{{json .State.Health}}' "$id" | tail -c 600)"
 done
-say "every service healthy"
+h0=$SECONDS
+compose exec -T airflow-dag-processor python /opt/dadkhah/docker/healthcheck.py DagProcessorJob ||
+    fail "the dag-processor health check fails"
+compose exec -T airflow-triggerer python /opt/dadkhah/docker/healthcheck.py TriggererJob ||
+    fail "the triggerer health check fails"
+say "every service healthy (dag-processor and triggerer checks run again: $((SECONDS - h0)) s for both)"
 say "OK: build ${build_s}s, up ${up_s}s, trigger to process done ${checks_s}s, CLI ${cli_s}s, total $((SECONDS - t0))s, image $((size / 1000000)) MB"
