@@ -29,13 +29,7 @@ def normalise_url(url: str) -> str:
 
 def embedded_database_url(data_dir: Path) -> str:
     """Start (or reuse) an embedded PostgreSQL under ``data_dir`` and return its URL."""
-    try:
-        import pgserver  # imported lazily: only needed without DADKHAH_DATABASE_URL
-    except ImportError as exc:  # the `embedded` extra is not installed (e.g. the Docker image)
-        raise DatabaseUnavailable(
-            "DADKHAH_DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
-            "set DADKHAH_DATABASE_URL, or install it (pip install 'dadkhah[embedded]')"
-        ) from exc
+    import pgserver  # imported lazily: only needed without DADKHAH_DATABASE_URL
 
     pgdata = (data_dir / "pgdata").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)

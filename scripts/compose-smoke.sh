@@ -70,7 +70,8 @@ teardown() {
     local rc=$?
     trap - EXIT INT TERM
     if [ "${SMOKE_KEEP:-0}" = 1 ]; then
-        say "kept: ${COMPOSE[*]} -p $project --env-file $work/smoke.env down -v; kill $site_pid"
+        say "kept; tear down with: ${COMPOSE[*]} --project-directory $ROOT -f $ROOT/docker-compose.yml" \
+            "--env-file $work/smoke.env -p $project down -v; kill $site_pid; rm -rf $work"
         exit "$rc"
     fi
     if [ "$rc" != 0 ] && [ -f "$work/smoke.env" ]; then
