@@ -8,9 +8,10 @@
 #      ports, with fresh secrets and DADKHAH_INGEST_SCHEDULE=none (nothing runs by itself);
 #   3. checks the UI lists both DAGs with no import errors, triggers dadkhah_ingest through the
 #      REST API and waits for it, then for the dadkhah_process run that its asset event starts;
-#   4. checks rows in the consumer views, that `airflow-cli dadkhah status` works without
-#      airflow-init, and reads every task log of both runs through the REST API (what a user
-#      sees in the UI): no line below WARNING may be logged as ERROR;
+#   4. reads every task log of both runs through the REST API (what a user sees in the UI): no
+#      line below WARNING may be logged as ERROR; checks rows in the consumer views, that WARC
+#      file names are safe (no ':' or spaces, bounded), that `airflow-cli dadkhah status` works
+#      without airflow-init, and that every service is healthy;
 #   5. tears everything down (containers, volumes, network, the fixture site), also on failure.
 #
 # Usage: scripts/compose-smoke.sh. It needs a Docker engine, Compose (`docker compose` or
@@ -180,6 +181,15 @@ read -r n_articles n_sources n_fetches n_topics n_clusters <<<"$counts"
 say "consumer views: articles=$n_articles article_sources=$n_sources fetches=$n_fetches article_topics=$n_topics clusters=$n_clusters"
 [ "$n_articles" -gt 0 ] && [ "$n_sources" -gt 0 ] && [ "$n_fetches" -gt 0 ] && [ "$n_topics" -gt 0 ] ||
     fail "the consumer views lack rows after a successful ingest and process"
+
+# WARC file names: portable and bounded (no ':' or spaces from run ids or outlet names).
+compose exec -T airflow-scheduler find /opt/dadkhah/data/archive -type f -name '*.warc*' >"$work/warcs.txt" ||
+    fail "cannot list the archive"
+[ -s "$work/warcs.txt" ] || fail "no WARC file in the archive volume"
+unsafe=$(sed 's|.*/||' "$work/warcs.txt" | tr -d '\r' | grep -vE '^[A-Za-z0-9._-]{1,150}$' || true)
+[ -z "$unsafe" ] || fail "unsafe WARC file names (want [A-Za-z0-9._-], at most 150 bytes):
+$unsafe"
+say "$(wc -l <"$work/warcs.txt") WARC files, names safe: $(sed 's|.*/||' "$work/warcs.txt" | head -3 | tr '\n' ' ')"
 
 # The CLI service: seconds, without airflow-init.
 s0=$SECONDS
