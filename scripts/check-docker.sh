@@ -7,9 +7,11 @@
 #  2. Without those settings it refuses to start (no built-in passwords), and every ${VAR}
 #     it reads is documented in .env.example.
 #  3. It has the services, health checks, start order, volumes and ports the docs promise.
-#  4. The Dockerfile installs what the tests install: requirements/lock.txt, with the same
-#     Airflow and Python versions, then the project itself. Everything it COPYs exists and is
-#     not excluded by .dockerignore.
+#  4. The Dockerfile installs the run-time lock, requirements/runtime.txt: every pin in it is
+#     the pin the tests run with (requirements/lock.txt), it holds every direct dependency of
+#     pyproject.toml at its pin and no test, lint or embedded-database package; the same Airflow
+#     and Python versions; then the project itself, with a pinned build backend. Everything it
+#     COPYs exists and is not excluded by .dockerignore.
 #
 # Usage: scripts/check-docker.sh. On a fresh Debian/Ubuntu machine it must run as root: it
 # installs docker-compose (apt) if that is missing. It exits non-zero on the first problem.
@@ -40,7 +42,7 @@ trap 'rm -rf "$tmp"' EXIT
 : >"$tmp/empty.env"
 
 for f in docker-compose.yml Dockerfile .dockerignore .env.example docker/postgres/init-databases.sql \
-    requirements/lock.txt pyproject.toml; do
+    docker/healthcheck.py requirements/lock.txt requirements/runtime.txt pyproject.toml; do
     [ -f "$f" ] || fail "$f is missing"
 done
 
@@ -55,8 +57,6 @@ step "docker-compose $(docker-compose version --short 2>/dev/null || echo '?'): 
 compose --env-file .env.example config -q || fail "docker-compose.yml is not valid (see above)"
 compose --env-file .env.example --profile celery --profile cli config -q ||
     fail "docker-compose.yml is not valid with the celery and cli profiles (see above)"
-compose --env-file .env.example --profile celery config >"$tmp/celery.yml" ||
-    fail "docker-compose config (celery profile) failed"
 if docker compose version >/dev/null 2>&1; then
     step "docker compose $(docker compose version --short): config -q"
     env -i PATH="$PATH" HOME="${HOME:-/root}" docker compose --env-file .env.example -f docker-compose.yml \
@@ -82,6 +82,8 @@ done
 
 # --- 3. the promised shape ------------------------------------------------------------------
 step "services, health checks, start order, volumes, ports"
+compose --env-file .env.example --profile celery --profile cli config >"$tmp/celery.yml" ||
+    fail "docker-compose config (celery and cli profiles) failed"
 python3 - "$tmp/celery.yml" <<'PY' || fail "docker-compose.yml does not have the expected shape (see above)"
 import sys
 
@@ -95,6 +97,15 @@ problems = []
 def check(condition, message):
     if not condition:
         problems.append(message)
+
+
+def seconds(duration):
+    """A compose duration ("30s", "1m", "1m30s") in seconds."""
+    import re
+
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
+    return sum(float(n) * units[u] for n, u in parts)
 
 
 def mounts(service):
@@ -125,6 +136,15 @@ for name in [*airflow, "airflow-worker"]:
     check(env.get("AIRFLOW__API_AUTH__JWT_SECRET"), f"{name}: no shared JWT secret")
     check(any("/opt/dadkhah/config" in v for v in mounts(name)), f"{name}: config/ is not mounted")
     check(any(v.startswith("dadkhah-data:") for v in mounts(name)), f"{name}: no archive volume")
+    timeout = str(services.get(name, {}).get("healthcheck", {}).get("timeout", "0s"))
+    check(seconds(timeout) >= 30, f"{name}: health check timeout {timeout} is too short for a busy host (>= 30s)")
+    test = " ".join(map(str, services.get(name, {}).get("healthcheck", {}).get("test", [])))
+    check("airflow jobs check" not in test, f"{name}: `airflow jobs check` takes 10-30 s to import")
+cli = services.get("airflow-cli", {})
+check(cli.get("profiles") == ["cli"], "airflow-cli must be in the cli profile")
+check("airflow-init" not in (cli.get("depends_on") or {}),
+      "airflow-cli must not depend on airflow-init (a dadkhah command would re-run the init)")
+check("postgres" in (cli.get("depends_on") or {}), "airflow-cli must wait for postgres")
 init = services.get("airflow-init", {})
 init_script = " ".join(map(str, init.get("command", [])))
 for needed in ("airflow db migrate", "dadkhah db upgrade", "passwords.json"):
@@ -147,7 +167,7 @@ sys.exit(1 if problems else 0)
 PY
 
 # --- 4. the Dockerfile installs what the tests install ---------------------------------------
-step "Dockerfile: same lock, Airflow and Python as the tests"
+step "Dockerfile: the run-time lock, same Airflow and Python as the tests"
 lock_airflow=$(grep -E '^apache-airflow==' requirements/lock.txt | cut -d= -f3)
 [ -n "$lock_airflow" ] || fail "requirements/lock.txt does not pin apache-airflow"
 docker_airflow=$(sed -nE 's/^ARG AIRFLOW_VERSION=([0-9.]+).*/\1/p' Dockerfile)
@@ -161,10 +181,54 @@ docker_python=$(sed -nE 's/^ARG PYTHON_VERSION=([0-9.]+).*/\1/p' Dockerfile)
     fail "Dockerfile PYTHON_VERSION=$docker_python but the lock was compiled for Python $lock_python"
 grep -qE '^FROM apache/airflow:slim-\$\{AIRFLOW_VERSION\}-python\$\{PYTHON_VERSION\}' Dockerfile ||
     fail "Dockerfile must start FROM apache/airflow:slim-\${AIRFLOW_VERSION}-python\${PYTHON_VERSION}"
-grep -qE 'pip install "apache-airflow==\$\{AIRFLOW_VERSION\}" -r requirements/lock\.txt' Dockerfile ||
-    fail "Dockerfile must install requirements/lock.txt (with apache-airflow held at the image's version)"
+grep -qE 'pip install "apache-airflow==\$\{AIRFLOW_VERSION\}" -r requirements/runtime\.txt' Dockerfile ||
+    fail "Dockerfile must install requirements/runtime.txt (with apache-airflow held at the image's version)"
 grep -qE 'pip install --no-deps -e \.' Dockerfile || fail "Dockerfile must install the project (--no-deps -e .)"
 grep -qE 'pip check' Dockerfile || fail "Dockerfile must end its install with pip check"
+
+step "requirements/runtime.txt agrees with requirements/lock.txt and pyproject.toml"
+python3 - <<'PY' || fail "the locks disagree (see above; requirements/compile.sh regenerates them)"
+import re
+import sys
+import tomllib
+
+norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()  # noqa: E731
+
+
+def pins(path):
+    text = open(path, encoding="utf-8").read()
+    return {norm(n): v for n, v in re.findall(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)", text, re.M)}
+
+
+lock, runtime = pins("requirements/lock.txt"), pins("requirements/runtime.txt")
+project = tomllib.load(open("pyproject.toml", "rb"))
+problems = []
+for name, version in sorted(runtime.items()):
+    if lock.get(name) != version:
+        problems.append(f"runtime.txt pins {name}=={version}, lock.txt {lock.get(name, 'nothing')}")
+extras = project["project"].get("optional-dependencies", {})
+wanted = {"runtime.txt": (runtime, project["project"]["dependencies"] + extras.get("airflow", [])),
+          "lock.txt": (lock, [d for group in extras.values() for d in group] + project["project"]["dependencies"])}
+for label, (locked, requirements) in wanted.items():
+    for requirement in requirements:
+        match = re.match(r"([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)$", requirement.replace(" ", ""))
+        if not match:
+            problems.append(f"pyproject.toml: {requirement!r} is not pinned with ==")
+        elif locked.get(norm(match[1])) != match[2]:
+            problems.append(f"{label} has {match[1]}=={locked.get(norm(match[1]), 'nothing')}, pyproject.toml {match[2]}")
+for dev_only in ("pytest", "pytest-timeout", "ruff", "pgserver"):
+    if dev_only in runtime:
+        problems.append(f"runtime.txt holds {dev_only}: the image must not carry it")
+build = project["build-system"]["requires"]
+for backend in ("setuptools", "wheel"):
+    if not any(re.fullmatch(rf"{backend}==[0-9][\w.]*", r.replace(" ", "")) for r in build):
+        problems.append(f"pyproject.toml build-system must pin {backend}== (found {build})")
+if not isinstance(project["project"].get("license"), str):
+    problems.append("pyproject.toml license must be an SPDX string (a table is deprecated)")
+for problem in problems:
+    print(f"  - {problem}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
 
 # Extra pins (celery) must agree with the lock.
 python3 - <<'PY' || fail "Dockerfile CELERY_REQUIREMENTS disagree with requirements/lock.txt"
@@ -215,6 +279,9 @@ sys.exit(1 if problems else 0)
 PY
 
 step "scripts parse"
-bash -n scripts/airflow-standalone.sh || fail "scripts/airflow-standalone.sh has a syntax error"
+for script in scripts/airflow-standalone.sh scripts/compose-smoke.sh scripts/check-standalone.sh \
+    requirements/compile.sh; do
+    [ ! -f "$script" ] || bash -n "$script" || fail "$script has a syntax error"
+done
 
 step "OK"

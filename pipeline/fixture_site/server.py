@@ -312,7 +312,9 @@ class _Server(ThreadingHTTPServer):
 class FixtureSite:
     """Starts one server per outlet; ``outlets_config()`` describes them for outlets.yaml."""
 
-    def __init__(self, *, port: int = 0, slow_seconds: float = 3.0, single_host: bool = False) -> None:
+    def __init__(
+        self, *, port: int = 0, slow_seconds: float = 3.0, single_host: bool = False, host: str | None = None
+    ) -> None:
         self.content = render.load_content()
         self.sites: dict[str, OutletSite] = {}
         self._servers: list[ThreadingHTTPServer] = []
@@ -321,10 +323,11 @@ class FixtureSite:
         self.port = port
         self.slow_seconds = slow_seconds
         self.single_host = single_host
+        self.host = host  # every outlet on this address (e.g. docker0, for containers), own port
 
     def start(self) -> FixtureSite:
         for index, key in enumerate(HOSTS):
-            host = "127.0.0.1" if self.single_host else HOSTS[key]
+            host = self.host or ("127.0.0.1" if self.single_host else HOSTS[key])
             port = self.port + index if (self.port and self.single_host) else self.port
             server = _Server((host, port), None)  # handler set below
             base_url = f"http://{host}:{server.server_address[1]}"
