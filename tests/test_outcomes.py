@@ -194,7 +194,8 @@ def test_the_outlet_lock_is_held_only_while_crawling(db, tmp_path):
         site.stop()
     held = _one(
         engine,
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = CAST(:ns AS oid)",
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = CAST(:ns AS oid)"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         ns=OUTLET_LOCK_NAMESPACE,
     )[0]
     assert held == 0
