@@ -12,6 +12,7 @@ import base64
 import gzip
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -533,3 +534,31 @@ def test_an_authority_that_is_down_leaves_the_head_for_the_next_seal(crawl, tsa)
     assert result.exit_code == 0, result.output
     head = _rows(engine, "SELECT seq, tsa_token FROM warc_manifest ORDER BY seq DESC LIMIT 1")[0]
     assert head["tsa_token"] is not None
+
+
+def test_garbage_inside_an_unsealed_file_is_reported_and_its_sound_part_sealed(crawl):
+    settings, engine = crawl["settings"], crawl["engine"]
+    archive = WarcArchive(settings.archive_dir, outlet_id=97, run_id=970, software="t")
+    for body in (b"first", b"second"):
+        archive.write_exchange(
+            url="http://127.0.0.1:9/z", method="GET", request_headers=[], status=200, reason="OK",
+            protocol="HTTP/1.1", response_headers=[], body=body, fetched_at=datetime.now(UTC),
+        )  # fmt: skip
+    archive.close()
+    path = settings.archive_dir / archive.relative
+    sound = path.stat().st_size
+    with open(path, "ab") as fh:  # not gzip at all: a foreign write, not a writer cut short
+        fh.write(b"garbage that is no gzip member" + gzip.compress(b"more"))
+    result = CliRunner().invoke(app, ["evidence", "seal"], env=crawl["env"])
+    assert result.exit_code == 5, result.output
+    assert f"bytes at offset {sound} " in result.output and "sealed up to offset" in result.output
+    row = _rows(engine, "SELECT size, records FROM warc_manifest WHERE warc_file = :f", f=archive.relative)
+    assert [(r["size"], r["records"]) for r in row] == [(sound, 5)]
+
+
+def test_a_signing_key_others_can_read_is_refused(tmp_path):
+    keys.load_or_create(tmp_path)
+    private, _public = keys.key_paths(tmp_path)
+    os.chmod(private, 0o644)
+    result = CliRunner().invoke(app, ["evidence", "pubkey"], env={"DADKHAH_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 2 and "chmod 600" in result.output, result.output

@@ -256,8 +256,11 @@ def _summary(article, outlet, versions, fetches, entries, covering, key_id, stam
         lines.append("  no RFC 3161 timestamp: the times above rest on this installation's clock and key")
     lines += [
         "",
-        "To check this bundle: `dadkhah verify FILE`, or without dadkhah see README.txt-style",
-        "steps in the project README, section 'Evidence and chain of custody'.",
+        "To check this bundle: `dadkhah verify FILE`; without dadkhah: `sha256sum archive/*` against",
+        "evidence/manifest.jsonl, `openssl pkeyutl -verify -pubin -inkey evidence/public-key.pem -rawin",
+        "-in evidence/head.txt -sigfile evidence/head.sig`, and `openssl ts -verify -data",
+        "evidence/entry-N.txt -in evidence/entry-N.tsr -CAfile evidence/tsa-ca.pem` (dadkhah README,",
+        "section 'Evidence and chain of custody').",
         f"Written {iso(datetime.now(UTC))} by dadkhah {__version__}.",
     ]
     return "\n".join(lines) + "\n"

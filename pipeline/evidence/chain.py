@@ -43,7 +43,12 @@ _CHUNK = 1 << 20
 
 
 class SealError(RuntimeError):
-    """A file cannot be sealed as it is (it shrank or changed since it was sealed)."""
+    """A file cannot be sealed as it is (it shrank, changed since it was sealed, or holds
+    bytes that are no record); ``entry`` is what was sealed of it all the same, if anything."""
+
+    def __init__(self, message: str, entry: WarcManifestEntry | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class FileFacts:
     first_capture: datetime | None
     last_capture: datetime | None
     prefix_sha256: str | None = None  # of the first ``prefix`` bytes, when asked
+    damage: str | None = None  # bytes after ``size`` that are not a record (not a cut-short tail)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -106,7 +112,11 @@ def file_facts(path: Path, *, prefix: int | None = None, size: int | None = None
 
     ``size``: cover exactly that many bytes (a bundle's check of a sealed prefix) instead of
     the file's complete gzip members."""
-    covered = scan_members(path).complete_end if size is None else size
+    scan = scan_members(path)
+    covered = scan.complete_end if size is None else size
+    damage = None
+    if size is None and not scan.sound and not scan.incomplete_tail:
+        damage = f"bytes at offset {scan.complete_end} of {scan.size} are not a WARC record ({scan.problem})"
     records, first, last = 0, None, None
     with open(path, "rb") as fh:
         reader = _HashingReader(fh, covered, prefix)
@@ -120,7 +130,7 @@ def file_facts(path: Path, *, prefix: int | None = None, size: int | None = None
                 first = when if first is None or when < first else first
                 last = when if last is None or when > last else last
         reader.drain()
-    return FileFacts(covered, reader.hash.hexdigest(), records, first, last, reader.prefix_hash)
+    return FileFacts(covered, reader.hash.hexdigest(), records, first, last, reader.prefix_hash, damage)
 
 
 @dataclass
@@ -244,9 +254,11 @@ def seal_file(engine: Engine, archive_dir: Path, relative: str, key: keys.Signin
                 )
             if facts.size == last.size:
                 return None
-        if facts.records == 0:
-            return None
-        return _append_entry(engine, relative, facts, key)
+        entry = None if facts.records == 0 else _append_entry(engine, relative, facts, key)
+        if facts.damage:
+            sealed = f"sealed up to offset {facts.size}" if entry or last else "nothing sealed"
+            raise SealError(f"{relative}: {facts.damage}; {sealed}; the file needs a person's look", entry)
+        return entry
     finally:
         os.close(fd)  # releases the lock
 
@@ -284,6 +296,8 @@ def seal_pending(
         try:
             entry = seal_file(engine, archive_dir, relative, key)
         except (SealError, OSError, ValueError) as exc:
+            if isinstance(exc, SealError) and exc.entry is not None:
+                report.sealed.append(exc.entry)
             report.problems.append(str(exc) if isinstance(exc, SealError) else f"{relative}: {exc}")
             log.error("chain of custody: %s", report.problems[-1])
             continue

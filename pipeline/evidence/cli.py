@@ -48,10 +48,19 @@ def _error(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
 
 
+def _signing_key_error(exc: Exception) -> None:
+    _error(str(exc))
+    raise typer.Exit(EXIT_BAD_ARGUMENT) from None
+
+
 def _seal(settings, engine, quiet: bool = False):
     from pipeline.evidence.chain import seal_pending
+    from pipeline.evidence.keys import SigningKeyError
 
-    report = seal_pending(engine, settings.archive_dir, settings.data_dir, tsa_url=settings.tsa_url)
+    try:
+        report = seal_pending(engine, settings.archive_dir, settings.data_dir, tsa_url=settings.tsa_url)
+    except SigningKeyError as exc:
+        _signing_key_error(exc)
     if not quiet:
         for entry in report.sealed:
             typer.echo(
@@ -128,7 +137,10 @@ def pubkey_command() -> None:
     from pipeline.evidence import keys
     from pipeline.settings import Settings
 
-    key = keys.load_or_create(Settings.from_env().data_dir)
+    try:
+        key = keys.load_or_create(Settings.from_env().data_dir)
+    except keys.SigningKeyError as exc:
+        _signing_key_error(exc)
     typer.echo(key.public_pem().decode().rstrip())
     typer.echo(f"key id (SHA-256 of the raw public key): {key.key_id}", err=True)
 

@@ -284,6 +284,11 @@ def _check_timestamps(root: Path, manifest, verdict: Verdict, tsa_ca: Path | Non
             line is not None, f"timestamp {token.name} names a chain entry", f"no entry {seq}"
         ):
             continue
+        copy = token.with_suffix(".txt")  # the line as a file, for `openssl ts -verify -data`
+        if copy.is_file():
+            verdict.check(
+                copy.read_bytes() == line.encode("ascii"), f"{copy.name} is entry {seq}", "it differs"
+            )
         try:
             when = verify_stamp(token.read_bytes(), line.encode("ascii"), roots)
         except TimestampError as exc:
