@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -278,6 +279,17 @@ def test_third_party_checks_without_dadkhah(crawl, bundle, tmp_path):
             ["sha256sum", str(warc)], capture_output=True, text=True, check=True
         ).stdout.split()[0]
         assert digest in {e["sha256"] for e in entries}
+    # The README's chain-link check with coreutils only: a line's SHA-256 is the next one's prev.
+    link = subprocess.run(
+        "head -n1 evidence/manifest.jsonl | tr -d '\\n' | sha256sum",
+        shell=True, cwd=tmp_path, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    stored = _rows(
+        crawl["engine"], "SELECT entry_hash FROM warc_manifest WHERE seq = :s", s=entries[0]["seq"]
+    )
+    assert link.stdout.split()[0] == stored[0]["entry_hash"]
+    if len(entries) > 1:
+        assert link.stdout.split()[0] == entries[1]["prev"]
     sig = subprocess.run(
         ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "evidence/public-key.pem", "-rawin",
          "-in", "evidence/head.txt", "-sigfile", "evidence/head.sig"],
@@ -562,3 +574,62 @@ def test_a_signing_key_others_can_read_is_refused(tmp_path):
     os.chmod(private, 0o644)
     result = CliRunner().invoke(app, ["evidence", "pubkey"], env={"DADKHAH_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 2 and "chmod 600" in result.output, result.output
+
+
+def test_check_command_finds_altered_removed_and_rewritten_entries(crawl, tsa, tmp_path):
+    settings, engine, env = crawl["settings"], crawl["engine"], crawl["env"]
+    extra = WarcArchive(settings.archive_dir, outlet_id=96, run_id=960, software="t")
+    extra.write_exchange(
+        url="http://127.0.0.1:9/w", method="GET", request_headers=[], status=200, reason="OK",
+        protocol="HTTP/1.1", response_headers=[], body=b"w", fetched_at=datetime.now(UTC),
+    )  # fmt: skip
+    extra.close()
+    assert not seal_pending(engine, settings.archive_dir, settings.data_dir, tsa_url=tsa.url).problems
+    good = CliRunner().invoke(app, ["evidence", "check"], env=env)
+    assert good.exit_code == 0 and ", 0 failed" in good.output, good.output
+
+    copy = tmp_path / "archive"
+    shutil.copytree(settings.archive_dir, copy)
+    fetch = _rows(
+        engine, "SELECT warc_file, warc_offset, warc_length FROM fetches WHERE kind = 'article' LIMIT 1"
+    )[0]
+    path = copy / fetch["warc_file"]
+    raw = path.read_bytes()
+    start, end = fetch["warc_offset"], fetch["warc_offset"] + fetch["warc_length"]
+    record = gzip.decompress(raw[start:end])
+    at = record.index(b"Report number")
+    member = gzip.compress(record[:at] + b"Rep0rt" + record[at + 6 :])
+    path.write_bytes(raw[:start] + member + raw[end:])
+    (copy / extra.relative).unlink()
+    bad = CliRunner().invoke(app, ["evidence", "check", "--archive-dir", str(copy)], env=env)
+    assert bad.exit_code == 5, bad.output
+    failed = [line for line in bad.output.splitlines() if line.startswith("FAILED")]
+    assert any(fetch["warc_file"] in line and "as sealed" in line for line in failed), bad.output
+    assert any(extra.relative in line and "missing from the archive" in line for line in failed), bad.output
+
+    # A manifest entry rewritten in the database, its hash recomputed: signature and next link fail.
+    row = _rows(engine, "SELECT seq, entry, entry_hash FROM warc_manifest ORDER BY seq LIMIT 1")[0]
+    fields = json.loads(row["entry"])
+    fields["records"] += 1
+    forged = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE warc_manifest SET entry = :e, entry_hash = :h, records = records + 1 WHERE seq = :s"
+            ),
+            {"e": forged, "h": entry_hash(forged), "s": row["seq"]},
+        )
+    try:
+        bad = CliRunner().invoke(app, ["evidence", "check"], env=env)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE warc_manifest SET entry = :e, entry_hash = :h, records = records - 1 WHERE seq = :s"
+                ),
+                {"e": row["entry"], "h": row["entry_hash"], "s": row["seq"]},
+            )
+    assert bad.exit_code == 5, bad.output
+    assert f"FAILED  entry {row['seq']} " in bad.output and "signature does not verify" in bad.output
+    assert f"FAILED  entry {row['seq'] + 1} " in bad.output and "the chain is broken here" in bad.output
+    assert CliRunner().invoke(app, ["evidence", "check"], env=env).exit_code == 0

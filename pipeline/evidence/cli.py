@@ -8,8 +8,8 @@ Exit codes: ``evidence``: 0 written; 2 no such article or bad arguments; 3 datab
 unavailable; 5 a capture cannot be proven (not sealed, its file missing or changed).
 ``evidence seal``: 0 all sealed (files still being written are listed and left for later);
 4 sealed, but the timestamp authority failed; 5 a file could not be sealed (it changed or
-shrank since it was sealed). ``verify``: 0 everything holds; 5 a check failed; 2 not a
-readable bundle.
+shrank since it was sealed). ``evidence check``: 0 the chain and the files hold; 5 not.
+``verify``: 0 everything holds; 5 a check failed; 2 not a readable bundle.
 """
 
 from __future__ import annotations
@@ -176,4 +176,35 @@ def verify_command(
         typer.echo(
             f"{bundle}: {len(verdict.failed)} of {len(verdict.passed) + len(verdict.failed)} checks FAILED"
         )
+        raise typer.Exit(EXIT_FAILED)
+
+
+@evidence_app.command("check")
+def check_command(
+    archive_dir: Annotated[
+        Path | None, typer.Option(help="The archive directory (default: $DADKHAH_ARCHIVE_DIR).")
+    ] = None,
+    tsa_ca: Annotated[
+        Path | None,
+        typer.Option("--tsa-ca", help="The timestamp authority's CA (default: $DADKHAH_TSA_CA_FILE)."),
+    ] = None,
+) -> None:
+    """Check the whole chain of custody (links, signatures, timestamps) against the files on disk."""
+    from pipeline.db import get_engine
+    from pipeline.evidence.audit import check_chain
+    from pipeline.settings import Settings
+
+    settings = Settings.from_env()
+    verdict = check_chain(
+        get_engine(settings),
+        archive_dir or settings.archive_dir,
+        settings.data_dir,
+        tsa_ca_file=tsa_ca or settings.tsa_ca_file,
+    )
+    for line in verdict.failed:
+        typer.echo(f"FAILED  {line}")
+    for line in verdict.notes:
+        typer.echo(f"note    {line}")
+    typer.echo(f"chain of custody: {len(verdict.passed)} checks hold, {len(verdict.failed)} failed")
+    if verdict.failed:
         raise typer.Exit(EXIT_FAILED)
