@@ -43,6 +43,7 @@ from pipeline.db import (
     stop_embedded,
     upgrade,
 )
+from pipeline.evidence.cli import evidence_app, verify_command
 from pipeline.extraction.cli import extract_command
 from pipeline.health_cli import health_command
 from pipeline.reprocess import reprocess_command
@@ -53,7 +54,7 @@ from pipeline.tagging.cli import tag_command
 EXIT_OK, EXIT_POST_FAILED, EXIT_CONFIG, EXIT_DATABASE, EXIT_OUTLETS_FAILED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
 # Commands that use neither the database nor the archive: no start-up line for them.
-OFFLINE_COMMANDS = {"config", "extract", "demo"}  # the demo says where its own data goes
+OFFLINE_COMMANDS = {"config", "extract", "demo", "verify"}  # the demo says where its own data goes
 LOG_HANDLER_MARK = "_dadkhah_cli_handler"
 
 
@@ -113,6 +114,8 @@ config_app = typer.Typer(help="Configuration files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(archive_app, name="archive")
+app.add_typer(evidence_app, name="evidence")
+app.command("verify")(verify_command)
 
 
 def _fail(message: str, code: int = EXIT_CONFIG) -> None:

@@ -61,6 +61,9 @@ class Settings:
     topics_file: Path = field(default=DEFAULT_TOPICS_FILE)
     user_agent: str = field(default=f"dadkhah/0.1 (+{CONTACT_URL})")
     db_connect_timeout: int = field(default=DEFAULT_CONNECT_TIMEOUT)
+    # RFC 3161 timestamp authority for the chain of custody (pipeline.evidence); None: signed only.
+    tsa_url: str | None = field(default=None)
+    tsa_ca_file: Path | None = field(default=None)  # PEM: the authority's CA, put in bundles
 
     def __post_init__(self) -> None:
         if self.archive_dir is None:
@@ -77,6 +80,8 @@ class Settings:
             topics_file=_env_path("DADKHAH_TOPICS_FILE") or DEFAULT_TOPICS_FILE,
             user_agent=os.environ.get("DADKHAH_USER_AGENT") or cls.user_agent,
             db_connect_timeout=_env_timeout("DADKHAH_DB_CONNECT_TIMEOUT"),
+            tsa_url=os.environ.get("DADKHAH_TSA_URL") or None,
+            tsa_ca_file=_env_path("DADKHAH_TSA_CA_FILE"),
         )
 
     @property

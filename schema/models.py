@@ -122,6 +122,31 @@ class Fetch(Base):
     )
 
 
+class WarcManifestEntry(Base):
+    """One sealed WARC file (or the part appended since its last entry): a link of the hash chain."""
+
+    __tablename__ = "warc_manifest"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    warc_file: Mapped[str] = mapped_column(Text)  # relative to the archive directory
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes covered, from the start of the file
+    sha256: Mapped[str] = mapped_column(String(64))  # of those bytes
+    records: Mapped[int] = mapped_column(Integer)
+    first_capture: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_capture: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry: Mapped[str] = mapped_column(Text)  # the canonical JSON line hashed and signed
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    tsa_url: Mapped[str | None] = mapped_column(Text)
+    tsa_token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    tsa_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("warc_file", "size", name="uq_warc_manifest_file_size"),)
+
+
 class HttpCacheEntry(Base):
     """Validators for conditional GET of feeds, sitemaps and listings."""
 

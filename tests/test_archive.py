@@ -208,8 +208,13 @@ def test_long_persian_name_and_hostile_run_uid_stay_short_and_inside(crawl):
         assert len(path.name) <= 110 and path.name.isascii()
         assert not set(path.name) & set(":/ \\") and ".." not in path.name
     # Nothing was written anywhere else under the test's directory (the ../ target).
+    # (tmp is also the data directory: the chain of custody's signing key lives in evidence/.)
     outside = [p for p in tmp.rglob("*") if p.is_file() and not p.is_relative_to(archive)]
-    assert sorted(p.name for p in outside) == ["outlets.yaml"]
+    assert sorted(str(p.relative_to(tmp)) for p in outside) == [
+        "evidence/signing-key.pem",
+        "evidence/signing-key.pub.pem",
+        "outlets.yaml",
+    ]
     # The run uid is kept as provenance inside each file, not in its path.
     names = set()
     for path in files:
