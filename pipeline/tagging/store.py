@@ -19,7 +19,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 
@@ -167,7 +180,16 @@ def _write(
             )
             .on_conflict_do_nothing()
         )
-    _point_tagging(conn, article_id, version, method, result.slugs, article_version, now=True)
+    _point_tagging(
+        conn,
+        article_id,
+        version,
+        method,
+        result.slugs,
+        article_version,
+        now=True,
+        text=(result.text_cap, result.text_examined, result.text_truncated),
+    )
 
 
 def _point_tagging(
@@ -179,19 +201,28 @@ def _point_tagging(
     article_version: int,
     *,
     now: bool,
+    text: tuple[int | None, int, bool],
 ) -> None:
+    """Point the article at its current tagging; ``text`` is (cap, examined, truncated)."""
+    text_cap, text_examined, text_truncated = text
     stmt = insert(_taggings).values(
         article_id=article_id,
         taxonomy_version=version,
         method=method,
         topics=topics,
         article_version=article_version,
+        text_cap=text_cap,
+        text_examined=text_examined,
+        text_truncated=text_truncated,
     )
     values: dict[str, Any] = {
         "taxonomy_version": stmt.excluded.taxonomy_version,
         "method": stmt.excluded.method,
         "topics": stmt.excluded.topics,
         "article_version": stmt.excluded.article_version,
+        "text_cap": stmt.excluded.text_cap,
+        "text_examined": stmt.excluded.text_examined,
+        "text_truncated": stmt.excluded.text_truncated,
     }
     if now:
         values["tagged_at"] = func.now()
@@ -223,6 +254,26 @@ def _carry_forward(conn: Connection, article_id: int, old: str, new: str, method
         params,
     )
     conn.execute(update(_taggings).where(_taggings.c.article_id == article_id).values(taxonomy_version=new))
+
+
+def _read_differently(cap: int | None) -> ColumnElement[bool]:
+    """Taggings the tagger's text cap would change: tagged under another cap, and either cut
+    by it or longer than the new one. Rows tagged before the cap (NULL) read the whole text
+    and are left as they are; no article text is read to decide."""
+    new_cap = literal(cap, Integer)
+    return and_(
+        _taggings.c.text_cap.is_distinct_from(new_cap),
+        or_(_taggings.c.text_truncated.is_(True), _taggings.c.text_examined > new_cap),
+    )
+
+
+def _reads_differently(row: Any, cap: int | None) -> bool:
+    """``_read_differently`` for one fetched row."""
+    if row.tagged_id is None or row.text_cap == cap:
+        return False
+    return bool(row.text_truncated) or (
+        cap is not None and row.text_examined is not None and row.text_examined > cap
+    )
 
 
 def _old_fingerprints(conn: Connection) -> dict[str, str | None]:
@@ -277,6 +328,7 @@ def tag_pending(
         _taggings.c.taxonomy_version != version,
         _taggings.c.method != method,
         _articles.c.current_version > _taggings.c.article_version,
+        _read_differently(tagger.text_cap),
     )
     last_id = -1
     while True:
@@ -290,6 +342,9 @@ def tag_pending(
                 _taggings.c.taxonomy_version,
                 _taggings.c.method,
                 _taggings.c.article_version,
+                _taggings.c.text_cap,
+                _taggings.c.text_examined,
+                _taggings.c.text_truncated,
             )
             .select_from(_articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id))
             .where(_articles.c.article_id > bindparam("last_id"))
@@ -336,6 +391,7 @@ def _tag_batch(
         and row.method == method
         and row.taxonomy_version != version
         and row.current_version <= row.article_version
+        and not _reads_differently(row, tagger.text_cap)
     ]
     stored = _stored_results(conn, [(r.article_id, r.taxonomy_version, method) for r in compare])
     compare_ids = {r.article_id for r in compare}
