@@ -6,8 +6,11 @@ one set of rows per (article, taxonomy version[, method]); rows of older version
 never deleted, so every past tag can still be traced to the taxonomy that produced it.
 
 An article is (re)examined when it has no tagging, when its text changed
-(``articles.current_version > article_taggings.article_version``), or when the taxonomy
-version or method differs from the current one. After a taxonomy change, an article
+(``articles.current_version > article_taggings.article_version``), when the taxonomy
+version or method differs from the current one, or when it was tagged under another text
+cap that the change affects (it was cut, or is longer than the new cap). The tagging
+records the cap and how much of the text was read (``text_cap``, ``text_examined``,
+``text_truncated``). After a taxonomy change, an article
 whose result would be the same under the new version is *not* re-tagged: its rows are
 carried forward to the new version unchanged (same scores, evidence and ``tagged_at``).
 """
@@ -36,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 
-from pipeline.tagging.tagger import LexiconTagger, TagResult
+from pipeline.tagging.tagger import TEXT_CAP, LexiconTagger, TagResult
 from pipeline.tagging.taxonomy import Taxonomy, TaxonomyError, load_taxonomy, matching_fingerprint
 from schema.models import Article, ArticleFacet, ArticleTagging, ArticleTopic
 from schema.models import Taxonomy as TaxonomyRow
@@ -292,8 +295,12 @@ def tag_pending(
     *,
     retag: bool = False,
     batch_size: int = 500,
+    text_cap: int | None = TEXT_CAP,
 ) -> dict:
     """Tag articles that need it; with ``retag`` re-tag every article. Returns counts.
+
+    The tagger reads at most ``text_cap`` characters of each text (``tagger.TEXT_CAP``);
+    articles tagged under another cap are re-tagged when the change affects them.
 
     Counts: ``examined`` (articles looked at), ``tagged`` (new rows written), ``unchanged``
     (taxonomy changed but the result did not: carried forward), ``topics`` (slug -> number
@@ -305,7 +312,7 @@ def tag_pending(
 
         topics_file = Settings.from_env().topics_file
     taxonomy = load_taxonomy(topics_file)
-    tagger = LexiconTagger(taxonomy)
+    tagger = LexiconTagger(taxonomy, text_cap=text_cap)
     method = tagger.method
     version = taxonomy.version
     fingerprint = taxonomy.matching_fingerprint()

@@ -1,0 +1,239 @@
+"""Article extraction in worker processes, off the reactor thread, with a per-page time limit.
+
+Extraction is CPU-bound Python (lxml, trafilatura, date search). Run on the reactor thread,
+one slow page (seconds on a multi-megabyte page) stalls every outlet's downloads and
+stretches their timeouts by as long. A thread would keep the reactor responsive but could
+never be stopped; a process can: a page that takes longer than the limit has its worker
+killed (and a fresh one started for the next page), and is recorded as an extraction error.
+
+Design: ``workers`` long-lived worker processes (``spiders.extraction_worker``) started on
+first use, one request at a time each; a waiting page holds a thread of a small pool that
+only writes the request, waits on the pipe (``select``, no CPU) and reads the answer, so
+the reactor thread never blocks. Workers are started from the reactor thread, so they die
+with the crawl process (Linux parent-death signal), and are waited for when the pool
+closes, so their CPU time counts in the crawl's own figures (``bench/pipeline.py``).
+
+Settings (environment, read by the crawl process):
+
+* ``DADKHAH_EXTRACT_TIME_LIMIT``: seconds (wall clock) one page's extraction may take,
+  default 30; over it the page is recorded ``extract_error`` with the reason.
+* ``DADKHAH_EXTRACT_WORKERS``: worker processes per crawl process, default 2 (one slow
+  page then does not hold up the other outlets' pages).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import select
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import DeferredSemaphore
+
+from pipeline.extraction import ExtractedArticle, ExtractionHints, NotAnArticle
+from spiders.extraction_worker import HEADER
+from spiders.offload import wait_for
+
+ENV_TIME_LIMIT = "DADKHAH_EXTRACT_TIME_LIMIT"
+ENV_WORKERS = "DADKHAH_EXTRACT_WORKERS"
+DEFAULT_TIME_LIMIT = 30.0
+DEFAULT_WORKERS = 2
+MAX_WORKERS = 64
+# How long a worker may take to exit after its input closes before it is killed.
+CLOSE_GRACE_SECONDS = 5.0
+
+
+class ExtractionTimeout(Exception):
+    """The page's extraction took longer than the time limit; its worker was killed."""
+
+
+class ExtractionFailed(Exception):
+    """The extractor raised (message: ``TypeName: message``) or its worker died."""
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> tuple[float, int]:
+    """(time limit in seconds, number of workers) from the environment; ValueError if bad."""
+    environ = os.environ if environ is None else environ
+    raw_limit = environ.get(ENV_TIME_LIMIT) or str(DEFAULT_TIME_LIMIT)
+    raw_workers = environ.get(ENV_WORKERS) or str(DEFAULT_WORKERS)
+    try:
+        limit = float(raw_limit)
+    except ValueError:
+        raise ValueError(f"{ENV_TIME_LIMIT}={raw_limit!r} is not a number of seconds") from None
+    if not 0 < limit <= 24 * 3600:
+        raise ValueError(f"{ENV_TIME_LIMIT}={raw_limit!r}: must be above 0 and at most 86400 seconds")
+    try:
+        workers = int(raw_workers)
+    except ValueError:
+        raise ValueError(f"{ENV_WORKERS}={raw_workers!r} is not a whole number") from None
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"{ENV_WORKERS}={raw_workers!r}: must be between 1 and {MAX_WORKERS}")
+    return limit, workers
+
+
+class _Worker:
+    """One worker process and the pipes to it. Used by one page at a time."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the process if it is not running (called on the reactor thread)."""
+        if self.proc is not None:
+            return
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-P",
+                "-m",
+                "spiders.extraction_worker",
+                str(os.getpid()),
+                *map(str, gc.get_threshold()),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            close_fds=True,
+        )
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            os.set_blocking(pipe.fileno(), False)  # type: ignore[union-attr]
+
+    def call(self, request: Any, limit: float) -> tuple:
+        """Send one request and wait for its answer, at most ``limit`` seconds (any thread)."""
+        proc = self.proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        deadline = time.monotonic() + limit
+        body = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        out = memoryview(HEADER.pack(len(body)) + body)
+        fd_in, fd_out = proc.stdin.fileno(), proc.stdout.fileno()
+        received = bytearray()
+        expected: int | None = None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise ExtractionTimeout(f"extraction took longer than its time limit of {limit:g} s")
+            readable, writable, _ = select.select([fd_out], [fd_in] if out else [], [], remaining)
+            if writable:
+                try:
+                    out = out[os.write(fd_in, out) :]
+                except BrokenPipeError:
+                    out = memoryview(b"")  # the worker died: its end of the pipe says how
+            if readable:
+                chunk = os.read(fd_out, 1 << 20)
+                if not chunk:
+                    code = self.kill()
+                    raise ExtractionFailed(f"the extraction worker died (exit status {code})")
+                received += chunk
+                if expected is None and len(received) >= HEADER.size:
+                    expected = HEADER.size + HEADER.unpack_from(received)[0]
+                if expected is not None and len(received) >= expected:
+                    return pickle.loads(memoryview(received)[HEADER.size : expected])
+
+    def kill(self) -> int | None:
+        """Kill the process and reap it; the next page starts a fresh one."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return None
+        proc.kill()
+        code = proc.wait()
+        _close_pipes(proc)
+        return code
+
+    def close(self) -> None:
+        """Let the worker finish (end of input) and reap it; kill it if it lingers."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=CLOSE_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        _close_pipes(proc)
+
+
+def _close_pipes(proc: subprocess.Popen) -> None:
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+class ExtractionPool:
+    """Extract pages in worker processes; ``await pool.extract(html, hints)``."""
+
+    def __init__(self, *, workers: int, time_limit: float) -> None:
+        self.time_limit = time_limit
+        self._idle = [_Worker() for _ in range(workers)]
+        self._all = list(self._idle)
+        self._slots = DeferredSemaphore(workers)
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dadkhah-extract")
+        self.pages = 0
+        self.timeouts = 0
+        self.restarts = 0
+
+    async def extract(self, html: str, hints: ExtractionHints) -> ExtractedArticle:
+        """The article of one page; raises NotAnArticle, ExtractionTimeout or ExtractionFailed."""
+        await maybe_deferred_to_future(self._slots.acquire())
+        worker = self._idle.pop()
+        try:
+            if worker.proc is None and self.pages:
+                self.restarts += 1
+            worker.start()
+            self.pages += 1
+            answer = await wait_for(self._threads.submit(worker.call, (html, hints), self.time_limit))
+        except ExtractionTimeout:
+            self.timeouts += 1
+            raise
+        finally:
+            self._idle.append(worker)
+            self._slots.release()
+        status = answer[0]
+        if status == "ok":
+            return answer[1]
+        if status == "not_article":
+            raise NotAnArticle(answer[1], answer[2])
+        raise ExtractionFailed(answer[1])
+
+    def close(self) -> None:
+        """Stop every worker and wait for it (so its CPU time is accounted to the crawl)."""
+        self._threads.shutdown(wait=True)
+        for worker in self._all:
+            worker.close()
+
+
+# One pool per crawl process, shared by the outlets crawled in it.
+_shared: ExtractionPool | None = None
+_users = 0
+
+
+def acquire_pool() -> ExtractionPool:
+    """The process's pool (created on first use, settings from the environment)."""
+    global _shared, _users
+    if _shared is None:
+        limit, workers = settings_from_env()
+        _shared = ExtractionPool(workers=workers, time_limit=limit)
+    _users += 1
+    return _shared
+
+
+def release_pool() -> None:
+    """One user fewer; the last one closes the pool."""
+    global _shared, _users
+    _users -= 1
+    if _users <= 0 and _shared is not None:
+        pool, _shared, _users = _shared, None, 0
+        pool.close()
