@@ -1,17 +1,19 @@
 """Article extraction in worker processes, off the reactor thread, with a per-page time limit.
 
 Extraction is CPU-bound Python (lxml, trafilatura, date search). Run on the reactor thread,
-one slow page (seconds on a multi-megabyte page) stalls every outlet's downloads and
-stretches their timeouts by as long. A thread would keep the reactor responsive but could
-never be stopped; a process can: a page that takes longer than the limit has its worker
-killed (and a fresh one started for the next page), and is recorded as an extraction error.
+one slow page (seconds on a multi-megabyte page, and some pages of many small blocks grow
+much faster than their size) stalls every outlet's downloads and stretches their timeouts
+by as long. A thread would keep the reactor responsive but could never be stopped; a
+process can: a page that takes longer than the limit has its worker killed (a fresh one
+starts for the next page), and is recorded as an extraction error.
 
-Design: ``workers`` long-lived worker processes (``spiders.extraction_worker``) started on
-first use, one request at a time each; a waiting page holds a thread of a small pool that
-only writes the request, waits on the pipe (``select``, no CPU) and reads the answer, so
-the reactor thread never blocks. Workers are started from the reactor thread, so they die
-with the crawl process (Linux parent-death signal), and are waited for when the pool
-closes, so their CPU time counts in the crawl's own figures (``bench/pipeline.py``).
+Design (measured with ``bench/pipeline.py``, see the README): ``workers`` long-lived worker
+processes (``spiders.extraction_worker``), started on first use, one page at a time each.
+The reactor itself writes the request into the worker's pipe and is woken by the event
+loop when the answer is readable: waiting costs nothing and needs no thread. Workers are
+started from the reactor (main) thread, so they die with the crawl process (Linux
+parent-death signal), and are waited for when the pool closes, so their CPU time counts in
+the crawl's own figures.
 
 Settings (environment, read by the crawl process):
 
@@ -23,22 +25,21 @@ Settings (environment, read by the crawl process):
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import gc
 import os
 import pickle
-import select
 import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.internet.defer import DeferredSemaphore
 
 from pipeline.extraction import ExtractedArticle, ExtractionHints, NotAnArticle
 from spiders.extraction_worker import HEADER
-from spiders.offload import wait_for
 
 ENV_TIME_LIMIT = "DADKHAH_EXTRACT_TIME_LIMIT"
 ENV_WORKERS = "DADKHAH_EXTRACT_WORKERS"
@@ -47,6 +48,9 @@ DEFAULT_WORKERS = 2
 MAX_WORKERS = 64
 # How long a worker may take to exit after its input closes before it is killed.
 CLOSE_GRACE_SECONDS = 5.0
+# Pipe buffer asked for (Linux), and the most read at once; the first read of an answer.
+PIPE_BYTES = 1 << 20
+READ_BYTES = 1 << 16
 
 
 class ExtractionTimeout(Exception):
@@ -102,39 +106,86 @@ class _Worker:
             close_fds=True,
         )
         for pipe in (self.proc.stdin, self.proc.stdout):
-            os.set_blocking(pipe.fileno(), False)  # type: ignore[union-attr]
+            fd = pipe.fileno()  # type: ignore[union-attr]
+            os.set_blocking(fd, False)
+            if hasattr(fcntl, "F_SETPIPE_SZ"):  # a usual page in one write, an answer in one read
+                try:
+                    fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+                except OSError:
+                    pass  # the system's limit is lower: smaller writes, same result
 
-    def call(self, request: Any, limit: float) -> tuple:
-        """Send one request and wait for its answer, at most ``limit`` seconds (any thread)."""
+    async def call(self, request: Any, limit: float) -> tuple:
+        """Send one request and await its answer, at most ``limit`` seconds (reactor thread)."""
         proc = self.proc
         assert proc is not None and proc.stdin is not None and proc.stdout is not None
-        deadline = time.monotonic() + limit
-        body = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        out = memoryview(HEADER.pack(len(body)) + body)
+        loop = asyncio.get_running_loop()
         fd_in, fd_out = proc.stdin.fileno(), proc.stdout.fileno()
+        body = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        pending = memoryview(HEADER.pack(len(body)) + body)
         received = bytearray()
-        expected: int | None = None
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.kill()
-                raise ExtractionTimeout(f"extraction took longer than its time limit of {limit:g} s")
-            readable, writable, _ = select.select([fd_out], [fd_in] if out else [], [], remaining)
-            if writable:
-                try:
-                    out = out[os.write(fd_in, out) :]
-                except BrokenPipeError:
-                    out = memoryview(b"")  # the worker died: its end of the pipe says how
-            if readable:
-                chunk = os.read(fd_out, 1 << 20)
-                if not chunk:
-                    code = self.kill()
-                    raise ExtractionFailed(f"the extraction worker died (exit status {code})")
-                received += chunk
-                if expected is None and len(received) >= HEADER.size:
-                    expected = HEADER.size + HEADER.unpack_from(received)[0]
-                if expected is not None and len(received) >= expected:
-                    return pickle.loads(memoryview(received)[HEADER.size : expected])
+        expected: int | None = None  # bytes of the whole answer, once its header is in
+        answer: asyncio.Future[bytes] = loop.create_future()
+
+        def finish(result: bytes | BaseException) -> None:
+            if answer.done():
+                return
+            if isinstance(result, BaseException):
+                answer.set_exception(result)
+            else:
+                answer.set_result(result)
+
+        def write() -> None:
+            nonlocal pending
+            try:
+                pending = pending[os.write(fd_in, pending) :]
+            except BlockingIOError:
+                return
+            except BrokenPipeError:
+                pending = pending[:0]  # the worker died: reading its pipe says so
+            if not pending:
+                loop.remove_writer(fd_in)
+
+        def read() -> None:
+            nonlocal expected
+            # Ask for what is still missing: a large read buffer is allocated in full.
+            want = READ_BYTES if expected is None else min(expected - len(received), PIPE_BYTES)
+            try:
+                chunk = os.read(fd_out, want)
+            except BlockingIOError:
+                return
+            if not chunk:
+                finish(ExtractionFailed("the extraction worker died"))
+                return
+            received.extend(chunk)
+            if expected is None and len(received) >= HEADER.size:
+                expected = HEADER.size + HEADER.unpack_from(received)[0]
+            if expected is not None and len(received) >= expected:
+                finish(bytes(memoryview(received)[HEADER.size : expected]))
+
+        def timed_out() -> None:
+            finish(ExtractionTimeout(f"extraction took longer than its time limit of {limit:g} s"))
+
+        write()
+        if pending:
+            loop.add_writer(fd_in, write)
+        loop.add_reader(fd_out, read)
+        timer = loop.call_later(limit, timed_out)
+        try:
+            try:
+                data = await answer
+            finally:  # before a kill closes the pipes
+                timer.cancel()
+                loop.remove_reader(fd_out)
+                loop.remove_writer(fd_in)
+        except ExtractionTimeout:
+            self.kill()
+            raise
+        except ExtractionFailed as exc:
+            raise ExtractionFailed(f"{exc} (exit status {self.kill()})") from None
+        except BaseException:  # cancelled: the worker may be mid-page, a fresh one is safer
+            self.kill()
+            raise
+        return pickle.loads(data)
 
     def kill(self) -> int | None:
         """Kill the process and reap it; the next page starts a fresh one."""
@@ -180,24 +231,14 @@ class ExtractionPool:
         self._idle = [_Worker() for _ in range(workers)]
         self._all = list(self._idle)
         self._slots = DeferredSemaphore(workers)
-        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dadkhah-extract")
-        self.pages = 0
-        self.timeouts = 0
-        self.restarts = 0
 
     async def extract(self, html: str, hints: ExtractionHints) -> ExtractedArticle:
         """The article of one page; raises NotAnArticle, ExtractionTimeout or ExtractionFailed."""
         await maybe_deferred_to_future(self._slots.acquire())
         worker = self._idle.pop()
         try:
-            if worker.proc is None and self.pages:
-                self.restarts += 1
             worker.start()
-            self.pages += 1
-            answer = await wait_for(self._threads.submit(worker.call, (html, hints), self.time_limit))
-        except ExtractionTimeout:
-            self.timeouts += 1
-            raise
+            answer = await worker.call((html, hints), self.time_limit)
         finally:
             self._idle.append(worker)
             self._slots.release()
@@ -210,7 +251,6 @@ class ExtractionPool:
 
     def close(self) -> None:
         """Stop every worker and wait for it (so its CPU time is accounted to the crawl)."""
-        self._threads.shutdown(wait=True)
         for worker in self._all:
             worker.close()
 
@@ -224,6 +264,8 @@ def acquire_pool() -> ExtractionPool:
     """The process's pool (created on first use, settings from the environment)."""
     global _shared, _users
     if _shared is None:
+        if not is_asyncio_reactor_installed():
+            raise RuntimeError("extraction workers need Scrapy's asyncio reactor (TWISTED_REACTOR)")
         limit, workers = settings_from_env()
         _shared = ExtractionPool(workers=workers, time_limit=limit)
     _users += 1

@@ -8,8 +8,8 @@ text, and a counted failure; the crawl goes on with the next page:
   time limit (``DADKHAH_EXTRACT_TIME_LIMIT``, see ``spiders.extraction_pool``);
 * ``store_error``: storing the article raised (a database error, a constraint, a bug).
 
-Neither extraction nor storage runs on the reactor thread: downloads of every outlet and
-their timeouts go on while a page is extracted or a large article written.
+Extraction never runs on the reactor thread, nor does the storage of a large article:
+downloads of every outlet and their timeouts go on meanwhile.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from spiders.storage_thread import StorageThread, acquire_storage, release_stora
 
 log = logging.getLogger("dadkhah.crawl")
 MAX_ERROR_CHARS = 2000
+# Articles longer than this (characters) are stored on the storage thread, off the reactor.
+LARGE_ARTICLE_CHARS = 100_000
 
 
 class _ContextPipeline:
@@ -111,10 +113,12 @@ class ExtractionPipeline(_ContextPipeline):
 class StoragePipeline(_ContextPipeline):
     """Stores the article (or links this fetch to the copy already stored).
 
-    The write runs on the crawl's storage thread (``spiders.storage_thread``), so a large
-    article does not stall the reactor. Any exception while storing is the page's outcome
-    ``store_error`` (the fetch row would otherwise stay ``fetched``, and the page would be
-    lost unseen); the crawl goes on.
+    A usual article is written from the reactor thread, like the fetch log (one statement,
+    about a millisecond). An article of more than ``LARGE_ARTICLE_CHARS`` is written on the
+    crawl's storage thread (``spiders.storage_thread``): hashing and writing megabytes takes
+    seconds, which would stall every outlet's downloads. Any exception while storing is the
+    page's outcome ``store_error`` (the fetch row would otherwise stay ``fetched``, and the
+    page would be lost unseen); the crawl goes on.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -138,13 +142,16 @@ class StoragePipeline(_ContextPipeline):
             canonical = pick_declared_canonical(item.extracted.declared_urls, item.final_url) or final
             urls = list(dict.fromkeys([canonicalize(item.requested_url), final, canonical]))
             data = ArticleData.from_extracted(item.extracted, canonical_url=canonical, urls=urls)
-            result = await self.storage.run(
-                store_article,
-                outlet_id=self.context.outlet_id,
-                fetch_id=item.fetch_id,
-                data=data,
-                seen_at=datetime.now(UTC),
-            )
+            args = {
+                "outlet_id": self.context.outlet_id,
+                "fetch_id": item.fetch_id,
+                "data": data,
+                "seen_at": datetime.now(UTC),
+            }
+            if len(data.text) > LARGE_ARTICLE_CHARS:
+                result = await self.storage.run(store_article, **args)
+            else:
+                result = store_article(self.context.db, **args)
         except Exception as exc:  # noqa: BLE001 - recorded and counted; the run goes on
             raise self._failed(item, "store_error", f"{type(exc).__name__}: {exc}") from exc
         stats = self.context.stats

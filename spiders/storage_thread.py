@@ -11,13 +11,31 @@ before; its connection (a ``CrawlConnection``, autocommit) is used by this threa
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import Engine
+from twisted.internet.defer import Deferred
 
 from pipeline.storage import CrawlConnection
-from spiders.offload import wait_for
+
+
+def _deferred_from_future(future: Future) -> Deferred:
+    """A Deferred that fires on the reactor thread with the future's result or error."""
+    from twisted.internet import reactor  # imported late: Scrapy installs the reactor
+
+    result: Deferred = Deferred()
+
+    def done(finished: Future) -> None:
+        error = finished.exception()
+        if error is not None:
+            reactor.callFromThread(result.errback, error)  # type: ignore[attr-defined]
+        else:
+            reactor.callFromThread(result.callback, finished.result())  # type: ignore[attr-defined]
+
+    future.add_done_callback(done)
+    return result
 
 
 class StorageThread:
@@ -28,7 +46,8 @@ class StorageThread:
 
     async def run(self, function: Callable[..., Any], **kwargs: Any) -> Any:
         """``function(db, **kwargs)`` on the storage thread, with its connection."""
-        return await wait_for(self._thread.submit(function, self.db, **kwargs))
+        future = self._thread.submit(function, self.db, **kwargs)
+        return await maybe_deferred_to_future(_deferred_from_future(future))
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)

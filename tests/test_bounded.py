@@ -22,8 +22,10 @@ from pipeline.fixture_site.render import article_html, urlset
 from pipeline.ingest import ingest
 from pipeline.settings import DEFAULT_TOPICS_FILE, Settings
 from pipeline.tagging import tag_pending
-from pipeline.tagging.tagger import TEXT_CAP
+from pipeline.tagging.matcher import Hit
+from pipeline.tagging.tagger import TEXT_CAP, LexiconTagger, _unblocked, examined_length
 from pipeline.tagging.taxonomy import expand_term, load_taxonomy
+from spiders.extraction_pool import ENV_TIME_LIMIT, settings_from_env
 from tests.pg import create_scratch_database, drop_database
 
 OUTLET_STYLE = {"language": "en", "site_name": "Bounded Test"}
@@ -102,6 +104,7 @@ def _big_page(slug: str, base: str, terms: list[str], size: int, seed: int) -> b
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # 8 connections at once and more: no connect left waiting in the backlog
 
     def handle_error(self, request, client_address) -> None:
         """A client that gave up on a silent page resets its connection: expected here."""
@@ -383,3 +386,177 @@ def test_a_storage_failure_is_recorded_counted_and_the_crawl_goes_on(crawled):
     assert stats["failures"] == {"store_error": 1} and stats["stored"] == 2
     assert "test trigger refuses article" in stats["failure_examples"]["store_error"]
     assert crawled["report"].outlets["Bounded Poison"]["status"] == "finished"
+
+
+def test_a_changed_cap_retags_only_the_articles_it_affects(crawled):
+    """Run last on this crawl: it changes the cap, then puts the default back."""
+    engine = crawled["engine"]
+    counts = tag_pending(engine, DEFAULT_TOPICS_FILE, text_cap=100_000)
+    assert counts["examined"] == counts["tagged"] == 1  # only the 5 MB article was cut
+    row = _rows(
+        engine,
+        "SELECT t.text_cap, t.text_examined, t.text_truncated FROM article_taggings t"
+        " JOIN articles a USING (article_id) WHERE a.canonical_url LIKE '%/big-report/'",
+    )[0]
+    assert row["text_cap"] == 100_000 and row["text_truncated"] and row["text_examined"] <= 100_000
+    assert tag_pending(engine, DEFAULT_TOPICS_FILE, text_cap=100_000)["examined"] == 0
+    assert tag_pending(engine, DEFAULT_TOPICS_FILE)["tagged"] == 1
+
+
+# --- the per-page extraction time limit ----------------------------------------------------
+
+
+def _slow_to_extract_page(slug: str, base: str, blocks: int) -> bytes:
+    """An article of many small blocks: trafilatura's work on it grows faster than its size
+    (1.2 MB costs about 6 s of CPU, 3.6 MB about 100 s)."""
+    body = "".join(
+        f"<div><span>Detainee {i}</span> was <b>moved</b> to a cell today</div>" for i in range(blocks)
+    )
+    html = (
+        f"<!DOCTYPE html><html><head><title>Slow report</title>"
+        f'<link rel="canonical" href="{base}/{slug}/"></head>'
+        f"<body><article><h1>Slow report</h1>{body}</article></body></html>"
+    )
+    return html.encode("utf-8")
+
+
+LIMIT = 1.5  # seconds: far above a normal page (~0.05 s), far below the slow one
+
+
+def test_a_page_over_the_extraction_time_limit_is_recorded_and_the_rest_stored(
+    pg_server_url, tmp_path, monkeypatch
+):
+    url = create_scratch_database(pg_server_url)
+    engine = create_engine(url)
+    site = Site("127.0.0.24")
+    site.pages["/slow-report/"] = _slow_to_extract_page("slow-report", site.base, 20_000)
+    paths = ["/slow-report/"] + [f"/fine-{n}/" for n in range(1, 5)]
+    for n in range(1, 5):
+        site.pages[f"/fine-{n}/"] = _normal_page(f"fine-{n}", site.base, 20 + n)
+    site.sitemap(paths)
+    outlets = _write_outlets(tmp_path, [site.outlet("Bounded Slow")])
+    monkeypatch.setenv(ENV_TIME_LIMIT, str(LIMIT))  # the crawl process inherits it
+    settings = Settings(database_url=url, archive_dir=tmp_path / "archive", data_dir=tmp_path)
+    site.start()
+    try:
+        upgrade(engine)
+        report = ingest(
+            settings, outlets_file=outlets, trigger="test", stream_logs=False, engine=engine, timeout=300
+        )
+        rows = _rows(
+            engine,
+            "SELECT requested_url, outcome, error FROM fetches WHERE run_id = :r AND kind = 'article'",
+            r=report.run_id,
+        )
+        by_path = {_path(r["requested_url"]): r for r in rows}
+        slow = by_path["/slow-report/"]
+        assert slow["outcome"] == "extract_error"
+        assert "ExtractionTimeout" in slow["error"] and f"time limit of {LIMIT:g} s" in slow["error"]
+        for n in range(1, 5):
+            assert by_path[f"/fine-{n}/"]["outcome"] == "stored", by_path[f"/fine-{n}/"]
+        outlet = report.outlets["Bounded Slow"]
+        assert outlet["status"] == "finished" and outlet["stored"] == 4
+        assert outlet["failures"] == {"extract_error": 1}
+        assert "time limit" in outlet["failure_examples"]["extract_error"]
+        stored = {_path(r["url"]) for r in _rows(engine, "SELECT url FROM consumer.articles")}
+        assert stored == {f"/fine-{n}/" for n in range(1, 5)}
+    finally:
+        site.stop()
+        engine.dispose()
+        drop_database(pg_server_url, url)
+
+
+def test_extraction_settings_are_checked():
+    assert settings_from_env({}) == (30.0, 2)
+    assert settings_from_env({ENV_TIME_LIMIT: "2.5", "DADKHAH_EXTRACT_WORKERS": "3"}) == (2.5, 3)
+    for bad in ({ENV_TIME_LIMIT: "soon"}, {ENV_TIME_LIMIT: "0"}, {"DADKHAH_EXTRACT_WORKERS": "0"}):
+        with pytest.raises(ValueError, match="DADKHAH_EXTRACT"):
+            settings_from_env(bad)
+
+
+# --- tagging: linear, capped, and the same results ------------------------------------------
+
+
+def test_tagging_time_grows_linearly_with_the_text(taxonomy):
+    """Before this work tagging was quadratic in term hits: 100 KB of such text cost 18 s."""
+    tagger = LexiconTagger(taxonomy, text_cap=None)  # the algorithm itself, uncapped
+    terms = _lexicon_terms(taxonomy)
+    cpu = {}
+    for size in (1_000_000, 5_000_000):
+        text = _dense_text(terms, size, seed=size)
+        started = time.process_time()
+        result = tagger.tag("title", text)
+        cpu[size] = time.process_time() - started
+        assert result.text_examined == len(text) and not result.text_truncated
+        assert len(result.facets) > size // 1000  # many hits: the case that was quadratic
+    ratio = cpu[5_000_000] / cpu[1_000_000]
+    assert ratio < 10, cpu  # linear: about 5; quadratic: 25
+    assert cpu[5_000_000] < 120, cpu
+    # With the default cap, a 5 MB text costs what its first TEXT_CAP characters cost.
+    started = time.process_time()
+    capped = LexiconTagger(taxonomy).tag("title", text)
+    assert time.process_time() - started < cpu[5_000_000] / 4
+    assert capped.text_truncated and capped.text_cap == TEXT_CAP
+
+
+def test_the_cap_cuts_before_a_word(taxonomy):
+    tagger = LexiconTagger(taxonomy, text_cap=50)
+    text = "x " * 18 + "Prisoners executed at dawn in Ghezel Hesar prison."  # "executed": 46 to 54
+    assert examined_length(text, 50) == text.index("executed")
+    result = tagger.tag("", text)
+    assert result.text_truncated and result.text_examined == text.index("executed")
+    assert all(f.end <= result.text_examined for f in result.facets)
+    whole = tagger.tag("", "Prisoner executed.")
+    assert not whole.text_truncated and whole.text_examined == len("Prisoner executed.")
+    assert examined_length("a" * 5000, 50) == 50  # one endless word: cut at the cap
+    with pytest.raises(ValueError):
+        LexiconTagger(taxonomy, text_cap=0)
+
+
+def _pairwise_inside(inner: Hit, outer: Hit) -> bool:
+    return any(start <= inner.start and inner.end <= end for start, end in outer.spans)
+
+
+def _pairwise_unblocked(hits: list[Hit]) -> list[Hit]:
+    """The blocking rules as first written: every hit compared with every other one."""
+    kept, seen = [], set()
+    for hit in sorted(hits, key=lambda h: -h.entry.payload.weight):
+        key = hit.entry.payload
+        if key.kind == "exclude":
+            continue
+        blocked = any(
+            (o.entry.payload.slug == key.slug and _pairwise_inside(hit, o))
+            if o.entry.payload.kind == "exclude"
+            else ((o.end - o.start) > (hit.end - hit.start) and _pairwise_inside(hit, o))
+            for o in hits
+        )
+        ident = (key.slug, hit.start, hit.end)
+        if not blocked and ident not in seen:
+            seen.add(ident)
+            kept.append(hit)
+    return kept
+
+
+def test_linear_blocking_keeps_the_pairwise_results(taxonomy):
+    tagger = LexiconTagger(taxonomy)
+    terms = _lexicon_terms(taxonomy)
+    gapped = exclude = 0
+    for seed in range(60):
+        text = _dense_text(terms, 3000, seed)
+        hits = tagger.topics.find(text)
+        gapped += sum(1 for h in hits if h.parts)
+        exclude += sum(1 for h in hits if h.entry.payload.kind == "exclude")
+        assert _unblocked(hits) == _pairwise_unblocked(hits), seed
+        facet_hits = tagger.facets.find(text)
+        expected = {
+            (h.entry.payload.facet, h.entry.payload.value, h.start, h.end)
+            for h in facet_hits
+            if not any(
+                o.entry.payload.facet == h.entry.payload.facet
+                and (o.end - o.start) > (h.end - h.start)
+                and _pairwise_inside(h, o)
+                for o in facet_hits
+            )
+        }
+        assert {(f.facet, f.value, f.start, f.end) for f in tagger.find_facets(text)} == expected
+    assert gapped > 0 and exclude > 0  # the texts exercised gapped terms and excludes
