@@ -7,8 +7,8 @@ by as long. A thread would keep the reactor responsive but could never be stoppe
 process can: a page that takes longer than the limit has its worker killed (a fresh one
 starts for the next page), and is recorded as an extraction error.
 
-Design (measured with ``bench/pipeline.py``, see the README): ``workers`` long-lived worker
-processes (``spiders.extraction_worker``), started on first use, one page at a time each.
+Design (measured with ``bench/pipeline.py``, see the README): up to ``workers`` long-lived
+worker processes (``spiders.extraction_worker``), started as needed, one page at a time each.
 The reactor itself writes the request into the worker's pipe and is woken by the event
 loop when the answer is readable: waiting costs nothing and needs no thread. Workers are
 started from the reactor (main) thread, so they die with the crawl process (Linux
@@ -19,8 +19,8 @@ Settings (environment, read by the crawl process):
 
 * ``DADKHAH_EXTRACT_TIME_LIMIT``: seconds (wall clock) one page's extraction may take,
   default 30; over it the page is recorded ``extract_error`` with the reason.
-* ``DADKHAH_EXTRACT_WORKERS``: worker processes per crawl process, default 2 (one slow
-  page then does not hold up the other outlets' pages).
+* ``DADKHAH_EXTRACT_WORKERS``: worker processes per crawl process at most, default 2 (a
+  spare starts beside a slow page, so it does not hold up the other outlets' pages).
 """
 
 from __future__ import annotations
@@ -32,11 +32,13 @@ import os
 import pickle
 import subprocess
 import sys
+import time
+from collections import deque
 from typing import Any
 
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.reactor import is_asyncio_reactor_installed
-from twisted.internet.defer import DeferredSemaphore
+from twisted.internet.defer import Deferred
 
 from pipeline.extraction import ExtractedArticle, ExtractionHints, NotAnArticle
 from spiders.extraction_worker import HEADER
@@ -46,6 +48,8 @@ ENV_WORKERS = "DADKHAH_EXTRACT_WORKERS"
 DEFAULT_TIME_LIMIT = 30.0
 DEFAULT_WORKERS = 2
 MAX_WORKERS = 64
+# A page busy for longer than this lets the next page start a spare worker.
+SPARE_AFTER_SECONDS = 0.5
 # How long a worker may take to exit after its input closes before it is killed.
 CLOSE_GRACE_SECONDS = 5.0
 # Pipe buffer asked for (Linux), and the most read at once; the first read of an answer.
@@ -224,24 +228,53 @@ def _close_pipes(proc: subprocess.Popen) -> None:
 
 
 class ExtractionPool:
-    """Extract pages in worker processes; ``await pool.extract(html, hints)``."""
+    """Extract pages in worker processes; ``await pool.extract(html, hints)``.
+
+    Workers start as needed, up to ``workers``: the first with the first page, each further
+    one only when a page finds every worker busy and one of them has been on its page for
+    more than ``SPARE_AFTER_SECONDS``. Usual pages take milliseconds, so a crawl runs on one
+    worker (each costs about 0.3 s of CPU to start and warm up); a slow page gets a spare
+    worker beside it, so the other pages, of every outlet, keep flowing.
+    """
 
     def __init__(self, *, workers: int, time_limit: float) -> None:
         self.time_limit = time_limit
-        self._idle = [_Worker() for _ in range(workers)]
-        self._all = list(self._idle)
-        self._slots = DeferredSemaphore(workers)
+        self.max_workers = workers
+        self._all: list[_Worker] = []
+        self._idle: list[_Worker] = []
+        self._busy_since: dict[_Worker, float] = {}
+        self._waiting: deque[Deferred] = deque()
+
+    async def _checkout(self) -> _Worker:
+        if self._idle:
+            return self._idle.pop()
+        now = time.monotonic()
+        if len(self._all) < self.max_workers and (
+            not self._all or any(now - t > SPARE_AFTER_SECONDS for t in self._busy_since.values())
+        ):
+            worker = _Worker()
+            self._all.append(worker)
+            return worker
+        waiter: Deferred = Deferred()
+        self._waiting.append(waiter)
+        return await maybe_deferred_to_future(waiter)
+
+    def _checkin(self, worker: _Worker) -> None:
+        if self._waiting:
+            self._waiting.popleft().callback(worker)
+        else:
+            self._idle.append(worker)
 
     async def extract(self, html: str, hints: ExtractionHints) -> ExtractedArticle:
         """The article of one page; raises NotAnArticle, ExtractionTimeout or ExtractionFailed."""
-        await maybe_deferred_to_future(self._slots.acquire())
-        worker = self._idle.pop()
+        worker = await self._checkout()
+        self._busy_since[worker] = time.monotonic()
         try:
             worker.start()
             answer = await worker.call((html, hints), self.time_limit)
         finally:
-            self._idle.append(worker)
-            self._slots.release()
+            del self._busy_since[worker]
+            self._checkin(worker)
         status = answer[0]
         if status == "ok":
             return answer[1]
