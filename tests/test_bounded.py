@@ -7,7 +7,9 @@ PostgreSQL, as tests/test_crawl.py does.
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -560,3 +562,93 @@ def test_linear_blocking_keeps_the_pairwise_results(taxonomy):
         }
         assert {(f.facet, f.value, f.start, f.end) for f in tagger.find_facets(text)} == expected
     assert gapped > 0 and exclude > 0  # the texts exercised gapped terms and excludes
+
+
+def _descendants(pid: int) -> list[int]:
+    """Processes under ``pid`` (Linux /proc), children first."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent]
+        found.extend(children)
+        frontier.extend(children)
+    return found
+
+
+def _extraction_workers() -> list[int]:
+    pids = []
+    for pid in _descendants(os.getpid()):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spiders.extraction_worker" in cmdline:
+            pids.append(pid)
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker through /proc")
+def test_a_worker_that_dies_is_an_extract_error_and_the_crawl_goes_on(pg_server_url, tmp_path):
+    """The worker extracting a slow page is killed from outside (as the OOM killer would)."""
+    url = create_scratch_database(pg_server_url)
+    engine = create_engine(url)
+    site = Site("127.0.0.25")
+    site.pages["/slow-report/"] = _slow_to_extract_page("slow-report", site.base, 20_000)
+    for n in range(1, 4):
+        site.pages[f"/fine-{n}/"] = _normal_page(f"fine-{n}", site.base, 30 + n)
+    site.sitemap(["/slow-report/", "/fine-1/", "/fine-2/", "/fine-3/"])
+    outlets = _write_outlets(tmp_path, [site.outlet("Bounded Killed")])
+    settings = Settings(database_url=url, archive_dir=tmp_path / "archive", data_dir=tmp_path)
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def kill_the_busy_worker() -> None:
+        """Kill the first worker seen busy (CPU time growing) for a second."""
+        seen: dict[int, float] = {}
+        while not stop.is_set() and not killed:
+            for pid in _extraction_workers():
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                if cpu - seen.setdefault(pid, cpu) > 1.0:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    break
+            stop.wait(0.1)
+
+    site.start()
+    killer = threading.Thread(target=kill_the_busy_worker, daemon=True)
+    try:
+        upgrade(engine)
+        killer.start()
+        report = ingest(
+            settings, outlets_file=outlets, trigger="test", stream_logs=False, engine=engine, timeout=300
+        )
+        stop.set()
+        killer.join()
+        assert killed, "no worker was seen busy"
+        rows = _rows(
+            engine,
+            "SELECT requested_url, outcome, error FROM fetches WHERE run_id = :r AND kind = 'article'",
+            r=report.run_id,
+        )
+        by_path = {_path(r["requested_url"]): r for r in rows}
+        slow = by_path["/slow-report/"]
+        assert slow["outcome"] == "extract_error" and "worker died" in slow["error"], slow
+        assert all(by_path[f"/fine-{n}/"]["outcome"] == "stored" for n in range(1, 4)), by_path
+        assert report.outlets["Bounded Killed"]["failures"] == {"extract_error": 1}
+    finally:
+        stop.set()
+        site.stop()
+        engine.dispose()
+        drop_database(pg_server_url, url)
