@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     DateTime,
@@ -371,6 +372,12 @@ class ArticleTagging(Base):
     topics: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     article_version: Mapped[int] = mapped_column(Integer, default=1)
     tagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The tagger reads at most ``text_cap`` characters of the title and of the text;
+    # ``text_examined`` is how many characters of the stored text it read, and
+    # ``text_truncated`` whether the cap cut it. NULL on rows tagged before the cap (0007).
+    text_cap: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    text_examined: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    text_truncated: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class ArticleTopic(Base):

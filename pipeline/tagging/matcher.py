@@ -25,12 +25,14 @@ from typing import Any
 
 import ahocorasick
 
+from pipeline.tagging.spans import Breaks
 from pipeline.textnorm import joined_key
 
 # Word characters plus Arabic-script marks that ``\w`` leaves out (harakat, tatweel,
 # superscript alef), so a vowelled word stays one token. ZWNJ separates tokens, exactly
 # as ``normalize_for_matching`` turns it into a space.
-_TOKEN_RE = re.compile(r"[\w\u0610-\u061A\u0640\u064B-\u065F\u0670\u06D6-\u06ED]+")
+TOKEN_PATTERN = r"[\w\u0610-\u061A\u0640\u064B-\u065F\u0670\u06D6-\u06ED]"
+_TOKEN_RE = re.compile(TOKEN_PATTERN + "+")
 
 # Endings that may follow a Persian term inside the same written word.
 PERSIAN_SUFFIXES = frozenset(
@@ -272,17 +274,28 @@ class Lexicon:
                 pieces.setdefault((part.gap, part.index), []).append(hit)
             else:
                 plain.append(hit)
+        breaks: Breaks | None = None  # sentence breaks, found once and only if needed
         for gap, (key, entry, n_parts) in enumerate(self._gaps):
             chains = [[h] for h in pieces.get((gap, 0), [])]
             for index in range(1, n_parts):
-                nexts = pieces.get((gap, index), [])
-                chains = [
-                    chain + [n]
-                    for chain in chains
-                    for n in nexts
-                    if 0 < n.first - chain[-1].last <= MAX_GAP_TOKENS + 1
-                    and not _SENTENCE_BREAK.search(text, chain[-1].end, n.start)
-                ]
+                if not chains:
+                    break
+                # The next piece must start within MAX_GAP_TOKENS + 1 tokens after the
+                # chain's last one: a window found by binary search over the pieces in
+                # token order, not a scan of every pair of pieces.
+                nexts = sorted(pieces.get((gap, index), []), key=lambda h: h.first)
+                firsts = [n.first for n in nexts]
+                if breaks is None and nexts:
+                    breaks = Breaks([m.start() for m in _SENTENCE_BREAK.finditer(text)])
+                grown = []
+                for chain in chains:
+                    last = chain[-1]
+                    lo = bisect_right(firsts, last.last)
+                    hi = bisect_right(firsts, last.last + MAX_GAP_TOKENS + 1)
+                    for n in nexts[lo:hi]:
+                        if not breaks.any_between(last.end, n.start):  # type: ignore[union-attr]
+                            grown.append(chain + [n])
+                chains = grown
             for chain in chains:
                 plain.append(
                     Hit(

@@ -6,8 +6,11 @@ one set of rows per (article, taxonomy version[, method]); rows of older version
 never deleted, so every past tag can still be traced to the taxonomy that produced it.
 
 An article is (re)examined when it has no tagging, when its text changed
-(``articles.current_version > article_taggings.article_version``), or when the taxonomy
-version or method differs from the current one. After a taxonomy change, an article
+(``articles.current_version > article_taggings.article_version``), when the taxonomy
+version or method differs from the current one, or when it was tagged under another text
+cap that the change affects (it was cut, or is longer than the new cap). The tagging
+records the cap and how much of the text was read (``text_cap``, ``text_examined``,
+``text_truncated``). After a taxonomy change, an article
 whose result would be the same under the new version is *not* re-tagged: its rows are
 carried forward to the new version unchanged (same scores, evidence and ``tagged_at``).
 """
@@ -19,11 +22,24 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 
-from pipeline.tagging.tagger import LexiconTagger, TagResult
+from pipeline.tagging.tagger import TEXT_CAP, LexiconTagger, TagResult
 from pipeline.tagging.taxonomy import Taxonomy, TaxonomyError, load_taxonomy, matching_fingerprint
 from schema.models import Article, ArticleFacet, ArticleTagging, ArticleTopic
 from schema.models import Taxonomy as TaxonomyRow
@@ -167,7 +183,16 @@ def _write(
             )
             .on_conflict_do_nothing()
         )
-    _point_tagging(conn, article_id, version, method, result.slugs, article_version, now=True)
+    _point_tagging(
+        conn,
+        article_id,
+        version,
+        method,
+        result.slugs,
+        article_version,
+        now=True,
+        text=(result.text_cap, result.text_examined, result.text_truncated),
+    )
 
 
 def _point_tagging(
@@ -179,19 +204,28 @@ def _point_tagging(
     article_version: int,
     *,
     now: bool,
+    text: tuple[int | None, int, bool],
 ) -> None:
+    """Point the article at its current tagging; ``text`` is (cap, examined, truncated)."""
+    text_cap, text_examined, text_truncated = text
     stmt = insert(_taggings).values(
         article_id=article_id,
         taxonomy_version=version,
         method=method,
         topics=topics,
         article_version=article_version,
+        text_cap=text_cap,
+        text_examined=text_examined,
+        text_truncated=text_truncated,
     )
     values: dict[str, Any] = {
         "taxonomy_version": stmt.excluded.taxonomy_version,
         "method": stmt.excluded.method,
         "topics": stmt.excluded.topics,
         "article_version": stmt.excluded.article_version,
+        "text_cap": stmt.excluded.text_cap,
+        "text_examined": stmt.excluded.text_examined,
+        "text_truncated": stmt.excluded.text_truncated,
     }
     if now:
         values["tagged_at"] = func.now()
@@ -225,6 +259,26 @@ def _carry_forward(conn: Connection, article_id: int, old: str, new: str, method
     conn.execute(update(_taggings).where(_taggings.c.article_id == article_id).values(taxonomy_version=new))
 
 
+def _read_differently(cap: int | None) -> ColumnElement[bool]:
+    """Taggings the tagger's text cap would change: tagged under another cap, and either cut
+    by it or longer than the new one. Rows tagged before the cap (NULL) read the whole text
+    and are left as they are; no article text is read to decide."""
+    new_cap = literal(cap, Integer)
+    return and_(
+        _taggings.c.text_cap.is_distinct_from(new_cap),
+        or_(_taggings.c.text_truncated.is_(True), _taggings.c.text_examined > new_cap),
+    )
+
+
+def _reads_differently(row: Any, cap: int | None) -> bool:
+    """``_read_differently`` for one fetched row."""
+    if row.tagged_id is None or row.text_cap == cap:
+        return False
+    return bool(row.text_truncated) or (
+        cap is not None and row.text_examined is not None and row.text_examined > cap
+    )
+
+
 def _old_fingerprints(conn: Connection) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for version, content in conn.execute(select(_taxonomies.c.version, _taxonomies.c.content)):
@@ -241,8 +295,12 @@ def tag_pending(
     *,
     retag: bool = False,
     batch_size: int = 500,
+    text_cap: int | None = TEXT_CAP,
 ) -> dict:
     """Tag articles that need it; with ``retag`` re-tag every article. Returns counts.
+
+    The tagger reads at most ``text_cap`` characters of each text (``tagger.TEXT_CAP``);
+    articles tagged under another cap are re-tagged when the change affects them.
 
     Counts: ``examined`` (articles looked at), ``tagged`` (new rows written), ``unchanged``
     (taxonomy changed but the result did not: carried forward), ``topics`` (slug -> number
@@ -254,7 +312,7 @@ def tag_pending(
 
         topics_file = Settings.from_env().topics_file
     taxonomy = load_taxonomy(topics_file)
-    tagger = LexiconTagger(taxonomy)
+    tagger = LexiconTagger(taxonomy, text_cap=text_cap)
     method = tagger.method
     version = taxonomy.version
     fingerprint = taxonomy.matching_fingerprint()
@@ -277,6 +335,7 @@ def tag_pending(
         _taggings.c.taxonomy_version != version,
         _taggings.c.method != method,
         _articles.c.current_version > _taggings.c.article_version,
+        _read_differently(tagger.text_cap),
     )
     last_id = -1
     while True:
@@ -290,6 +349,9 @@ def tag_pending(
                 _taggings.c.taxonomy_version,
                 _taggings.c.method,
                 _taggings.c.article_version,
+                _taggings.c.text_cap,
+                _taggings.c.text_examined,
+                _taggings.c.text_truncated,
             )
             .select_from(_articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id))
             .where(_articles.c.article_id > bindparam("last_id"))
@@ -336,6 +398,7 @@ def _tag_batch(
         and row.method == method
         and row.taxonomy_version != version
         and row.current_version <= row.article_version
+        and not _reads_differently(row, tagger.text_cap)
     ]
     stored = _stored_results(conn, [(r.article_id, r.taxonomy_version, method) for r in compare])
     compare_ids = {r.article_id for r in compare}

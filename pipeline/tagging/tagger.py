@@ -19,16 +19,28 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.tagging.matcher import Hit, Lexicon, tokenize
+from pipeline.tagging.matcher import TOKEN_PATTERN, Hit, Lexicon, tokenize
+from pipeline.tagging.spans import Covering
 from pipeline.tagging.taxonomy import Taxonomy, TermList, expand_term
 
 METHOD = "lexicon/1"
 FIELDS = ("title", "lead", "body")
 MAX_EVIDENCE = 25
+# The tagger reads at most this many characters of an article's text (and of its title):
+# about 30,000 English words, far beyond any news article, while a hostile or broken page
+# of many megabytes costs a bounded time. Tagging is linear in the text read (about 1.5 s
+# per MB of text dense with lexicon terms), so the cap bounds it to a fraction of a second.
+# The number of characters read is stored with the tagging (``article_taggings.text_examined``,
+# with ``text_cap``); a cut falls before a word, never inside one.
+TEXT_CAP = 200_000
+# How far back from the cap to look for the start of the word the cap falls in.
+_WORD_BACKOFF = 1_000
 _SENTENCE_END = re.compile(r"[.!?؟۔]\s|\n")
+_WORD_CHAR = re.compile(TOKEN_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +79,33 @@ class TagResult:
     topics: dict[str, TopicScore]
     scores: dict[str, float]
     facets: list[FacetHit]
+    text_examined: int = 0  # characters of the text read (the text's length unless capped)
+    text_cap: int | None = None  # the cap in force (None: no cap)
+    text_truncated: bool = False  # the cap cut the text: the rest of it was not read
 
     @property
     def slugs(self) -> list[str]:
         return sorted(self.topics)
+
+
+def examined_length(text: str, cap: int | None) -> int:
+    """How much of ``text`` the tagger reads: all of it, or up to the cap, cut before a word.
+
+    A cut inside a word would make a new word of its first letters ("executions" read as
+    "execution"), so the cut moves back to the word's start (at most ``_WORD_BACKOFF``
+    characters; a longer "word" is cut at the cap).
+    """
+    if cap is None or len(text) <= cap:
+        return len(text)
+    end = cap
+    floor = max(0, cap - _WORD_BACKOFF)
+    while end > floor and _is_word_char(text[end - 1]) and _is_word_char(text[end]):
+        end -= 1
+    return end if end > floor else cap
+
+
+def _is_word_char(ch: str) -> bool:
+    return _WORD_CHAR.fullmatch(ch) is not None
 
 
 def lead_end(text: str, lead_chars: int) -> int:
@@ -91,8 +126,11 @@ class LexiconTagger:
 
     method = METHOD
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, *, text_cap: int | None = TEXT_CAP) -> None:
+        if text_cap is not None and text_cap < 1:
+            raise ValueError(f"text_cap must be at least 1 (or None), not {text_cap}")
         self.taxonomy = taxonomy
+        self.text_cap = text_cap
         scoring = taxonomy.model.scoring
         self.scoring = scoring
         self.field_weights = scoring.field_weights.model_dump()
@@ -117,8 +155,11 @@ class LexiconTagger:
     # -- topics -----------------------------------------------------------------------
 
     def tag(self, title: str | None, text: str | None) -> TagResult:
+        """Topics and facets of one article, reading at most ``text_cap`` characters of each."""
         title = title or ""
-        text = text or ""
+        title = title[: examined_length(title, self.text_cap)]
+        full = text or ""
+        text = full[: examined_length(full, self.text_cap)]
         matches = self._topic_matches(title, text)
         scored: dict[str, TopicScore] = {}
         decay = self.scoring.repeat_decay
@@ -155,6 +196,9 @@ class LexiconTagger:
             topics=assigned,
             scores={slug: s.score for slug, s in scored.items()},
             facets=self.find_facets(text),
+            text_examined=len(text),
+            text_cap=self.text_cap,
+            text_truncated=len(text) < len(full),
         )
 
     def _topic_matches(self, title: str, text: str) -> dict[str, list[tuple]]:
@@ -179,49 +223,52 @@ class LexiconTagger:
 
     def find_facets(self, text: str) -> list[FacetHit]:
         """Gazetteer hits in ``text`` (the stored article text), longest match wins."""
+        text = text[: examined_length(text, self.text_cap)]
         hits = self.facets.find(text, tokenize(text))
         by_facet: dict[str, list[Hit]] = defaultdict(list)
         for hit in hits:
             by_facet[hit.entry.payload.facet].append(hit)
         out: set[FacetHit] = set()
         for facet_hits in by_facet.values():
+            inside_longer = _inside_longer(facet_hits)
             for hit in facet_hits:
-                if any(_strictly_inside(hit, other) for other in facet_hits):
+                if inside_longer(hit):
                     continue
                 key: _FacetKey = hit.entry.payload
                 out.add(FacetHit(key.facet, key.value, hit.start, hit.end, text[hit.start : hit.end]))
         return sorted(out, key=lambda f: (f.start, f.facet, f.value))
 
 
-def _inside(inner: Hit, outer: Hit) -> bool:
-    """Whether ``inner`` lies within ``outer`` (within one piece of a gapped term)."""
-    return any(start <= inner.start and inner.end <= end for start, end in outer.spans)
+def _inside_longer(hits: list[Hit]) -> Callable[[Hit], bool]:
+    """Whether a hit lies inside a longer hit of ``hits`` (within one piece of a gapped one).
 
-
-def _strictly_inside(inner: Hit, outer: Hit) -> bool:
-    return (outer.end - outer.start) > (inner.end - inner.start) and _inside(inner, outer)
+    A whole (ungapped) hit is longer than a hit it contains unless both cover the same
+    span; a gapped hit is longer than each of its pieces, so a hit inside one of them
+    always is. Answered by binary search (``Covering``), not by comparing every pair.
+    """
+    whole = Covering((h.start, h.end) for h in hits if not h.parts)
+    pieces = Covering(span for h in hits for span in h.parts)
+    return lambda h: whole.contains_other(h.start, h.end) or pieces.contains(h.start, h.end)
 
 
 def _unblocked(hits: list[Hit]) -> list[Hit]:
     """Topic hits that are not inside a longer hit (any topic) or an exclude of their topic."""
+    topical = [h for h in hits if h.entry.payload.kind != "exclude"]
+    inside_longer = _inside_longer(topical)
+    exclude_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for h in hits:
+        if h.entry.payload.kind == "exclude":
+            exclude_spans[h.entry.payload.slug].extend(h.spans)
+    excludes = {slug: Covering(spans) for slug, spans in exclude_spans.items()}
     kept: list[Hit] = []
     seen: set[tuple[str, int, int]] = set()
-    for hit in sorted(hits, key=lambda h: -h.entry.payload.weight):
+    for hit in sorted(topical, key=lambda h: -h.entry.payload.weight):
         key: _TopicKey = hit.entry.payload
-        if key.kind == "exclude":
-            continue
-        blocked = False
-        for other in hits:
-            okey: _TopicKey = other.entry.payload
-            if okey.kind == "exclude":
-                if okey.slug == key.slug and _inside(hit, other):
-                    blocked = True
-                    break
-            elif _strictly_inside(hit, other):
-                blocked = True
-                break
         ident = (key.slug, hit.start, hit.end)
-        if blocked or ident in seen:
+        if ident in seen:
+            continue
+        exclude = excludes.get(key.slug)
+        if (exclude is not None and exclude.contains(hit.start, hit.end)) or inside_longer(hit):
             continue
         seen.add(ident)
         kept.append(hit)
