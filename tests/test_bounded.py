@@ -363,7 +363,9 @@ def test_download_timeouts_hold_while_a_page_is_extracted(crawled):
     assert len(waits) >= 40  # a request a loaded server had not read yet when it was dropped is not seen
     longest = max(end - start for _, start, end in waits)
     assert longest < HANG_TIMEOUT + 1.5, longest
-    during = [w for w in waits if extraction[0] <= w[1] and w[2] <= extraction[1]]
+    # Some attempts were given up (on time, as above) while the big article was being
+    # extracted and stored: the reactor kept its timers meanwhile.
+    during = [w for w in waits if extraction[0] <= w[2] <= extraction[1]]
     assert during, (extraction, waits)
 
 
