@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.db import DatabaseUnavailable
 from pipeline.ingest import ingest
@@ -375,9 +376,31 @@ def test_losing_the_database_stops_the_crawl(pg_server_url, tmp_path):
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM fetches WHERE kind = 'article'")).scalar_one()
     assert rows <= hits  # nothing logged that was not fetched
+    # Nothing archived that is not logged: every response record in the WARC files is the
+    # one a fetch row points to (a capture whose row could not be written was taken back).
+    with engine.connect() as conn:
+        pointed = {
+            (f, o)
+            for f, o in conn.execute(
+                text("SELECT warc_file, warc_offset FROM fetches WHERE warc_file IS NOT NULL")
+            )
+        }
+    archive = tmp_path / "archive"
+    responses = {
+        (str(path.relative_to(archive)), offset)
+        for path in archive.rglob("*.warc.gz")
+        for offset in _response_offsets(path)
+    }
+    assert responses == pointed
     engine.dispose()
     admin.dispose()
     drop_database(pg_server_url, url)
+
+
+def _response_offsets(path: Path) -> list[int]:
+    with open(path, "rb") as fh:
+        iterator = ArchiveIterator(fh)
+        return [iterator.get_record_offset() for record in iterator if record.rec_type == "response"]
 
 
 # ------------------------------------------------------------------------ log levels
