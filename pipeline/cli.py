@@ -338,6 +338,8 @@ def _run_pass(
             max_articles=max_articles,
             trigger=trigger,
             engine=engine,
+            # -v / --log-level reach the crawl child's Scrapy and library lines too.
+            log_level=logging.getLevelName(min(logging.getLogger().getEffectiveLevel(), logging.WARNING)),
         )
     except PassInterrupted as exc:
         if as_json:

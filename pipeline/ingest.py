@@ -116,13 +116,15 @@ def ingest(
     timeout: float | None = None,
     engine: Engine | None = None,
     labels: dict[str, str] | None = None,
+    log_level: str = "WARNING",
 ) -> PassReport:
     """Discover, fetch, extract, deduplicate and store new articles of the chosen outlets.
 
     Raises ConfigError for a bad config, DatabaseUnavailable for an unreachable database and
     PassInterrupted (after closing the run as interrupted) on Ctrl-C or SIGTERM; page-level
     failures are recorded and counted, never raised. ``labels`` are kept with the run's
-    stats (e.g. the Airflow run id).
+    stats (e.g. the Airflow run id). ``log_level`` is the crawl child's level for Scrapy's
+    and the extraction libraries' own lines (dadkhah's progress lines are always logged).
     """
     config = load_outlets(outlets_file or settings.outlets_file)
     selected = config.select(outlet_names)
@@ -146,12 +148,15 @@ def ingest(
             stream_logs,
             timeout,
             labels,
+            log_level,
         )
     finally:
         lease.release()
 
 
-def _pass(settings, engine, run_id, run_uid, config, selected, max_articles, stream_logs, timeout, labels):
+def _pass(
+    settings, engine, run_id, run_uid, config, selected, max_articles, stream_logs, timeout, labels, log_level
+):
     with engine.begin() as conn:
         outlet_ids = {
             o.name: upsert_outlet(
@@ -177,6 +182,7 @@ def _pass(settings, engine, run_id, run_uid, config, selected, max_articles, str
         "user_agent": settings.user_agent,
         "software": f"dadkhah/{__version__}",
         "stream_logs": stream_logs,
+        "log_level": log_level,
     }
     extra = dict(labels or {})  # kept in the run's stats from its start (RunLease) to its end
     try:

@@ -454,3 +454,22 @@ def test_an_archive_folder_that_cannot_be_made_is_a_config_error(tmp_path):
     result = runner.invoke(app, ["run"], env=env)
     assert result.exit_code == 2, result.output
     _one_clear_line(result, f"archive folder {blocker / 'archive'} cannot be created")
+
+
+def test_verbose_reaches_the_crawl_child(fresh_database_url, tmp_path):
+    """-v makes the crawl child log Scrapy's own info lines too; without it they stay out."""
+    from tests.loopback import news_site, outlets_yaml
+
+    site = news_site(1)
+    try:
+        outlets = outlets_yaml(
+            tmp_path, [{"name": "Verbose", "home": site.base + "/", "feeds": [site.base + "/feed"]}]
+        )
+        env = _env(fresh_database_url, tmp_path)
+        quiet = runner.invoke(app, ["run", "--outlets", str(outlets)], env=env)
+        loud = runner.invoke(app, ["-v", "run", "--outlets", str(outlets)], env=env)
+    finally:
+        site.stop()
+    assert quiet.exit_code == 0 and loud.exit_code == 0, (quiet.output, loud.output)
+    assert "INFO [scrapy." not in quiet.stderr
+    assert "INFO [scrapy." in loud.stderr
