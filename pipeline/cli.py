@@ -44,7 +44,9 @@ from pipeline.db import (
     upgrade,
 )
 from pipeline.extraction.cli import extract_command
+from pipeline.feed import export_command
 from pipeline.reprocess import reprocess_command
+from pipeline.search import search_command
 from pipeline.settings import Settings, SettingsError
 from pipeline.tagging import tag_pending
 from pipeline.tagging.cli import tag_command
@@ -538,6 +540,8 @@ app.command("reprocess")(reprocess_command)
 app.command("tag")(tag_command)
 app.command("cluster")(cluster_command)
 app.command("recluster")(recluster_command)
+app.command("search")(search_command)
+app.command("export")(export_command)
 
 
 def main() -> None:
