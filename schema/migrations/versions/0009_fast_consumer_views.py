@@ -61,25 +61,34 @@ _INVISIBLE = [
     0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
     0x2066, 0x2067, 0x2068, 0x2069, 0x061C, 0xFEFF, 0x00AD, 0x00A0,
 ]  # fmt: skip
-_DROPPED = [
-    0x0640,  # tatweel
-    *range(0x0300, 0x0370),  # combining diacritics
-    *range(0x064B, 0x0660),  # harakat
-    0x0670,
-    *range(0x06D6, 0x06DD),
-    *range(0x06DF, 0x06E5),
-    0x06E7,
-    0x06E8,
-    *range(0x06EA, 0x06EE),
-]
-_FROM = [*_LETTERS, *_INVISIBLE, *_DROPPED]
-_TO = [*_LETTERS.values(), *([0x20] * len(_INVISIBLE))]  # shorter: translate() drops the rest
+# Dropped: tatweel, harakat and other Arabic marks, combining diacritics (as regex ranges).
+_DROPPED = [(0x0640, 0x0640), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06DC), (0x06DF, 0x06E4),
+            (0x06E7, 0x06E8), (0x06EA, 0x06ED), (0x0300, 0x036F)]  # fmt: skip
+
+
+def _class(ranges: list[tuple[int, int]], extra: str = "", repeat: str = "") -> str:
+    """A regex bracket expression of these code point ranges, written as escapes."""
+    body = "".join(f"\\u{a:04X}" + (f"-\\u{b:04X}" if b != a else "") for a, b in ranges)
+    return f"'[{extra}{body}]{repeat}'"
+
+
+# Measured on 1,000 synthetic articles: translate() costs per character of its ``from`` list,
+# so only the letters go through it, and only when the text holds one of them; the rest are
+# regular-expression classes (0.6 ms an article instead of 3.6 ms with one long translate).
+_MARKS = _class(_DROPPED)
+_SPACES = _class([(cp, cp) for cp in _INVISIBLE], extra="\\s", repeat="+")
+_VARIANTS = _class([(cp, cp) for cp in _LETTERS])
 
 FUNCTIONS = f"""
+CREATE FUNCTION public.dadkhah_fold_letters(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT
+    RETURN CASE WHEN t ~ {_VARIANTS} THEN translate(t, {_u(list(_LETTERS))}, {_u(list(_LETTERS.values()))})
+                ELSE t END;
+
 CREATE FUNCTION public.dadkhah_fold(t text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT
-    RETURN btrim(lower(regexp_replace(translate(normalize(t, NFKC), {_u(_FROM)}, {_u(_TO)}),
-                                       '\\s+', ' ', 'g')));
+    RETURN btrim(lower(public.dadkhah_fold_letters(
+               regexp_replace(regexp_replace(normalize(t, NFKC), {_MARKS}, '', 'g'), {_SPACES}, ' ', 'g'))));
 
 -- Compounds written with ZWNJ, also as one word: 'قزل‌حصار' is then found as 'قزلحصار' too.
 CREATE FUNCTION public.dadkhah_zwnj_joined(t text) RETURNS text
@@ -263,6 +272,7 @@ FUNCTION_NAMES = [
     "dadkhah_search_config(text)",
     "dadkhah_zwnj_joined(text)",
     "dadkhah_fold(text)",
+    "dadkhah_fold_letters(text)",
 ]
 
 
@@ -330,23 +340,33 @@ CHANGES_VIEW = """
      WHERE ch.change_id IS NOT NULL
 """
 
+# Ranking reads each candidate's tsvector (out of line, compressed): a word matching 2% of a
+# million articles would cost ~0.6 s. So the matches are first narrowed by a cheap order (the
+# newest ``candidates``, from the heap only), then ranked; with fewer matches every one is ranked.
 SEARCH_FUNCTION = """
 CREATE FUNCTION consumer.search(query text, outlet text DEFAULT NULL, topic text DEFAULT NULL,
-                                since timestamptz DEFAULT NULL, max_rows integer DEFAULT 20)
+                                since timestamptz DEFAULT NULL, max_rows integer DEFAULT 20,
+                                candidates integer DEFAULT 1000)
 RETURNS TABLE (article_id bigint, outlet text, url text, title text, published_at timestamptz,
                language text, rank real, snippet text)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
     WITH q AS (SELECT public.dadkhah_search_query(search.query) AS tsq),
-    hits AS (
-        SELECT a.article_id, ts_rank_cd(a.search_tsv, q.tsq) AS rank, q.tsq
-          FROM q, public.articles a
+    matched AS (
+        SELECT a.article_id, a.search_tsv
+          FROM public.articles a
          WHERE a.search_tsv @@ (SELECT tsq FROM q)
            AND (search.outlet IS NULL
                 OR a.outlet_id = (SELECT o.outlet_id FROM public.outlets o WHERE o.name = search.outlet))
            AND (search.topic IS NULL OR a.topics @> ARRAY[search.topic])
            AND (search.since IS NULL OR a.published_at >= search.since)
-         ORDER BY rank DESC, a.article_id DESC
+         ORDER BY a.published_at DESC NULLS LAST, a.article_id DESC
+         LIMIT search.candidates
+    ),
+    hits AS (
+        SELECT m.article_id, ts_rank_cd(m.search_tsv, q.tsq) AS rank, q.tsq
+          FROM matched m, q
+         ORDER BY rank DESC, m.article_id DESC
          LIMIT search.max_rows
     )
     SELECT a.article_id, o.name::text, a.canonical_url, a.title, a.published_at, a.language::text,
@@ -508,7 +528,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION consumer.search(text, text, text, timestamptz, integer)")
+    op.execute("DROP FUNCTION consumer.search(text, text, text, timestamptz, integer, integer)")
     op.execute("DROP VIEW consumer.changes")
     for name, body in VIEWS_0004.items():
         op.execute(f"CREATE OR REPLACE VIEW consumer.{name} AS {body}")
