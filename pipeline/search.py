@@ -8,7 +8,7 @@ in PostgreSQL, so other tools calling ``consumer.search(...)`` get the same answ
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -58,6 +58,8 @@ def search_command(
     """Search titles and texts (English and Persian), best matches first, with a snippet."""
     if not query.strip():
         raise typer.BadParameter("the query is empty", param_hint="QUERY")
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)  # as the help says, whatever the session's time zone
     engine = get_engine(Settings.from_env())
     rows = search(engine, query, outlet=outlet, topic=topic, since=since, limit=limit)
     if as_json:
