@@ -45,8 +45,10 @@ from pipeline.db import (
 )
 from pipeline.evidence.cli import evidence_app, verify_command
 from pipeline.extraction.cli import extract_command
+from pipeline.feed import export_command
 from pipeline.health_cli import health_command
 from pipeline.reprocess import reprocess_command
+from pipeline.search import search_command
 from pipeline.settings import Settings, SettingsError
 from pipeline.tagging import tag_pending
 from pipeline.tagging.cli import tag_command
@@ -550,6 +552,8 @@ app.command("tag")(tag_command)
 app.command("cluster")(cluster_command)
 app.command("recluster")(recluster_command)
 app.command("health")(health_command)
+app.command("search")(search_command)
+app.command("export")(export_command)
 
 
 def main() -> None:

@@ -28,8 +28,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import text as sql_text  # `text` is also a column name below
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+sql_text = text  # inside Article, ``text`` is the column
 
 
 # URLs are keyed by their SHA-256 (the SQL function dadkhah_url_key, migration 0006): a
@@ -197,6 +199,12 @@ class Article(Base):
     extractor_settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Stored for the consumer views (0009): the current tagging's topics, kept by a trigger on
+    # article_taggings, and the full-text document (English stemmed, other languages folded).
+    topics: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=sql_text("'{}'::text[]"))
+    search_tsv: Mapped[Any | None] = mapped_column(
+        TSVECTOR, Computed("dadkhah_search_document(language, title, text)", persisted=True)
+    )
 
     __table_args__ = (
         Index(
@@ -205,6 +213,10 @@ class Article(Base):
         UniqueConstraint("outlet_id", "content_sha256", name="uq_articles_outlet_content"),
         Index("ix_articles_published", "published_at"),
         Index("ix_articles_first_seen", "first_seen_at"),
+        Index("ix_articles_topics", "topics", postgresql_using="gin"),
+        Index("ix_articles_language_published", "language", "published_at"),
+        Index("ix_articles_published_desc", sql_text("published_at DESC NULLS LAST"), "article_id"),
+        Index("ix_articles_search", "search_tsv", postgresql_using="gin"),
     )
 
 
@@ -344,6 +356,61 @@ class LshBand(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class ClusterOutlet(Base):
+    """How many articles of one outlet a cluster holds: consumer.clusters sums these, not the archive."""
+
+    __tablename__ = "cluster_outlets"
+
+    cluster_id: Mapped[int] = mapped_column(
+        ForeignKey("clusters.cluster_id", ondelete="CASCADE"), primary_key=True
+    )
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.outlet_id"), primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer)
+
+
+# --- Change feed (consumer.changes) --------------------------------------------------------
+
+
+class ArticleChange(Base):
+    """One consumer-visible change of an article; ``change_id`` is given at commit, in commit order."""
+
+    __tablename__ = "article_changes"
+    __mapper_args__ = {"primary_key": ["change_id"]}  # no primary key: ids come at commit
+
+    change_id: Mapped[int | None] = mapped_column(BigInteger)
+    xid: Mapped[int] = mapped_column(BigInteger)  # the writing transaction, until numbered
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(Text)  # article, version, tags, cluster
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+
+    __table_args__ = (
+        Index("ix_article_changes_change_id", "change_id", unique=True),
+        Index("ix_article_changes_pending", "xid", postgresql_where=text("change_id IS NULL")),
+        Index("ix_article_changes_article", "article_id"),
+    )
+
+
+class ChangeCounter(Base):
+    """The last change id handed out; its row lock orders the numbering by commit."""
+
+    __tablename__ = "change_counter"
+
+    one: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    last_change_id: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("one", name="ck_change_counter_one_row"),)
+
+
+class ChangePendingTx(Base):
+    """A transaction with changes still to number: its insert fires the deferred trigger."""
+
+    __tablename__ = "change_pending_tx"
+
+    xid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 # --- Topic tagging ----------------------------------------------------------------------

@@ -1,0 +1,550 @@
+"""The archive at scale: consumer-query latency, search, known-URL check, export, disk.
+
+    nice python bench/scale.py --sizes 100000 1000000       # grows one database to each size
+    python bench/scale.py --sizes 20000 --keep               # a quick look; keep the database
+
+Loads synthetic articles by COPY into a scratch database migrated to head (sources, fetches,
+versions, topics, facets, clusters, signatures in the proportions of a real crawl, ~300 new
+articles a day over 10 outlets, 55% Persian), then measures each query of the consumer
+contract (median and p95 of repeated runs with varying parameters). Writes EXPLAIN (ANALYZE,
+BUFFERS) of every query to ``bench/results/scale-explain-<N>.txt`` and a summary to stdout.
+
+The load bypasses the triggers (``session_replication_role = replica``) and then builds what
+they maintain (``articles.topics`` is loaded with the taggings, ``cluster_outlets`` and the
+change feed by one SQL statement each): the same state the triggers keep, built in bulk. Not
+loaded: clustering's LSH band rows (42 a article, only read when placing a new article).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from pipeline.db import normalise_url, upgrade  # noqa: E402
+from pipeline.feed import export  # noqa: E402
+from pipeline.storage import SETTLED_NON_ARTICLE, CrawlConnection, known_url_reasons  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+PER_DAY = 300
+START = datetime(2017, 1, 1, tzinfo=UTC)
+OUTLETS = [
+    (f"Outlet {i:02d}", "fa" if i < 6 else "en") for i in range(10)
+]  # 6 Persian of 10 (~55% of articles)
+TOPICS = [
+    "execution", "arrest", "prison-conditions", "torture", "death-in-custody", "flogging",
+    "protest", "women-rights", "ethnic-minorities", "religious-minorities", "labour", "students",
+    "journalists", "lawyers", "internet-censorship", "death-sentence", "amputation", "child-rights",
+    "hunger-strike", "enforced-disappearance", "unfair-trial", "economy", "environment", "refugees",
+]  # fmt: skip
+FA_LETTERS = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+EN_LETTERS = "abcdefghijklmnoprstuvwy"
+VOCAB_SIZE = 20000
+
+
+def _vocabulary(letters: str, rng: random.Random) -> list[str]:
+    words: set[str] = set()
+    while len(words) < VOCAB_SIZE:
+        words.add("".join(rng.choices(letters, k=rng.randint(3, 9))))
+    return sorted(words, key=lambda w: (hash(w) % 7919, w))  # a stable, unsorted-looking rank order
+
+
+class Synth:
+    """Deterministic synthetic archive: article i is the same whatever the batch it falls in."""
+
+    def __init__(self, seed: int = 15) -> None:
+        rng = random.Random(seed)
+        self.vocab = {"fa": _vocabulary(FA_LETTERS, rng), "en": _vocabulary(EN_LETTERS, rng)}
+        weights = [1.0 / (r + 1) for r in range(VOCAB_SIZE)]  # Zipf
+        total = 0.0
+        self.cum = []
+        for w in weights:
+            total += w
+            self.cum.append(total)
+        topic_w = [1.0 / (r + 1) ** 0.8 for r in range(len(TOPICS))]
+        t = 0.0
+        self.topic_cum = []
+        for w in topic_w:
+            t += w
+            self.topic_cum.append(t)
+
+    def words(self, rng: random.Random, lang: str, k: int) -> str:
+        return " ".join(rng.choices(self.vocab[lang], cum_weights=self.cum, k=k))
+
+    def topics(self, rng: random.Random) -> list[str]:
+        n = rng.choices([0, 1, 2, 3], weights=[40, 35, 18, 7])[0]
+        return sorted(set(rng.choices(TOPICS, cum_weights=self.topic_cum, k=n)))
+
+
+def _founder(i: int) -> bool:
+    """Whether article i starts a story (a fixed rule, so no state is needed across batches)."""
+    return i <= 50 or (i * 2654435761) % 100 < 65
+
+
+def _arr(items: list[str]) -> str:
+    return "{" + ",".join(items) + "}"
+
+
+def _ts(dt: datetime) -> str:
+    return dt.isoformat()
+
+
+class Loader:
+    """Writes the TSV lines of every table for articles [lo, hi) and COPYs them in."""
+
+    def __init__(self, url: str, synth: Synth) -> None:
+        self.url, self.synth = url, synth
+
+    def batch(self, lo: int, hi: int) -> dict[str, io.StringIO]:
+        out = {
+            t: io.StringIO()
+            for t in (
+                "fetches", "articles", "article_versions", "article_sources", "article_urls", "clusters",
+                "article_clusters", "article_signatures", "article_taggings", "article_topics", "article_facets",
+            )
+        }  # fmt: skip
+        s = self.synth
+        for i in range(lo, hi):
+            rng = random.Random(i * 7919 + 1)
+            aid = i + 1
+            outlet = i % len(OUTLETS)
+            lang = OUTLETS[outlet][1]
+            seen = START + timedelta(seconds=i * 86400 / PER_DAY)
+            published = None if rng.random() < 0.03 else seen - timedelta(hours=rng.uniform(0, 20))
+            url = f"https://outlet{outlet}.example.org/news/{aid}"
+            title = s.words(rng, lang, rng.randint(6, 12))
+            body = s.words(rng, lang, rng.randint(150, 300))
+            digest = f"{aid:064x}"
+            fid = aid * 2  # article fetches: 2i (first), 2i+1 (a second source or a duplicate)
+            for f, kind, outcome, req in (
+                (fid, "article", "stored", url),
+                (fid + 1, "article", "duplicate", url + "?amp=1"),
+            ):
+                if f == fid + 1 and rng.random() > 0.3:
+                    continue
+                out["fetches"].write(
+                    f"{f}\tf{f}\t{outlet + 1}\t{kind}\t{req}\t{req}\t200\t{outcome}\t{_ts(seen)}\t{'a' * 64}\t"
+                    f"outlet{outlet}-{i // 5000}.warc.gz\t{rng.randint(0, 10**9)}\t{rng.randint(3000, 90000)}\n"
+                )
+                match = "new" if f == fid else "same_url"
+                out["article_sources"].write(f"{aid}\t{f}\t{req}\t{match}\t{_ts(seen)}\n")
+            if rng.random() < 0.15:  # a listing page or a refused/non-article URL, settled
+                f = 10**10 + aid
+                outcome = rng.choice(sorted(SETTLED_NON_ARTICLE)) if SETTLED_NON_ARTICLE else "not_article"
+                out["fetches"].write(
+                    f"{f}\tf{f}\t{outlet + 1}\tarticle\thttps://outlet{outlet}.example.org/tag/{aid}\t\\N\t200\t"
+                    f"{outcome}\t{_ts(seen)}\t\\N\t\\N\t\\N\t\\N\n"
+                )
+            versions = 2 if rng.random() < 0.1 else 1
+            pub = _ts(published) if published else "\\N"
+            topics = s.topics(rng)
+            out["articles"].write(
+                f"{aid}\t{outlet + 1}\t{url}\t{title}\t{{}}\t{pub}\t{lang}\t{body}\t{digest}\t{_ts(seen)}\t{fid}\t"
+                f"trafilatura 2.0\t{{}}\t{versions}\t{_arr(topics)}\t{_ts(seen)}\tmeta\n"
+            )
+            for v in range(1, versions + 1):
+                vbody = body if v == versions else body + " " + s.words(rng, lang, 20)
+                out["article_versions"].write(
+                    f"{aid}\t{v}\t{fid}\t{_ts(seen)}\ttrafilatura 2.0\t{{}}\t{title}\t{{}}\t{pub}\t{lang}\t{vbody}\t"
+                    f"{digest}\t{'ingest' if v == 1 else 'reprocess'}\n"
+                )
+            out["article_urls"].write(f"{url}\t{aid}\n")
+            if rng.random() < 0.3:
+                out["article_urls"].write(f"{url}?amp=1\t{aid}\n")
+            # Clusters: ~65% of articles found a story; the others join a recent story's cluster.
+            if i > 50 and not _founder(i):
+                first = i - rng.randint(1, 40)
+                while not _founder(first):
+                    first -= 1
+                cluster, matched, sim = first + 1, first + 1, round(rng.uniform(0.5, 0.95), 3)
+            else:
+                cluster, matched, sim = aid, "\\N", "\\N"
+                out["clusters"].write(f"{aid}\t{aid}\t{pub}\n")
+            out["article_clusters"].write(f"{aid}\t{cluster}\t{matched}\t{sim}\tminhash-lsh\t{{}}\n")
+            out["article_signatures"].write(f"{aid}\tmh-v1\t\\\\x{rng.randbytes(512).hex()}\n")
+            out["article_taggings"].write(f"{aid}\tbench-1\tlexicon\t{_arr(topics)}\t{versions}\n")
+            for t in topics:
+                out["article_topics"].write(f"{aid}\tbench-1\tlexicon\t{t}\t{rng.uniform(1, 5):.2f}\t[]\n")
+            for k in range(rng.choice([0, 0, 1, 2, 3, 4])):
+                start = k * 200 + rng.randint(0, 150)
+                out["article_facets"].write(
+                    f"{aid}\tbench-1\tprison\tp{rng.randint(1, 80)}\t{start}\t{start + 12}\tx{k}\n"
+                )
+        return out
+
+    COLUMNS = {
+        "fetches": "fetch_id, fetch_uid, outlet_id, kind, requested_url, final_url, http_status, outcome, "
+        "fetched_at, raw_sha256, warc_file, warc_offset, warc_length",
+        "articles": "article_id, outlet_id, canonical_url, title, authors, published_at, language, text, "
+        "content_sha256, first_seen_at, first_fetch_id, extractor, extractor_settings, current_version, "
+        "topics, updated_at, published_method",
+        "article_versions": "article_id, version, fetch_id, extracted_at, extractor, extractor_settings, title, "
+        "authors, published_at, language, text, content_sha256, reason",
+        "article_sources": "article_id, fetch_id, url, match, linked_at",
+        "article_urls": "url, article_id",
+        "clusters": "cluster_id, representative_article_id, first_published_at",
+        "article_clusters": "article_id, cluster_id, matched_article_id, similarity, method, params",
+        "article_signatures": "article_id, params_key, signature",
+        "article_taggings": "article_id, taxonomy_version, method, topics, article_version",
+        "article_topics": "article_id, taxonomy_version, method, topic, score, evidence",
+        "article_facets": 'article_id, taxonomy_version, facet, value, start, "end", matched',
+    }
+
+    def load(self, lo: int, hi: int, step: int = 20000) -> None:
+        """COPY articles [lo, hi) with the secondary indexes dropped, then rebuild them."""
+        import psycopg
+
+        with psycopg.connect(self.url.replace("postgresql+psycopg", "postgresql")) as conn:
+            conn.execute("SET session_replication_role = replica")  # bulk: no triggers, no FK checks
+            conn.execute("SET maintenance_work_mem = '256MB'")
+            indexes = conn.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                "WHERE n.nspname = 'public' AND NOT i.indisprimary AND NOT i.indisunique "
+                "AND t.relname = ANY(%s)",
+                [list(self.COLUMNS)],
+            ).fetchall()
+            for name, _ in indexes:
+                conn.execute(f"DROP INDEX {name}")
+            conn.commit()
+            for start in range(lo, hi, step):
+                parts = self.batch(start, min(hi, start + step))
+                with conn.cursor() as cur:
+                    for table, buf in parts.items():
+                        with cur.copy(f"COPY {table} ({self.COLUMNS[table]}) FROM STDIN") as cp:
+                            cp.write(buf.getvalue().encode())
+                conn.commit()
+                print(f"  loaded {min(hi, start + step):,}", file=sys.stderr, flush=True)
+            t0 = time.perf_counter()
+            for _, ddl in indexes:
+                conn.execute(ddl)
+                conn.commit()
+            print(
+                f"  rebuilt {len(indexes)} indexes in {time.perf_counter() - t0:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def _setup(engine) -> None:
+    with engine.begin() as conn:
+        for i, (name, lang) in enumerate(OUTLETS):
+            conn.execute(
+                text(
+                    "INSERT INTO outlets (outlet_id, name, home, language, affiliation, config) "
+                    "VALUES (:i, :n, :h, :l, 'independent', '{}')"
+                ),
+                {"i": i + 1, "n": name, "h": f"https://outlet{i}.example.org", "l": lang},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO taxonomies (version, sha256, content) VALUES ('bench-1', repeat('0', 64), '{}')"
+            )
+        )
+
+
+def _derive(engine, lo: int, hi: int) -> None:
+    """What the triggers keep, built in bulk for articles (lo, hi]."""
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(
+            text(
+                "INSERT INTO cluster_outlets AS co (cluster_id, outlet_id, articles) "
+                "SELECT ac.cluster_id, a.outlet_id, count(*) FROM article_clusters ac "
+                "JOIN articles a USING (article_id) WHERE ac.article_id > :lo AND ac.article_id <= :hi "
+                "GROUP BY 1, 2 ON CONFLICT (cluster_id, outlet_id) "
+                "DO UPDATE SET articles = co.articles + EXCLUDED.articles"
+            ),
+            {"lo": lo, "hi": hi},
+        )
+        last = conn.execute(text("SELECT last_change_id FROM change_counter")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO article_changes (change_id, xid, article_id, kind, changed_at) "
+                "SELECT :last + row_number() OVER (ORDER BY a.article_id, k.n), 0, a.article_id, k.kind, "
+                "a.first_seen_at + k.n * interval '1 minute' "
+                "FROM articles a CROSS JOIN (VALUES (0, 'article'), (1, 'cluster'), (2, 'tags')) k(n, kind) "
+                "WHERE a.article_id > :lo AND a.article_id <= :hi AND (k.n < 2 OR a.topics <> '{}')"
+            ),
+            {"lo": lo, "hi": hi, "last": last},
+        )
+        conn.execute(
+            text("UPDATE change_counter SET last_change_id = (SELECT max(change_id) FROM article_changes)")
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+
+
+def _timed(fn: Callable[[], object], reps: int) -> list[float]:
+    out = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _stats(ms: list[float]) -> tuple[float, float]:
+    ms = sorted(ms)
+    return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+
+
+def _queries(
+    n: int, newest: datetime, rng: random.Random, synth: Synth
+) -> dict[str, tuple[str, Callable[[], dict]]]:
+    def some_id() -> dict:
+        return {"id": rng.randint(1, n)}
+
+    def window() -> dict:
+        days = (newest - START).days
+        end = newest - timedelta(days=rng.randint(0, max(0, days - 30)))
+        return {
+            "topic": rng.choice(TOPICS[:8]),
+            "lang": rng.choice(["fa", "en"]),
+            "from": end - timedelta(days=30),
+            "to": end,
+        }
+
+    def cluster() -> dict:
+        return {"id": rng.randint(1, n)}
+
+    def year() -> dict:  # "this year": the last 365 days of the archive, so equal at every size
+        return {"year": newest - timedelta(days=365)}
+
+    fa, en = synth.vocab["fa"], synth.vocab["en"]
+    return {
+        "lookup by id": ("SELECT * FROM consumer.articles WHERE article_id = :id", some_id),
+        "newest page (50)": (
+            "SELECT article_id, outlet, title, published_at, topics FROM consumer.articles "
+            "ORDER BY published_at DESC NULLS LAST LIMIT 50",
+            dict,
+        ),
+        "newest page of one outlet": (
+            "SELECT article_id, title, published_at FROM consumer.articles WHERE outlet = :o "
+            "ORDER BY published_at DESC NULLS LAST LIMIT 50",
+            lambda: {"o": rng.choice(OUTLETS)[0]},
+        ),
+        "topic + language + 30 days": (
+            "SELECT article_id, title, published_at FROM consumer.articles WHERE topics @> ARRAY[:topic] "
+            "AND language = :lang AND published_at >= :from AND published_at < :to "
+            "ORDER BY published_at DESC LIMIT 100",
+            window,
+        ),
+        "article joined to its cluster": (
+            "SELECT a.article_id, a.title, c.article_count, c.outlet_count, c.outlets "
+            "FROM consumer.articles a JOIN consumer.clusters c USING (cluster_id) WHERE a.article_id = :id",
+            some_id,
+        ),
+        "a cluster's articles": (
+            "SELECT article_id, outlet, url, is_representative FROM consumer.articles WHERE cluster_id = "
+            "(SELECT cluster_id FROM consumer.articles WHERE article_id = :id)",
+            cluster,
+        ),
+        "README: executions in Persian this year": (
+            "SELECT a.published_at, a.outlet, a.title, c.outlet_count "
+            "FROM consumer.articles a JOIN consumer.clusters c USING (cluster_id) "
+            "WHERE a.topics @> ARRAY['execution'] AND a.language = 'fa' AND a.is_representative "
+            "AND a.published_at >= :year",
+            year,
+        ),
+        "README: the same, newest 100": (
+            "SELECT a.published_at, a.outlet, a.title, c.outlet_count "
+            "FROM consumer.articles a JOIN consumer.clusters c USING (cluster_id) "
+            "WHERE a.topics @> ARRAY['execution'] AND a.language = 'fa' AND a.is_representative "
+            "AND a.published_at >= :year ORDER BY a.published_at DESC LIMIT 100",
+            year,
+        ),
+        "README: the capture behind an article": (
+            "SELECT requested_url, fetched_at, raw_sha256, warc_file, warc_offset "
+            "FROM consumer.article_sources WHERE article_id = :id",
+            some_id,
+        ),
+        "search: one word (fa)": (
+            "SELECT * FROM consumer.search(:q)",
+            lambda: {"q": fa[rng.randint(500, 3000)]},
+        ),
+        "search: two words (en)": (
+            "SELECT * FROM consumer.search(:q)",
+            lambda: {"q": f"{en[rng.randint(50, 400)]} {en[rng.randint(300, 2000)]}"},
+        ),
+        "search: phrase + outlet + since": (
+            "SELECT * FROM consumer.search(:q, 'Outlet 02', NULL, :since)",
+            lambda: {
+                "q": f'"{fa[rng.randint(20, 200)]} {fa[rng.randint(20, 200)]}" {fa[rng.randint(100, 1000)]}',
+                "since": newest - timedelta(days=365),
+            },
+        ),  # fmt: skip
+    }
+
+
+def _old_views(engine) -> None:
+    """The 0004 views, in a side schema, to show what the rewrite changed."""
+    path = ROOT / "schema" / "migrations" / "versions" / "0009_fast_consumer_views.py"
+    spec = importlib.util.spec_from_file_location("m0009", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS consumer_0004 CASCADE"))
+        conn.execute(text("CREATE SCHEMA consumer_0004"))
+        for name, body in module.VIEWS_0004.items():
+            conn.execute(text(f"CREATE VIEW consumer_0004.{name} AS {body}"))
+
+
+def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path) -> dict:
+    rng = random.Random(n)
+    with engine.connect() as conn:
+        newest = conn.execute(text("SELECT max(published_at) FROM articles")).scalar_one()
+    results: dict[str, object] = {"articles": n}
+    plans = [f"# EXPLAIN (ANALYZE, BUFFERS) at {n:,} articles, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"]
+    with engine.connect() as conn:
+        for name, (sql, params) in _queries(n, newest, rng, synth).items():
+            stmt = text(sql)
+            conn.execute(stmt, params()).all()  # warm
+            ms = _timed(lambda stmt=stmt, params=params: conn.execute(stmt, params()).all(), reps)
+            results[name] = _stats(ms)
+            p = params()
+            plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql), p).scalars().all()
+            plans.append(f"\n## {name}\n-- {sql}\n-- {json.dumps(p, default=str, ensure_ascii=False)}\n")
+            plans.extend(line + "\n" for line in plan)
+            conn.rollback()
+
+    # One ingestion's known-URL check: 200 candidates from a feed, 150 known, 50 new.
+    db = CrawlConnection(engine)  # what a crawl uses
+    try:
+
+        def candidates() -> list[str]:
+            known = [
+                f"https://outlet{rng.randrange(10)}.example.org/news/{rng.randint(1, n)}" for _ in range(120)
+            ]
+            tags = [
+                f"https://outlet{rng.randrange(10)}.example.org/tag/{rng.randint(1, n)}" for _ in range(30)
+            ]
+            new = [
+                f"https://outlet{rng.randrange(10)}.example.org/news/new-{rng.random()}" for _ in range(50)
+            ]
+            return known + tags + new
+
+        known_url_reasons(db, candidates())
+        results["known-URL check, 200 candidates"] = _stats(
+            _timed(lambda: known_url_reasons(db, candidates()), reps)
+        )
+    finally:
+        db.close()
+
+    # An export of the last 10k changes (to /dev/null: the cost of reading and writing JSON).
+    with engine.connect() as conn:
+        top = conn.execute(text("SELECT max(change_id) FROM consumer.changes")).scalar_one()
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        results["export of 10k changes"] = _stats(_timed(lambda: export(engine, top - 10000, sink), 3))
+
+    if n >= 500000:  # the 0004 views, a few runs only: they scan the archive
+        _old_views(engine)
+        with engine.connect() as conn:
+            for name in ("article joined to its cluster", "README: executions in Persian this year"):
+                sql, params = _queries(n, newest, rng, synth)[name]
+                old = sql.replace("consumer.", "consumer_0004.").replace(
+                    "a.topics @> ARRAY['execution']", "'execution' = ANY(a.topics)"
+                )
+                results[f"(0004 views) {name}"] = _stats(
+                    _timed(lambda o=old, p=params: conn.execute(text(o), p()).all(), 3)
+                )
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA consumer_0004 CASCADE"))
+
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        tables = conn.execute(
+            text(
+                "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'public' AND c.relkind = 'r' "
+                "ORDER BY 2 DESC LIMIT 8"
+            )
+        ).all()
+    results["disk"] = {"total_bytes": size, "per_article_bytes": size // n, "largest": dict(tables)}
+    explain_file.write_text("".join(plans), encoding="utf-8")
+    return results
+
+
+def _report(all_results: list[dict]) -> None:
+    names = [k for k in all_results[0] if k not in ("articles", "disk")]
+    for r in all_results[1:]:
+        names += [k for k in r if k not in names and k not in ("articles", "disk")]
+    head = "".join(f"{r['articles']:>22,}" for r in all_results)
+    print(f"{'ms (median / p95)':<44}{head}")
+    for name in names:
+        cells = "".join(
+            f"{f'{r[name][0]:.2f} / {r[name][1]:.2f}':>22}" if name in r else f"{'-':>22}"
+            for r in all_results
+        )
+        print(f"{name:<44}{cells}")
+    print(
+        f"{'disk per article (bytes)':<44}"
+        + "".join(f"{r['disk']['per_article_bytes']:>22,}" for r in all_results)
+    )
+    for r in all_results:
+        largest = ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in r["disk"]["largest"].items())
+        print(f"  at {r['articles']:,}: total {r['disk']['total_bytes'] / 1e9:.2f} GB; {largest}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100000, 1000000])
+    parser.add_argument(
+        "--server",
+        default=os.environ.get(
+            "DADKHAH_BENCH_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="Keep the bench database.")
+    args = parser.parse_args()
+    sizes = sorted(args.sizes)
+    server = normalise_url(args.server)
+    name = f"dadkhah_bench_scale_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.rsplit("/", 1)[0] + f"/{name}"
+    engine = create_engine(url)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    all_results = []
+    try:
+        upgrade(engine)
+        _setup(engine)
+        synth = Synth()
+        loader = Loader(url, synth)
+        loaded = 0
+        for n in sizes:
+            t0 = time.perf_counter()
+            loader.load(loaded, n)
+            _derive(engine, loaded, n)
+            print(f"loaded {n:,} articles in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+            loaded = n
+            all_results.append(measure(engine, n, synth, args.reps, RESULTS / f"scale-explain-{n}.txt"))
+            _report(all_results)
+        (RESULTS / "scale.json").write_text(json.dumps(all_results, indent=1, default=str), encoding="utf-8")
+    finally:
+        engine.dispose()
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
