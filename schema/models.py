@@ -31,8 +31,6 @@ from sqlalchemy import text as sql_text  # `text` is also a column name below
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-sql_text = text  # inside Article, ``text`` is the column
-
 
 # URLs are keyed by their SHA-256 (the SQL function dadkhah_url_key, migration 0006): a
 # btree index entry cannot hold a URL over ~2.7 KB, and the fetch policy accepts 64 KiB.
