@@ -7,7 +7,7 @@ import html as html_lib
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +32,7 @@ from pipeline.extraction.page import (
 from pipeline.urls import declared_urls
 
 # Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.3"
+EXTRACTOR_VERSION = "1.4"
 EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
@@ -57,12 +57,25 @@ MIN_WORDS = 30
 # Listing, tag, category, author, search and pagination paths.
 LISTING_PATH_RE = re.compile(
     r"/(tag|tags|category|categories|topic|topics|author|authors|search|archive|archives"
-    r"|page|section|sections|label|labels|feed)(/|$)|/page/\d+/?$|^/?\?(.*&)?s=",
+    r"|section|sections|label|labels|feed)(/|$)|/page/\d+/?$|^/?\?(.*&)?s=",
     re.I,
 )
+# Combination policy (see _combine): a paragraph this long is prose, not a teaser or menu;
+# a precise text under SHORT_SHARE of the page's prose is suspect; an alternative replaces
+# it when FALLBACK_GAIN times longer.
+PROSE_PARAGRAPH_CHARS = 150
+SHORT_SHARE = 0.5
+FALLBACK_GAIN = 1.5
 # A page whose kept lines are mostly link texts is a list of links.
 LINK_LINE_SHARE = 0.6
 _WORD_RE = re.compile(r"\w+")
+# Scripts written without spaces between words: there a \w+ token is a whole sentence.
+_UNSPACED_RE = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff]"
+)
+# Average characters per word in those scripts (Chinese words are 1.5 to 2 characters).
+CHARS_PER_WORD = 2
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,11 @@ class ExtractedArticle:
     # written: storage picks the canonical URL from them without parsing the page again.
     declared_urls: list[str] = field(default_factory=list)
 
+    @property
+    def published_day(self) -> date | None:
+        """The publication day in the page's own time zone (its offset as written), not UTC."""
+        return self.published_at.date() if self.published_at is not None else None
+
 
 class NotAnArticle(Exception):  # noqa: N818 - the contract's name
     """The page holds no article. ``reason`` is a short machine-readable code."""
@@ -111,6 +129,11 @@ def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
         "boilerplate_rules_sha256": boilerplate.RULES_SHA256,
         "min_words": MIN_WORDS,
         "link_line_share": LINK_LINE_SHARE,
+        "combination": {
+            "prose_paragraph_chars": PROSE_PARAGRAPH_CHARS,
+            "short_share": SHORT_SHARE,
+            "fallback_gain": FALLBACK_GAIN,
+        },
         "zwnj_protected": True,
         "drop_selectors": list(hints.drop_selectors),
         "drop_line_patterns": list(hints.drop_line_patterns),
@@ -258,8 +281,18 @@ def _listing_by_links(sd: StructuredData, lines: list[str], tree: HtmlElement) -
 
 
 def _count_words(text: str, enough: int) -> int:
-    """``\\w+`` tokens in the text, counted up to ``enough`` (a long text is not walked)."""
-    return sum(1 for _ in itertools.islice(_WORD_RE.finditer(text), enough))
+    """Words in the text, counted up to ``enough`` (a long text is not walked).
+
+    ``\\w+`` tokens, except in scripts written without spaces (Chinese, Japanese, Thai,
+    Lao, Khmer, Burmese), where CHARS_PER_WORD characters count as one word."""
+    words = 0
+    for m in itertools.islice(_WORD_RE.finditer(text), enough):
+        token = m.group(0)
+        unspaced = len(_UNSPACED_RE.findall(token)) if not token.isascii() else 0
+        words += 1 if unspaced < CHARS_PER_WORD else unspaced // CHARS_PER_WORD
+        if words >= enough:
+            break
+    return words
 
 
 def needs_trafilatura_metadata(sd: StructuredData) -> bool:
@@ -275,6 +308,57 @@ def _trafilatura_metadata(work: HtmlElement, sd: StructuredData, url: str) -> Do
         return None
     # No extensive date search: the date it finds is not used (dates.py finds the date).
     return trafilatura.extract_metadata(work, url, None, False)
+
+
+def _body_text(work: HtmlElement, url: str, options: dict[str, Any]) -> str:
+    doc = trafilatura.bare_extraction(work, url=url, **options)
+    return doc.text if doc is not None and doc.text else ""
+
+
+def page_prose_chars(tree: HtmlElement) -> int:
+    """Characters in the page's long paragraphs (``<p>`` of PROSE_PARAGRAPH_CHARS or more),
+    wherever they stand: what an article on this page can at least be expected to hold."""
+    total = 0
+    for p in tree.iter("p"):
+        n = len(" ".join(p.text_content().split()))
+        if n >= PROSE_PARAGRAPH_CHARS:
+            total += n
+    return total
+
+
+def _short(text: str, prose: int) -> bool:
+    """The precise extraction looks truncated: under the word minimum, or under
+    SHORT_SHARE of the page's long-paragraph prose."""
+    return _count_words(text, MIN_WORDS) < MIN_WORDS or len(text) < SHORT_SHARE * prose
+
+
+def _combine(text: str, tree: HtmlElement, protector: Protector, url: str) -> tuple[str, str]:
+    """The combination policy: keep what trafilatura alone would keep where a dadkhah stage
+    (pre-pruning, favor_precision) loses it.
+
+    When the precise extraction of the pruned page is short (``_short``), two alternatives
+    run: trafilatura's default mode on the pruned page (favor_precision keeps only the lead
+    on some templates) and precise mode on the unpruned page (a main column in an
+    ``<aside>``, or inside an unclosed ``<noscript>``/``<nav>``). The longest wins, but only
+    when at least FALLBACK_GAIN times longer: near ties keep the precise text. Returns the
+    text and which variant it is (``precise``, ``default``, ``unpruned``).
+    """
+    if not _short(text, page_prose_chars(tree)):
+        return text, "precise"
+    best, variant = text, "precise"
+    pruned = copy.deepcopy(tree)
+    protector.protect_tree(pruned)
+    whole = copy.deepcopy(pruned)
+    prune_page_chrome(pruned)
+    candidates = (
+        ("default", pruned, {**TRAFILATURA_OPTIONS, "favor_precision": False}),
+        ("unpruned", whole, TRAFILATURA_OPTIONS),
+    )
+    for name, work, options in candidates:
+        other = protector.restore(_body_text(work, url, options)) or ""
+        if len(other) >= FALLBACK_GAIN * max(len(best), 1) and len(other) >= FALLBACK_GAIN * len(text):
+            best, variant = other, name
+    return best, variant
 
 
 def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
@@ -293,8 +377,8 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     protector.protect_tree(work)
     meta = _trafilatura_metadata(work, sd, hints.url)  # on the whole page: it reads <head>
     prune_page_chrome(work)
-    doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
-    raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
+    raw_text = protector.restore(_body_text(work, hints.url, TRAFILATURA_OPTIONS)) or ""
+    raw_text, variant = _combine(raw_text, tree, protector, hints.url)
     raw_lines = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
 
     meta_site = protector.restore(meta.sitename) if meta else None
@@ -345,6 +429,6 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         site_name=site_name,
         text=text,
         extractor=EXTRACTOR_ID,
-        extractor_settings=extractor_settings(hints),
+        extractor_settings={**extractor_settings(hints), "body_variant": variant},
         declared_urls=declared_urls(head) if (head := tree.find("head")) is not None else [],
     )

@@ -51,8 +51,19 @@ META_DATE_KEYS = (
     "date",
 )
 CHROME_RE = re.compile(
-    r"(^|[\s_-])(header|masthead|topbar|top-bar|navbar|nav|menu|footer|sidebar|widget|breadcrumbs?"
+    r"(^|[\s_-])(masthead|topbar|top-bar|navbar|nav|footer|sidebar|breadcrumbs?"
     r"|related|comments?)([\s_-]|$)",
+    re.I,
+)
+# "header", "widget" and "menu" name chrome, except where the same element's names say it
+# is the post's own ("entry-header", Blogger's "widget Blog" and "date-header"): there the
+# post's date stands.
+WEAK_CHROME_RE = re.compile(r"(^|[\s_-])(header|widget|menu)([\s_-]|$)", re.I)
+POST_NAME_RE = re.compile(r"entry|post|article|story|blog|date|single|content|title", re.I)
+# A date right after one of these words is a modification date, never the publication's.
+_MODIFIED_BEFORE_RE = re.compile(
+    r"(updated|modified|last edit\w*|revised|aktualisiert|mis à jour|actualizado"
+    r"|به[\u200c ]?روز ?رسانی|ویرایش)\W{0,5}(on|at|am|le|el)?\W{0,3}$",
     re.I,
 )
 CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
@@ -115,12 +126,22 @@ def is_chrome_node(el: HtmlElement) -> bool:
     """A header, nav, footer or aside, by tag, ARIA role, or class/id name."""
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag in CHROME_TAGS:
-        return True
+        # An article's own <header> (title, byline, date) is not the site's.
+        return not (
+            tag == "header"
+            and (
+                POST_NAME_RE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
+                or next(el.iterancestors("article"), None) is not None
+            )
+        )
     if (el.get("role") or "").lower() in ("banner", "navigation", "contentinfo", "complementary"):
         return True
-    return tag not in ("", "html", "body", "article", "main") and bool(
-        CHROME_RE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
-    )
+    if tag in ("", "html", "body", "article", "main"):
+        return False
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if CHROME_RE.search(names):
+        return True
+    return bool(WEAK_CHROME_RE.search(names)) and not POST_NAME_RE.search(names)
 
 
 def in_chrome(el: HtmlElement) -> bool:
@@ -153,8 +174,9 @@ def _structured(sd: StructuredData, tree: HtmlElement) -> FoundDate | None:
         if not raw or in_chrome(el):
             continue
         names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
-        modified = "modif" in names or "updat" in names
-        rank = 0 if (el.get("pubdate") is not None or "publish" in names) else (2 if modified else 1)
+        if "modif" in names or "updat" in names:
+            continue  # a modification date never passes for the publication date
+        rank = 0 if (el.get("pubdate") is not None or "publish" in names) else 1
         candidates.append((rank, raw))
     for _, raw in sorted(candidates, key=lambda c: c[0]):
         if parsed := parse_date_string(raw):
@@ -269,16 +291,16 @@ def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
     if head is None:
         return None
     for window in (_text_after(head, NEAR_TITLE_CHARS), _text_before(head, 300)):
-        found = find_dates_in_text(window)
-        if found:
-            return found[0][1]
+        for offset, found in find_dates_in_text(window):
+            if not _MODIFIED_BEFORE_RE.search(window[max(0, offset - 40) : offset]):
+                return found
     return None
 
 
 _COPYRIGHT_RE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|حقوق .{0,40}محفوظ", re.I)
 
 
-def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
+def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | None:
     """htmldate's generic search, on a copy without chrome or copyright lines.
 
     htmldate turns a bare year ("© 2019", "updated 2019") into 1 January: a 1 January
@@ -310,7 +332,33 @@ def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
         return None
     if (value.month, value.day) == (1, 1) and not _writes_new_year(tree, url, value.year):
         return None
+    if value.date() in modified_days(tree, sd):
+        return None  # the page marks that day as a modification: never the publication date
     return FoundDate(value, raw, "gregorian", "htmldate")
+
+
+MODIFIED_META_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "modified")
+
+
+def modified_days(tree: HtmlElement, sd: StructuredData) -> set[date]:
+    """Days the page marks as modification dates (meta tags, ``dateModified``, a ``<time>``
+    named updated/modified)."""
+    raws = [sd.meta[k] for k in MODIFIED_META_KEYS if k in sd.meta]
+    raws += [
+        str(v)
+        for v in tree.xpath(
+            '//*[@itemprop="dateModified"]/@content | //*[@itemprop="dateModified"]/@datetime'
+        )
+    ]
+    for el in tree.iter("time"):
+        names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
+        if ("modif" in names or "updat" in names) and el.get("datetime"):
+            raws.append(el.get("datetime"))
+    days = set()
+    for raw in raws:
+        if parsed := parse_date_string(raw):
+            days.add(parsed[0].date())
+    return days
 
 
 def _writes_new_year(tree: HtmlElement, url: str, year: int) -> bool:
@@ -336,4 +384,4 @@ def find_published(
     if feed_published is not None:
         value = _aware(feed_published)
         return FoundDate(value, feed_published_raw or value.isoformat(), "gregorian", "feed")
-    return _near_title(tree, title) or _htmldate(tree, url)
+    return _near_title(tree, title) or _htmldate(tree, sd, url)
