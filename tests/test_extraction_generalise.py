@@ -262,3 +262,64 @@ def test_a_short_chinese_article_passes_the_word_minimum() -> None:
 def test_read_also_lines_are_dropped_in_other_languages(line: str) -> None:
     kept, stats = clean_lines([STORY[0], line, STORY[1]])
     assert kept == [STORY[0], STORY[1]] and stats["dropped_lines"] == 1
+
+
+def _ld(date_published: str) -> str:
+    return (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Appeal hearing",'
+        f' "datePublished": "{date_published}"}}</script>'
+    )
+
+
+def test_a_utc_instant_takes_the_local_offset_the_page_writes_for_it() -> None:
+    head = (
+        _ld("2019-03-06T04:28:00Z")
+        + '<meta property="article:published_time" content="2019-03-05T23:28:00-05:00">'
+    )
+    article = extract(shell(f"<main><article>{paragraphs(STORY)}</article></main>", head=head))
+    assert article.published_day == date(2019, 3, 5)
+
+
+def test_a_utc_instant_takes_the_day_its_url_writes() -> None:
+    html = shell(f"<main><article>{paragraphs(STORY)}</article></main>", head=_ld("2019-03-06T03:28:00Z"))
+    assert extract(html, url="https://monitor.example.org/2019/03/05/teachers/").published_day == date(
+        2019, 3, 5
+    )
+    # far from the URL's day: the URL is not the publication day, the instant's UTC day stays
+    assert extract(html, url="https://monitor.example.org/2019/03/01/teachers/").published_day == date(
+        2019, 3, 6
+    )
+
+
+def test_a_blog_name_in_the_h1_is_not_the_title() -> None:
+    html = (
+        "<html><head><title>Appeal hearing of striking teachers postponed - Notes of a teacher</title></head>"
+        '<body><div class="header-outer"><h1 class="blog-title"><a href="/">Notes of a teacher</a></h1></div>'
+        '<div class="post"><h3 class="post-title">Appeal hearing of striking teachers postponed</h3>'
+        f'<div class="post-body">{paragraphs(STORY)}</div></div></body></html>'
+    )
+    assert extract(html, url="https://notes.example.org/2019/03/teachers.html").title == (
+        "Appeal hearing of striking teachers postponed"
+    )
+
+
+def test_a_byline_line_at_the_end_gives_the_author_and_leaves_the_text() -> None:
+    html = shell(
+        f"<main><article><h1>Appeal</h1>{paragraphs(STORY)}<p>Reporting by Sara Karimi</p></article></main>"
+    )
+    article = extract(html)
+    assert article.authors == ["Sara Karimi"]
+    assert "Reporting by" not in article.text
+
+
+def test_a_bare_text_lead_before_the_body_is_restored() -> None:
+    lead = (
+        "Four teachers arrested after the February strike will wait at least another month for their "
+        "appeal, after the judge in charge of their case was transferred."
+    )
+    html = shell(
+        f'<main><article><h1>Appeal hearing</h1><div class="lead">{lead}</div>'
+        f'<div class="news-body">{paragraphs(STORY)}</div></article></main>'
+    )
+    text = extract(html).text
+    assert text.startswith(lead[:40]) and _has_story(text)

@@ -74,7 +74,8 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"^(read more|continue reading|بیشتر بخوانید|ادامه مطلب)\s*[:»›.…]*$",
     r"^(related|see also|see more|read more|read also|also read|more|don't miss|must read"
     r"|recommended|watch|listen|also on [\w.]+)\s*:",
-    r"^(مطالب مرتبط|بیشتر بخوانید|بخوانید|همچنین بخوانید|مطلب مرتبط)\s*:",
+    r"^(مطالب مرتبط|بیشتر بخوانید|بخوانید|همچنین بخوانید|مطلب مرتبط|این را هم بخوانید"
+    r"|اینها را هم بخوانید|این مطلب را هم بخوانید|پیشنهاد (ما|سردبیر)|ببینید|بشنوید)\s*:",
     # "read also" in other languages: French, Spanish, Portuguese, Italian, German, Dutch,
     # Turkish, Russian, Arabic
     READ_ALSO + r"\s*[:»›]",

@@ -70,8 +70,48 @@ def _article_of(el: HtmlElement) -> HtmlElement | None:
     return next(el.iterancestors("article"), None)
 
 
+LEAD_MIN_CHARS = 100
+LEAD_MAX_LINK_SHARE = 0.2
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "ul",
+    "ol",
+    "table",
+    "section",
+    "article",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "figure",
+)
+
+
+def _lead_before(container: HtmlElement, line_keys: set[str]) -> str | None:
+    """The lead written as a bare text block just before the body container.
+
+    Agencies' templates put the lead (``<div class="lead">text</div>``) right before the body
+    ``<div>`` of ``<p>``s; trafilatura's precise mode, which keeps paragraphs, drops it. It is
+    restored when it is the nearest element sibling before the container, holds no block
+    element, at least LEAD_MIN_CHARS of text, few links, is not chrome and not kept already.
+    """
+    prev = container.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    if prev is None or prev.tag not in ("div", "p", "span", "strong", "b") or in_chrome(prev):
+        return None
+    if next(prev.iterdescendants(*_BLOCK_TAGS), None) is not None:
+        return None
+    text = _text(prev)
+    if len(text) < LEAD_MIN_CHARS or _key(text) in line_keys or _link_share(prev, text) > LEAD_MAX_LINK_SHARE:
+        return None
+    return text
+
+
 def complete_paragraphs(lines: list[str], tree: HtmlElement) -> list[str]:
-    """``lines`` with the missing sibling body containers restored."""
+    """``lines`` with the missing sibling body containers (and a bare-text lead) restored."""
     line_index = {_key(line): i for i, line in enumerate(lines)}
     # parent -> [(paragraph, text, line index or None)]; a text's key is computed once.
     containers: dict[HtmlElement, list[tuple[HtmlElement, str, int | None]]] = defaultdict(list)
@@ -92,6 +132,16 @@ def complete_paragraphs(lines: list[str], tree: HtmlElement) -> list[str]:
     body = {sig for sig, n in kept_by_signature.items() if n >= MIN_MATCHED}
     if not body:
         return lines
+    kept_at = [(i, parent) for parent in order for _, _, i in containers[parent] if i is not None]
+    at, first = min(kept_at, key=lambda item: item[0])
+    lead = _lead_before(first, set(line_index))
+    if lead is not None:  # inserted before the body's first kept line
+        lines = [*lines[:at], lead, *lines[at:]]
+        line_index = {k: i + (i >= at) for k, i in line_index.items()}
+        for parent in order:
+            containers[parent] = [
+                (el, t, None if i is None else i + (i >= at)) for el, t, i in containers[parent]
+            ]
     stories = Counter(
         _article_of(parent) for parent in order if any(i is not None for _, _, i in containers[parent])
     )

@@ -105,9 +105,14 @@ class ExtractedArticle:
     # written: storage picks the canonical URL from them without parsing the page again.
     declared_urls: list[str] = field(default_factory=list)
 
+    # The publication day in the page's own time zone (see dates.FoundDate.local_day).
+    published_local_day: date | None = None
+
     @property
     def published_day(self) -> date | None:
         """The publication day in the page's own time zone (its offset as written), not UTC."""
+        if self.published_local_day is not None:
+            return self.published_local_day
         return self.published_at.date() if self.published_at is not None else None
 
 
@@ -249,6 +254,50 @@ def strip_page_furniture(lines: list[str], title: str | None, site_names: list[s
     return lines[start:end]
 
 
+def _title_or_site_name(candidate: str, tree: HtmlElement, site_names: list[str]) -> str:
+    """trafilatura's title, unless it is the site's name (a blog's <h1> is the blog's
+    title): the text of a link to the site's home page. Then the page's <title>, of which
+    it is an end segment, is the better source, and the candidate joins the site names."""
+    page_title = " ".join((tree.findtext(".//title") or "").split())
+    parts = _TITLE_SEP_RE.split(page_title)
+    key = _key(candidate)
+    if not (len(parts) >= 2 and key and key in (_key(parts[0]), _key(parts[-1]))):
+        return candidate
+    home_links = (
+        a
+        for a in tree.iter("a")
+        if urlsplit(a.get("href") or "x").path in ("", "/") and not urlsplit(a.get("href") or "").query
+    )
+    if any(_key(a.text_content()) == key for a in home_links):
+        site_names.append(candidate)
+        return page_title
+    return candidate
+
+
+# A byline written as a line of the body, at its start or end: "خبرنگار: نام", "By Name".
+BYLINE_RE = re.compile(
+    r"^(?:خبرنگار|گزارشگر|گزارش|نویسنده|به قلم|ترجمه|مترجم|reporting by|written by|by)\s*:?\s+"
+    r"(?P<name>[^\d:،,.!?؟]{3,60})$",
+    re.I,
+)
+BYLINE_LINES = 2  # how many lines at each end may be a byline
+
+
+def take_bylines(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Drop byline lines at the ends of the text; return the kept lines and the names."""
+    names: list[str] = []
+    keep = [True] * len(lines)
+    ends = set(range(min(BYLINE_LINES, len(lines)))) | set(
+        range(max(0, len(lines) - BYLINE_LINES), len(lines))
+    )
+    for i in sorted(ends):
+        m = BYLINE_RE.match(lines[i])
+        if m and len(m.group("name").split()) <= 5:
+            names.append(m.group("name").strip())
+            keep[i] = False
+    return [line for line, k in zip(lines, keep, strict=True) if k], names
+
+
 # --- not-an-article checks ----------------------------------------------------------------
 
 
@@ -386,15 +435,15 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         dict.fromkeys(n for n in (sd.meta.get("og:site_name"), sd.publisher, *sd.site_names, meta_site) if n)
     )
     site_name = site_names[0] if site_names else None
-    title = clean_title(
-        sd.headline or sd.meta.get("og:title") or (protector.restore(meta.title) if meta else None),
-        site_names,
-        hints.url,
-    )
+    meta_title = protector.restore(meta.title) if meta else None
+    if not (sd.headline or sd.meta.get("og:title")) and meta_title:
+        meta_title = _title_or_site_name(meta_title, tree, site_names)
+    title = clean_title(sd.headline or sd.meta.get("og:title") or meta_title, site_names, hints.url)
 
     extra = boilerplate.compile_patterns(hints.drop_line_patterns)
     lines, _stats = boilerplate.clean_lines(raw_lines, extra)
     lines = strip_page_furniture(lines, title, site_names)
+    lines, byline_names = take_bylines(lines)
     text = "\n".join(lines)
 
     reason = _listing_by_address(hints.url, sd) or _listing_by_links(sd, lines, tree)
@@ -407,7 +456,8 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         raise NotAnArticle("too-short", f"only {words} words of text (minimum {MIN_WORDS})")
 
     authors = clean_authors(
-        sd.authors or ([protector.restore(meta.author)] if meta and meta.author else []), site_names
+        sd.authors or ([protector.restore(meta.author)] if meta and meta.author else []) or byline_names,
+        site_names,
     )
     published = find_published(
         tree,
@@ -425,6 +475,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         published_raw=published.raw if published else None,
         published_calendar=published.calendar if published else None,
         published_method=published.method if published else None,
+        published_local_day=published.local_day if published else None,
         language=choose_language(declared, text, hints.language),
         site_name=site_name,
         text=text,

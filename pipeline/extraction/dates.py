@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -75,6 +76,31 @@ class FoundDate:
     raw: str
     calendar: str
     method: str
+    # The page's local day, when it differs from ``value``'s own (a UTC instant whose day
+    # the page's URL writes as the day before or after): see _url_day.
+    day: date | None = None
+
+    @property
+    def local_day(self) -> date:
+        return self.day or self.value.date()
+
+
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|$|[-_.])")
+
+
+def _url_day(value: datetime, url: str) -> date | None:
+    """The URL's day for a UTC instant within 12 hours of it, when not the UTC day: a story
+    filed at 23:28 in New York is stamped 03:28Z the next day, its URL keeps the local day."""
+    if value.utcoffset() != timedelta(0) or not (m := _URL_DATE_RE.search(url)):
+        return None
+    try:
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    if day == value.date():
+        return None
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return day if start - timedelta(hours=12) <= value < start + timedelta(hours=36) else None
 
 
 def _now() -> datetime:
@@ -144,6 +170,13 @@ def is_chrome_node(el: HtmlElement) -> bool:
     return bool(WEAK_CHROME_RE.search(names)) and not POST_NAME_RE.search(names)
 
 
+def _chrome_by_tag_or_role(el: HtmlElement) -> bool:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in CHROME_TAGS:
+        return is_chrome_node(el)
+    return (el.get("role") or "").lower() in ("banner", "navigation", "contentinfo", "complementary")
+
+
 def in_chrome(el: HtmlElement) -> bool:
     """True when ``el`` or one of its ancestors is site chrome."""
     node = el
@@ -154,14 +187,35 @@ def in_chrome(el: HtmlElement) -> bool:
     return False
 
 
-def _structured(sd: StructuredData, tree: HtmlElement) -> FoundDate | None:
+def _local_offset(value: datetime, sd: StructuredData, tree: HtmlElement) -> datetime:
+    """A UTC instant shown in the page's own offset, when the page writes the same instant
+    (within a minute) with a non-zero offset in a meta tag or a ``<time datetime>``: its
+    day is then the local day, not the UTC one."""
+    if value.utcoffset() != timedelta(0):
+        return value
+    raws = [sd.meta[k] for k in META_DATE_KEYS if k in sd.meta]
+    raws += [el.get("datetime") for el in tree.iter("time") if el.get("datetime")]
+    for raw in raws:
+        parsed = parse_date_string(raw)
+        if (
+            parsed
+            and parsed[0].utcoffset() not in (None, timedelta(0))
+            and abs(parsed[0] - value) <= timedelta(minutes=1)
+        ):
+            return value.astimezone(parsed[0].tzinfo)
+    return value
+
+
+def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
     for raw, method in ((sd.date_published, "json-ld"), (sd.date_created, "json-ld")):
         if raw and (parsed := parse_date_string(raw)):
-            return FoundDate(parsed[0], raw, parsed[1], method)
+            value = _local_offset(parsed[0], sd, tree)
+            return FoundDate(value, raw, parsed[1], method, _url_day(value, url))
     for key in META_DATE_KEYS:
         raw = sd.meta.get(key)
         if raw and (parsed := parse_date_string(raw)):
-            return FoundDate(parsed[0], raw, parsed[1], "meta")
+            value = _local_offset(parsed[0], sd, tree)
+            return FoundDate(value, raw, parsed[1], "meta", _url_day(value, url))
     for el in tree.xpath('//*[@itemprop="datePublished"]'):
         if el.tag == "meta":
             continue  # already read as a meta tag
@@ -283,14 +337,38 @@ def title_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
                 return h
             if best is None and tag == "h1":
                 best = h
+    if best is None and wanted:
+        # a blog's post title is often an <h3> (its <h1> is the blog's name, in the header)
+        for h in tree.iter("h3"):
+            if fold(" ".join(h.itertext())).strip().lower() == wanted and not in_chrome(h):
+                return h
     return best
+
+
+def _up(el: HtmlElement, levels: int) -> list[HtmlElement]:
+    """Up to ``levels`` ancestors of ``el`` below <body>, outside chrome."""
+    out = []
+    for a in el.iterancestors():
+        if len(out) == levels or a.tag in ("body", "html") or is_chrome_node(a):
+            break
+        out.append(a)
+    return out
+
+
+def _windows(head: HtmlElement) -> Iterator[str]:
+    """Text after the headline, then before it: in its container, then (a date header above
+    the post, as blogs write it) before its container and the one above."""
+    yield _text_after(head, NEAR_TITLE_CHARS)
+    yield _text_before(head, 300)
+    for ancestor in _up(head, 2):
+        yield _text_before(ancestor, 300)
 
 
 def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
     head = title_element(tree, title)
     if head is None:
         return None
-    for window in (_text_after(head, NEAR_TITLE_CHARS), _text_before(head, 300)):
+    for window in _windows(head):
         for offset, found in find_dates_in_text(window):
             if not _MODIFIED_BEFORE_RE.search(window[max(0, offset - 40) : offset]):
                 return found
@@ -309,8 +387,11 @@ def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | No
     from htmldate import find_date
 
     work = copy.deepcopy(tree)
+    # Only what is surely the site's (its header, navigation, footers, asides, by tag or ARIA
+    # role): also stripping by class name (header, widget, menu, related) removed posts' own
+    # dates, a net loss on htmldate's set.
     for el in list(work.iter()):
-        if el.getparent() is not None and is_chrome_node(el):
+        if el.getparent() is not None and _chrome_by_tag_or_role(el):
             el.drop_tree()
     for el in list(work.iter()):
         if (
@@ -378,7 +459,7 @@ def find_published(
     feed_published_raw: str | None,
 ) -> FoundDate | None:
     """The publication date by the order of trust above; None when nothing is found."""
-    found = _structured(sd, tree)
+    found = _structured(sd, tree, url)
     if found:
         return found
     if feed_published is not None:
