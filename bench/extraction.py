@@ -326,7 +326,8 @@ def load_htmldate_eval(git_dir: Path) -> list[Page]:
             body = next((blobs[p] for p in paths[url] if p in blobs), None)
             if body is not None:
                 group = "mediacloud" if "mediacloud" in set_name else "default"
-                pages.append(Page(item["file"], _decode(body), url, date=item.get("date"), group=group))
+                gold = item.get("date") if isinstance(item.get("date"), str) else None  # NaN: no date
+                pages.append(Page(item["file"], _decode(body), url, date=gold, group=group))
     return pages
 
 
