@@ -385,24 +385,28 @@ def _combine(text: str, tree: HtmlElement, protector: Protector, url: str) -> tu
     """The combination policy: keep what trafilatura alone would keep where a dadkhah stage
     (pre-pruning, favor_precision) loses it.
 
-    When the precise extraction of the pruned page is short (``_short``), two alternatives
-    run: trafilatura's default mode on the pruned page (favor_precision keeps only the lead
-    on some templates) and precise mode on the unpruned page (a main column in an
-    ``<aside>``, or inside an unclosed ``<noscript>``/``<nav>``). The longest wins, but only
-    when at least FALLBACK_GAIN times longer: near ties keep the precise text. Returns the
+    When the precise extraction of the pruned page is short (``_short``), alternatives run:
+    precise mode on the unpruned page, when pruning removed most of the page's long-paragraph
+    prose (a main column in an ``<aside>``, or inside an unclosed ``<noscript>``/``<nav>``),
+    and trafilatura's default mode on the pruned page (favor_precision keeps only the lead on
+    some templates). The longest wins, but only when at least FALLBACK_GAIN times longer:
+    near ties keep the precise text. Returns the
     text and which variant it is (``precise``, ``default``, ``unpruned``).
     """
-    if not _short(text, page_prose_chars(tree)):
+    prose = page_prose_chars(tree)
+    if not _short(text, prose):
         return text, "precise"
     best, variant = text, "precise"
     pruned = copy.deepcopy(tree)
     protector.protect_tree(pruned)
-    whole = copy.deepcopy(pruned)
     prune_page_chrome(pruned)
-    candidates = (
-        ("default", pruned, {**TRAFILATURA_OPTIONS, "favor_precision": False}),
-        ("unpruned", whole, TRAFILATURA_OPTIONS),
-    )
+    candidates: list[tuple[str, HtmlElement, dict[str, Any]]] = []
+    if page_prose_chars(pruned) < SHORT_SHARE * prose:
+        # pruning removed the bulk of the page's prose: precise mode on the unpruned page
+        whole = copy.deepcopy(tree)
+        protector.protect_tree(whole)
+        candidates.append(("unpruned", whole, TRAFILATURA_OPTIONS))
+    candidates.append(("default", pruned, {**TRAFILATURA_OPTIONS, "favor_precision": False}))
     for name, work, options in candidates:
         other = protector.restore(_body_text(work, url, options)) or ""
         if len(other) >= FALLBACK_GAIN * max(len(best), 1) and len(other) >= FALLBACK_GAIN * len(text):
