@@ -34,8 +34,9 @@ def test_extra_text_lowers_precision_only() -> None:
 
 
 def test_missing_data_dir_skips_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert bench.main([str(tmp_path / "absent")]) == 0
-    assert "skipping" in capsys.readouterr().out
+    args = ["--suite", "article-extraction", "--article-extraction", str(tmp_path / "absent")]
+    assert bench.main(args) == 0
+    assert "article-extraction: not available" in capsys.readouterr().out
 
 
 def test_runs_on_a_tiny_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -46,6 +47,45 @@ def test_runs_on_a_tiny_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture) 
     (tmp_path / "ground-truth.json").write_text(
         json.dumps({"p1": {"articleBody": truth, "url": "https://rights.example.org/a"}})
     )
-    assert bench.main([str(tmp_path), "--only", "dadkhah-extract"]) == 0
+    args = [
+        "--suite",
+        "article-extraction",
+        "--article-extraction",
+        str(tmp_path),
+        "--only",
+        "dadkhah-extract",
+    ]
+    assert bench.main(args) == 0
     out = capsys.readouterr().out
     assert "1 pages" in out and "dadkhah-extract" in out
+
+
+def test_trafilatura_snippet_metric() -> None:
+    counts = bench.snippet_counts(
+        ["the court", "upheld  it"], ["Impressum"], "The  court... the court upheld it"
+    )
+    assert counts == (2, 0, 0, 1)
+    assert bench.snippet_counts(["a"], ["b"], "") == (0, 0, 1, 1)
+    scores = bench.snippet_score([(2, 0, 0, 1), (0, 1, 2, 0)])
+    assert scores["precision"] == pytest.approx(2 / 3) and scores["recall"] == 0.5
+    assert scores["accuracy"] == pytest.approx(3 / 6)
+
+
+def test_date_accuracy_counts_both_none_as_right() -> None:
+    pages = [bench.Page("a", "", "", date="2019-03-05"), bench.Page("b", "", "", date=None)]
+    outputs = {"a": bench.Output(date="2019-03-05"), "b": bench.Output()}
+    assert bench.date_accuracy(pages, outputs) == 1.0
+    outputs["a"] = bench.Output(date="2019-03-06")
+    assert bench.date_accuracy(pages, outputs) == 0.5
+
+
+def test_splits_are_stable_and_both_used() -> None:
+    names = [f"page-{i}" for i in range(200)]
+    splits = [bench.split_of(n) for n in names]
+    assert splits == [bench.split_of(n) for n in names]
+    assert 60 < splits.count("tune") < 140
+
+
+def test_a_missing_git_suite_is_reported_not_available(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert bench.main(["--suite", "htmldate-eval", "--htmldate-repo", str(tmp_path / "none")]) == 0
+    assert "htmldate-eval: not available" in capsys.readouterr().out

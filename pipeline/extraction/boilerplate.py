@@ -18,6 +18,12 @@ from collections.abc import Iterable
 
 _I = re.IGNORECASE
 
+READ_ALSO = (
+    r"^(?:(?:à )?lire (?:aussi|également)|voir aussi|(?:lea|lee) (?:también|además)|te puede interesar"
+    r"|leia (?:também|mais)|veja (?:também)|leggi anche|lesen sie (?:auch|mehr)|auch interessant"
+    r"|mehr zum thema|lees ook|ayrıca (?:okuyun|bakınız)|ilginizi çekebilir|читайте (?:также|тоже)"
+    r"|смотрите также|اقرأ (?:أيضا|أيضًا|أيضاً)|اقرأ المزيد)"
+)
 DROP_LINE_PATTERNS: tuple[str, ...] = (
     # comments
     r"^comments? (are|is) (now )?closed\.?$",
@@ -68,7 +74,11 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"^(read more|continue reading|بیشتر بخوانید|ادامه مطلب)\s*[:»›.…]*$",
     r"^(related|see also|see more|read more|read also|also read|more|don't miss|must read"
     r"|recommended|watch|listen|also on [\w.]+)\s*:",
-    r"^(مطالب مرتبط|بیشتر بخوانید|بخوانید|همچنین بخوانید|مطلب مرتبط)\s*:",
+    r"^(مطالب مرتبط|بیشتر بخوانید|بخوانید|همچنین بخوانید|مطلب مرتبط|این را هم بخوانید"
+    r"|اینها را هم بخوانید|این مطلب را هم بخوانید|پیشنهاد (ما|سردبیر)|ببینید|بشنوید)\s*:",
+    # "read also" in other languages: French, Spanish, Portuguese, Italian, German, Dutch,
+    # Turkish, Russian, Arabic
+    READ_ALSO + r"\s*[:»›]",
     # a bare time stamp line ("Updated at 1:23 p.m.", "Published Monday, Nov. 18, 2019")
     r"^\(?(updated|last updated|published|posted|first published)( at| on)?:?\s[^!?]{0,40}$",
     # WordPress shortcodes left in the text
@@ -93,6 +103,7 @@ TAIL_HEADINGS: tuple[str, ...] = (
     r"(آخرین|تازه[\u200c ]?ترین|جدیدترین) (اخبار|خبرها|مطالب)",
     r"(پربازدیدترین|پربیننده[\u200c ]?ترین|پرخواننده[\u200c ]?ترین)( (اخبار|مطالب))?",
     r"(بیشتر بخوانید|این را هم بخوانید|بخوانید)",
+    READ_ALSO,
 )
 
 _TAIL_RE = re.compile(r"^(?:" + "|".join(TAIL_HEADINGS) + r")\s*[:.…»]*$", _I)

@@ -7,7 +7,7 @@ import html as html_lib
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +32,7 @@ from pipeline.extraction.page import (
 from pipeline.urls import declared_urls
 
 # Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.3"
+EXTRACTOR_VERSION = "1.4"
 EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
@@ -57,12 +57,25 @@ MIN_WORDS = 30
 # Listing, tag, category, author, search and pagination paths.
 LISTING_PATH_RE = re.compile(
     r"/(tag|tags|category|categories|topic|topics|author|authors|search|archive|archives"
-    r"|page|section|sections|label|labels|feed)(/|$)|/page/\d+/?$|^/?\?(.*&)?s=",
+    r"|section|sections|label|labels|feed)(/|$)|/page/\d+/?$|^/?\?(.*&)?s=",
     re.I,
 )
+# Combination policy (see _combine): a paragraph this long is prose, not a teaser or menu;
+# a precise text under SHORT_SHARE of the page's prose is suspect; an alternative replaces
+# it when FALLBACK_GAIN times longer.
+PROSE_PARAGRAPH_CHARS = 150
+SHORT_SHARE = 0.5
+FALLBACK_GAIN = 1.5
 # A page whose kept lines are mostly link texts is a list of links.
 LINK_LINE_SHARE = 0.6
 _WORD_RE = re.compile(r"\w+")
+# Scripts written without spaces between words: there a \w+ token is a whole sentence.
+_UNSPACED_RE = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff]"
+)
+# Average characters per word in those scripts (Chinese words are 1.5 to 2 characters).
+CHARS_PER_WORD = 2
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,16 @@ class ExtractedArticle:
     # written: storage picks the canonical URL from them without parsing the page again.
     declared_urls: list[str] = field(default_factory=list)
 
+    # The publication day in the page's own time zone (see dates.FoundDate.local_day).
+    published_local_day: date | None = None
+
+    @property
+    def published_day(self) -> date | None:
+        """The publication day in the page's own time zone (its offset as written), not UTC."""
+        if self.published_local_day is not None:
+            return self.published_local_day
+        return self.published_at.date() if self.published_at is not None else None
+
 
 class NotAnArticle(Exception):  # noqa: N818 - the contract's name
     """The page holds no article. ``reason`` is a short machine-readable code."""
@@ -111,6 +134,11 @@ def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
         "boilerplate_rules_sha256": boilerplate.RULES_SHA256,
         "min_words": MIN_WORDS,
         "link_line_share": LINK_LINE_SHARE,
+        "combination": {
+            "prose_paragraph_chars": PROSE_PARAGRAPH_CHARS,
+            "short_share": SHORT_SHARE,
+            "fallback_gain": FALLBACK_GAIN,
+        },
         "zwnj_protected": True,
         "drop_selectors": list(hints.drop_selectors),
         "drop_line_patterns": list(hints.drop_line_patterns),
@@ -226,6 +254,50 @@ def strip_page_furniture(lines: list[str], title: str | None, site_names: list[s
     return lines[start:end]
 
 
+def _title_or_site_name(candidate: str, tree: HtmlElement, site_names: list[str]) -> str:
+    """trafilatura's title, unless it is the site's name (a blog's <h1> is the blog's
+    title): the text of a link to the site's home page. Then the page's <title>, of which
+    it is an end segment, is the better source, and the candidate joins the site names."""
+    page_title = " ".join((tree.findtext(".//title") or "").split())
+    parts = _TITLE_SEP_RE.split(page_title)
+    key = _key(candidate)
+    if not (len(parts) >= 2 and key and key in (_key(parts[0]), _key(parts[-1]))):
+        return candidate
+    home_links = (
+        a
+        for a in tree.iter("a")
+        if urlsplit(a.get("href") or "x").path in ("", "/") and not urlsplit(a.get("href") or "").query
+    )
+    if any(_key(a.text_content()) == key for a in home_links):
+        site_names.append(candidate)
+        return page_title
+    return candidate
+
+
+# A byline written as a line of the body, at its start or end: "خبرنگار: نام", "By Name".
+BYLINE_RE = re.compile(
+    r"^(?:خبرنگار|گزارشگر|گزارش|نویسنده|به قلم|ترجمه|مترجم|reporting by|written by|by)\s*:?\s+"
+    r"(?P<name>[^\d:،,.!?؟]{3,60})$",
+    re.I,
+)
+BYLINE_LINES = 2  # how many lines at each end may be a byline
+
+
+def take_bylines(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Drop byline lines at the ends of the text; return the kept lines and the names."""
+    names: list[str] = []
+    keep = [True] * len(lines)
+    ends = set(range(min(BYLINE_LINES, len(lines)))) | set(
+        range(max(0, len(lines) - BYLINE_LINES), len(lines))
+    )
+    for i in sorted(ends):
+        m = BYLINE_RE.match(lines[i])
+        if m and len(m.group("name").split()) <= 5:
+            names.append(m.group("name").strip())
+            keep[i] = False
+    return [line for line, k in zip(lines, keep, strict=True) if k], names
+
+
 # --- not-an-article checks ----------------------------------------------------------------
 
 
@@ -258,8 +330,18 @@ def _listing_by_links(sd: StructuredData, lines: list[str], tree: HtmlElement) -
 
 
 def _count_words(text: str, enough: int) -> int:
-    """``\\w+`` tokens in the text, counted up to ``enough`` (a long text is not walked)."""
-    return sum(1 for _ in itertools.islice(_WORD_RE.finditer(text), enough))
+    """Words in the text, counted up to ``enough`` (a long text is not walked).
+
+    ``\\w+`` tokens, except in scripts written without spaces (Chinese, Japanese, Thai,
+    Lao, Khmer, Burmese), where CHARS_PER_WORD characters count as one word."""
+    words = 0
+    for m in itertools.islice(_WORD_RE.finditer(text), enough):
+        token = m.group(0)
+        unspaced = len(_UNSPACED_RE.findall(token)) if not token.isascii() else 0
+        words += 1 if unspaced < CHARS_PER_WORD else unspaced // CHARS_PER_WORD
+        if words >= enough:
+            break
+    return words
 
 
 def needs_trafilatura_metadata(sd: StructuredData) -> bool:
@@ -275,6 +357,61 @@ def _trafilatura_metadata(work: HtmlElement, sd: StructuredData, url: str) -> Do
         return None
     # No extensive date search: the date it finds is not used (dates.py finds the date).
     return trafilatura.extract_metadata(work, url, None, False)
+
+
+def _body_text(work: HtmlElement, url: str, options: dict[str, Any]) -> str:
+    doc = trafilatura.bare_extraction(work, url=url, **options)
+    return doc.text if doc is not None and doc.text else ""
+
+
+def page_prose_chars(tree: HtmlElement) -> int:
+    """Characters in the page's long paragraphs (``<p>`` of PROSE_PARAGRAPH_CHARS or more),
+    wherever they stand: what an article on this page can at least be expected to hold."""
+    total = 0
+    for p in tree.iter("p"):
+        n = len(" ".join(p.text_content().split()))
+        if n >= PROSE_PARAGRAPH_CHARS:
+            total += n
+    return total
+
+
+def _short(text: str, prose: int) -> bool:
+    """The precise extraction looks truncated: under the word minimum, or under
+    SHORT_SHARE of the page's long-paragraph prose."""
+    return _count_words(text, MIN_WORDS) < MIN_WORDS or len(text) < SHORT_SHARE * prose
+
+
+def _combine(text: str, tree: HtmlElement, protector: Protector, url: str) -> tuple[str, str]:
+    """The combination policy: keep what trafilatura alone would keep where a dadkhah stage
+    (pre-pruning, favor_precision) loses it.
+
+    When the precise extraction of the pruned page is short (``_short``), alternatives run:
+    precise mode on the unpruned page, when pruning removed most of the page's long-paragraph
+    prose (a main column in an ``<aside>``, or inside an unclosed ``<noscript>``/``<nav>``),
+    and trafilatura's default mode on the pruned page (favor_precision keeps only the lead on
+    some templates). The longest wins, but only when at least FALLBACK_GAIN times longer:
+    near ties keep the precise text. Returns the
+    text and which variant it is (``precise``, ``default``, ``unpruned``).
+    """
+    prose = page_prose_chars(tree)
+    if not _short(text, prose):
+        return text, "precise"
+    best, variant = text, "precise"
+    pruned = copy.deepcopy(tree)
+    protector.protect_tree(pruned)
+    prune_page_chrome(pruned)
+    candidates: list[tuple[str, HtmlElement, dict[str, Any]]] = []
+    if page_prose_chars(pruned) < SHORT_SHARE * prose:
+        # pruning removed the bulk of the page's prose: precise mode on the unpruned page
+        whole = copy.deepcopy(tree)
+        protector.protect_tree(whole)
+        candidates.append(("unpruned", whole, TRAFILATURA_OPTIONS))
+    candidates.append(("default", pruned, {**TRAFILATURA_OPTIONS, "favor_precision": False}))
+    for name, work, options in candidates:
+        other = protector.restore(_body_text(work, url, options)) or ""
+        if len(other) >= FALLBACK_GAIN * max(len(best), 1) and len(other) >= FALLBACK_GAIN * len(text):
+            best, variant = other, name
+    return best, variant
 
 
 def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
@@ -293,8 +430,8 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     protector.protect_tree(work)
     meta = _trafilatura_metadata(work, sd, hints.url)  # on the whole page: it reads <head>
     prune_page_chrome(work)
-    doc = trafilatura.bare_extraction(work, url=hints.url, **TRAFILATURA_OPTIONS)
-    raw_text = protector.restore(doc.text) if doc is not None and doc.text else ""
+    raw_text = protector.restore(_body_text(work, hints.url, TRAFILATURA_OPTIONS)) or ""
+    raw_text, variant = _combine(raw_text, tree, protector, hints.url)
     raw_lines = complete_paragraphs(raw_text.split("\n") if raw_text else [], tree)
 
     meta_site = protector.restore(meta.sitename) if meta else None
@@ -302,15 +439,15 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         dict.fromkeys(n for n in (sd.meta.get("og:site_name"), sd.publisher, *sd.site_names, meta_site) if n)
     )
     site_name = site_names[0] if site_names else None
-    title = clean_title(
-        sd.headline or sd.meta.get("og:title") or (protector.restore(meta.title) if meta else None),
-        site_names,
-        hints.url,
-    )
+    meta_title = protector.restore(meta.title) if meta else None
+    if not (sd.headline or sd.meta.get("og:title")) and meta_title:
+        meta_title = _title_or_site_name(meta_title, tree, site_names)
+    title = clean_title(sd.headline or sd.meta.get("og:title") or meta_title, site_names, hints.url)
 
     extra = boilerplate.compile_patterns(hints.drop_line_patterns)
     lines, _stats = boilerplate.clean_lines(raw_lines, extra)
     lines = strip_page_furniture(lines, title, site_names)
+    lines, byline_names = take_bylines(lines)
     text = "\n".join(lines)
 
     reason = _listing_by_address(hints.url, sd) or _listing_by_links(sd, lines, tree)
@@ -323,7 +460,8 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         raise NotAnArticle("too-short", f"only {words} words of text (minimum {MIN_WORDS})")
 
     authors = clean_authors(
-        sd.authors or ([protector.restore(meta.author)] if meta and meta.author else []), site_names
+        sd.authors or ([protector.restore(meta.author)] if meta and meta.author else []) or byline_names,
+        site_names,
     )
     published = find_published(
         tree,
@@ -341,10 +479,11 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         published_raw=published.raw if published else None,
         published_calendar=published.calendar if published else None,
         published_method=published.method if published else None,
+        published_local_day=published.local_day if published else None,
         language=choose_language(declared, text, hints.language),
         site_name=site_name,
         text=text,
         extractor=EXTRACTOR_ID,
-        extractor_settings=extractor_settings(hints),
+        extractor_settings={**extractor_settings(hints), "body_variant": variant},
         declared_urls=declared_urls(head) if (head := tree.find("head")) is not None else [],
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -51,8 +52,19 @@ META_DATE_KEYS = (
     "date",
 )
 CHROME_RE = re.compile(
-    r"(^|[\s_-])(header|masthead|topbar|top-bar|navbar|nav|menu|footer|sidebar|widget|breadcrumbs?"
+    r"(^|[\s_-])(masthead|topbar|top-bar|navbar|nav|footer|sidebar|breadcrumbs?"
     r"|related|comments?)([\s_-]|$)",
+    re.I,
+)
+# "header", "widget" and "menu" name chrome, except where the same element's names say it
+# is the post's own ("entry-header", Blogger's "widget Blog" and "date-header"): there the
+# post's date stands.
+WEAK_CHROME_RE = re.compile(r"(^|[\s_-])(header|widget|menu)([\s_-]|$)", re.I)
+POST_NAME_RE = re.compile(r"entry|post|article|story|blog|date|single|content|title", re.I)
+# A date right after one of these words is a modification date, never the publication's.
+_MODIFIED_BEFORE_RE = re.compile(
+    r"(updated|modified|last edit\w*|revised|aktualisiert|mis à jour|actualizado"
+    r"|به[\u200c ]?روز ?رسانی|ویرایش)\W{0,5}(on|at|am|le|el)?\W{0,3}$",
     re.I,
 )
 CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
@@ -64,6 +76,31 @@ class FoundDate:
     raw: str
     calendar: str
     method: str
+    # The page's local day, when it differs from ``value``'s own (a UTC instant whose day
+    # the page's URL writes as the day before or after): see _url_day.
+    day: date | None = None
+
+    @property
+    def local_day(self) -> date:
+        return self.day or self.value.date()
+
+
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|$|[-_.])")
+
+
+def _url_day(value: datetime, url: str) -> date | None:
+    """The URL's day for a UTC instant within 12 hours of it, when not the UTC day: a story
+    filed at 23:28 in New York is stamped 03:28Z the next day, its URL keeps the local day."""
+    if value.utcoffset() != timedelta(0) or not (m := _URL_DATE_RE.search(url)):
+        return None
+    try:
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    if day == value.date():
+        return None
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return day if start - timedelta(hours=12) <= value < start + timedelta(hours=36) else None
 
 
 def _now() -> datetime:
@@ -115,12 +152,29 @@ def is_chrome_node(el: HtmlElement) -> bool:
     """A header, nav, footer or aside, by tag, ARIA role, or class/id name."""
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag in CHROME_TAGS:
-        return True
+        # An article's own <header> (title, byline, date) is not the site's.
+        return not (
+            tag == "header"
+            and (
+                POST_NAME_RE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
+                or next(el.iterancestors("article"), None) is not None
+            )
+        )
     if (el.get("role") or "").lower() in ("banner", "navigation", "contentinfo", "complementary"):
         return True
-    return tag not in ("", "html", "body", "article", "main") and bool(
-        CHROME_RE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
-    )
+    if tag in ("", "html", "body", "article", "main"):
+        return False
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if CHROME_RE.search(names):
+        return True
+    return bool(WEAK_CHROME_RE.search(names)) and not POST_NAME_RE.search(names)
+
+
+def _chrome_by_tag_or_role(el: HtmlElement) -> bool:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in CHROME_TAGS:
+        return is_chrome_node(el)
+    return (el.get("role") or "").lower() in ("banner", "navigation", "contentinfo", "complementary")
 
 
 def in_chrome(el: HtmlElement) -> bool:
@@ -133,14 +187,35 @@ def in_chrome(el: HtmlElement) -> bool:
     return False
 
 
-def _structured(sd: StructuredData, tree: HtmlElement) -> FoundDate | None:
+def _local_offset(value: datetime, sd: StructuredData, tree: HtmlElement) -> datetime:
+    """A UTC instant shown in the page's own offset, when the page writes the same instant
+    (within a minute) with a non-zero offset in a meta tag or a ``<time datetime>``: its
+    day is then the local day, not the UTC one."""
+    if value.utcoffset() != timedelta(0):
+        return value
+    raws = [sd.meta[k] for k in META_DATE_KEYS if k in sd.meta]
+    raws += [el.get("datetime") for el in tree.iter("time") if el.get("datetime")]
+    for raw in raws:
+        parsed = parse_date_string(raw)
+        if (
+            parsed
+            and parsed[0].utcoffset() not in (None, timedelta(0))
+            and abs(parsed[0] - value) <= timedelta(minutes=1)
+        ):
+            return value.astimezone(parsed[0].tzinfo)
+    return value
+
+
+def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
     for raw, method in ((sd.date_published, "json-ld"), (sd.date_created, "json-ld")):
         if raw and (parsed := parse_date_string(raw)):
-            return FoundDate(parsed[0], raw, parsed[1], method)
+            value = _local_offset(parsed[0], sd, tree)
+            return FoundDate(value, raw, parsed[1], method, _url_day(value, url))
     for key in META_DATE_KEYS:
         raw = sd.meta.get(key)
         if raw and (parsed := parse_date_string(raw)):
-            return FoundDate(parsed[0], raw, parsed[1], "meta")
+            value = _local_offset(parsed[0], sd, tree)
+            return FoundDate(value, raw, parsed[1], "meta", _url_day(value, url))
     for el in tree.xpath('//*[@itemprop="datePublished"]'):
         if el.tag == "meta":
             continue  # already read as a meta tag
@@ -153,8 +228,9 @@ def _structured(sd: StructuredData, tree: HtmlElement) -> FoundDate | None:
         if not raw or in_chrome(el):
             continue
         names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
-        modified = "modif" in names or "updat" in names
-        rank = 0 if (el.get("pubdate") is not None or "publish" in names) else (2 if modified else 1)
+        if "modif" in names or "updat" in names:
+            continue  # a modification date never passes for the publication date
+        rank = 0 if (el.get("pubdate") is not None or "publish" in names) else 1
         candidates.append((rank, raw))
     for _, raw in sorted(candidates, key=lambda c: c[0]):
         if parsed := parse_date_string(raw):
@@ -261,24 +337,48 @@ def title_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
                 return h
             if best is None and tag == "h1":
                 best = h
+    if best is None and wanted:
+        # a blog's post title is often an <h3> (its <h1> is the blog's name, in the header)
+        for h in tree.iter("h3"):
+            if fold(" ".join(h.itertext())).strip().lower() == wanted and not in_chrome(h):
+                return h
     return best
+
+
+def _up(el: HtmlElement, levels: int) -> list[HtmlElement]:
+    """Up to ``levels`` ancestors of ``el`` below <body>, outside chrome."""
+    out = []
+    for a in el.iterancestors():
+        if len(out) == levels or a.tag in ("body", "html") or is_chrome_node(a):
+            break
+        out.append(a)
+    return out
+
+
+def _windows(head: HtmlElement) -> Iterator[str]:
+    """Text after the headline, then before it: in its container, then (a date header above
+    the post, as blogs write it) before its container and the one above."""
+    yield _text_after(head, NEAR_TITLE_CHARS)
+    yield _text_before(head, 300)
+    for ancestor in _up(head, 2):
+        yield _text_before(ancestor, 300)
 
 
 def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
     head = title_element(tree, title)
     if head is None:
         return None
-    for window in (_text_after(head, NEAR_TITLE_CHARS), _text_before(head, 300)):
-        found = find_dates_in_text(window)
-        if found:
-            return found[0][1]
+    for window in _windows(head):
+        for offset, found in find_dates_in_text(window):
+            if not _MODIFIED_BEFORE_RE.search(window[max(0, offset - 40) : offset]):
+                return found
     return None
 
 
 _COPYRIGHT_RE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|حقوق .{0,40}محفوظ", re.I)
 
 
-def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
+def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | None:
     """htmldate's generic search, on a copy without chrome or copyright lines.
 
     htmldate turns a bare year ("© 2019", "updated 2019") into 1 January: a 1 January
@@ -287,8 +387,11 @@ def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
     from htmldate import find_date
 
     work = copy.deepcopy(tree)
+    # Only what is surely the site's (its header, navigation, footers, asides, by tag or ARIA
+    # role): also stripping by class name (header, widget, menu, related) removed posts' own
+    # dates, a net loss on htmldate's set.
     for el in list(work.iter()):
-        if el.getparent() is not None and is_chrome_node(el):
+        if el.getparent() is not None and _chrome_by_tag_or_role(el):
             el.drop_tree()
     for el in list(work.iter()):
         if (
@@ -310,7 +413,33 @@ def _htmldate(tree: HtmlElement, url: str) -> FoundDate | None:
         return None
     if (value.month, value.day) == (1, 1) and not _writes_new_year(tree, url, value.year):
         return None
+    if value.date() in modified_days(tree, sd):
+        return None  # the page marks that day as a modification: never the publication date
     return FoundDate(value, raw, "gregorian", "htmldate")
+
+
+MODIFIED_META_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "modified")
+
+
+def modified_days(tree: HtmlElement, sd: StructuredData) -> set[date]:
+    """Days the page marks as modification dates (meta tags, ``dateModified``, a ``<time>``
+    named updated/modified)."""
+    raws = [sd.meta[k] for k in MODIFIED_META_KEYS if k in sd.meta]
+    raws += [
+        str(v)
+        for v in tree.xpath(
+            '//*[@itemprop="dateModified"]/@content | //*[@itemprop="dateModified"]/@datetime'
+        )
+    ]
+    for el in tree.iter("time"):
+        names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
+        if ("modif" in names or "updat" in names) and el.get("datetime"):
+            raws.append(el.get("datetime"))
+    days = set()
+    for raw in raws:
+        if parsed := parse_date_string(raw):
+            days.add(parsed[0].date())
+    return days
 
 
 def _writes_new_year(tree: HtmlElement, url: str, year: int) -> bool:
@@ -330,10 +459,10 @@ def find_published(
     feed_published_raw: str | None,
 ) -> FoundDate | None:
     """The publication date by the order of trust above; None when nothing is found."""
-    found = _structured(sd, tree)
+    found = _structured(sd, tree, url)
     if found:
         return found
     if feed_published is not None:
         value = _aware(feed_published)
         return FoundDate(value, feed_published_raw or value.isoformat(), "gregorian", "feed")
-    return _near_title(tree, title) or _htmldate(tree, url)
+    return _near_title(tree, title) or _htmldate(tree, sd, url)
