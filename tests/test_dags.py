@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests import airflow_env  # noqa: F401 - sets AIRFLOW_HOME etc. before airflow is imported
+from tests.loopback import crawl_children
 
 DAG_FILE = airflow_env.DAGS_FOLDER / "dadkhah_pipeline.py"
 ASSET_URI = "dadkhah://articles/"  # Airflow normalises "dadkhah://articles" to this
@@ -101,20 +102,6 @@ def count(url: str, sql: str) -> int:
             return conn.execute(text(sql)).scalar_one()
     finally:
         engine.dispose()
-
-
-def child_crawls_of_this_process() -> list[int]:
-    """PIDs of crawl child processes (``-m spiders.run``) whose parent is this process."""
-    pids = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if b"spiders.run" in cmdline and int(stat[1]) == os.getpid():
-            pids.append(int(proc.name))
-    return pids
 
 
 class HangingServer:
@@ -451,7 +438,7 @@ def test_one_failing_or_hanging_outlet_does_not_block_the_others(
     assert set(event["per_outlet"]) == set(good)
     assert count(dadkhah_env, "SELECT count(*) FROM consumer.articles") == event["new_articles"]
     assert elapsed < 120
-    assert child_crawls_of_this_process() == []  # the timed-out crawl's child was killed
+    assert crawl_children(os.getpid()) == []  # the timed-out crawl's child was killed
     logs = "\n".join(dag_logs)
     assert "outlet 'Broken Outlet': FAILED" in logs
     assert "outlet 'Hanging Outlet': FAILED" in logs
