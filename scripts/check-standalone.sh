@@ -164,7 +164,7 @@ left=""
 for pid in $procs; do
     # A zombie has ended (it holds nothing, only its exit status), whoever is late to reap it:
     # in containers and sandboxes PID 1 often reaps nothing.
-    state=$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)
+    state=$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1 || true)
     if [ -n "$state" ] && [ "$state" != Z ]; then left="$left $(ps -o pid=,args= -p "$pid" | cut -c1-100)"; fi
 done
 [ -z "$left" ] || fail "processes left after SIGTERM:$left"
