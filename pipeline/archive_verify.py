@@ -15,7 +15,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +23,7 @@ import typer
 from sqlalchemy import Engine, select
 
 from pipeline.archive import ArchiveError, read_response_record, resolve_inside, scan_members, sha256_hex
+from pipeline.cli_options import parse_since
 from schema.models import Fetch, Outlet
 
 EXIT_MISMATCH = 5
@@ -140,16 +141,6 @@ def _file_warnings(archive_dir: Path, warc_file: str) -> list[str]:
     ]
 
 
-def _parse_since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint="--since") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @archive_app.command("verify")
 def verify_command(
     outlet: Annotated[str | None, typer.Option(help="Only this outlet (its configured name).")] = None,
@@ -164,7 +155,7 @@ def verify_command(
     from pipeline.db import DatabaseUnavailable, get_engine
     from pipeline.settings import Settings
 
-    since_dt = _parse_since(since)
+    since_dt = parse_since(since)
     settings = Settings.from_env()
     root = archive_dir or settings.archive_dir
     if not root.is_dir():

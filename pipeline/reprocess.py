@@ -26,6 +26,7 @@ import typer
 from sqlalchemy import Engine, and_, insert, select, update
 
 from pipeline.archive import read_response_decoded
+from pipeline.cli_options import parse_since
 from pipeline.extraction import (
     EXTRACTOR_ID,
     ExtractedArticle,
@@ -243,16 +244,6 @@ def reprocess(
     return {**{key: counts.get(key, 0) for key in keys}, "extractor": EXTRACTOR_ID}
 
 
-def _parse_since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"not an ISO date or date-time: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def reprocess_command(
     outlet: Annotated[str | None, typer.Option(help="Only this outlet (its configured name).")] = None,
     since: Annotated[
@@ -263,7 +254,7 @@ def reprocess_command(
     from pipeline.db import DatabaseUnavailable, get_engine
     from pipeline.settings import Settings
 
-    since_dt = _parse_since(since)
+    since_dt = parse_since(since)
     settings = Settings.from_env()
     try:
         engine = get_engine(settings)
