@@ -16,7 +16,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -27,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests import airflow_env  # noqa: F401 - sets AIRFLOW_HOME etc. before airflow is imported
-from tests.loopback import crawl_children
+from tests.loopback import SilentServer, crawl_children
 
 DAG_FILE = airflow_env.DAGS_FOLDER / "dadkhah_pipeline.py"
 ASSET_URI = "dadkhah://articles/"  # Airflow normalises "dadkhah://articles" to this
@@ -102,32 +101,6 @@ def count(url: str, sql: str) -> int:
             return conn.execute(text(sql)).scalar_one()
     finally:
         engine.dispose()
-
-
-class HangingServer:
-    """Accepts TCP connections and never answers: a site that stalls a crawl forever."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.connections: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections.append(conn)
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.connections:
-            conn.close()
 
 
 # ------------------------------------------------------------------------------ fixtures
@@ -384,7 +357,7 @@ def test_one_failing_or_hanging_outlet_does_not_block_the_others(
     site, outlets_file = fixture_site
     config = yaml.safe_load(outlets_file.read_text(encoding="utf-8"))
     good = [config["outlets"][-1]["name"]]  # a quick one (the first has deliberately slow pages)
-    hanging = HangingServer()
+    hanging = SilentServer()
     stall = f"http://127.0.0.1:{hanging.port}"
     config["outlets"] += [
         {
