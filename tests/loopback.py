@@ -147,3 +147,10 @@ class SilentServer:
         self.sock.close()
         for conn in self._held:
             conn.close()
+
+
+def closed_port() -> int:
+    """A loopback port where nothing listens (the socket that held it is closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

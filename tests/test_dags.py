@@ -13,7 +13,6 @@ import importlib.util
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests import airflow_env  # noqa: F401 - sets AIRFLOW_HOME etc. before airflow is imported
-from tests.loopback import SilentServer, crawl_children
+from tests.loopback import SilentServer, closed_port, crawl_children
 
 DAG_FILE = airflow_env.DAGS_FOLDER / "dadkhah_pipeline.py"
 ASSET_URI = "dadkhah://articles/"  # Airflow normalises "dadkhah://articles" to this
@@ -495,10 +494,7 @@ def test_a_refused_outlet_fails_its_task_retries_and_fails_the_run(
     the summary fails the run naming the outlet and why."""
     import yaml
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed once the block ends
-    dead = f"http://127.0.0.1:{port}"
+    dead = f"http://127.0.0.1:{closed_port()}"
     config = {
         "outlets": [
             {

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -25,7 +24,7 @@ from pipeline.ingest import ingest
 from pipeline.settings import Settings
 from spiders.context import outlet_verdict
 from spiders.locks import OUTLET_LOCK_NAMESPACE
-from tests.loopback import Page, crawl_children, news_site, outlets_yaml
+from tests.loopback import Page, closed_port, crawl_children, news_site, outlets_yaml
 from tests.pg import create_scratch_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,15 +46,21 @@ def _settings(url: str, tmp: Path) -> Settings:
     return Settings(database_url=url, archive_dir=tmp / "archive", data_dir=tmp)
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens there once the socket is closed
-
-
 def _one(engine, sql: str, **params):
     with engine.connect() as conn:
         return conn.execute(text(sql), params).first()
+
+
+def _live_and_dead(tmp_path: Path, site, live: str, dead: str) -> Path:
+    """An outlets file: one outlet on ``site``, one on a loopback port where nothing listens."""
+    gone = f"http://127.0.0.1:{closed_port()}"
+    return outlets_yaml(
+        tmp_path,
+        [
+            {"name": live, "home": site.base + "/", "feeds": [site.base + "/feed"]},
+            {"name": dead, "home": gone + "/", "feeds": [gone + "/feed"], "timeout_seconds": 2},
+        ],
+    )
 
 
 def _wait_for(predicate, timeout: float = 30.0, step: float = 0.1) -> None:
@@ -93,15 +98,8 @@ def test_outlet_verdict_rules():
 def test_unreachable_outlet_fails_and_a_good_one_does_not(db, tmp_path):
     url, engine = db
     site = news_site(2)
-    dead = f"http://127.0.0.1:{_closed_port()}"
     try:
-        outlets = outlets_yaml(
-            tmp_path,
-            [
-                {"name": "Good", "home": site.base + "/", "feeds": [site.base + "/feed"]},
-                {"name": "Dark", "home": dead + "/", "feeds": [dead + "/feed"], "timeout_seconds": 2},
-            ],
-        )
+        outlets = _live_and_dead(tmp_path, site, "Good", "Dark")
         report = ingest(_settings(url, tmp_path), outlets_file=outlets, trigger="test", stream_logs=False)
     finally:
         site.stop()
@@ -409,15 +407,8 @@ def _response_offsets(path: Path) -> list[int]:
 def test_child_log_lines_keep_their_level(db, tmp_path, caplog):
     url, engine = db
     site = news_site(2)
-    dead = f"http://127.0.0.1:{_closed_port()}"
     try:
-        outlets = outlets_yaml(
-            tmp_path,
-            [
-                {"name": "Fine", "home": site.base + "/", "feeds": [site.base + "/feed"]},
-                {"name": "Gone", "home": dead + "/", "feeds": [dead + "/feed"]},
-            ],
-        )
+        outlets = _live_and_dead(tmp_path, site, "Fine", "Gone")
         with caplog.at_level("INFO", logger="dadkhah.crawl"):
             ingest(_settings(url, tmp_path), outlets_file=outlets, trigger="test", stream_logs=False)
     finally:
