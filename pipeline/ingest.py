@@ -128,8 +128,12 @@ def ingest(
     """
     config = load_outlets(outlets_file or settings.outlets_file)
     selected = config.select(outlet_names)
-    engine = engine or get_engine(settings)
-    check_schema(engine)  # never migrates: `dadkhah db upgrade` does, when asked
+    # Never migrates: `dadkhah db upgrade` does, when asked. get_engine checks the schema
+    # itself; an engine the caller made is checked here.
+    if engine is None:
+        engine = get_engine(settings)
+    else:
+        check_schema(engine)
     run_uid = run_uid or uuid.uuid4().hex
     names = [o.name for o in selected]
     lease = RunLease(
@@ -242,7 +246,7 @@ def _collect(
             rows = {row.outlet_id: row for row in conn.execute(_OUTLET_RUNS, {"run_id": run_id})}
     except DBAPIError as exc:
         raise DatabaseUnavailable(f"the database became unavailable during the crawl: {exc}") from exc
-    if child is not None and child.returncode == 3:
+    if child is not None and child.returncode == 3:  # spiders.run.EXIT_DATABASE_UNAVAILABLE
         raise DatabaseUnavailable(
             "the database became unavailable during the crawl, which stopped: "
             + (child.last_error or "see the log")
