@@ -27,7 +27,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.archive import ArchiveError, WarcLocation, sha256_hex
+from pipeline.archive import ArchiveError, sha256_hex
 from pipeline.storage import FetchRecord, record_fetch, set_fetch_outcome
 from spiders.context import CrawlContext
 from spiders.policy import FetchRefused
@@ -165,9 +165,13 @@ class FetchLogMiddleware:
             context.outlet.name,
             context.database_error,
         )
+        self._stop_crawl("database_unavailable")
+
+    def _stop_crawl(self, reason: str) -> None:
+        """Close this outlet's spider (requests in flight still come back here)."""
         engine = self.crawler.engine
         if engine is not None:
-            deferred_from_coro(engine.close_spider_async(reason="database_unavailable"))
+            deferred_from_coro(engine.close_spider_async(reason=reason))
 
     def process_response(self, request: Request, response: Response) -> Response:
         context = self.context
@@ -190,16 +194,26 @@ class FetchLogMiddleware:
         response_headers = _headers(response.headers)
         record.response_headers = {k: v for k, v in response_headers}
         try:
-            location = self._archive(context, request, response, request_headers, response_headers, record)
+            location = context.archive.write_exchange(
+                url=response.url,
+                method=request.method,
+                request_headers=request_headers,
+                status=response.status,
+                reason="",
+                protocol=response.protocol or "HTTP/1.1",
+                response_headers=response_headers,
+                body=body,
+                fetched_at=record.fetched_at,
+                ip_address=str(response.ip_address) if response.ip_address else None,
+                body_sha256=record.raw_sha256,
+            )
         except (ArchiveError, OSError) as exc:
             # The capture could not be kept: recorded, and the outlet's crawl stops, since
             # fetching on without archiving would store articles without their evidence.
             record.outcome = "archive_error"
             record.error = f"{type(exc).__name__}: {exc}"[:2000]
             request.meta[META_FETCH_ID] = self._write(record_fetch, record)
-            engine = self.crawler.engine
-            if engine is not None:
-                deferred_from_coro(engine.close_spider_async(reason="archive_error"))
+            self._stop_crawl("archive_error")
             raise ArchiveFailed(f"not archived: {record.error}") from exc
         record.warc_file = location.warc_file
         record.warc_offset = location.offset
@@ -213,22 +227,6 @@ class FetchLogMiddleware:
             context.archive.discard(location)
             raise
         return response
-
-    @staticmethod
-    def _archive(context, request, response, request_headers, response_headers, record) -> WarcLocation:
-        return context.archive.write_exchange(
-            url=response.url,
-            method=request.method,
-            request_headers=request_headers,
-            status=response.status,
-            reason="",
-            protocol=response.protocol or "HTTP/1.1",
-            response_headers=response_headers,
-            body=response.body,
-            fetched_at=record.fetched_at,
-            ip_address=str(response.ip_address) if response.ip_address else None,
-            body_sha256=record.raw_sha256,
-        )
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         context = self.context
