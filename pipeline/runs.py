@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from pipeline.locks import RUN_LOCK_NAMESPACE, drop_lock_connection, try_lock
 from pipeline.storage import utcnow
-from spiders.locks import RUN_LOCK_NAMESPACE, try_lock
 
 log = logging.getLogger("dadkhah.runs")
 
@@ -124,10 +124,7 @@ class RunLease:
         return closed
 
     def release(self) -> None:
-        try:
-            self._conn.invalidate()  # never back in the pool with the lock held
-        finally:
-            self._conn.close()
+        drop_lock_connection(self._conn)
 
 
 def _close_abandoned(conn: Connection, run_id: int) -> bool:

@@ -21,9 +21,9 @@ from sqlalchemy import create_engine
 import spiders.pipelines  # noqa: F401 - Scrapy loads it by name later; imported now so gc.freeze() covers it
 from pipeline.archive import WarcArchive
 from pipeline.config import load_outlets
+from pipeline.locks import OutletLocks
 from pipeline.storage import CrawlConnection, save_outlet_run
 from spiders.context import CrawlContext
-from spiders.locks import OutletLocks
 from spiders.outlet_spider import OutletSpider
 from spiders.settings import outlet_settings
 from spiders.shutdown import GracefulStop

@@ -21,9 +21,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.db import DatabaseUnavailable
 from pipeline.ingest import ingest
+from pipeline.locks import OUTLET_LOCK_NAMESPACE
 from pipeline.settings import Settings
 from spiders.context import outlet_verdict
-from spiders.locks import OUTLET_LOCK_NAMESPACE
 from tests.loopback import Page, closed_port, crawl_children, news_site, outlets_yaml
 from tests.pg import create_scratch_database, drop_database
 

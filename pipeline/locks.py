@@ -1,4 +1,4 @@
-"""One crawl per outlet at a time, across processes and machines: PostgreSQL advisory locks.
+"""PostgreSQL advisory locks: one crawl per outlet at a time, and a live owner per crawl run.
 
 The crawl child takes a session-level advisory lock per outlet on a connection of its own and
 keeps it until it exits, so a second `dadkhah run`, an Airflow task or a CLI run that reaches
@@ -31,6 +31,15 @@ def try_lock(conn: Connection, namespace: int, key: int) -> bool:
     return bool(conn.execute(_TRY_LOCK, {"namespace": namespace, "key": key}).scalar_one())
 
 
+def drop_lock_connection(conn: Connection) -> None:
+    """Close a connection holding session locks: every lock it holds goes with it, and it is
+    never handed back to the pool with them."""
+    try:
+        conn.invalidate()
+    finally:
+        conn.close()
+
+
 def describe_holder(conn: Connection, namespace: int, key: int) -> str:
     """Who holds a lock, as far as the server knows (its client's name and backend pid)."""
     row = conn.execute(_HOLDER, {"namespace": namespace, "key": key}).first()
@@ -54,8 +63,4 @@ class OutletLocks:
         return describe_holder(self._conn, OUTLET_LOCK_NAMESPACE, outlet_id)
 
     def release(self) -> None:
-        """Close the lock connection: every lock it holds goes with it."""
-        try:
-            self._conn.invalidate()  # never pooled again while holding locks
-        finally:
-            self._conn.close()
+        drop_lock_connection(self._conn)
