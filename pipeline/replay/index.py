@@ -32,7 +32,7 @@ from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
 
-from pipeline.archive import resolve_inside
+from pipeline.archive import resolve_inside, scan_members
 
 log = logging.getLogger("dadkhah.replay")
 
@@ -137,6 +137,17 @@ def cdxj_lines(archive_dir: Path, relative: str, start: int = 0) -> list[str]:
     return lines
 
 
+def _check_members(path: Path, start: int = 0) -> None:
+    """ValueError unless the file from ``start`` is whole gzip members: a WARC reader would
+    take bytes that are no record (corruption, a foreign write) for one and index them."""
+    scan = scan_members(path, start)
+    if not scan.sound:
+        raise ValueError(
+            f"bytes at offset {scan.complete_end} of {scan.size} are not a complete record "
+            f"({scan.problem}); nothing of it after offset {start} indexed"
+        )
+
+
 def _writer_holds(path: Path) -> bool:
     """True while a WARC writer holds the file's lock (it is still growing)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
@@ -173,6 +184,7 @@ def update_index(archive_dir: Path, replay_dir: Path, *, compact_at: int = COMPA
                 if _writer_holds(path):
                     report.busy.append(relative)
                     continue
+                _check_members(path, done)
                 lines = cdxj_lines(archive_dir, relative, done)
             except (OSError, ValueError) as exc:  # a damaged file: the rest is still indexed
                 report.problems.append(f"{relative}: {type(exc).__name__}: {exc}")
@@ -236,6 +248,7 @@ def rebuild_index(archive_dir: Path, replay_dir: Path) -> IndexReport:
                     report.busy.append(relative)
                     continue
                 size = path.stat().st_size
+                _check_members(path)
                 lines = cdxj_lines(archive_dir, relative)
             except (OSError, ValueError) as exc:
                 report.problems.append(f"{relative}: {type(exc).__name__}: {exc}")
