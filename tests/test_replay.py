@@ -290,3 +290,69 @@ def test_chromium_shows_each_article_as_captured(replayed):
             )
         browser.close()
     print(f"replay screenshots in {tmp}")
+
+
+def test_the_replay_command_serves_records_its_url_and_stops_on_sigterm(replayed):
+    """`dadkhah replay --port N` as a user runs it: the index brought up to date, the base URL
+    in the consumer view, the archive served, and SIGTERM stopping pywb with it (exit 130)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    settings, engine = replayed["settings"], replayed["engine"]
+    port = _free_port()
+    public = f"http://replay.example.org:{port}"
+    env = {
+        **os.environ,
+        "DADKHAH_DATABASE_URL": settings.database_url,
+        "DADKHAH_DATA_DIR": str(settings.data_dir),
+        "DADKHAH_ARCHIVE_DIR": str(settings.archive_dir),
+        "DADKHAH_REPLAY_URL": public + "/",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "replay", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert process.poll() is None, process.communicate()
+                time.sleep(0.2)
+        article = replayed["articles"][0]
+        urls = {r["replay_url"] for r in _rows(engine, "SELECT replay_url FROM consumer.article_sources")}
+        expected = replay_url(public, article["fetched_at"], article["final_url"])
+        assert expected in urls
+        local = expected.replace(public, f"http://127.0.0.1:{port}")
+        with urllib.request.urlopen(
+            local.replace(
+                f"{article['fetched_at']:%Y%m%d%H%M%S}/", f"{article['fetched_at']:%Y%m%d%H%M%S}id_/"
+            ),
+            timeout=30,
+        ) as response:
+            assert (
+                response.read()
+                == read_response_decoded(settings.archive_dir, article["warc_file"], article["warc_offset"])[
+                    1
+                ]
+            )
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+        assert process.returncode == 130, err
+        assert "replay index updated" in err and "error: interrupted" in err and "Traceback" not in err
+        with pytest.raises(OSError):  # pywb went with it
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        record_base_url(engine, replayed["base"])
