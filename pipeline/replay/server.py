@@ -73,6 +73,8 @@ def ensure_env(env_dir: Path, lock_file: Path = LOCK_FILE) -> Path:
     env_dir = Path(env_dir)
     if not Path(lock_file).exists():
         raise ReplayError(f"{lock_file} is missing: the replay environment's lock ships with dadkhah")
+    if env_ready(env_dir, lock_file):  # the usual case, and one a read-only install allows
+        return env_dir / "bin" / WAYBACK
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     with open(env_dir.with_name(env_dir.name + ".lock"), "a") as guard:
         fcntl.flock(guard.fileno(), fcntl.LOCK_EX)  # two first uses at once build it once
