@@ -356,3 +356,58 @@ def test_the_replay_command_serves_records_its_url_and_stops_on_sigterm(replayed
             process.kill()
             process.communicate()
         record_base_url(engine, replayed["base"])
+
+
+@needs_chromium
+def test_a_bundle_replays_in_plain_pywb_without_dadkhah(replayed):
+    """What a third party does with an evidence bundle: pywb's own tools (no dadkhah code)
+    unpack the WACZ into a collection and replay it; Chromium shows the captured page."""
+    import os
+    import subprocess
+
+    from playwright.sync_api import sync_playwright
+
+    from pipeline.evidence.bundle import write_bundle
+
+    settings, tmp = replayed["settings"], replayed["tmp"]
+    article = replayed["articles"][0]
+    bundle = tmp / "third-party" / f"article-{article['article_id']}.wacz"
+    bundle.parent.mkdir()
+    write_bundle(replayed["engine"], settings.archive_dir, settings.data_dir, article["article_id"], bundle)
+    tools = server.ensure_env(settings.replay_env).parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYWB"))}
+    for command in (
+        ["wb-manager", "init", "evidence"],
+        ["wb-manager", "add", "--unpack-wacz", "evidence", bundle.name],
+    ):
+        done = subprocess.run(
+            [str(tools / command[0]), *command[1:]],
+            cwd=bundle.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    port = _free_port()
+    pywb = subprocess.Popen(
+        [str(tools / "wayback"), "-b", "127.0.0.1", "-p", str(port)],
+        cwd=bundle.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        server.wait_until_serving(pywb, "127.0.0.1", port)
+        url = f"http://127.0.0.1:{port}/evidence/{article['fetched_at']:%Y%m%d%H%M%S}/{article['final_url']}"
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(url, wait_until="load")
+            frame = page.frame_locator("#replay_iframe").locator("body")
+            frame.wait_for(timeout=30_000)
+            assert _words(frame.inner_text()) == replayed["live"][article["final_url"]]["text"]
+            page.screenshot(path=str(tmp / "third-party.png"))
+            browser.close()
+    finally:
+        pywb.terminate()
+        pywb.wait(timeout=30)
