@@ -176,3 +176,18 @@ def test_reindex_command_exit_codes(tmp_path):
     assert "error: not indexed:" in done.stderr and "dadkhah-o1-r2" in done.stderr
     assert "Traceback" not in done.stderr
     assert _cli(tmp_path, "--port", "0").returncode == 2
+
+
+def test_an_index_of_another_archive_is_made_afresh(tmp_path):
+    """The same data directory over another archive directory: names and offsets of the old
+    one would point into the wrong files, so its index goes."""
+    replay_dir = tmp_path / "replay"
+    for name, body in (("one", b"<html>first archive</html>"), ("two", b"<html>the second</html>")):
+        with _archive(tmp_path / name, 1) as archive:
+            _write(archive, "/a/", T0, body)
+        report = update_index(tmp_path / name, replay_dir)
+        assert report.records == 1
+        entries = _entries(replay_dir)
+        assert len(entries) == 1 and entries[0][0] == archive.relative
+        state = json.loads((replay_dir / "indexed.json").read_text())
+        assert state["archive"] == str((tmp_path / name).resolve())

@@ -4,8 +4,9 @@ Layout (``<data dir>/replay/indexes/``): one sorted ``.cdxj`` chunk per WARC fil
 starting offset (``<flattened name>@<offset>.cdxj``: the records at or after that offset),
 and ``merged-*.cdxj`` files that compaction builds from many chunks. pywb reads every
 ``.cdxj`` file of the directory on each lookup and merges them, so a chunk is live as soon
-as it is renamed into place. ``indexed.json`` records, per WARC file, how many bytes of it
-are indexed.
+as it is renamed into place. ``indexed.json`` records the archive directory and, per WARC
+file, how many bytes of it are indexed (an index made from another archive directory is
+dropped and made afresh).
 
 Why chunks by offset: WARC files are append-only (a retried crawl appends to its file), so
 the records below the indexed size are already in some chunk or merged file; indexing only
@@ -106,18 +107,38 @@ def _locked(replay_dir: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _load_state(replay_dir: Path) -> dict[str, int]:
+def _load_state(replay_dir: Path, archive_dir: Path) -> dict[str, int]:
+    """What is indexed, per WARC file; empty (and the old index dropped) when the index was
+    made from another archive directory: its names and offsets say nothing about this one."""
     path = Path(replay_dir) / STATE_FILE
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("version") != STATE_VERSION:
         raise ValueError(f"{path}: unknown index state version {data.get('version')!r}")
+    if data.get("archive") != str(Path(archive_dir).resolve()):
+        log.warning(
+            "replay index: %s indexed %s, not %s: indexing this archive afresh",
+            replay_dir,
+            data.get("archive"),
+            Path(archive_dir).resolve(),
+        )
+        for old in index_dir(replay_dir).glob("*.cdxj"):
+            old.unlink()
+        path.unlink()
+        return {}
     return {name: int(size) for name, size in data["files"].items()}
 
 
-def _save_state(replay_dir: Path, state: dict[str, int]) -> None:
-    payload = json.dumps({"version": STATE_VERSION, "files": dict(sorted(state.items()))}, indent=0)
+def _save_state(replay_dir: Path, archive_dir: Path, state: dict[str, int]) -> None:
+    payload = json.dumps(
+        {
+            "version": STATE_VERSION,
+            "archive": str(Path(archive_dir).resolve()),
+            "files": dict(sorted(state.items())),
+        },
+        indent=0,
+    )
     _write_atomic(Path(replay_dir) / STATE_FILE, [payload + "\n"])
 
 
@@ -167,7 +188,7 @@ def update_index(archive_dir: Path, replay_dir: Path, *, compact_at: int = COMPA
     directory = index_dir(replay_dir)
     directory.mkdir(parents=True, exist_ok=True)
     with _locked(replay_dir):
-        state = _load_state(replay_dir)
+        state = _load_state(replay_dir, archive_dir)
         for relative in archive_files(archive_dir):
             path = Path(archive_dir) / relative
             try:
@@ -194,7 +215,7 @@ def update_index(archive_dir: Path, replay_dir: Path, *, compact_at: int = COMPA
                 report.records += _write_atomic(directory / chunk_name(relative, done), lines)
                 report.indexed.append(relative)
             state[relative] = size
-            _save_state(replay_dir, state)
+            _save_state(replay_dir, archive_dir, state)
         if sum(1 for p in directory.glob("*@*.cdxj")) >= compact_at:
             report.compacted = compact(directory)
     return report
@@ -266,7 +287,7 @@ def rebuild_index(archive_dir: Path, replay_dir: Path) -> IndexReport:
             os.replace(live, old)
         os.replace(building, live)
         _fsync_dir(replay_dir)
-        _save_state(replay_dir, state)
+        _save_state(replay_dir, archive_dir, state)
         shutil.rmtree(old, ignore_errors=True)
     return report
 
