@@ -72,7 +72,9 @@ def ensure_env(env_dir: Path, lock_file: Path = LOCK_FILE) -> Path:
     ``wayback`` path. Installs exactly the hashed pins of ``lock_file``, nothing else."""
     env_dir = Path(env_dir)
     if not Path(lock_file).exists():
-        raise ReplayError(f"{lock_file} is missing: `dadkhah replay` runs from a checkout or the image, which hold it")
+        raise ReplayError(
+            f"{lock_file} is missing: `dadkhah replay` runs from a checkout or the image, which hold it"
+        )
     if env_ready(env_dir, lock_file):  # the usual case, and one a read-only install allows
         return env_dir / "bin" / WAYBACK
     env_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, func
+from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.replay.server import COLLECTION
 from schema.models import ReplayConfig
@@ -16,13 +17,16 @@ def base_url(settings, port: int) -> str:
 
 
 def record_base_url(engine: Engine, base: str) -> None:
-    """Make consumer.article_sources.replay_url point at the server being started."""
+    """Make consumer.article_sources.replay_url point at the server being started (the one
+    row is written whether or not it is there)."""
+    values = {"one": True, "base_url": base.rstrip("/"), "collection": COLLECTION}
+    statement = insert(ReplayConfig).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ReplayConfig.one],
+        set_={"base_url": statement.excluded.base_url, "collection": COLLECTION, "updated_at": func.now()},
+    )
     with engine.begin() as conn:
-        conn.execute(
-            update(ReplayConfig).values(
-                base_url=base.rstrip("/"), collection=COLLECTION, updated_at=func.now()
-            )
-        )
+        conn.execute(statement)
 
 
 def replay_url(base: str, fetched_at: datetime, url: str) -> str:
