@@ -27,6 +27,7 @@ ENV DADKHAH_HOME=/opt/dadkhah \
     DADKHAH_TOPICS_FILE=/opt/dadkhah/config/topics.yaml \
     DADKHAH_DATA_DIR=/opt/dadkhah/data \
     DADKHAH_ARCHIVE_DIR=/opt/dadkhah/data/archive \
+    DADKHAH_REPLAY_ENV=/opt/dadkhah/replay-env \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
@@ -53,6 +54,7 @@ COPY --chown=airflow:0 schema/ schema/
 COPY --chown=airflow:0 config/ config/
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 COPY --chown=airflow:0 docker/healthcheck.py docker/healthcheck.py
+COPY --chown=airflow:0 requirements/replay.txt requirements/replay.txt
 RUN pip install --no-deps -e . \
     && pip check \
     && cd / && python -c "import airflow, pipeline.archive, pipeline.extraction, schema, spiders.run, scrapy, trafilatura; \
@@ -60,3 +62,8 @@ assert airflow.__version__ == '${AIRFLOW_VERSION}', airflow.__version__" \
     && python -c "import importlib.util as u, sys; bad = [m for m in ('pytest', 'ruff', 'pgserver') if u.find_spec(m)]; \
 sys.exit(f'dev-only packages in the image: {bad}' if bad else 0)" \
     && dadkhah --help >/dev/null
+
+# 3. The replay server (`dadkhah replay`, the compose `replay` service): pywb in its own
+#    virtualenv from requirements/replay.txt (hashed pins; they clash with the main lock, see
+#    pipeline/replay/server.py), built here so that the container never installs at run time.
+RUN dadkhah replay --prepare && /opt/dadkhah/replay-env/bin/wayback --version

@@ -47,6 +47,7 @@ from pipeline.evidence.cli import evidence_app, verify_command
 from pipeline.extraction.cli import extract_command
 from pipeline.feed import export_command
 from pipeline.health_cli import health_command
+from pipeline.replay.cli import replay_command
 from pipeline.reprocess import reprocess_command
 from pipeline.search import search_command
 from pipeline.settings import Settings, SettingsError
@@ -554,6 +555,7 @@ app.command("recluster")(recluster_command)
 app.command("health")(health_command)
 app.command("search")(search_command)
 app.command("export")(export_command)
+app.command("replay")(replay_command)
 
 
 def main() -> None:

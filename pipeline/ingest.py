@@ -22,6 +22,7 @@ from pipeline.config import OutletConfig, load_outlets
 from pipeline.crawl_child import ChildResult, Terminated, run_crawl_child, sigterm_as_exception
 from pipeline.db import DatabaseUnavailable, check_schema, get_engine
 from pipeline.evidence.chain import seal_after_crawl
+from pipeline.replay.index import index_after_crawl
 from pipeline.runs import RunLease, stats_from_fetches
 from pipeline.settings import Settings
 from pipeline.storage import finish_run, save_outlet_run, upsert_outlet
@@ -205,6 +206,7 @@ def _pass(
             raise PassInterrupted(report, why) from None
         raise
     seal_after_crawl(engine, settings)  # the chain of custody over the files just closed
+    index_after_crawl(settings)  # their records, replayable (`dadkhah replay`)
     report = _collect(engine, run_id, run_uid, outlet_ids, child)
     finish_run(engine, run_id, status=report.status, stats=_run_stats(report, extra))
     _assess_health(engine, run_id)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTLETS_FILE = PROJECT_ROOT / "config" / "outlets.yaml"
 DEFAULT_TOPICS_FILE = PROJECT_ROOT / "config" / "topics.yaml"
 CONTACT_URL = "https://github.com/dadkhah-project/dadkhah"
 DEFAULT_CONNECT_TIMEOUT = 10
+DEFAULT_REPLAY_PORT = 8090  # `dadkhah replay` (8080 is Airflow's UI)
+DEFAULT_REPLAY_ENV = PROJECT_ROOT / ".venv-replay"  # pywb's own environment (pipeline.replay.server)
 
 
 class SettingsError(ValueError):
@@ -46,6 +49,16 @@ def _env_timeout(name: str) -> int:
     return seconds
 
 
+def _env_replay_url(name: str) -> str | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(f"{name}={value!r}: not an http(s) base URL such as http://127.0.0.1:8090")
+    return value.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings. ``database_url`` None means: use the embedded PostgreSQL.
@@ -64,6 +77,10 @@ class Settings:
     # RFC 3161 timestamp authority for the chain of custody (pipeline.evidence); None: signed only.
     tsa_url: str | None = field(default=None)
     tsa_ca_file: Path | None = field(default=None)  # PEM: the authority's CA, put in bundles
+    # Where monitors reach `dadkhah replay` (consumer.article_sources.replay_url); None:
+    # http://127.0.0.1:<the port it serves on>.
+    replay_url: str | None = field(default=None)
+    replay_env: Path = field(default=DEFAULT_REPLAY_ENV)
 
     def __post_init__(self) -> None:
         if self.archive_dir is None:
@@ -82,7 +99,14 @@ class Settings:
             db_connect_timeout=_env_timeout("DADKHAH_DB_CONNECT_TIMEOUT"),
             tsa_url=os.environ.get("DADKHAH_TSA_URL") or None,
             tsa_ca_file=_env_path("DADKHAH_TSA_CA_FILE"),
+            replay_url=_env_replay_url("DADKHAH_REPLAY_URL"),
+            replay_env=_env_path("DADKHAH_REPLAY_ENV") or DEFAULT_REPLAY_ENV,
         )
+
+    @property
+    def replay_dir(self) -> Path:
+        """The replay index and the replay server's configuration (pipeline.replay)."""
+        return Path(self.data_dir) / "replay"
 
     @property
     def embedded_pgdata(self) -> Path:

@@ -403,6 +403,19 @@ class ChangeCounter(Base):
     __table_args__ = (CheckConstraint("one", name="ck_change_counter_one_row"),)
 
 
+class ReplayConfig(Base):
+    """Where monitors reach the replay server: the base of consumer.article_sources.replay_url."""
+
+    __tablename__ = "replay_config"
+
+    one: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    base_url: Mapped[str] = mapped_column(Text)  # DADKHAH_REPLAY_URL, recorded by `dadkhah replay`
+    collection: Mapped[str] = mapped_column(Text)  # pywb's collection: <base>/<collection>/<ts>/<url>
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (CheckConstraint("one", name="ck_replay_config_one_row"),)
+
+
 class ChangePendingTx(Base):
     """A transaction with changes still to number: its insert fires the deferred trigger."""
 

@@ -6,7 +6,8 @@
 #     with .env.example as its settings.
 #  2. Without those settings it refuses to start (no built-in passwords), and every ${VAR}
 #     it reads is documented in .env.example.
-#  3. It has the services, health checks, start order, volumes and ports the docs promise.
+#  3. It has the services, health checks, start order, volumes and ports the docs promise
+#     (the replay service published on loopback by default).
 #  4. The Dockerfile installs the run-time lock, requirements/runtime.txt: every pin in it is
 #     the pin the tests run with (requirements/lock.txt), it holds every direct dependency of
 #     pyproject.toml at its pin and no test, lint or embedded-database package; the same Airflow
@@ -159,6 +160,16 @@ check(any("8080" in p for p in ports), "the API server is not published on 8080"
 check(services.get("postgres", {}).get("ports"), "postgres is not published on a host port")
 check(any("docker-entrypoint-initdb.d" in v for v in mounts("postgres")), "postgres has no init script")
 check(any(v.startswith("postgres-data:") for v in mounts("postgres")), "postgres data is not on a volume")
+replay = services.get("replay", {})
+check("healthcheck" in replay, "replay has no healthcheck")
+check(any(v.startswith("dadkhah-data:") for v in mounts("replay")), "replay: no archive volume")
+check("replay" in " ".join(map(str, replay.get("command", []))), "replay must run `dadkhah replay`")
+check(
+    replay.get("depends_on", {}).get("airflow-init", {}).get("condition") == "service_completed_successfully",
+    "replay must wait for airflow-init (the migrations)",
+)
+replay_ports = [p.get("host_ip", "") if isinstance(p, dict) else str(p).split(":")[0] for p in replay.get("ports", [])]
+check(replay_ports == ["127.0.0.1"], f"replay must be published on loopback by default, not {replay_ports}")
 for volume in ("postgres-data", "dadkhah-data"):
     check(volume in (config.get("volumes") or {}), f"volume {volume} is not declared")
 for problem in problems:

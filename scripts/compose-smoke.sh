@@ -11,7 +11,8 @@
 #   4. reads every task log of both runs through the REST API (what a user sees in the UI): no
 #      line below WARNING may be logged as ERROR; checks rows in the consumer views, that WARC
 #      file names are safe (no ':' or spaces, bounded), that `airflow-cli dadkhah status` works
-#      without airflow-init, and that every service is healthy;
+#      without airflow-init, that every service is healthy, and that an article's replay_url
+#      is served by the replay service;
 #   5. tears everything down (containers, volumes, network, the fixture site), also on failure.
 #
 # Usage: scripts/compose-smoke.sh. It needs a Docker engine, Compose (`docker compose` or
@@ -118,6 +119,7 @@ free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 secret() { "$PY" -c "import secrets; print(secrets.token_urlsafe($1))"; }
 api_port=$(free_port)
 pg_port=$(free_port)
+replay_port=$(free_port)
 admin_password=$(secret 16)
 cat >"$work/smoke.env" <<EOF
 POSTGRES_USER=postgres
@@ -134,6 +136,9 @@ AIRFLOW_ADMIN_USER=admin
 AIRFLOW_ADMIN_PASSWORD=$admin_password
 AIRFLOW_BIND=127.0.0.1
 AIRFLOW_HOST_PORT=$api_port
+REPLAY_BIND=127.0.0.1
+REPLAY_HOST_PORT=$replay_port
+DADKHAH_REPLAY_URL=http://127.0.0.1:$replay_port
 AIRFLOW_JWT_SECRET=$(secret 64)
 AIRFLOW_API_SECRET_KEY=$(secret 64)
 AIRFLOW_FERNET_KEY=
@@ -182,6 +187,19 @@ say "consumer views: articles=$n_articles article_sources=$n_sources fetches=$n_
 [ "$n_articles" -gt 0 ] && [ "$n_sources" -gt 0 ] && [ "$n_fetches" -gt 0 ] && [ "$n_topics" -gt 0 ] ||
     fail "the consumer views lack rows after a successful ingest and process"
 
+# Replay: an article's replay_url (the view) answers from the archive through the replay
+# service; the index was brought up to date by the ingest tasks.
+replay_url=$(compose exec -T postgres psql -U dadkhah -d dadkhah -tA -c \
+    "SELECT replay_url FROM consumer.article_sources WHERE replay_url IS NOT NULL ORDER BY fetched_at LIMIT 1") ||
+    fail "cannot read a replay_url"
+replay_url=$(printf '%s' "$replay_url" | tr -d '\r')
+case "$replay_url" in "http://127.0.0.1:$replay_port/dadkhah/"*) ;; *) fail "unexpected replay_url: $replay_url" ;; esac
+raw_url=$(printf '%s' "$replay_url" | sed -E 's|/dadkhah/([0-9]{14})/|/dadkhah/\1id_/|')
+"$PY" -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=30).read())' \
+    "$raw_url" >"$work/replayed.html" || fail "the replay service does not serve $raw_url"
+[ -s "$work/replayed.html" ] || fail "the replay service served nothing for $raw_url"
+say "replay: $replay_url served ($(wc -c <"$work/replayed.html") bytes as captured)"
+
 # WARC file names: portable and bounded (no ':' or spaces from run ids or outlet names).
 compose exec -T airflow-scheduler find /opt/dadkhah/data/archive -type f -name '*.warc*' >"$work/warcs.txt" ||
     fail "cannot list the archive"
@@ -200,7 +218,7 @@ grep -q "airflow-init" "$work/status.log" && fail "airflow-cli ran airflow-init:
 say "airflow-cli dadkhah status: ${cli_s}s"
 
 # Health checks: every service healthy (the dag-processor and triggerer ones are the new fast checks).
-for service in airflow-apiserver airflow-scheduler airflow-dag-processor airflow-triggerer postgres; do
+for service in airflow-apiserver airflow-scheduler airflow-dag-processor airflow-triggerer postgres replay; do
     id=$(compose ps -q "$service")
     status=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
     [ "$status" = healthy ] || fail "$service is $status: $(docker inspect --format '{{json .State.Health}}' "$id" | tail -c 600)"

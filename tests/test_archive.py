@@ -208,8 +208,17 @@ def test_long_persian_name_and_hostile_run_uid_stay_short_and_inside(crawl):
         assert len(path.name) <= 110 and path.name.isascii()
         assert not set(path.name) & set(":/ \\") and ".." not in path.name
     # Nothing was written anywhere else under the test's directory (the ../ target).
-    # (tmp is also the data directory: the chain of custody's signing key lives in evidence/.)
-    outside = [p for p in tmp.rglob("*") if p.is_file() and not p.is_relative_to(archive)]
+    # (tmp is also the data directory: the chain of custody's signing key lives in evidence/,
+    # the replay index in replay/, its chunk names made from the archive's own file names.)
+    replay = tmp / "replay"
+    for path in (p for p in replay.rglob("*") if p.is_file()):
+        assert path.resolve().is_relative_to(replay.resolve()) and path.name.isascii()
+        assert len(path.name) <= 160 and not set(path.name) & set(":/ \\") and ".." not in path.name
+    outside = [
+        p
+        for p in tmp.rglob("*")
+        if p.is_file() and not p.is_relative_to(archive) and not p.is_relative_to(replay)
+    ]
     assert sorted(str(p.relative_to(tmp)) for p in outside) == [
         "evidence/signing-key.pem",
         "evidence/signing-key.pub.pem",

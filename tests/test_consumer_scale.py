@@ -136,6 +136,14 @@ def _view_rows(engine) -> dict[str, list[tuple]]:
         }
 
 
+def _narrowed(rows: dict[str, list[tuple]], like: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """``rows`` cut to the columns ``like`` has (a later migration's added columns dropped)."""
+    return {
+        view: sorted(row[: len(like[view][0])] if like[view] else row for row in view_rows)
+        for view, view_rows in rows.items()
+    }
+
+
 def _changes(conn, since: int = 0) -> list[tuple]:
     return conn.execute(
         text("SELECT change_id, article_id, kind FROM consumer.changes WHERE change_id > :s ORDER BY 1"),
@@ -172,7 +180,8 @@ def test_the_fast_views_return_the_rows_of_0004(fresh_engine):
     assert any("'x-test'" in row[13] for row in fast["articles"])
 
     downgrade(engine, "0004")  # the views of 0004, computing everything at read time
-    assert _view_rows(engine) == fast
+    old = _view_rows(engine)
+    assert old == _narrowed(fast, old)  # views only gain columns (at the end) after 0004
     upgrade(engine)  # and the stored columns rebuilt from the tables
     assert _view_rows(engine) == fast
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, or_, select
+from surt import surt as canonical_surt
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline import __version__
@@ -53,15 +53,10 @@ def bundle_name(warc_file: str) -> str:
 
 
 def surt(url: str) -> str:
-    """The sort-friendly URL key of CDXJ: reversed host, then path and query."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
-    key = ",".join(reversed(host.split("."))) if host else ""
-    if parts.port and parts.port not in (80, 443):
-        key += f":{parts.port}"
-    return f"{key})" + (parts.path or "/").lower() + (f"?{parts.query}" if parts.query else "")
+    """The CDXJ URL key, as pywb and cdxj-indexer compute it (the ``surt`` package): readers
+    look a URL up by that key, so any other spelling (a kept trailing slash, a lowercased
+    path) is a capture they cannot find."""
+    return canonical_surt(url)
 
 
 def _jsonable(value: Any) -> Any:
