@@ -48,6 +48,7 @@ from pipeline.extraction.cli import extract_command
 from pipeline.feed import export_command
 from pipeline.health_cli import health_command
 from pipeline.reprocess import reprocess_command
+from pipeline.revisit.cli import revisit_command
 from pipeline.search import search_command
 from pipeline.settings import Settings, SettingsError
 from pipeline.tagging import tag_pending
@@ -548,6 +549,7 @@ def demo() -> None:
 
 app.command("extract")(extract_command)
 app.command("reprocess")(reprocess_command)
+app.command("revisit")(revisit_command)
 app.command("tag")(tag_command)
 app.command("cluster")(cluster_command)
 app.command("recluster")(recluster_command)
