@@ -8,6 +8,8 @@ schedule is driven by an injected clock, never by sleeping.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -369,8 +371,15 @@ def test_bundle_holds_the_revisits_and_the_diff(world, passes, tmp_path):
     assert fetches.count('"kind": "revisit"') == 2  # day 1 (edited) and day 8 (unchanged)
     assert revisits.count('"outcome"') == 2 and '"edited"' in revisits
     assert "[-twelve-] {+two+}" in diffs
-    assert "Revisits (2)" in summary and "edited" in summary
+    assert "Revisits (2; status edited)" in summary and "edited -> EDITED" in summary
     assert pages.count('"id": "fetch-') == 3
+    env = {"DADKHAH_DATA_DIR": str(settings.data_dir)}
+    verified = CliRunner().invoke(app, ["verify", str(result.path)], env=env)
+    assert verified.exit_code == 0, verified.output
+    validated = subprocess.run(
+        [sys.executable, "-m", "wacz", "validate", "-f", str(result.path)], capture_output=True, text=True
+    )
+    assert validated.returncode == 0, validated.stdout + validated.stderr
 
 
 def test_cli_exit_codes(world, passes):
