@@ -400,9 +400,10 @@ def write_bundle(
             json.dumps(_row(v, VERSION_COLUMNS), ensure_ascii=False) + "\n" for v in versions
         ).encode()
         files["evidence/diffs.txt"] = _diffs(versions, revisits).encode()
-        files["evidence/revisits.jsonl"] = "".join(
-            json.dumps(_row(r, REVISIT_COLUMNS), ensure_ascii=False) + "\n" for r in revisits
-        ).encode()
+        if revisits:  # absent when there are none (an empty JSONL file is no valid WACZ resource)
+            files["evidence/revisits.jsonl"] = "".join(
+                json.dumps(_row(r, REVISIT_COLUMNS), ensure_ascii=False) + "\n" for r in revisits
+            ).encode()
         files["evidence/fetches.jsonl"] = "".join(
             json.dumps(r, ensure_ascii=False) + "\n" for r in fetch_rows
         ).encode()
