@@ -26,6 +26,7 @@ from pipeline.cli import app
 from pipeline.db import upgrade
 from pipeline.evidence.bundle import write_bundle
 from pipeline.ingest import ingest
+from pipeline.revisit import store
 from pipeline.revisit.run import revisit
 from pipeline.settings import Settings
 from tests.loopback import outlets_yaml
@@ -398,3 +399,66 @@ def test_cli_exit_codes(world, passes):
     off.write_text(Path(outlets).read_text().replace("revisit:\n", "revisit: false\n  x_revisit:\n"))
     bad = runner.invoke(app, ["config", "check", "--outlets", str(off)])
     assert bad.exit_code == 2 and "x_revisit" in bad.output
+
+
+def test_change_feed_notes_takedowns_and_edits_not_mere_checks(world, passes):
+    with world["engine"].connect() as conn:
+        kinds = {
+            name: conn.execute(
+                text(
+                    "SELECT array_agg(kind ORDER BY change_id) FROM consumer.changes WHERE article_id = :id"
+                ),
+                {"id": world["ids"][name]},
+            ).scalar_one()
+            for name in ("deleted", "edited", "etag")
+        }
+    assert kinds["deleted"] == ["article", "version"]
+    assert kinds["edited"] == ["article", "version"]
+    assert kinds["etag"] == ["article"]  # checked twice, unchanged: nothing for a consumer
+
+
+def test_text_changed_hook_runs_in_the_versions_transaction(world, passes):
+    """record_page stores an edit and calls article_text_changed's handlers in its transaction."""
+    from pipeline.extraction import ExtractionHints, extract_article
+
+    engine, article_id = world["engine"], world["ids"]["etag"]
+    html = article_page("Executions in Dizelabad", "Dizelabad", "nine").decode()
+    extracted = extract_article(html, ExtractionHints(url=world["site"].base + "/news/etag/", language="en"))
+    with engine.connect() as conn:
+        fetch_id = conn.execute(
+            text(
+                "SELECT fetch_id FROM article_revisits WHERE article_id = :id ORDER BY revisit_id DESC LIMIT 1"
+            ),
+            {"id": article_id},
+        ).scalar_one()
+    seen = []
+
+    def handler(conn, changed_id, version):
+        seen.append(
+            (
+                changed_id,
+                version,
+                conn.execute(
+                    text("SELECT current_version FROM articles WHERE article_id = :i"), {"i": changed_id}
+                ).scalar_one(),
+            )
+        )
+
+    store.TEXT_CHANGED_HANDLERS.append(handler)
+    try:
+        done = store.record_page(
+            engine,
+            article_id,
+            html=html,
+            extracted=extracted,
+            not_article=None,
+            redirected=False,
+            run_id=None,
+            fetch_id=fetch_id,
+            checked_at=passes["day8"].checked_at + timedelta(hours=1),
+        )
+    finally:
+        store.TEXT_CHANGED_HANDLERS.clear()
+    assert (done.outcome, done.change, done.to_version) == ("edited", "edited", 2)
+    assert seen == [(article_id, 2, 2)]  # the handler sees the new version, uncommitted yet
+    assert _article(world, "etag")["status"] == "edited"

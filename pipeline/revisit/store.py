@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from pipeline.revisit.compare import Verdict, judge_page
+from pipeline.revisit.compare import Verdict, judge_page, version_digest
 from pipeline.revisit.diff import article_words, word_diff
 from pipeline.textnorm import content_sha256
 
@@ -163,8 +163,6 @@ def record_page(
     ids = {"run_id": run_id, "fetch_id": fetch_id, "checked_at": checked_at}
     with engine.begin() as conn:
         current = conn.execute(_LOCK, {"article_id": article_id}).one()
-        from pipeline.revisit.compare import version_digest
-
         verdict = judge_page(
             html=html,
             old_title=current.title,
@@ -191,13 +189,8 @@ def record_page(
             to_version=version,
             diff=diff,
         )
-        conn.execute(_SET_STATE, {**params_of(current, checked_at), "status": "edited", "removed_at": None})
         article_text_changed(conn, article_id, version)
         return Recorded(article_id, verdict.outcome, verdict.reason, "edited", version)
-
-
-def params_of(current: Any, checked_at: datetime) -> dict[str, Any]:
-    return {"article_id": current.article_id, "checked_at": checked_at}
 
 
 _NEW_VERSION = text(
@@ -211,6 +204,7 @@ _NEW_VERSION = text(
             :language, :text, :digest, 'revisit')
     """
 )
+# One UPDATE (a single 'version' change in the change feed): the new text and the status.
 # The article's content hash follows its text unless another article of the outlet holds that
 # text already (uq_articles_outlet_content): then only the version row records the new hash.
 _UPDATE_ARTICLE = text(
@@ -219,7 +213,8 @@ _UPDATE_ARTICLE = text(
            published_raw = :published_raw, published_calendar = :published_calendar,
            published_method = :published_method, language = :language, site_name = :site_name,
            text = :text, extractor = :extractor, extractor_settings = CAST(:settings AS jsonb),
-           current_version = :version, updated_at = now(),
+           current_version = :version, updated_at = now(), status = 'edited', removed_at = NULL,
+           last_checked_at = GREATEST(last_checked_at, CAST(:extracted_at AS timestamptz)),
            content_sha256 = CASE WHEN EXISTS (SELECT 1 FROM articles o WHERE o.outlet_id = a.outlet_id
                                                 AND o.content_sha256 = :digest AND o.article_id <> a.article_id)
                                  THEN a.content_sha256 ELSE :digest END

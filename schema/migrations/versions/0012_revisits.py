@@ -6,6 +6,10 @@ set is a change of the article a consumer sees (``edited``: a new version, with 
 diff from the version before; ``removed``: first seen gone; ``restored``: back after being
 removed), read through the new view ``consumer.article_changes``.
 
+The change feed (``consumer.changes``, 0009) also notes a ``version`` change when an
+article's ``status`` or ``removed_at`` changes (a takedown is a change of what a consumer
+sees); ``last_checked_at`` alone is no change.
+
 ``articles`` gains ``last_checked_at``, ``status`` (``live`` / ``edited`` / ``removed``) and
 ``removed_at``; ``consumer.articles`` gains them (and ``version_count``) at the end of its
 column list; its other columns are unchanged.
@@ -97,6 +101,26 @@ ARTICLE_CHANGES = """
 """
 
 
+def _articles_updated(extra: str) -> str:
+    """The 0009 trigger function noting 'version' changes, comparing ``extra`` columns too."""
+    columns = (
+        "outlet_id, canonical_url, title, authors, published_at, language, text, content_sha256, "
+        "first_seen_at, extractor, published_raw, published_calendar, published_method, site_name, "
+        "current_version" + extra
+    )
+    new = ", ".join(f"n.{c.strip()}" for c in columns.split(","))
+    old = ", ".join(f"o.{c.strip()}" for c in columns.split(","))
+    return f"""
+CREATE OR REPLACE FUNCTION public.dadkhah_articles_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.dadkhah_note_changes('version', ARRAY(
+        SELECT n.article_id FROM new_rows n JOIN old_rows o USING (article_id)
+         WHERE ({new}) IS DISTINCT FROM ({old})));
+    RETURN NULL;
+END $$;
+"""
+
+
 def upgrade() -> None:
     op.add_column("articles", sa.Column("last_checked_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column(
@@ -133,9 +157,11 @@ def upgrade() -> None:
     )
     op.execute(f"CREATE OR REPLACE VIEW consumer.articles AS {ARTICLES}")
     op.execute(f"CREATE VIEW consumer.article_changes AS {ARTICLE_CHANGES}")
+    op.execute(_articles_updated(", status, removed_at"))
 
 
 def downgrade() -> None:
+    op.execute(_articles_updated(""))
     op.execute("DROP VIEW consumer.article_changes")
     # Columns cannot be dropped from a view by CREATE OR REPLACE: drop and recreate it.
     op.execute("DROP VIEW consumer.articles")
