@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-import time
 import zipfile
-from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -31,6 +27,7 @@ from pipeline.revisit.run import revisit
 from pipeline.settings import Settings
 from tests.loopback import outlets_yaml
 from tests.pg import create_scratch_database, drop_database
+from tests.revisit_site import Route, Site
 
 PUBLISHED = "2026-11-01T10:00:00+00:00"
 
@@ -59,61 +56,6 @@ NOT_FOUND = (
     b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
     b"<p>Sorry, the page you requested could not be found.</p></body></html>"
 )
-
-
-@dataclass
-class Route:
-    body: bytes = b""
-    status: int = 200
-    etag: str | None = None
-    location: str | None = None
-    delay: float = 0.0
-
-
-class Site:
-    """A loopback site whose routes a test changes between passes; it honours If-None-Match."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                site.requests.append((self.path, dict(self.headers.items())))
-                route = site.routes.get(self.path) or Route(b"not found", status=404)
-                if route.delay:
-                    time.sleep(route.delay)
-                status, body = route.status, route.body
-                if route.etag and self.headers.get("If-None-Match") == route.etag:
-                    status, body = 304, b""
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    if route.etag:
-                        self.send_header("ETag", route.etag)
-                    if route.location:
-                        self.send_header("Location", route.location)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def article_requests(self) -> list[str]:
-        return [p for p, _ in self.requests if p.startswith("/news/")]
 
 
 NAMES = ("edited", "deleted", "moved", "soft", "slow", "etag", "same")
