@@ -404,3 +404,15 @@ def test_text_changed_hook_runs_in_the_versions_transaction(world, passes):
     assert (done.outcome, done.change, done.to_version) == ("edited", "edited", 2)
     assert seen == [(article_id, 2, 2)]  # the handler sees the new version, uncommitted yet
     assert _article(world, "etag")["status"] == "edited"
+
+
+def test_a_removed_article_that_comes_back_is_restored(world, passes):
+    """Last (it changes the site): the deleted page is served again, as it was first captured."""
+    site = world["site"]
+    site.routes["/news/deleted/"] = Route(article_page("Executions in Evin", "Evin"))
+    report = _revisit(world, 31)
+    assert report.status == "finished"
+    row = _article(world, "deleted")
+    assert row["status"] == "live" and row["removed_at"] is None and row["version_count"] == 1
+    assert [c["kind"] for c in _changes(world, "deleted")] == ["removed", "restored"]
+    assert _article(world, "moved")["status"] == "removed"  # still redirected home

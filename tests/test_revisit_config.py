@@ -59,3 +59,17 @@ def test_revisit_command_refuses_an_outlet_with_revisits_off(tmp_path):
     path = _file(tmp_path, BASE.format(name="Quiet", host="c.example.org") + "    revisit: false\n")
     result = CliRunner().invoke(app, ["revisit", "--outlets", str(path), "--outlet", "Quiet"])
     assert result.exit_code == 2 and "revisits are off" in result.output
+
+
+def test_revisit_with_the_database_unreachable_is_exit_3(tmp_path):
+    from tests.loopback import closed_port
+
+    path = _file(tmp_path, BASE.format(name="Default", host="a.example.org"))
+    env = {
+        "DADKHAH_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{closed_port()}/nothing",
+        "DADKHAH_ARCHIVE_DIR": str(tmp_path / "archive"),
+        "DADKHAH_DATA_DIR": str(tmp_path / "data"),
+        "DADKHAH_DB_CONNECT_TIMEOUT": "2",
+    }
+    result = CliRunner().invoke(app, ["revisit", "--outlets", str(path), "--due-only"], env=env)
+    assert result.exit_code == 3, result.output
