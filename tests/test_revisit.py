@@ -8,6 +8,7 @@ schedule is driven by an injected clock, never by sleeping.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -127,12 +128,12 @@ def world(pg_server_url, tmp_path_factory):
     drop_database(pg_server_url, url)
 
 
-def _revisit(world, days: float, **kwargs):
+def _revisit(world, days: float, *, due_only: bool = True, **kwargs):
     now = world["first_seen"] + timedelta(days=days)
     return revisit(
         world["settings"],
         outlets_file=world["outlets"],
-        due_only=True,
+        due_only=due_only,
         clock=lambda: now,
         trigger="test",
         engine=world["engine"],
@@ -333,8 +334,13 @@ def test_cli_exit_codes(world, passes):
     }
     runner = CliRunner()
     outlets = str(world["outlets"])
-    done = runner.invoke(app, ["revisit", "--outlets", outlets, "--due-only"], env=env)
+    done = runner.invoke(app, ["revisit", "--outlets", outlets, "--due-only", "--json"], env=env)
     assert done.exit_code == 0, done.output
+    payload = json.loads(done.stdout)
+    assert payload["exit_code"] == 0 and payload["report"]["status"] == "finished"
+    everything = runner.invoke(app, ["revisit", "--outlets", outlets], env=env)  # not only the due
+    assert everything.exit_code == 0, everything.output
+    assert f"revisited {len(NAMES)} of {len(NAMES)}" in everything.stdout
     unknown = runner.invoke(app, ["revisit", "--outlets", outlets, "--outlet", "Nobody"], env=env)
     assert unknown.exit_code == 2 and "unknown outlet" in unknown.output
     off = Path(world["tmp"]) / "off.yaml"
@@ -416,3 +422,26 @@ def test_a_removed_article_that_comes_back_is_restored(world, passes):
     assert row["status"] == "live" and row["removed_at"] is None and row["version_count"] == 1
     assert [c["kind"] for c in _changes(world, "deleted")] == ["removed", "restored"]
     assert _article(world, "moved")["status"] == "removed"  # still redirected home
+
+
+def test_robots_refusal_is_unreachable_never_removed(world, passes):
+    """Last too: robots.txt now forbids the articles; every check is unreachable, no status moves."""
+    site = world["site"]
+    site.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /news/\n")
+    with world["engine"].connect() as conn:
+        before = dict(conn.execute(text("SELECT article_id, status FROM articles")).all())
+    try:
+        report = _revisit(world, 40, due_only=False)
+    finally:
+        del site.routes["/robots.txt"]
+    assert report.status == "finished"
+    assert report.total("unreachable") == report.total("selected") == len(NAMES)
+    with world["engine"].connect() as conn:
+        after = dict(conn.execute(text("SELECT article_id, status FROM articles")).all())
+        reasons = set(
+            conn.execute(
+                text("SELECT split_part(reason, ':', 1) FROM article_revisits WHERE run_id = :r"),
+                {"r": report.run_id},
+            ).scalars()
+        )
+    assert after == before and reasons == {"robots"}

@@ -73,3 +73,78 @@ def test_revisit_with_the_database_unreachable_is_exit_3(tmp_path):
     }
     result = CliRunner().invoke(app, ["revisit", "--outlets", str(path), "--due-only"], env=env)
     assert result.exit_code == 3, result.output
+
+
+def test_ctrl_c_closes_the_revisit_run_as_interrupted(pg_server_url, tmp_path):
+    """A revisit stuck on a page that does not answer, stopped by SIGINT: exit 130, the run
+    closed as interrupted, the request in flight logged, the article still due."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    from pipeline.db import upgrade
+    from pipeline.ingest import ingest
+    from tests.loopback import outlets_yaml
+    from tests.pg import create_scratch_database, drop_database
+    from tests.revisit_site import Route, Site
+    from tests.test_revisit import article_page
+
+    url = create_scratch_database(pg_server_url)
+    engine = create_engine(url)
+    upgrade(engine)
+    site = Site()
+    try:
+        site.routes["/feed"] = Route(
+            f'<?xml version="1.0"?><rss><channel><item><link>{site.base}/news/a/</link></item></channel></rss>'.encode()
+        )
+        site.routes["/news/a/"] = Route(article_page("Executions in Evin", "Evin"))
+        outlets = outlets_yaml(
+            tmp_path,
+            [
+                {
+                    "name": "Monitor",
+                    "home": site.base + "/",
+                    "feeds": [site.base + "/feed"],
+                    "timeout_seconds": 120,
+                }
+            ],
+        )
+        settings = Settings(database_url=url, archive_dir=tmp_path / "archive", data_dir=tmp_path / "data")
+        ingest(settings, outlets_file=outlets, trigger="test", stream_logs=False, engine=engine)
+        site.routes["/news/a/"].delay = 60
+        env = {
+            **os.environ,
+            "DADKHAH_DATABASE_URL": url,
+            "DADKHAH_ARCHIVE_DIR": str(tmp_path / "archive"),
+            "DADKHAH_DATA_DIR": str(tmp_path / "data"),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "revisit", "--outlets", str(outlets)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while site.article_requests().count("/news/a/") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert site.article_requests().count("/news/a/") == 2, "the revisit never asked for the page"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, out + err
+        with engine.connect() as conn:
+            run = conn.execute(
+                text("SELECT status FROM crawl_runs WHERE trigger = 'revisit:cli'")
+            ).scalar_one()
+            fetch = conn.execute(text("SELECT outcome FROM fetches WHERE kind = 'revisit'")).scalar_one()
+            checks = conn.execute(text("SELECT count(*) FROM article_revisits")).scalar_one()
+        assert (run, fetch, checks) == ("interrupted", "interrupted", 0)
+    finally:
+        site.stop()
+        engine.dispose()
+        drop_database(pg_server_url, url)
