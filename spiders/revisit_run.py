@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import signal
 import sys
 from datetime import datetime
@@ -79,8 +80,6 @@ def run_job(job: dict) -> int:
         }
     )
     for name in LIBRARY_LOGGERS:
-        import logging
-
         logging.getLogger(name).setLevel(level)
     checked_at = datetime.fromisoformat(job["checked_at"])
     archives: list[WarcArchive] = []

@@ -445,3 +445,31 @@ def test_robots_refusal_is_unreachable_never_removed(world, passes):
             ).scalars()
         )
     assert after == before and reasons == {"robots"}
+
+
+def test_an_extractor_upgrade_is_not_an_edit(world, passes):
+    """Last too: the stored version looks as if an older extractor had read the page; the page
+    comes back with other bytes, same text. The stored capture, read again by the current
+    extractor, gives the same text: unchanged, no new version."""
+    engine, article_id = world["engine"], world["ids"]["same"]
+    with engine.begin() as conn:
+        for table in ("articles", "article_versions"):
+            conn.execute(
+                text(
+                    f"UPDATE {table} SET extractor = 'dadkhah-extract/0.0 (older)', text = text || ' Read more.'"
+                    " WHERE article_id = :id"
+                ),  # fmt: skip
+                {"id": article_id},
+            )
+    world["site"].routes["/news/same/"] = Route(
+        article_page("Executions in Lakan", "Lakan", noise="served 3")
+    )
+    report = _revisit(world, 41, due_only=False)
+    assert report.status == "finished"
+    with engine.connect() as conn:
+        outcome, reason = conn.execute(
+            text("SELECT outcome, reason FROM article_revisits WHERE run_id = :r AND article_id = :id"),
+            {"r": report.run_id, "id": article_id},
+        ).one()
+    assert (outcome, reason) == ("unchanged", "same text as the stored capture read by the current extractor")
+    assert _article(world, "same")["version_count"] == 1 and not _changes(world, "same")
