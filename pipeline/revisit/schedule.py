@@ -35,7 +35,7 @@ _SELECT = text(
             AND NOT EXISTS (SELECT 1 FROM article_revisits r
                              WHERE r.article_id = a.article_id AND r.outcome <> 'unreachable'
                                AND r.checked_at >= s.due_since)))
-     ORDER BY s.due_since NULLS LAST, a.article_id
+     ORDER BY CASE WHEN :due_only THEN s.due_since END, a.last_checked_at NULLS FIRST, a.article_id
      LIMIT :max_rows
     """
 )
@@ -44,8 +44,9 @@ _SELECT = text(
 def select_articles(
     engine: Engine, outlet_id: int, outlet: OutletConfig, now: datetime, *, due_only: bool
 ) -> list[int]:
-    """The outlet's articles to revisit now (most overdue first, at most ``max_per_run``):
-    with ``due_only`` those the schedule says are due, else every stored article."""
+    """The outlet's articles to revisit now, at most ``max_per_run``: with ``due_only`` those
+    the schedule says are due (most overdue first), else every stored article (those longest
+    unchecked first)."""
     params = {
         "outlet_id": outlet_id,
         "days": list(outlet.revisit.after_days),
