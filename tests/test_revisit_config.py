@@ -148,3 +148,14 @@ def test_ctrl_c_closes_the_revisit_run_as_interrupted(pg_server_url, tmp_path):
         site.stop()
         engine.dispose()
         drop_database(pg_server_url, url)
+
+
+def test_consumer_contract_of_revisits(db_engine):
+    """consumer.articles gains the revisit columns at its end; consumer.article_changes exists."""
+    from sqlalchemy import text
+
+    with db_engine.connect() as conn:
+        articles = list(conn.execute(text("SELECT * FROM consumer.articles LIMIT 0")).keys())
+        changes = list(conn.execute(text("SELECT * FROM consumer.article_changes LIMIT 0")).keys())
+    assert articles[-5:] == ["extraction_version", "last_checked_at", "status", "removed_at", "version_count"]
+    assert changes == ["article_id", "detected_at", "kind", "from_version", "to_version", "diff", "fetch_id"]
