@@ -160,6 +160,7 @@ def revisit(
         )
         try:
             report.run_id = lease.run_id
+            lease.close_abandoned_runs()  # runs a killed process left open (revisits included)
             _crawl_and_collect(
                 settings,
                 engine,
