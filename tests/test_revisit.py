@@ -473,3 +473,19 @@ def test_an_extractor_upgrade_is_not_an_edit(world, passes):
         ).one()
     assert (outcome, reason) == ("unchanged", "same text as the stored capture read by the current extractor")
     assert _article(world, "same")["version_count"] == 1 and not _changes(world, "same")
+
+
+def test_a_page_with_no_article_is_removed_only_on_a_second_check(world, passes):
+    """Last too: a page with no article and no not-found notice (a maintenance page?)."""
+    site, article_id = world["site"], world["ids"]["slow"]
+    site.routes["/news/slow/"] = Route(
+        b"<html><head><title>Adelabad</title></head><body><p>Back soon.</p></body></html>"
+    )
+    first = _revisit(world, 50, due_only=False)
+    second = _revisit(world, 51, due_only=False)
+    outcomes = [
+        next(o for a, o, _r in _reasons(world, run.run_id) if a == article_id) for run in (first, second)
+    ]
+    assert outcomes == ["unreachable", "removed"]
+    assert _article(world, "slow")["status"] == "removed"
+    assert _article(world, "slow")["removed_at"] == second.checked_at

@@ -27,6 +27,12 @@ REDIRECT_MIN_SIMILARITY = 0.3
 class Verdict:
     outcome: str  # unchanged, edited, removed, unreachable
     reason: str
+    # A page with no article and nothing saying it is gone (a maintenance page, a broken
+    # template?): removed only when the next check finds it so again (pipeline.revisit.store).
+    confirm: bool = False
+
+
+NO_ARTICLE = "no article on the page"
 
 
 def version_digest(title: str | None, text: str) -> str:
@@ -79,8 +85,13 @@ def judge_page(
     """
     if not_article is not None:
         notice = soft_404(html, None, None)
-        where = "a not-found page: " + notice if notice else "no article on the page: " + not_article
-        return Verdict("removed", ("redirected to " if redirected else "soft-404, ") + where)
+        if notice:
+            return Verdict(
+                "removed", ("redirected to " if redirected else "soft-404, ") + "a not-found page: " + notice
+            )
+        if redirected:
+            return Verdict("removed", f"redirected to a page with no article: {not_article}")
+        return Verdict("removed", f"{NO_ARTICLE}: {not_article}", confirm=True)
     assert new_text is not None
     notice = soft_404(html, new_title, new_text)
     if notice:

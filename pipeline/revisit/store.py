@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from pipeline.revisit.compare import Verdict, judge_page, version_digest
+from pipeline.revisit.compare import NO_ARTICLE, Verdict, judge_page, version_digest
 from pipeline.revisit.diff import article_words, word_diff
 from pipeline.textnorm import content_sha256
 
@@ -146,6 +146,21 @@ def _apply(conn: Connection, current: Any, verdict: Verdict, ids: dict[str, Any]
     return Recorded(current.article_id, verdict.outcome, verdict.reason)
 
 
+_LAST_CHECK = text(
+    "SELECT outcome, reason FROM article_revisits WHERE article_id = :article_id"
+    " ORDER BY checked_at DESC, revisit_id DESC LIMIT 1"
+)
+
+
+def _confirmed(conn: Connection, article_id: int, verdict: Verdict) -> Verdict:
+    """A removal that needs a second look: removed when the last check found no article
+    either, else unreachable (and so checked again next run)."""
+    last = conn.execute(_LAST_CHECK, {"article_id": article_id}).first()
+    if last is not None and last.outcome == "unreachable" and last.reason.startswith(NO_ARTICLE):
+        return Verdict("removed", f"{verdict.reason} (so on two checks in a row)")
+    return Verdict("unreachable", f"{verdict.reason} (removed if the next check finds it so too)")
+
+
 def record_page(
     engine: Engine,
     article_id: int,
@@ -173,6 +188,8 @@ def record_page(
             redirected=redirected,
             not_article=not_article,
         )
+        if verdict.confirm:
+            verdict = _confirmed(conn, article_id, verdict)
         if verdict.outcome != "edited":
             return _apply(conn, current, verdict, ids)
         version = _store_version(conn, current, extracted, fetch_id, checked_at)
