@@ -489,3 +489,20 @@ def test_a_page_with_no_article_is_removed_only_on_a_second_check(world, passes)
     assert outcomes == ["unreachable", "removed"]
     assert _article(world, "slow")["status"] == "removed"
     assert _article(world, "slow")["removed_at"] == second.checked_at
+
+
+def test_an_outlet_another_revisit_holds_is_skipped(world, passes):
+    from pipeline.locks import REVISIT_LOCK_NAMESPACE
+
+    engine = world["engine"]
+    with engine.connect() as holder:
+        outlet_id = holder.execute(text("SELECT outlet_id FROM outlets WHERE name = 'Monitor'")).scalar_one()
+        holder.execute(
+            text("SELECT pg_advisory_lock(:ns, :id)"), {"ns": REVISIT_LOCK_NAMESPACE, "id": outlet_id}
+        )
+        report = _revisit(world, 60, due_only=False)
+        holder.execute(
+            text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": REVISIT_LOCK_NAMESPACE, "id": outlet_id}
+        )
+    assert report.status == "failed" and report.failed_outlets() == ["Monitor"]
+    assert report.outlets["Monitor"]["status"] == "skipped" and report.total("selected") == 0

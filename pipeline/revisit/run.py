@@ -26,6 +26,7 @@ from pipeline.config import ConfigError, OutletConfig, load_outlets
 from pipeline.crawl_child import ChildResult, Terminated, run_crawl_child, sigterm_as_exception
 from pipeline.db import DatabaseUnavailable, check_schema, get_engine
 from pipeline.evidence.chain import seal_after_crawl
+from pipeline.ingest import software_versions
 from pipeline.locks import REVISIT_LOCK_NAMESPACE, drop_lock_connection, try_lock
 from pipeline.revisit.schedule import load_targets, select_articles
 from pipeline.runs import RunLease
@@ -155,7 +156,7 @@ def revisit(
             run_uid=run_uid,
             trigger=trigger,
             outlets=list(outlet_ids),
-            software={"dadkhah": __version__},
+            software=software_versions(),
             labels={"kind": "revisit", "due_only": str(due_only).lower(), "checked_at": now.isoformat()},
         )
         try:
