@@ -49,6 +49,7 @@ from pipeline.feed import export_command
 from pipeline.health_cli import health_command
 from pipeline.replay.cli import replay_command
 from pipeline.reprocess import reprocess_command
+from pipeline.revisit.cli import revisit_command
 from pipeline.search import search_command
 from pipeline.settings import Settings, SettingsError
 from pipeline.tagging import tag_pending
@@ -549,6 +550,7 @@ def demo() -> None:
 
 app.command("extract")(extract_command)
 app.command("reprocess")(reprocess_command)
+app.command("revisit")(revisit_command)
 app.command("tag")(tag_command)
 app.command("cluster")(cluster_command)
 app.command("recluster")(recluster_command)

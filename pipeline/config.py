@@ -54,6 +54,29 @@ def _refused_even_with_opt_in(host: str) -> bool:
     return ip is not None and address_refusal(ip, True) is not None
 
 
+DEFAULT_REVISIT_DAYS = (1.0, 7.0, 30.0, 180.0)
+
+
+class RevisitConfig(BaseModel):
+    """When stored articles are fetched again (days after first capture); see pipeline/revisit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    after_days: list[float] = Field(default_factory=lambda: list(DEFAULT_REVISIT_DAYS), min_length=1)
+    max_per_run: int = Field(default=500, ge=1, le=100_000)
+
+    @field_validator("after_days")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        for i, days in enumerate(value):
+            if not 0 < days <= 36_500:
+                raise ValueError(f"entry {i + 1}: {days} is not a number of days in (0, 36500]")
+            if i and days <= value[i - 1]:
+                raise ValueError(f"entry {i + 1}: {days} is not after the entry before it ({value[i - 1]})")
+        return value
+
+
 class OutletConfig(BaseModel):
     """One outlet: where to find its articles and how politely to fetch them."""
 
@@ -90,6 +113,15 @@ class OutletConfig(BaseModel):
     # Passes with no article (not an article, not HTML, binary, HTTP or network errors)
     # before a URL is settled and never fetched again; see pipeline/retry.py.
     settle_after_attempts: int = Field(default=3, ge=1, le=50)
+    # Revisits of stored articles: `revisit: false` turns them off for this outlet.
+    revisit: RevisitConfig = Field(default_factory=RevisitConfig)
+
+    @field_validator("revisit", mode="before")
+    @classmethod
+    def _revisit_switch(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return {"enabled": value}
+        return value
 
     @field_validator("home", "feeds", "sitemaps", "listing_pages")
     @classmethod

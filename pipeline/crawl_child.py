@@ -125,7 +125,12 @@ def _stop(proc: subprocess.Popen, grace: float, signum: int = signal.SIGTERM) ->
 
 
 def run_crawl_child(
-    job_path: str, *, echo: bool, timeout: float | None, profile: str | None = None
+    job_path: str,
+    *,
+    echo: bool,
+    timeout: float | None,
+    profile: str | None = None,
+    module: str = "spiders.run",
 ) -> ChildResult:
     """Run the crawl child to its end and return how it ended.
 
@@ -142,7 +147,7 @@ def run_crawl_child(
     python = [sys.executable, "-P"]
     prefix = [*python, "-m", "cProfile", "-o", profile] if profile else python
     proc = subprocess.Popen(
-        [*prefix, "-m", "spiders.run", job_path],
+        [*prefix, "-m", module, job_path],
         env=env,
         stdin=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, text
 # migration lock (pipeline.db); these two are per outlet and per crawl run.
 OUTLET_LOCK_NAMESPACE = 72417002
 RUN_LOCK_NAMESPACE = 72417003
+REVISIT_LOCK_NAMESPACE = 72417004  # per outlet: one revisit run at a time (pipeline.revisit.run)
 
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:namespace, :key)")
 _HOLDER = text(

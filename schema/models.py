@@ -203,6 +203,10 @@ class Article(Base):
     search_tsv: Mapped[Any | None] = mapped_column(
         TSVECTOR, Computed("dadkhah_search_document(language, title, text)", persisted=True)
     )
+    # Revisits (0012): when the page was last fetched again, and what it is now.
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), server_default=sql_text("'live'"))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index(
@@ -215,6 +219,7 @@ class Article(Base):
         Index("ix_articles_language_published", "language", "published_at"),
         Index("ix_articles_published_desc", sql_text("published_at DESC NULLS LAST"), "article_id"),
         Index("ix_articles_search", "search_tsv", postgresql_using="gin"),
+        CheckConstraint("status IN ('live', 'edited', 'removed')", name="ck_articles_status"),
     )
 
 
@@ -239,6 +244,35 @@ class ArticleVersion(Base):
     text: Mapped[str] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(32), default="ingest")  # ingest, reprocess
+
+
+class ArticleRevisit(Base):
+    """One revisit of a stored article: its fetch, its outcome, and the change it found, if any."""
+
+    __tablename__ = "article_revisits"
+
+    revisit_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.run_id"))
+    fetch_id: Mapped[int | None] = mapped_column(ForeignKey("fetches.fetch_id"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16))  # unchanged, edited, removed, unreachable
+    reason: Mapped[str] = mapped_column(Text)
+    change: Mapped[str | None] = mapped_column(String(16))  # edited, removed, restored
+    from_version: Mapped[int | None] = mapped_column(Integer)
+    to_version: Mapped[int | None] = mapped_column(Integer)
+    diff: Mapped[str | None] = mapped_column(Text)  # word-level, pipeline/revisit/diff.py
+
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('unchanged', 'edited', 'removed', 'unreachable')", name="ck_article_revisits_outcome"
+        ),
+        CheckConstraint(
+            "change IS NULL OR change IN ('edited', 'removed', 'restored')", name="ck_article_revisits_change"
+        ),
+        Index("ix_article_revisits_article_checked", "article_id", "checked_at"),
+        Index("ix_article_revisits_changes", "checked_at", postgresql_where=text("change IS NOT NULL")),
+    )
 
 
 class ArticleSource(Base):

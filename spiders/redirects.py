@@ -36,4 +36,6 @@ REPLACEMENTS = {
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": (
         "spiders.policy.SelfRefreshMetaRefreshMiddleware"
     ),
+    # Not a redirect: robots.txt checked for requests that waited for it too (spiders.robots).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": "spiders.robots.WaitingRobotsTxtMiddleware",
 }

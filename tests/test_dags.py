@@ -155,7 +155,7 @@ def dadkhah_env(monkeypatch, tmp_path, fresh_database_url) -> str:
 
 
 def test_dags_import_without_errors(dags):
-    assert set(dags) == {"dadkhah_ingest", "dadkhah_process"}
+    assert set(dags) == {"dadkhah_ingest", "dadkhah_process", "dadkhah_revisit"}
 
 
 def test_ingest_dag_contract(dags):

@@ -35,7 +35,8 @@ def test_left_out_components_are_not_loaded_and_the_needed_ones_are() -> None:
     }
     assert not loaded & (SWITCHED_OFF | UNUSED)
     for needed in (
-        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
+        # Scrapy's robots.txt middleware, checking the requests that waited for robots.txt too.
+        "spiders.robots.WaitingRobotsTxtMiddleware",
         "scrapy.downloadermiddlewares.retry.RetryMiddleware",
         # Scrapy's redirect middlewares, at their places, as subclasses that do not warn
         # about the Referer middleware left out (spiders.redirects).

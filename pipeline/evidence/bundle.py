@@ -8,7 +8,8 @@ What goes in (WACZ 1.1.1 layout; every file listed with its SHA-256 in datapacka
 - ``indexes/index.cdx``: a CDXJ index of their responses, so any WACZ reader replays them;
 - ``pages/pages.jsonl``: the article's captures as pages;
 - ``evidence/``: the article, every extracted version (extractor and settings), the diffs
-  between versions, the fetch-log rows, the chain entries from the first bundled file's
+  between versions (and the word-level diff of each edit a revisit found), every revisit
+  (``revisits.jsonl``: when, outcome, why, its fetch), the fetch-log rows, the chain entries from the first bundled file's
   entry to the head (``manifest.jsonl``, the exact signed lines), their Ed25519 signatures
   and the public key, the RFC 3161 tokens and the authority's CA, and ``summary.txt``.
 """
@@ -35,12 +36,22 @@ from pipeline import __version__
 from pipeline.archive import resolve_inside
 from pipeline.evidence import keys
 from pipeline.evidence.chain import iso, load_chain
-from schema.models import Article, ArticleSource, ArticleVersion, Fetch, Outlet, WarcManifestEntry
+from schema.models import (
+    Article,
+    ArticleRevisit,
+    ArticleSource,
+    ArticleVersion,
+    Fetch,
+    Outlet,
+    WarcManifestEntry,
+)
 
 WACZ_VERSION = "1.1.1"
 DISCOVERY_DEPTH = 5  # article <- feed <- sitemap index ...: how far back the trail is followed
 FETCH_COLUMNS = [c.name for c in Fetch.__table__.columns]
 VERSION_COLUMNS = [c.name for c in ArticleVersion.__table__.columns]
+REVISIT_COLUMNS = [c.name for c in ArticleRevisit.__table__.columns]
+CAPTURE_KINDS = ("article", "revisit")  # fetches of the article's own page
 
 
 class BundleError(RuntimeError):
@@ -88,6 +99,13 @@ def _fetches(conn, article: Article) -> list:
             select(ArticleSource.fetch_id).where(ArticleSource.article_id == article.article_id)
         ).scalars()
     )
+    ids |= {  # revisits: every later fetch of the page (a redirect's first hop via discovered_from)
+        i
+        for i in conn.execute(
+            select(ArticleRevisit.fetch_id).where(ArticleRevisit.article_id == article.article_id)
+        ).scalars()
+        if i is not None
+    }
     ids |= {
         i
         for i in conn.execute(
@@ -187,8 +205,9 @@ def _cdxj_lines(path: Path, name: str, size: int) -> list[str]:
     return sorted(out)
 
 
-def _diffs(versions: list) -> str:
-    """Line diffs between consecutive extracted versions (empty for a single version)."""
+def _diffs(versions: list, revisits: list) -> str:
+    """Line diffs between consecutive extracted versions (empty for a single version), then
+    the word-level diff of each edit a revisit found on the site."""
     parts = []
     for old, new in zip(versions, versions[1:], strict=False):
         diff = difflib.unified_diff(
@@ -199,11 +218,30 @@ def _diffs(versions: list) -> str:
             lineterm="",
         )
         parts.append("\n".join(diff) or f"version {old.version} -> {new.version}: text unchanged")
+    for r in revisits:
+        if r.change == "edited":
+            parts.append(
+                f"edit found by revisit at {iso(r.checked_at)} (fetch {r.fetch_id}): version "
+                f"{r.from_version} -> {r.to_version}, word level\n{r.diff or ''}"
+            )
     return "\n\n".join(parts) + ("\n" if parts else "")
 
 
-def _summary(article, outlet, versions, fetches, entries, covering, key_id, stamps) -> str:
-    captures = [f for f in fetches if f.kind == "article"]
+def _revisit_lines(article, revisits: list) -> list[str]:
+    if not revisits:
+        return ["", "Revisits: none yet (the page has not been fetched again)."]
+    state = f"status {article.status}"
+    if article.removed_at:
+        state += f", first seen removed {iso(article.removed_at)}"
+    lines = ["", f"Revisits ({len(revisits)}; {state}):"]
+    for r in revisits:
+        change = f" -> {r.change.upper()}" if r.change else ""
+        lines.append(f"  {iso(r.checked_at)}  {r.outcome}{change}: {r.reason} (fetch {r.fetch_id})")
+    return lines
+
+
+def _summary(article, outlet, versions, fetches, entries, covering, key_id, stamps, revisits) -> str:
+    captures = [f for f in fetches if f.kind in CAPTURE_KINDS]
     lines = [
         "EVIDENCE BUNDLE (dadkhah)",
         "=========================",
@@ -232,6 +270,7 @@ def _summary(article, outlet, versions, fetches, entries, covering, key_id, stam
         lines.append("  what changed between versions: evidence/diffs.txt")
     else:
         lines.append("  no later version: the text has not changed since it was first extracted")
+    lines += _revisit_lines(article, revisits)
     head = entries[-1]
     lines += [
         "",
@@ -284,6 +323,13 @@ def write_bundle(
                 .order_by(ArticleVersion.version)
             )
         )
+        revisits = list(
+            conn.execute(
+                select(ArticleRevisit)
+                .where(ArticleRevisit.article_id == article_id)
+                .order_by(ArticleRevisit.checked_at, ArticleRevisit.revisit_id)
+            )
+        )
         fetches = _fetches(conn, article)
         covering = _covering_entries(conn, fetches)
     if not covering:
@@ -293,7 +339,8 @@ def write_bundle(
     files: dict[str, bytes | Path] = {}
     pages = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})]
     for f in fetches:
-        if f.kind == "article" and f.warc_file in covering:
+        later_page = f.kind == "revisit" and f.http_status == 200  # a revisit that saw the page
+        if (f.kind == "article" or later_page) and f.warc_file in covering:
             pages.append(
                 json.dumps(
                     {
@@ -347,7 +394,11 @@ def write_bundle(
         files["evidence/versions.jsonl"] = "".join(
             json.dumps(_row(v, VERSION_COLUMNS), ensure_ascii=False) + "\n" for v in versions
         ).encode()
-        files["evidence/diffs.txt"] = _diffs(versions).encode()
+        files["evidence/diffs.txt"] = _diffs(versions, revisits).encode()
+        if revisits:  # absent when there are none (an empty JSONL file is no valid WACZ resource)
+            files["evidence/revisits.jsonl"] = "".join(
+                json.dumps(_row(r, REVISIT_COLUMNS), ensure_ascii=False) + "\n" for r in revisits
+            ).encode()
         files["evidence/fetches.jsonl"] = "".join(
             json.dumps(r, ensure_ascii=False) + "\n" for r in fetch_rows
         ).encode()
@@ -368,7 +419,7 @@ def write_bundle(
         if stamps and tsa_ca_file:
             files["evidence/tsa-ca.pem"] = Path(tsa_ca_file).read_bytes()
         files["evidence/summary.txt"] = _summary(
-            article, outlet, versions, fetches, entries, covering, key.key_id, stamps
+            article, outlet, versions, fetches, entries, covering, key.key_id, stamps, revisits
         ).encode()
         size = _write_wacz(out, files, article, fetches)
     return BundleResult(out, article_id, len(fetches), len(covering), len(entries), len(stamps), size)
@@ -391,7 +442,7 @@ def _write_wacz(out: Path, files: dict[str, bytes | Path], article, fetches) -> 
         digest, size = _sha256_of(content)
         name = path.split("/")[-1].lower()
         resources.append({"name": name, "path": path, "hash": f"sha256:{digest}", "bytes": size})
-    first = next((f for f in fetches if f.kind == "article"), None)
+    first = next((f for f in fetches if f.kind == "article"), None)  # the first capture, not a revisit
     package = {
         "profile": "data-package",
         "wacz_version": WACZ_VERSION,

@@ -1,0 +1,150 @@
+"""Which stored articles are due for a revisit, and what a revisit needs to know of each.
+
+An article is due once its age (since ``first_seen_at``) passes a stage of its outlet's
+``revisit.after_days`` (default 1, 7, 30, 180) and no conclusive revisit (any outcome but
+``unreachable``) has been made since that stage came due: a stage is done once, an article
+that missed several stages (revisits newly turned on) is checked once for the latest, and an
+unreachable page is tried again on the next run. The clock is a parameter, so the schedule is
+tested without waiting.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from pipeline.config import OutletConfig
+
+# Newest stage that has come due, per article; NULL while none has.
+_DUE_SINCE = """
+    (SELECT max(a.first_seen_at + d * interval '1 day') FROM unnest(CAST(:days AS float8[])) AS d
+      WHERE a.first_seen_at + d * interval '1 day' <= :now)
+"""
+_SELECT = text(
+    f"""
+    SELECT a.article_id, s.due_since
+      FROM articles a
+     CROSS JOIN LATERAL (SELECT {_DUE_SINCE} AS due_since) s
+     WHERE a.outlet_id = :outlet_id
+       AND (NOT :due_only OR (
+            s.due_since IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM article_revisits r
+                             WHERE r.article_id = a.article_id AND r.outcome <> 'unreachable'
+                               AND r.checked_at >= s.due_since)))
+     ORDER BY CASE WHEN :due_only THEN s.due_since END, a.last_checked_at NULLS FIRST, a.article_id
+     LIMIT :max_rows
+    """
+)
+
+
+def select_articles(
+    engine: Engine, outlet_id: int, outlet: OutletConfig, now: datetime, *, due_only: bool
+) -> list[int]:
+    """The outlet's articles to revisit now, at most ``max_per_run``: with ``due_only`` those
+    the schedule says are due (most overdue first), else every stored article (those longest
+    unchecked first)."""
+    params = {
+        "outlet_id": outlet_id,
+        "days": list(outlet.revisit.after_days),
+        "now": now,
+        "due_only": due_only,
+        "max_rows": outlet.revisit.max_per_run,
+    }
+    with engine.connect() as conn:
+        return [row.article_id for row in conn.execute(_SELECT, params)]
+
+
+@dataclass
+class Target:
+    """One article to revisit: where to ask, with which validators, and what it was."""
+
+    article_id: int
+    url: str
+    status: str
+    current_version: int
+    title: str | None
+    text_sha256: str  # of the current version's title and text (pipeline.revisit.compare)
+    extractor: str
+    published_at: str | None
+    published_raw: str | None
+    published_method: str | None
+    ref_fetch_id: int | None  # the latest capture of the page as its current version has it
+    ref_raw_sha256: str | None
+    ref_warc_file: str | None
+    ref_warc_offset: int | None
+    etag: str | None
+    last_modified: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# The reference capture: the latest 200 among the first fetch, the current version's fetch and
+# the revisits that found the page unchanged or edited (never a not-found page's capture).
+_TARGETS = text(
+    """
+    SELECT a.article_id, a.canonical_url, a.status, a.current_version, v.title, v.text,
+           v.extractor, a.published_at, a.published_raw, a.published_method,
+           ref.fetch_id, ref.final_url, ref.requested_url, ref.raw_sha256, ref.warc_file,
+           ref.warc_offset, ref.response_headers
+      FROM articles a
+      JOIN article_versions v ON v.article_id = a.article_id AND v.version = a.current_version
+      LEFT JOIN LATERAL (
+        SELECT f.fetch_id, f.final_url, f.requested_url, f.raw_sha256, f.warc_file, f.warc_offset,
+               f.response_headers
+          FROM fetches f
+         WHERE f.fetch_id IN (SELECT a.first_fetch_id UNION ALL SELECT v.fetch_id
+                              UNION ALL SELECT r.fetch_id FROM article_revisits r
+                               WHERE r.article_id = a.article_id AND r.outcome IN ('unchanged', 'edited'))
+           AND f.http_status = 200 AND f.warc_file IS NOT NULL
+         ORDER BY f.fetched_at DESC, f.fetch_id DESC
+         LIMIT 1
+      ) ref ON true
+     WHERE a.article_id = ANY(CAST(:ids AS bigint[]))
+     ORDER BY array_position(CAST(:ids AS bigint[]), a.article_id)
+    """
+)
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if isinstance(headers, str):
+        headers = json.loads(headers)
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def load_targets(engine: Engine, article_ids: list[int]) -> list[Target]:
+    """What the revisit spider needs of each article, in the order given."""
+    from pipeline.revisit.compare import version_digest
+
+    if not article_ids:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(_TARGETS, {"ids": list(article_ids)}).all()
+    return [
+        Target(
+            article_id=row.article_id,
+            url=row.final_url or row.requested_url or row.canonical_url,
+            status=row.status,
+            current_version=row.current_version,
+            title=row.title,
+            text_sha256=version_digest(row.title, row.text),
+            extractor=row.extractor,
+            published_at=row.published_at.isoformat() if row.published_at else None,
+            published_raw=row.published_raw,
+            published_method=row.published_method,
+            ref_fetch_id=row.fetch_id,
+            ref_raw_sha256=row.raw_sha256,
+            ref_warc_file=row.warc_file,
+            ref_warc_offset=row.warc_offset,
+            etag=_header(row.response_headers, "etag"),
+            last_modified=_header(row.response_headers, "last-modified"),
+        )
+        for row in rows
+    ]
