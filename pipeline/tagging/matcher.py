@@ -72,14 +72,32 @@ PERSIAN_SUFFIXES = frozenset(
 SHORT_TERM_SUFFIXES = frozenset({"ها", "های", "ان"})
 SHORT_TERM_LEN = 3
 
+# After a term ending in the plural «ها» only these may follow inside the word («کردهایی»):
+# a verb ending there is a different word («کردهاست» is «کرده است», not «کردها» + «ست»).
+AFTER_PLURAL_SUFFIXES = frozenset({"ی", "یی", "یش", "یشان", "شان", "مان", "تان", "یم", "ت"})
+# A match that joins several written words (a term written with or without a space or ZWNJ)
+# and ends inside the last one must cover at least this many letters of it: «کرده است» and
+# «کرده‌اند» are two words, and «کردها» (Kurds) must not be read across them with «ا» taken
+# from the second word and the rest called a suffix.
+MIN_JOINED_TAIL = 3
+
+# Irregular forms, and forms kept apart from their stem because they carry another sense:
+# "hung" (suspended: "hung me from the ceiling") is not "hanged" (executed); "beat" (a
+# match, a drum) is not "beaten" or "a beating"; "headscarves" is "headscarf".
 _IRREGULAR = {
     "died": "die",
     "dies": "die",
     "dying": "die",
-    "hung": "hang",
+    "hung": "hung",
+    "beat": "beat",
+    "beats": "beat",
+    "beaten": "beaten",
+    "beating": "beating",
+    "beatings": "beating",
+    "headscarves": "headscarf",
+    "scarves": "scarf",
     "women": "woman",
     "children": "child",
-    "beaten": "beat",
     "men": "man",
     "lives": "life",
     "wives": "wife",
@@ -352,11 +370,18 @@ def _find_fa(auto: ahocorasick.Automaton, tokens: list[Token]) -> list[Hit]:
             continue  # starts inside a word
         last = bisect_right(starts, end_idx) - 1
         rest = stream[end_idx + 1 : starts[last] + len(tokens[last].fa)]
+        if rest and last > first and end_idx + 1 - starts[last] < MIN_JOINED_TAIL:
+            continue  # ends a few letters into the next word: two words, not one term
         for entry in entries:
             if rest:
                 if entry.exact:
                     continue
-                allowed = SHORT_TERM_SUFFIXES if len(pattern) <= SHORT_TERM_LEN else PERSIAN_SUFFIXES
+                if len(pattern) <= SHORT_TERM_LEN:
+                    allowed = SHORT_TERM_SUFFIXES
+                elif pattern.endswith("ها"):
+                    allowed = AFTER_PLURAL_SUFFIXES
+                else:
+                    allowed = PERSIAN_SUFFIXES
                 if rest not in allowed:
                     continue
             hits.append(Hit(tokens[first].start, tokens[last].end, pattern, entry, first, last))
