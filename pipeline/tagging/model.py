@@ -10,7 +10,9 @@ taxonomy's background examples (ordinary news sentences that are about none of t
 * a topic the lexicon scored at least ``model.band`` x its threshold, but below it, is
   assigned when one of its sentences is at least ``confirm_margin`` more similar to the
   topic's nearest example than to the nearest background example;
-* a topic with cue hits only needs ``alone_margin``.
+* a topic with cue hits only needs ``alone_margin``;
+* either way the topic must be among the ``max_rank`` topics nearest to that sentence, so a
+  sentence about an arrest does not confirm a passing mention of a child.
 
 Only these sentences are embedded (at most ``max_sentences`` per article, each cut to
 ``max_sentence_chars``), so an article the lexicon settles costs nothing more. A tag the
@@ -59,9 +61,23 @@ class Prototypes:
             if texts:
                 self.examples[slug] = texts
                 self.vectors[slug] = embedder.embed(texts)
+        self.slugs = list(self.vectors)
+        # Every topic's examples stacked, to ask which topic a sentence is nearest to.
+        self.stacked = (
+            np.concatenate([self.vectors[s] for s in self.slugs])
+            if self.slugs
+            else np.zeros((0, embedder.dim), np.float32)
+        )
+        self.bounds = np.cumsum([0] + [len(self.vectors[s]) for s in self.slugs])[:-1]
         bg = taxonomy.model.scoring.model.background
         texts = bg.en + bg.fa
         self.background = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+
+    def nearest_topics(self, vectors: np.ndarray) -> np.ndarray:
+        """(sentences, topics) best similarity of each sentence to each topic's examples."""
+        if not self.slugs:
+            return np.zeros((len(vectors), 0), np.float32)
+        return np.maximum.reduceat(vectors @ self.stacked.T, self.bounds, axis=1)
 
 
 class CombinedTagger:
@@ -128,6 +144,10 @@ class CombinedTagger:
             (vectors @ protos.background.T).max(axis=1) if len(protos.background) else np.zeros(len(texts))
         )
         row = {k: i for i, k in enumerate(keys)}
+        per_topic = protos.nearest_topics(vectors)
+        # Rank of each topic for each sentence (0: the sentence's nearest topic).
+        ranks = (-per_topic).argsort(axis=1).argsort(axis=1)
+        col = {slug: j for j, slug in enumerate(protos.slugs)}
         for cand in candidates:
             proto = protos.vectors.get(cand.slug)
             mine = [k for k in cand.sentences if k in row]
@@ -140,7 +160,8 @@ class CombinedTagger:
                 best = int(sims[j].argmax())
                 sim = float(sims[j, best])
                 margin = sim - float(background[row[k]])
-                if margin >= need:
+                rank = int(ranks[row[k], col[cand.slug]])
+                if margin >= need and rank < self.config.max_rank:
                     s = self._sentence(sentences, k)
                     carried.append(
                         {
@@ -152,6 +173,7 @@ class CombinedTagger:
                             "model": self.model_id,
                             "similarity": round(sim, 4),
                             "margin": round(margin, 4),
+                            "rank": rank,
                             "example": protos.examples[cand.slug][best],
                         }
                     )

@@ -145,13 +145,15 @@ class ModelScoring(_Strict):
 
     A topic the lexicon scored at least ``band`` x its threshold, but below it, is assigned
     when one of its candidate sentences is at least ``confirm_margin`` closer to the topic's
-    examples than to the background examples; a topic with only cue hits needs ``alone_margin``.
+    examples than to the background examples, and the topic is among the ``max_rank`` topics
+    nearest to that sentence; a topic with only cue hits needs ``alone_margin``.
     """
 
     enabled: bool = True
     band: float = Field(default=0.3, ge=0, le=1)
     confirm_margin: float = Field(default=0.02)
     alone_margin: float = Field(default=0.05)
+    max_rank: int = Field(default=1, ge=1)
     max_sentences: int = Field(default=4, ge=0)
     max_sentence_chars: int = Field(default=300, ge=20)
     background: Examples = Field(default_factory=Examples)
