@@ -43,12 +43,14 @@ _SENTENCE_END = re.compile(r"[.!?؟۔]\s|\n")
 _WORD_CHAR = re.compile(TOKEN_PATTERN)
 
 
-_SIDE_KINDS = frozenset({"requires", "cue"})
+def _is_side(kind: str) -> bool:
+    """``requires:N`` and ``cue`` hits never score: they gate a topic or feed the model."""
+    return kind == "cue" or kind.startswith("requires:")
 
 
 @dataclass(frozen=True, slots=True)
 class _TopicKey:
-    kind: str  # "topic", "weak", "exclude", "requires", "cue"
+    kind: str  # "topic", "weak", "exclude", "requires:N" (N-th required list), "cue"
     slug: str
     weight: float
 
@@ -148,9 +150,10 @@ class LexiconTagger:
             self._add_terms(topic.terms, "topic", slug, 1.0)
             self._add_terms(topic.weak_terms, "weak", slug, scoring.weak_weight)
             self._add_terms(topic.exclude, "exclude", slug, 0.0)
-            self._add_terms(topic.requires, "requires", slug, 0.0)
+            for index, required in enumerate(topic.requires):
+                self._add_terms(required, f"requires:{index}", slug, 0.0)
             self._add_terms(topic.cues, "cue", slug, 0.0)
-        self.needs_required = frozenset(slug for slug, t in taxonomy.topics.items() if t.requires)
+        self.needs_required = {slug: len(t.requires) for slug, t in taxonomy.topics.items() if t.requires}
         for facet, entries in taxonomy.model.facets.items():
             for entry in entries:
                 for term in entry.terms.en + entry.terms.fa:
@@ -199,7 +202,13 @@ class LexiconTagger:
                 )
             scored[slug] = TopicScore(slug, round(total, 6), evidence[:MAX_EVIDENCE])
         best = max((s.score for s in scored.values()), default=0.0)
-        required_ok = frozenset(slug for slug, kind, *_ in side if kind == "requires")
+        groups_hit: dict[str, set[str]] = defaultdict(set)
+        for slug, kind, *_ in side:
+            if kind.startswith("requires:"):
+                groups_hit[slug].add(kind)
+        required_ok = frozenset(
+            slug for slug, n in self.needs_required.items() if len(groups_hit.get(slug, ())) == n
+        )
         cue_hits: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
         for slug, kind, fld, start, end in side:
             if kind == "cue":
@@ -233,10 +242,10 @@ class LexiconTagger:
             hits = self.topics.find(source)
             if not hits:
                 continue
-            scoring = [h for h in hits if h.entry.payload.kind not in _SIDE_KINDS]
+            scoring = [h for h in hits if not _is_side(h.entry.payload.kind)]
             for hit in hits:
                 key: _TopicKey = hit.entry.payload
-                if key.kind in _SIDE_KINDS:
+                if _is_side(key.kind):
                     fld = "title" if is_title else ("lead" if hit.start < boundary else "body")
                     side.append((key.slug, key.kind, fld, hit.start, hit.end))
             kept = _unblocked(scoring)

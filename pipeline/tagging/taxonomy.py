@@ -110,9 +110,9 @@ class Topic(_Strict):
     terms: TermList
     weak_terms: TermList = Field(default_factory=TermList)
     exclude: TermList = Field(default_factory=TermList)
-    # The topic is assigned only when at least one of these also hits (if any are given):
+    # The topic is assigned only when every one of these lists has a hit (if any are given):
     # stricter evidence for topics whose ordinary terms are generic ("released", «آزاد شد»).
-    requires: TermList = Field(default_factory=TermList)
+    requires: list[TermList] = Field(default_factory=list)
     # Words that make a sentence worth showing to the model for this topic (described, not
     # named: "ceiling", "cable", «کف پا»); they never score on their own.
     cues: TermList = Field(default_factory=TermList)
