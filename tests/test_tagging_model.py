@@ -234,16 +234,22 @@ def test_model_tag_keeps_the_sentences_that_carried_it_with_offsets():
 
 
 def test_calibrated_model_recognises_a_described_disappearance(taxonomy):
+    """No lexicon term names it; the model, with the thresholds in topics.yaml, does."""
+    title = "Family searches for detained engineer"
     text = (
-        "Agents detained the engineer at his office in Tabriz on 2 May. "
-        "Six weeks later his wife still does not know where he is held: every office she "
-        "visits denies holding him, and he has not been allowed to call home."
+        "Agents detained the engineer at his office in Tabriz on 2 May. Six weeks on, no "
+        "office will say where he is, and his wife has heard nothing from him since."
     )
-    result = CombinedTagger(taxonomy).tag("An engineer's family searches for him", text)
-    tag = result.topics.get("enforced_disappearance")
+    tagger = CombinedTagger(taxonomy)
+    assert "enforced_disappearance" not in tagger.lexicon.tag(title, text).topics
+    tag = tagger.tag(title, text).topics.get("enforced_disappearance")
     assert tag is not None
-    for e in tag.evidence:
-        assert text[e["start"] : e["end"]] == e["snippet"] or e["field"] == "title"
+    by_model = [e for e in tag.evidence if e["method"] == MODEL_METHOD]
+    assert by_model
+    for e in by_model:
+        assert e["field"] in {"title", "lead", "body"}
+        assert (title if e["field"] == "title" else text)[e["start"] : e["end"]] == e["snippet"]
+        assert e["margin"] >= taxonomy.model.scoring.model.alone_margin
 
 
 def test_model_only_embeds_what_the_lexicon_leaves_open(taxonomy):

@@ -10,7 +10,10 @@ taxonomy's background examples (ordinary news sentences that are about none of t
 * a topic the lexicon scored at least ``model.band`` x its threshold, but below it, is
   assigned when one of its sentences is at least ``confirm_margin`` more similar to the
   topic's nearest example than to the nearest background example;
-* a topic with cue hits only needs ``alone_margin``;
+* any other open topic is assigned when a sentence holding a cue (of any topic) is nearest
+  to it by at least ``alone_margin`` over the background and ``alone_gap`` over the next
+  topic, in the title or lead, or in two sentences (one described sentence deep in the
+  body is a passing mention);
 * either way the topic must be among the ``max_rank`` topics nearest to that sentence, so a
   sentence about an arrest does not confirm a passing mention of a child.
 
@@ -21,8 +24,6 @@ offsets, field, similarity, margin and the nearest example.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,14 +41,6 @@ from pipeline.tagging.tagger import (
 from pipeline.tagging.taxonomy import Taxonomy
 
 MODEL_METHOD = "e5-sentences/1"
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    slug: str
-    mode: str  # "confirm" (lexicon evidence below threshold) or "alone" (cue hits only)
-    priority: float
-    sentences: tuple[tuple[str, int], ...]  # (field, sentence index)
 
 
 class Prototypes:
@@ -129,108 +122,138 @@ class CombinedTagger:
             "text": split_sentences(body),
         }
         starts = [s.start for s in sentences["text"]]
-        candidates = self._candidates(result, sentences["text"], starts, bool(sentences["title"]))
-        if not candidates:
-            return result
-        chosen = self._choose(candidates)
+        open_topics = [
+            slug
+            for slug in self.taxonomy.topics
+            if slug not in result.topics
+            and (slug not in self.lexicon.needs_required or slug in result.required_ok)
+        ]
+        confirm, cue_keys = self._candidates(result, open_topics, sentences, starts)
+        chosen = self._choose(confirm, cue_keys)
         if not chosen:
             return result
         protos = self.prototypes()
-        keys = sorted(chosen)
-        texts = [clip(self._sentence(sentences, k).text, self.config.max_sentence_chars) for k in keys]
+        texts = [clip(self._sentence(sentences, k).text, self.config.max_sentence_chars) for k in chosen]
         vectors = self._embedder.embed(texts)  # type: ignore[union-attr]
         self.sentences_embedded += len(texts)
         background = (
             (vectors @ protos.background.T).max(axis=1) if len(protos.background) else np.zeros(len(texts))
         )
-        row = {k: i for i, k in enumerate(keys)}
-        per_topic = protos.nearest_topics(vectors)
-        # Rank of each topic for each sentence (0: the sentence's nearest topic).
-        ranks = (-per_topic).argsort(axis=1).argsort(axis=1)
+        # margin[i, j]: how much nearer sentence i is to topic j's examples than to background.
+        margin = protos.nearest_topics(vectors) - background[:, None]
+        order = np.argsort(-margin, axis=1)
         col = {slug: j for j, slug in enumerate(protos.slugs)}
-        for cand in candidates:
-            proto = protos.vectors.get(cand.slug)
-            mine = [k for k in cand.sentences if k in row]
-            if proto is None or not mine:
+        row = {k: i for i, k in enumerate(chosen)}
+        cfg = self.config
+        for slug in open_topics:
+            j = col.get(slug)
+            if j is None:
                 continue
-            sims = vectors[[row[k] for k in mine]] @ proto.T
-            need = self.config.confirm_margin if cand.mode == "confirm" else self.config.alone_margin
-            carried = []
-            for j, k in enumerate(mine):
-                best = int(sims[j].argmax())
-                sim = float(sims[j, best])
-                margin = sim - float(background[row[k]])
-                rank = int(ranks[row[k], col[cand.slug]])
-                if margin >= need and rank < self.config.max_rank:
-                    s = self._sentence(sentences, k)
-                    carried.append(
-                        {
-                            "start": s.start,
-                            "end": s.end,
-                            "snippet": s.text,
-                            "field": "title" if k[0] == "title" else ("lead" if s.start < lead else "body"),
-                            "method": MODEL_METHOD,
-                            "model": self.model_id,
-                            "similarity": round(sim, 4),
-                            "margin": round(margin, 4),
-                            "rank": rank,
-                            "example": protos.examples[cand.slug][best],
-                        }
-                    )
-            if carried:
-                lexical = result.scored.get(cand.slug)
-                score = lexical.score if lexical else 0.0
-                evidence = (lexical.evidence if lexical else []) + carried
-                result.topics[cand.slug] = TopicScore(cand.slug, score, evidence)
+            own = [k for k in confirm.get(slug, ()) if k in row]
+            pool = own + [k for k in cue_keys if k in row and k not in own]
+            carried: list[tuple[tuple[str, int], float, float]] = []
+            for k in pool:
+                i = row[k]
+                nearest = order[i, : cfg.max_rank]
+                if j not in nearest:
+                    continue
+                gap = margin[i, j] - max((margin[i, x] for x in order[i, :2] if x != j), default=-1.0)
+                if slug in confirm and k in own and margin[i, j] >= cfg.confirm_margin:
+                    carried.append((k, float(margin[i, j]), float(gap)))
+                elif margin[i, j] >= cfg.alone_margin and gap >= cfg.alone_gap:
+                    carried.append((k, float(margin[i, j]), float(gap)))
+            if not carried:
+                continue
+            confirmed = slug in confirm and any(k in own for k, _, _ in carried)
+            in_lead = any(k[0] == "title" or self._sentence(sentences, k).start < lead for k, _, _ in carried)
+            if not (confirmed or in_lead or len(carried) >= 2):
+                continue  # described once, deep in the body: a passing mention
+            evidence = []
+            for k, m, gap in carried:
+                sent = self._sentence(sentences, k)
+                sims = vectors[row[k]] @ protos.vectors[slug].T
+                best = int(sims.argmax())
+                evidence.append(
+                    {
+                        "start": sent.start,
+                        "end": sent.end,
+                        "snippet": sent.text,
+                        "field": "title" if k[0] == "title" else ("lead" if sent.start < lead else "body"),
+                        "method": MODEL_METHOD,
+                        "model": self.model_id,
+                        "similarity": round(float(sims[best]), 4),
+                        "margin": round(m, 4),
+                        "gap": round(gap, 4),
+                        "example": protos.examples[slug][best],
+                    }
+                )
+            lexical = result.scored.get(slug)
+            score = lexical.score if lexical else 0.0
+            result.topics[slug] = TopicScore(slug, score, (lexical.evidence if lexical else []) + evidence)
         return result
 
     def _sentence(self, sentences: dict[str, list[Sentence]], key: tuple[str, int]) -> Sentence:
         return sentences["title" if key[0] == "title" else "text"][key[1]]
 
+    def _key(
+        self, sentences: dict[str, list[Sentence]], starts: list[int], fld: str, offset: int
+    ) -> tuple[str, int] | None:
+        if fld == "title":
+            return ("title", 0) if sentences["title"] else None
+        i = sentence_at(sentences["text"], starts, offset)
+        return ("text", i) if i is not None else None
+
     def _candidates(
-        self, result: TagResult, sentences: list[Sentence], starts: list[int], has_title: bool
-    ) -> list[_Candidate]:
-        out = []
-        for slug in self.taxonomy.topics:
-            if slug in result.topics:
-                continue
-            if slug in self.lexicon.needs_required and slug not in result.required_ok:
-                continue
+        self,
+        result: TagResult,
+        open_topics: list[str],
+        sentences: dict[str, list[Sentence]],
+        starts: list[int],
+    ) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]]]:
+        """Topics to confirm (lexicon score within the band) with their sentences, in order
+        of support; and every sentence holding a cue of an open topic, in text order."""
+        confirm: dict[str, list[tuple[str, int]]] = {}
+        ranked = []
+        for slug in open_topics:
             lexical = result.scored.get(slug)
             threshold = self.taxonomy.threshold(slug)
-            spans: list[tuple[str, int]] = []
             if lexical and lexical.score >= self.config.band * threshold:
-                mode, priority = "confirm", lexical.score / threshold
                 spans = [(e["field"], e["start"]) for e in lexical.evidence]
                 spans += [(f, s) for f, s, _ in result.cue_hits.get(slug, ())]
-            elif slug in result.cue_hits:
-                mode, priority = "alone", 0.0
-                spans = [(f, s) for f, s, _ in result.cue_hits[slug]]
-            else:
-                continue
-            keys: list[tuple[str, int]] = []
-            for fld, offset in spans:
-                if fld == "title":
-                    key = ("title", 0) if has_title else None
-                else:
-                    i = sentence_at(sentences, starts, offset)
-                    key = ("text", i) if i is not None else None
-                if key is not None and key not in keys:
-                    keys.append(key)
-            if keys:
-                out.append(_Candidate(slug, mode, priority, tuple(keys)))
-        return out
+                keys = []
+                for fld, offset in spans:
+                    key = self._key(sentences, starts, fld, offset)
+                    if key is not None and key not in keys:
+                        keys.append(key)
+                if keys:
+                    ranked.append((-lexical.score / threshold, slug, keys))
+        for _, slug, keys in sorted(ranked):
+            confirm[slug] = keys
+        cue_keys: set[tuple[str, int]] = set()
+        for slug in open_topics:
+            for fld, offset, _ in result.cue_hits.get(slug, ()):
+                key = self._key(sentences, starts, fld, offset)
+                if key is not None:
+                    cue_keys.add(key)
+        return confirm, sorted(cue_keys, key=lambda k: (k[0] != "title", k[1]))
 
-    def _choose(self, candidates: list[_Candidate]) -> set[tuple[str, int]]:
-        """At most ``max_sentences`` sentences: the best-supported topics' first."""
-        chosen: set[tuple[str, int]] = set()
+    def _choose(
+        self, confirm: dict[str, list[tuple[str, int]]], cue_keys: list[tuple[str, int]]
+    ) -> list[tuple[str, int]]:
+        """At most ``max_sentences`` sentences: the topics to confirm first (round-robin, so
+        one topic with many hits cannot take every slot), then cue sentences, lead first."""
+        chosen: list[tuple[str, int]] = []
         limit = self.config.max_sentences
-        ordered = sorted(candidates, key=lambda c: -c.priority)
-        # Round-robin over topics so one topic with many hits cannot take every slot.
+        lists = list(confirm.values())
         depth = 0
-        while len(chosen) < limit and any(depth < len(c.sentences) for c in ordered):
-            for cand in ordered:
-                if depth < len(cand.sentences) and len(chosen) < limit:
-                    chosen.add(cand.sentences[depth])
+        while len(chosen) < limit and any(depth < len(keys) for keys in lists):
+            for keys in lists:
+                if depth < len(keys) and len(chosen) < limit and keys[depth] not in chosen:
+                    chosen.append(keys[depth])
             depth += 1
+        for key in cue_keys:
+            if len(chosen) >= limit:
+                break
+            if key not in chosen:
+                chosen.append(key)
         return chosen

@@ -153,6 +153,7 @@ class ModelScoring(_Strict):
     band: float = Field(default=0.3, ge=0, le=1)
     confirm_margin: float = Field(default=0.02)
     alone_margin: float = Field(default=0.05)
+    alone_gap: float = Field(default=0.03)
     max_rank: int = Field(default=1, ge=1)
     max_sentences: int = Field(default=4, ge=0)
     max_sentence_chars: int = Field(default=300, ge=20)
