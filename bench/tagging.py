@@ -226,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = [("lexicon " + lexicon.method, lex_pred, lex_ms, lex_report)]
         if combined is not None:
             before = combined.sentences_embedded
+            # Cold: no sentence of these articles is in the cache (the examples stay).
+            protos = combined.prototypes()
+            combined._embedder.clear_cache(  # type: ignore[union-attr]
+                [t for texts in protos.examples.values() for t in texts] + protos.background_texts
+            )
             comb_pred, comb_ms = _cpu_tag(combined, articles)
             comb_report = evaluate(lambda a, p=comb_pred: p[a.id], articles, taxonomy.topics)
             rows.append(("combined " + combined.method, comb_pred, comb_ms, comb_report))

@@ -41,6 +41,13 @@ class Embedder:
         self._lock = threading.Lock()
         self.embedded = 0  # texts actually run through the model (cache misses)
 
+    def clear_cache(self, keep: list[str] | None = None) -> None:
+        """Forget cached embeddings (all but ``keep``): a benchmark measures cold articles."""
+        with self._lock:
+            kept = {t: self._cache[t] for t in keep or () if t in self._cache}
+            self._cache.clear()
+            self._cache.update(kept)
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) float32 rows, cached ones reused."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)

@@ -64,6 +64,7 @@ class Prototypes:
         self.bounds = np.cumsum([0] + [len(self.vectors[s]) for s in self.slugs])[:-1]
         bg = taxonomy.model.scoring.model.background
         texts = bg.en + bg.fa
+        self.background_texts = texts
         self.background = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
 
     def nearest_topics(self, vectors: np.ndarray) -> np.ndarray:
