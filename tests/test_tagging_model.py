@@ -266,3 +266,16 @@ def test_changing_examples_changes_the_matching_fingerprint(taxonomy):
     raw2 = _raw()
     raw2["topics"]["torture_ill_treatment"]["label"] = "Torture"
     assert matching_fingerprint(Taxonomy.from_content(raw2).content) == before
+
+
+def test_cli_progress_says_done_total_rate_and_time_left(capsys):
+    from pipeline.tagging.cli import _Progress
+
+    progress = _Progress(every=3600)
+    progress(0, 1000)
+    progress(500, 1000)  # within the interval: not printed
+    progress(1000, 1000)  # the end is always printed
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("tagging: 0/1000 articles (0.0%)")
+    assert lines[-1].startswith("tagging: 1000/1000 articles (100.0%)") and "/s" in lines[-1]
+    assert len(lines) == 2
