@@ -254,7 +254,11 @@ def test_calibrated_model_recognises_a_described_disappearance(taxonomy):
 
 def test_model_only_embeds_what_the_lexicon_leaves_open(taxonomy):
     tagger = CombinedTagger(taxonomy)
-    tagger.tag("Rial hits record low", "The currency fell on Sunday. Shopkeepers said sales slowed.")
+    result = tagger.tag(
+        "Man flogged 80 times for drinking alcohol",
+        "A man was flogged 80 times in public after being sentenced to 80 lashes for drinking alcohol.",
+    )
+    assert list(result.topics) == ["corporal_punishment"]
     assert tagger.sentences_embedded == 0
 
 
@@ -286,3 +290,26 @@ def test_a_model_that_cannot_load_is_a_clear_error(tmp_path):
 
     with pytest.raises(ModelUnavailable, match="enabled: false"):
         Embedder(model_path=str(tmp_path / "missing-q4.bin"))
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Iran beat Japan to reach the final",
+            "Iran beat Japan two goals to one in Doha on Tuesday. Fans celebrated in the streets "
+            "of Tehran, and the coach said the team had been hanging on in the last minutes.",
+        ),
+        (
+            "بارش باران در استان‌های شمالی",
+            "سازمان هواشناسی از بارش باران در استان‌های شمالی کشور خبر داد و گفته است که دمای هوا "
+            "در روزهای آینده کاهش پیدا کرده است.",
+        ),
+    ],
+)
+def test_articles_about_nothing_stay_untagged_by_both_methods(taxonomy, title, text):
+    tagger = CombinedTagger(taxonomy)
+    before = tagger.sentences_embedded
+    assert tagger.tag(title, text).topics == {}
+    # The title and first sentence, and any cue sentences, within the budget.
+    assert 2 <= tagger.sentences_embedded - before <= taxonomy.model.scoring.model.max_sentences

@@ -10,7 +10,8 @@ taxonomy's background examples (ordinary news sentences that are about none of t
 * a topic the lexicon scored at least ``model.band`` x its threshold, but below it, is
   assigned when one of its sentences is at least ``confirm_margin`` more similar to the
   topic's nearest example than to the nearest background example;
-* any other open topic is assigned when a sentence holding a cue (of any topic) is nearest
+* any other open topic is assigned when a sentence holding a cue (of any topic), or the
+  title or first sentence of an article the lexicon gave no topic, is nearest
   to it by at least ``alone_margin`` over the background and ``alone_gap`` over the next
   topic, in the title or lead, or in two sentences (one described sentence deep in the
   body is a passing mention);
@@ -130,6 +131,12 @@ class CombinedTagger:
             and (slug not in self.lexicon.needs_required or slug in result.required_ok)
         ]
         confirm, cue_keys = self._candidates(result, open_topics, sentences, starts)
+        if not result.topics:
+            # The lexicon found nothing: read the title and the first sentence anyway, so an
+            # article that only describes its topic still gets one (the alone rule decides).
+            first = [("title", 0)] if sentences["title"] else []
+            first += [("text", 0)] if sentences["text"] else []
+            cue_keys = first + [k for k in cue_keys if k not in first]
         chosen = self._choose(confirm, cue_keys)
         if not chosen:
             return result
