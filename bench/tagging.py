@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     for split in splits:
         articles = load_labelled(args.data, split)
         if not articles:
+            if args.split != "each":
+                print(f"no articles in split {split!r} under {args.data}", file=sys.stderr)
+                return 2
             continue
         langs = Counter(a.lang for a in articles)
         lex_pred, lex_ms = _cpu_tag(lexicon, articles)
