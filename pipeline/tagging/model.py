@@ -132,11 +132,11 @@ class CombinedTagger:
         ]
         confirm, cue_keys = self._candidates(result, open_topics, sentences, starts)
         if not result.topics:
-            # The lexicon found nothing: read the title and the first sentence anyway, so an
-            # article that only describes its topic still gets one (the alone rule decides).
+            # The lexicon found nothing: after any cue sentences, read the title and the first
+            # sentence too, so an article that only describes its topic can still get one.
             first = [("title", 0)] if sentences["title"] else []
             first += [("text", 0)] if sentences["text"] else []
-            cue_keys = first + [k for k in cue_keys if k not in first]
+            cue_keys = cue_keys + [k for k in first if k not in cue_keys]
         chosen = self._choose(confirm, cue_keys)
         if not chosen:
             return result
@@ -219,7 +219,7 @@ class CombinedTagger:
         starts: list[int],
     ) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]]]:
         """Topics to confirm (lexicon score within the band) with their sentences, in order
-        of support; and every sentence holding a cue of an open topic, in text order."""
+        of support; and every sentence holding a cue of an open topic, most cues first."""
         confirm: dict[str, list[tuple[str, int]]] = {}
         ranked = []
         for slug in open_topics:
@@ -237,19 +237,20 @@ class CombinedTagger:
                     ranked.append((-lexical.score / threshold, slug, keys))
         for _, slug, keys in sorted(ranked):
             confirm[slug] = keys
-        cue_keys: set[tuple[str, int]] = set()
+        cue_count: dict[tuple[str, int], int] = {}
         for slug in open_topics:
             for fld, offset, _ in result.cue_hits.get(slug, ()):
                 key = self._key(sentences, starts, fld, offset)
                 if key is not None:
-                    cue_keys.add(key)
-        return confirm, sorted(cue_keys, key=lambda k: (k[0] != "title", k[1]))
+                    cue_count[key] = cue_count.get(key, 0) + 1
+        # The sentences with most cues first (a description is several cues), then in order.
+        return confirm, sorted(cue_count, key=lambda k: (-cue_count[k], k[0] != "title", k[1]))
 
     def _choose(
         self, confirm: dict[str, list[tuple[str, int]]], cue_keys: list[tuple[str, int]]
     ) -> list[tuple[str, int]]:
         """At most ``max_sentences`` sentences: the topics to confirm first (round-robin, so
-        one topic with many hits cannot take every slot), then cue sentences, lead first."""
+        one topic with many hits cannot take every slot), then cue sentences."""
         chosen: list[tuple[str, int]] = []
         limit = self.config.max_sentences
         lists = list(confirm.values())
