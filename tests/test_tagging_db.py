@@ -182,9 +182,11 @@ def test_version_change_retags_only_affected_articles_and_keeps_history(fresh_en
         rows = conn.execute(text("SELECT article_id, tagged_at FROM article_taggings"))
         old_times = {a: t for a, t in rows}
 
-    # Drop corporal punishment's threshold out of reach: only the flogging article changes.
+    # Put corporal punishment out of reach of both methods (the lexicon's threshold, the
+    # model's examples): only the flogging article changes.
     def mutate(data):
         data["topics"]["corporal_punishment"]["threshold"] = 999.0
+        data["topics"]["corporal_punishment"]["examples"] = {"en": [], "fa": []}
 
     new_file = _changed_taxonomy(tmp_path, "test-v2", mutate)
     counts = tag_pending(fresh_engine, new_file)
