@@ -69,6 +69,14 @@ def test_persian_kurds_still_match_with_plural_endings_and_joins():
     assert [h.entry.payload for h in lex.find("زندان قزل حصاری ها")] == ["prison"]
 
 
+def test_persian_terms_keep_their_verb_endings_at_their_own_word_breaks():
+    lex = Lexicon()
+    lex.add("قصاص نفس شد", "qisas")
+    lex.add("اعدام شد", "executed")
+    hits = lex.find("دو نفر قصاص نفس شدند و سه نفر اعدام شدند.")
+    assert sorted(h.entry.payload for h in hits) == ["executed", "qisas"]
+
+
 def test_persian_verb_forms_do_not_score_ethnic_minorities(lexicon):
     text = "مقامات اعلام کرده‌اند که پرونده را بررسی کرده است و شاکیان نیز شکایت کرده‌اند. " * 3
     assert "ethnic_minorities" not in lexicon.tag("گزارش دادگاه", text).scores
