@@ -343,9 +343,15 @@ def test_labelled_set_size_languages_and_lengths():
     assert len(articles) >= 100
     assert {a.lang for a in articles} == {"en", "fa"}
     assert sum(1 for a in articles if not a.topics) >= 4  # pure hard negatives
-    assert {a.split for a in articles} == {"dev", "test", "blind"}
+    assert (
+        {"dev", "test", "blind"}
+        <= {a.split for a in articles}
+        <= {"dev", "test", "blind", "train", "holdout"}
+    )
     for a in articles:
-        assert 120 <= len(a.text.split()) <= 400, (a.id, len(a.text.split()))
+        # Training items each show one error class of issue 14, so they may be shorter.
+        shortest = 40 if a.split == "train" else 120
+        assert shortest <= len(a.text.split()) <= 400, (a.id, len(a.text.split()))
     taxonomy = load_taxonomy(TOPICS_FILE)
     for a in articles:
         assert a.topics <= set(taxonomy.topics), a.id
@@ -361,7 +367,12 @@ def test_blind_split_is_separate_from_all():
     assert {a.split for a in development} == {"dev", "test"}
     assert {a.split for a in blind} == {"blind"}
     assert {a.id for a in development}.isdisjoint(a.id for a in blind)
-    assert len(development) + len(blind) == len(every)
+    rest = [a for a in every if a.split not in {"dev", "test", "blind"}]
+    assert {a.split for a in rest} <= {"train", "holdout"}
+    assert len(development) + len(blind) + len(rest) == len(every)
+    tuning = load_labelled(LABELLED, "tuning")
+    assert "holdout" not in {a.split for a in tuning}  # never tuned on, whatever is present
+    assert len(tuning) == len(every) - len(load_labelled(LABELLED, "holdout"))
     assert [a.lang for a in blind].count("en") == [a.lang for a in blind].count("fa") == 20
     assert sum(1 for a in blind if not a.topics) >= 6
 

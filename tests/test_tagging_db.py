@@ -182,9 +182,11 @@ def test_version_change_retags_only_affected_articles_and_keeps_history(fresh_en
         rows = conn.execute(text("SELECT article_id, tagged_at FROM article_taggings"))
         old_times = {a: t for a, t in rows}
 
-    # Drop corporal punishment's threshold out of reach: only the flogging article changes.
+    # Put corporal punishment out of reach of both methods (the lexicon's threshold, the
+    # model's examples): only the flogging article changes.
     def mutate(data):
         data["topics"]["corporal_punishment"]["threshold"] = 999.0
+        data["topics"]["corporal_punishment"]["examples"] = {"en": [], "fa": []}
 
     new_file = _changed_taxonomy(tmp_path, "test-v2", mutate)
     counts = tag_pending(fresh_engine, new_file)
@@ -271,3 +273,34 @@ def test_tag_command_uses_settings(fresh_database_url, monkeypatch, capsys):
     assert "examined 4, tagged 4" in out
     assert "execution" in out
     engine.dispose()
+
+
+def test_retag_reports_progress_and_model_evidence_is_stored_with_offsets(fresh_engine):
+    described = (
+        "A student's relatives search for him",
+        "Agents took the student from his dormitory in Mashhad in April. Since then nothing "
+        "is known of his fate: every office his relatives visit denies holding him, and he "
+        "has not been allowed to call home.",
+    )
+    ids = _insert_articles(fresh_engine, ARTICLES + [described])
+    calls: list[tuple[int, int]] = []
+    counts = tag_pending(fresh_engine, TOPICS_FILE, batch_size=2, progress=lambda d, t: calls.append((d, t)))
+    assert counts["method"] == "lexicon/2+e5-sentences/1"
+    assert calls[0] == (0, 5) and calls[-1] == (5, 5)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) == 4  # 0, 2, 4, 5
+    calls.clear()
+    tag_pending(fresh_engine, TOPICS_FILE, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(0, 0)]  # nothing pending: nothing to do, and it says so
+    tag_pending(fresh_engine, TOPICS_FILE, retag=True, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (5, 5)
+    with fresh_engine.connect() as conn:
+        method, evidence = conn.execute(
+            text("SELECT method, evidence FROM article_topics WHERE article_id = :a AND topic = :t"),
+            {"a": ids[-1], "t": "enforced_disappearance"},
+        ).one()
+    assert method == "lexicon/2+e5-sentences/1"
+    by_model = [e for e in evidence if e["method"] == "e5-sentences/1"]
+    assert by_model
+    for e in by_model:
+        assert described[1][e["start"] : e["end"]] == e["snippet"]
+        assert e["similarity"] > 0 and e["model"].startswith("multilingual-e5-small")

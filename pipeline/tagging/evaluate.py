@@ -3,10 +3,11 @@
 A labelled set is a folder of YAML files (``<split>_<lang>.yaml``), each a list of
 ``{id, lang, topics, title, text}``. See ``tests/data/tagging/README.md``.
 
-Splits: ``dev`` (the lexicon was tuned on it), ``test`` (held out, then partly used for
-fixes) and ``blind`` (written and labelled without seeing the lexicon; an honest
-measurement only). ``"all"`` means the development splits, dev + test, on which the goal is
-measured: the blind split is never part of it, so it can never become a target.
+Splits: ``dev`` (the lexicon was tuned on it), ``test`` (held out, then used for fixes),
+``blind`` (written without seeing the lexicon; since taxonomy 2026.12-1 it is tuning data
+too), ``train`` (items written for the error classes of issue 14) and ``holdout`` (written
+and labelled before the second method was tuned; run once for the README's figure, never
+part of any aggregate). ``"all"`` means dev + test; ``"tuning"`` every split but holdout.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import yaml
 
 DEVELOPMENT_SPLITS = ("dev", "test")
 BLIND_SPLITS = ("blind",)
-SPLITS = DEVELOPMENT_SPLITS + BLIND_SPLITS
+TUNING_SPLITS = ("dev", "test", "blind", "train")
+HOLDOUT_SPLITS = ("holdout",)
+SPLITS = TUNING_SPLITS + HOLDOUT_SPLITS
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,11 @@ def _selected(split: str | Iterable[str] | None) -> frozenset[str] | None:
     if split is None:
         return None
     if isinstance(split, str):
-        return frozenset(DEVELOPMENT_SPLITS if split == "all" else (split,))
+        if split == "all":
+            return frozenset(DEVELOPMENT_SPLITS)
+        if split == "tuning":
+            return frozenset(TUNING_SPLITS)
+        return frozenset((split,))
     return frozenset(split)
 
 

@@ -72,14 +72,34 @@ PERSIAN_SUFFIXES = frozenset(
 SHORT_TERM_SUFFIXES = frozenset({"ها", "های", "ان"})
 SHORT_TERM_LEN = 3
 
+# After a term ending in the plural «ها» only these may follow inside the word («کردهایی»):
+# a verb ending there is a different word («کردهاست» is «کرده است», not «کردها» + «ست»).
+AFTER_PLURAL_SUFFIXES = frozenset({"ی", "یی", "یش", "یشان", "شان", "مان", "تان", "یم", "ت"})
+# A match that joins written words where the term itself has no word break (a term written
+# with or without a space or ZWNJ) and ends inside the last word must cover at least this
+# many letters of it: «کرده است» and «کرده‌اند» are two words, and «کردها» (Kurds) must not be
+# read across them with «ا» taken from the second word and the rest called a suffix. Where
+# the text's word break is one of the term's own («قصاص نفس شد» in «قصاص نفس شدند»), any
+# suffix rule applies as usual.
+MIN_JOINED_TAIL = 3
+
+# Irregular forms, and forms kept apart from their stem because they carry another sense:
+# "hung" (suspended: "hung me from the ceiling") is not "hanged" (executed); "beat" (a
+# match, a drum) is not "beaten" or "a beating"; "headscarves" is "headscarf".
 _IRREGULAR = {
     "died": "die",
     "dies": "die",
     "dying": "die",
-    "hung": "hang",
+    "hung": "hung",
+    "beat": "beat",
+    "beats": "beat",
+    "beaten": "beaten",
+    "beating": "beating",
+    "beatings": "beating",
+    "headscarves": "headscarf",
+    "scarves": "scarf",
     "women": "woman",
     "children": "child",
-    "beaten": "beat",
     "men": "man",
     "lives": "life",
     "wives": "wife",
@@ -173,6 +193,7 @@ class Entry:
     term: str
     exact: bool
     n_tokens: int
+    breaks: frozenset[int] = frozenset()  # offsets of the term's word breaks in its Persian key
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +258,11 @@ class Lexicon:
             pattern, table = english_pattern(term), self._en
         else:
             pattern, table = persian_pattern(term), self._fa
+            offsets, pos = [], 0
+            for tok in tokenize(term)[:-1]:
+                pos += len(tok.fa)
+                offsets.append(pos)
+            entry = Entry(entry.payload, entry.term, entry.exact, entry.n_tokens, frozenset(offsets))
         if not pattern.strip():
             raise ValueError(f"term {term!r} has nothing to match")
         table.setdefault(pattern, []).append(entry)
@@ -352,11 +378,19 @@ def _find_fa(auto: ahocorasick.Automaton, tokens: list[Token]) -> list[Hit]:
             continue  # starts inside a word
         last = bisect_right(starts, end_idx) - 1
         rest = stream[end_idx + 1 : starts[last] + len(tokens[last].fa)]
+        short_tail = bool(rest) and last > first and end_idx + 1 - starts[last] < MIN_JOINED_TAIL
         for entry in entries:
+            if short_tail and starts[last] - begin not in entry.breaks:
+                continue  # ends a few letters into the next word: two words, not one term
             if rest:
                 if entry.exact:
                     continue
-                allowed = SHORT_TERM_SUFFIXES if len(pattern) <= SHORT_TERM_LEN else PERSIAN_SUFFIXES
+                if len(pattern) <= SHORT_TERM_LEN:
+                    allowed = SHORT_TERM_SUFFIXES
+                elif pattern.endswith("ها"):
+                    allowed = AFTER_PLURAL_SUFFIXES
+                else:
+                    allowed = PERSIAN_SUFFIXES
                 if rest not in allowed:
                     continue
             hits.append(Hit(tokens[first].start, tokens[last].end, pattern, entry, first, last))

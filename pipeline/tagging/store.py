@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 
-from pipeline.tagging.tagger import TEXT_CAP, LexiconTagger, TagResult
+from pipeline.tagging.model import CombinedTagger
+from pipeline.tagging.tagger import TEXT_CAP, TagResult
 from pipeline.tagging.taxonomy import Taxonomy, TaxonomyError, load_taxonomy, matching_fingerprint
 from schema.models import Article, ArticleFacet, ArticleTagging, ArticleTopic
 from schema.models import Taxonomy as TaxonomyRow
@@ -296,8 +298,12 @@ def tag_pending(
     retag: bool = False,
     batch_size: int = 500,
     text_cap: int | None = TEXT_CAP,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Tag articles that need it; with ``retag`` re-tag every article. Returns counts.
+
+    ``progress(done, total)`` is called after each batch (``total``: the articles to look
+    at, counted once at the start), so a long re-tag can say how far it has got.
 
     The tagger reads at most ``text_cap`` characters of each text (``tagger.TEXT_CAP``);
     articles tagged under another cap are re-tagged when the change affects them.
@@ -312,7 +318,7 @@ def tag_pending(
 
         topics_file = Settings.from_env().topics_file
     taxonomy = load_taxonomy(topics_file)
-    tagger = LexiconTagger(taxonomy, text_cap=text_cap)
+    tagger = CombinedTagger(taxonomy, text_cap=text_cap)
     method = tagger.method
     version = taxonomy.version
     fingerprint = taxonomy.matching_fingerprint()
@@ -337,6 +343,14 @@ def tag_pending(
         _articles.c.current_version > _taggings.c.article_version,
         _read_differently(tagger.text_cap),
     )
+    total = 0
+    if progress is not None:
+        count = select(func.count()).select_from(
+            _articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id)
+        )
+        with engine.connect() as conn:
+            total = conn.execute(count if retag else count.where(pending)).scalar_one()
+        progress(0, total)
     last_id = -1
     while True:
         query = (
@@ -366,6 +380,8 @@ def tag_pending(
                 break
             last_id = rows[-1].article_id
             _tag_batch(conn, rows, taxonomy, tagger, fingerprint, fingerprints, retag, counts)
+        if progress is not None:
+            progress(counts["examined"], max(total, counts["examined"]))
     counts["topics"] = dict(sorted(counts["topics"].items()))
     log.info(
         "tagging %s (%s): examined %d, tagged %d, unchanged %d",
@@ -382,7 +398,7 @@ def _tag_batch(
     conn: Connection,
     rows: list,
     taxonomy: Taxonomy,
-    tagger: LexiconTagger,
+    tagger: CombinedTagger,
     fingerprint: str,
     fingerprints: dict[str, str | None],
     retag: bool,

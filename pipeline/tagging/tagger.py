@@ -27,7 +27,7 @@ from pipeline.tagging.matcher import TOKEN_PATTERN, Hit, Lexicon, tokenize
 from pipeline.tagging.spans import Covering
 from pipeline.tagging.taxonomy import Taxonomy, TermList, expand_term
 
-METHOD = "lexicon/1"
+METHOD = "lexicon/2"
 FIELDS = ("title", "lead", "body")
 MAX_EVIDENCE = 25
 # The tagger reads at most this many characters of an article's text (and of its title):
@@ -43,9 +43,14 @@ _SENTENCE_END = re.compile(r"[.!?؟۔]\s|\n")
 _WORD_CHAR = re.compile(TOKEN_PATTERN)
 
 
+def _is_side(kind: str) -> bool:
+    """``requires:N`` and ``cue`` hits never score: they gate a topic or feed the model."""
+    return kind == "cue" or kind.startswith("requires:")
+
+
 @dataclass(frozen=True, slots=True)
 class _TopicKey:
-    kind: str  # "topic", "weak", "exclude"
+    kind: str  # "topic", "weak", "exclude", "requires:N" (N-th required list), "cue"
     slug: str
     weight: float
 
@@ -82,6 +87,11 @@ class TagResult:
     text_examined: int = 0  # characters of the text read (the text's length unless capped)
     text_cap: int | None = None  # the cap in force (None: no cap)
     text_truncated: bool = False  # the cap cut the text: the rest of it was not read
+    # Every scored topic with its evidence (assigned or not), and the topics whose ``requires``
+    # terms or ``cues`` hit, with the spans of those hits: what a second method builds on.
+    scored: dict[str, TopicScore] = field(default_factory=dict)
+    cue_hits: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    required_ok: frozenset[str] = frozenset()
 
     @property
     def slugs(self) -> list[str]:
@@ -140,6 +150,10 @@ class LexiconTagger:
             self._add_terms(topic.terms, "topic", slug, 1.0)
             self._add_terms(topic.weak_terms, "weak", slug, scoring.weak_weight)
             self._add_terms(topic.exclude, "exclude", slug, 0.0)
+            for index, required in enumerate(topic.requires):
+                self._add_terms(required, f"requires:{index}", slug, 0.0)
+            self._add_terms(topic.cues, "cue", slug, 0.0)
+        self.needs_required = {slug: len(t.requires) for slug, t in taxonomy.topics.items() if t.requires}
         for facet, entries in taxonomy.model.facets.items():
             for entry in entries:
                 for term in entry.terms.en + entry.terms.fa:
@@ -160,7 +174,7 @@ class LexiconTagger:
         title = title[: examined_length(title, self.text_cap)]
         full = text or ""
         text = full[: examined_length(full, self.text_cap)]
-        matches = self._topic_matches(title, text)
+        matches, side = self._topic_matches(title, text)
         scored: dict[str, TopicScore] = {}
         decay = self.scoring.repeat_decay
         for slug, items in matches.items():
@@ -183,14 +197,28 @@ class LexiconTagger:
                         "snippet": source[start:end],
                         "term": hit.entry.term,
                         "field": fld,
+                        "method": METHOD,
                     }
                 )
             scored[slug] = TopicScore(slug, round(total, 6), evidence[:MAX_EVIDENCE])
         best = max((s.score for s in scored.values()), default=0.0)
+        groups_hit: dict[str, set[str]] = defaultdict(set)
+        for slug, kind, *_ in side:
+            if kind.startswith("requires:"):
+                groups_hit[slug].add(kind)
+        required_ok = frozenset(
+            slug for slug, n in self.needs_required.items() if len(groups_hit.get(slug, ())) == n
+        )
+        cue_hits: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        for slug, kind, fld, start, end in side:
+            if kind == "cue":
+                cue_hits[slug].append((fld, start, end))
         assigned = {
             slug: s
             for slug, s in scored.items()
-            if s.score >= self.taxonomy.threshold(slug) and s.score >= self.scoring.min_share * best
+            if s.score >= self.taxonomy.threshold(slug)
+            and s.score >= self.scoring.min_share * best
+            and (slug not in self.needs_required or slug in required_ok)
         }
         return TagResult(
             topics=assigned,
@@ -199,25 +227,36 @@ class LexiconTagger:
             text_examined=len(text),
             text_cap=self.text_cap,
             text_truncated=len(text) < len(full),
+            scored=scored,
+            cue_hits=dict(cue_hits),
+            required_ok=required_ok,
         )
 
-    def _topic_matches(self, title: str, text: str) -> dict[str, list[tuple]]:
-        """Per topic: (field, start, end, hit, weight) after blocking nested hits."""
+    def _topic_matches(self, title: str, text: str) -> tuple[dict[str, list[tuple]], list[tuple]]:
+        """Per topic: (field, start, end, hit, weight) after blocking nested hits; and the
+        (slug, kind, field, start, end) of ``requires`` and ``cue`` hits, which never score."""
         boundary = lead_end(text, self.scoring.lead_chars)
         out: dict[str, list[tuple]] = defaultdict(list)
+        side: list[tuple] = []
         for source, is_title in ((title, True), (text, False)):
             hits = self.topics.find(source)
             if not hits:
                 continue
-            kept = _unblocked(hits)
-            for hit in kept:
+            scoring = [h for h in hits if not _is_side(h.entry.payload.kind)]
+            for hit in hits:
                 key: _TopicKey = hit.entry.payload
+                if _is_side(key.kind):
+                    fld = "title" if is_title else ("lead" if hit.start < boundary else "body")
+                    side.append((key.slug, key.kind, fld, hit.start, hit.end))
+            kept = _unblocked(scoring)
+            for hit in kept:
+                key = hit.entry.payload
                 if is_title:
                     fld = "title"
                 else:
                     fld = "lead" if hit.start < boundary else "body"
                 out[key.slug].append((fld, hit.start, hit.end, hit, key.weight))
-        return out
+        return out, side
 
     # -- facets -----------------------------------------------------------------------
 

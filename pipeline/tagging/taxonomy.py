@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.textnorm import joined_key
 
 SLUG_RE = r"^[a-z][a-z0-9_]*$"
-FACETS = ("prison", "charge", "court", "agency")
-FacetName = Literal["prison", "charge", "court", "agency"]
+FACETS = ("prison", "charge", "court", "agency", "place")
+FacetName = Literal["prison", "charge", "court", "agency", "place"]
 _ALTERNATION_RE = re.compile(r"\{([^{}]*)\}")
 MAX_EXPANSIONS = 256
 
@@ -85,6 +85,16 @@ class TermList(_Strict):
         return bool(self.en or self.fa)
 
 
+class Examples(_Strict):
+    """Sentences that describe a topic without naming it, by language: the model's prototypes."""
+
+    en: list[str] = Field(default_factory=list)
+    fa: list[str] = Field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.en or self.fa)
+
+
 class Group(_Strict):
     label: str = Field(min_length=1)
     label_fa: str = Field(min_length=1)
@@ -100,6 +110,13 @@ class Topic(_Strict):
     terms: TermList
     weak_terms: TermList = Field(default_factory=TermList)
     exclude: TermList = Field(default_factory=TermList)
+    # The topic is assigned only when every one of these lists has a hit (if any are given):
+    # stricter evidence for topics whose ordinary terms are generic ("released", «آزاد شد»).
+    requires: list[TermList] = Field(default_factory=list)
+    # Words that make a sentence worth showing to the model for this topic (described, not
+    # named: "ceiling", "cable", «کف پا»); they never score on their own.
+    cues: TermList = Field(default_factory=TermList)
+    examples: Examples = Field(default_factory=Examples)
 
     @field_validator("terms")
     @classmethod
@@ -123,6 +140,26 @@ class FieldWeights(_Strict):
     body: float = Field(default=1.0, ge=0)
 
 
+class ModelScoring(_Strict):
+    """How the sentence-embedding method is combined with the lexicon (``pipeline.tagging.model``).
+
+    A topic the lexicon scored at least ``band`` x its threshold, but below it, is assigned
+    when one of its candidate sentences is at least ``confirm_margin`` closer to the topic's
+    examples than to the background examples, and the topic is among the ``max_rank`` topics
+    nearest to that sentence; a topic with only cue hits needs ``alone_margin``.
+    """
+
+    enabled: bool = True
+    band: float = Field(default=0.3, ge=0, le=1)
+    confirm_margin: float = Field(default=0.02)
+    alone_margin: float = Field(default=0.05)
+    alone_gap: float = Field(default=0.03)
+    max_rank: int = Field(default=1, ge=1)
+    max_sentences: int = Field(default=4, ge=0)
+    max_sentence_chars: int = Field(default=300, ge=20)
+    background: Examples = Field(default_factory=Examples)
+
+
 class Scoring(_Strict):
     """How matches add up to a topic score (see ``pipeline.tagging.tagger``)."""
 
@@ -134,6 +171,7 @@ class Scoring(_Strict):
     max_phrase_factor: float = Field(default=1.6, ge=1)
     lead_chars: int = Field(default=400, ge=0)
     min_share: float = Field(default=0.0, ge=0, le=1)
+    model: ModelScoring = Field(default_factory=ModelScoring)
 
 
 class TaxonomyModel(_Strict):
@@ -234,7 +272,7 @@ def _sha256(content: dict[str, Any]) -> str:
 
 def matching_fingerprint(content: dict[str, Any]) -> str:
     """Hash of the parts of a taxonomy's content that matching and scoring depend on."""
-    keep_topic = ("threshold", "terms", "weak_terms", "exclude")
+    keep_topic = ("threshold", "terms", "weak_terms", "exclude", "requires", "cues", "examples")
     reduced = {
         "scoring": content.get("scoring"),
         "topics": {

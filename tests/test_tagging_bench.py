@@ -1,0 +1,55 @@
+"""bench/tagging.py: lexicon vs combined per topic and language, CPU, and the holdout split."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_tagging", ROOT / "bench" / "tagging.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+ITEMS = [
+    {
+        "id": "en-h01",
+        "lang": "en",
+        "topics": ["corporal_punishment"],
+        "title": "Man flogged in public",
+        "text": "A man was flogged 80 times in a square after being sentenced to 80 lashes.",
+    },
+    {
+        "id": "fa-h01",
+        "lang": "fa",
+        "topics": ["execution"],
+        "title": "اعدام یک زندانی",
+        "text": "این زندانی سحرگاه امروز در زندان مرکزی به دار آویخته شد.",
+    },
+]
+
+
+def test_bench_runs_a_holdout_split_only_by_name(tmp_path, capsys):
+    for lang in ("en", "fa"):
+        items = [i for i in ITEMS if i["lang"] == lang]
+        (tmp_path / f"holdout_{lang}.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), "utf-8")
+    bench = _bench()
+    assert bench.main(["--data", str(tmp_path)]) == 0
+    assert "HOLDOUT" not in capsys.readouterr().out  # "each" never runs it
+    assert bench.main(["--data", str(tmp_path), "--split", "holdout"]) == 0
+    out = capsys.readouterr().out
+    assert "HOLDOUT" in out and "2 articles (en 1, fa 1)" in out
+    assert "lexicon lexicon/2" in out and "combined lexicon/2+e5-sentences/1" in out
+    assert "  en (1)" in out and "  fa (1)" in out and "ms CPU/article" in out
+    assert "corporal_punishment" in out and "execution" in out  # the per-topic table
+
+
+def test_bench_says_when_a_named_split_is_empty(tmp_path, capsys):
+    assert _bench().main(["--data", str(tmp_path), "--split", "holdout", "--no-model"]) == 2
+    assert "no articles in split 'holdout'" in capsys.readouterr().err
