@@ -1,0 +1,538 @@
+"""Word lists the incident extractor reads: kinds, charges, people, places, numbers.
+
+Everything here is matched on *folded* text (``pipeline.extraction.jalali.fold_chars``:
+lower case, Persian letter variants and digits folded, same length as the stored text), so
+every match is a character span of the stored article. Patterns are regular expressions
+written for this project; each names the incident field it feeds.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Persian word boundary: not preceded/followed by a Persian or Latin letter.
+_L = r"[\w\u0600-\u06ff]"
+B = rf"(?<!{_L})"  # start of word
+E = rf"(?!{_L})"  # end of word
+# Persian suffixes a verb or noun may carry inside the same written word.
+SUF = r"(?:ها|های|هایی|ی|ای|ان|اند|ند|ه|ش|شان)?"
+GAP = r"[^.!?؟\n]{0,60}?"  # a short stretch within one sentence
+
+
+def rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+
+
+# --- kinds and stages ------------------------------------------------------------------
+# (kind, stage, pattern). Order matters only for ties at the same offset.
+KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
+    # death sentences: imminent first (they also mention "execution")
+    (
+        "death_sentence",
+        "imminent",
+        rx(
+            r"\b(?:at |in )?(?:imminent |grave )?risk of (?:imminent )?execution",
+            r"\bimminent execution",
+            r"\b(?:transferred|moved|taken) to solitary confinement",
+            r"\bcould be executed",
+            r"\bfaces? imminent execution",
+            r"\bexecution (?:is |was )?(?:scheduled|imminent)",
+            rf"{B}(?:در )?خطر (?:قریب الوقوع )?(?:اجرای حکم|اعدام)",
+            rf"{B}اجرای (?:قریب الوقوع )?حکم{GAP}{B}قریب الوقوع",
+            rf"{B}(?:به )?(?:سلول )?انفرادی{GAP}منتقل",
+            rf"{B}منتقل{GAP}(?:سلول )?انفرادی",
+            rf"{B}اعدام{GAP}قریب الوقوع",
+            rf"{B}(?:جهت|برای) اجرای حکم (?:اعدام|قصاص)",
+        ),
+    ),
+    (
+        "death_sentence",
+        "upheld",
+        rx(
+            r"\bupheld (?:the |his |her |their )?death sentences?",
+            r"\bdeath sentences? (?:\w+ ){0,3}(?:was |were |has been |have been )?(?:upheld|confirmed)",
+            r"\bconfirmed (?:the |his |her |their )?death sentences?",
+            rf"{B}حکم اعدام{GAP}{B}(?:تایید|تأیید|ابرام){GAP}(?:شد|کرد|شده|کرده)",
+            rf"{B}(?:تایید|تأیید|ابرام){SUF} حکم اعدام",
+        ),
+    ),
+    (
+        "death_sentence",
+        "issued",
+        rx(
+            r"\bsentenced (?:\w+ ){0,3}to death",
+            r"\bcondemned (?:\w+ ){0,2}to death",
+            r"\bdeath sentences? (?:\w+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
+            r"\bhanded (?:\w+ ){0,2}(?:a )?death sentences?",
+            r"\bissued (?:a |the )?death sentences?",
+            rf"{B}به (?:اعدام|مرگ|قصاص نفس|قصاص){E}{GAP}{B}محکوم",
+            rf"{B}محکوم{SUF} به (?:اعدام|قصاص)",
+            rf"{B}حکم (?:اعدام|قصاص){GAP}{B}صادر",
+            rf"{B}صدور حکم (?:اعدام|قصاص)",
+        ),
+    ),
+    (
+        "execution",
+        "carried_out",
+        rx(
+            r"\b(?:was|were|been|had been|have been|has been) (?:\w+ ){0,2}(?:executed|hanged|hung|put to death)",
+            r"\bexecuted\b",
+            r"\bhanged\b",
+            r"\bexecution (?:\w+ ){0,6}(?:was|were) carried out",
+            r"\b(?:death )?sentences? (?:\w+ ){0,12}(?:was|were|has been|have been) carried out",
+            r"\bupheld (?:\w+ ){0,4}and carried out",
+            r"\bexecutions? of (?!the death penalty)",
+            r"\bput to death\b",
+            rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
+            rf"{B}حکم (?:اعدام|قصاص){GAP}{B}(?:اجرا|به اجرا){E}",
+            rf"{B}به دار آویخته",
+            rf"{B}(?<!پیش از )(?<!قبل از )اجرای حکم (?:اعدام|قصاص)",
+        ),
+    ),
+    (
+        "death_in_custody",
+        "carried_out",
+        rx(
+            r"\bdied (?:\w+ ){0,4}(?:in|while in|under) (?:police |state |their )?(?:custody|detention|prison|jail|torture|interrogation)",
+            r"\bdeaths? (?:\w+ ){0,2}in (?:police )?(?:custody|detention|prison)",
+            r"\bdied (?:\w+ ){0,5}after (?:his |her |their )?(?:arrest|detention)",
+            r"\b(?:died|lost (?:his|her) life) (?:\w+ ){0,4}(?:ward|cell|prison)",
+            r"\bcustodial death",
+            r"\bdied (?:\w+ ){0,3}(?:of|from) (?:medical neglect|torture|a lack of medical care|lack of medical care)",
+            rf"{B}مرگ{SUF}{GAP}(?:در |زیر )?(?:بازداشت|زندان|شکنجه)",
+        ),
+    ),
+    # A death verb alone: custody or a shooting in the sentence decides the kind (extract.py).
+    (
+        "death",
+        "carried_out",
+        rx(rf"{B}(?:جان باخت|جان سپرد|جان خود را از دست داد|درگذشت|فوت کرد|فوت شد|کشته شد){SUF}{E}"),
+    ),
+    (
+        "extrajudicial_killing",
+        "carried_out",
+        rx(
+            r"\bshot (?:\w+ ){0,2}dead",
+            r"\b(?:was|were) (?:\w+ ){0,2}killed (?:\w+ ){0,4}(?:by|when|after) (?:\w+ ){0,3}(?:forces|guards|police|agents|fire|gunfire|shots|troops)",
+            r"\bkilled by (?:\w+ ){0,3}(?:forces|guards|police|agents|gunfire|fire)",
+            r"\bopened fire (?:\w+ ){0,8}kill",
+            r"\b(?:fatally|lethally) shot",
+            r"\bdied (?:\w+ ){0,3}(?:of|from|after) (?:gunshot|bullet) wounds?",
+            rf"{B}(?:با |به )?(?:شلیک|ضرب گلوله|تیراندازی){GAP}(?:کشته|جان باخت|جان سپرد|به قتل رسید)",
+            rf"{B}(?:کشته|جان باخت|به قتل رسید){GAP}(?:شلیک|گلوله|تیراندازی)",
+        ),
+    ),
+    (
+        "flogging",
+        "carried_out",
+        rx(
+            r"\b(?:was|were) (?:\w+ ){0,2}(?:flogged|lashed)",
+            r"\bflogging (?:sentence )?(?:\w+ ){0,4}(?:was|were) carried out",
+            rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){GAP}{B}(?:اجرا|به اجرا|زده){E}",
+            rf"{B}شلاق زده شد",
+        ),
+    ),
+    (
+        "flogging",
+        "issued",
+        rx(
+            r"\bsentenced (?:\w+ ){0,6}(?:to |and )?(?:\d+|[a-z-]+) lashes",
+            r"\b\d+ lashes\b",
+            r"\bflogging sentences?",
+            r"\bsentence of (?:\d+ )?lashes",
+            rf"{B}(?:\d+|[\u0600-\u06ff]+) ضربه شلاق",
+            rf"{B}محکوم{SUF}{GAP}شلاق",
+        ),
+    ),
+    (
+        "amputation",
+        "carried_out",
+        rx(
+            r"\b(?:fingers?|hands?|limbs?) (?:\w+ ){0,3}(?:were|was) (?:\w+ ){0,2}(?:amputated|cut off)",
+            r"\bamputation (?:\w+ ){0,5}(?:was|were) carried out",
+            r"\bamputated\b",
+            rf"{B}(?:حکم )?قطع{GAP}(?:انگشت|دست|پا){GAP}(?:اجرا|به اجرا){E}",
+            rf"{B}انگشتان{GAP}قطع (?:شد|کردند)",
+        ),
+    ),
+    (
+        "amputation",
+        "issued",
+        rx(
+            r"\bsentenced (?:\w+ ){0,6}amputation",
+            r"\bamputation sentences?",
+            r"\bsentence of amputation",
+            rf"{B}(?:محکوم{SUF} به |حکم ){GAP}قطع{GAP}(?:انگشت|دست|پا)",
+            rf"{B}قطع انگشت",
+        ),
+    ),
+]
+
+# A trigger inside one of these is not an event mention (figures, generic talk).
+NOT_EVENT = rx(
+    r"\b(?:at least |more than |over |some )?\d[\d,]* (?:people |prisoners |persons |men |women )?(?:have been |were |had been )?(?:executed|executions)\b",
+    r"\bexecutions? (?:recorded|registered|documented|carried out) (?:this|last|since|in) ",
+    r"\bnumber of executions",
+    r"\b(?:the )?death penalty\b",
+    r"\b(?:those|people|prisoners|persons|individuals) (?:who were |who have been )?executed",
+    r"\bexecuted (?:each|every|per) ",
+    rf"{B}(?:دست کم |حداقل |بیش از )?\d+ (?:مورد )?اعدام",
+    rf"{B}آمار اعدام",
+    rf"{B}مجازات اعدام",
+    rf"{B}لغو (?:مجازات |حکم )?اعدام",
+    rf"{B}توقف (?:اجرای )?(?:حکم )?اعدام",
+    r"\b(?:stop|halt|end|abolish|prevent)(?:ing)? (?:the |all |his |her |their )?(?:executions?|death penalty)",
+)
+
+BACKGROUND_CUES = rx(
+    r"\banniversary\b",
+    r"\byears? ago\b",
+    r"\bin (?:19|20)\d\d\b",
+    rf"{B}سالگرد",
+    rf"{B}سال ها پیش",
+    rf"{B}سال (?:13|14)\d\d{E}",
+    rf"{B}در سال \d{{4}}",
+)
+
+# --- charges ---------------------------------------------------------------------------
+CHARGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "moharebeh",
+        rx(
+            r"\bmoharebeh\b",
+            r"\bmuharebeh\b",
+            r"\benmity against god",
+            r"\bwaging war against god",
+            r"\bbaghi\b",
+            r"\barmed rebellion",
+            r"\bcorruption on earth",
+            r"\befsad",
+            r"\bifsad",
+            rf"{B}محاربه",
+            rf"{B}بغی{E}",
+            rf"{B}افساد فی ?الارض",
+        ),
+    ),
+    (
+        "espionage",
+        rx(
+            r"\bespionage\b",
+            r"\bspying\b",
+            r"\bspy for\b",
+            r"\bcollaborat\w* with (?:israel|the israeli|mossad)",
+            rf"{B}جاسوسی",
+            rf"{B}همکاری با (?:اسرائیل|موساد|رژیم صهیونیستی)",
+        ),
+    ),
+    (
+        "drug",
+        rx(
+            r"\bdrug",
+            r"\bnarcotic",
+            r"\bheroin\b",
+            r"\bmethamphetamine\b",
+            r"\bopium\b",
+            r"\bcrystal meth\b",
+            rf"{B}مواد مخدر",
+            rf"{B}(?:هروئین|شیشه|تریاک|متامفتامین|مخدر)",
+        ),
+    ),
+    (
+        "rape_sexual",
+        rx(
+            r"\brape\b",
+            r"\braping\b",
+            r"\bsexual assault",
+            r"\bsodomy\b",
+            r"\badultery\b",
+            r"\blavat\b",
+            rf"{B}تجاوز",
+            rf"{B}(?:زنای|زنا){E}",
+            rf"{B}لواط",
+            rf"{B}(?:به )?عنف",
+        ),
+    ),
+    ("armed_robbery", rx(r"\barmed robbery", r"\brobbery\b", rf"{B}سرقت مسلحانه", rf"{B}سرقت")),
+    (
+        "murder_qisas",
+        rx(
+            r"\bmurder",
+            r"\bqisas\b",
+            r"\bqesas\b",
+            r"\bkilling (?:of )?(?:his|her|a|an|the) ",
+            r"\bretribution\b",
+            rf"{B}قتل",
+            rf"{B}قصاص",
+        ),
+    ),
+]
+# Other, named charges: the charge is known, and not one of the above.
+OTHER_CHARGE = rx(
+    r"\bapostasy\b",
+    r"\bblasphemy\b",
+    r"\binsulting the prophet",
+    r"\bdrinking alcohol",
+    r"\balcohol\b",
+    r"\bpropaganda against",
+    r"\bmembership (?:of|in)",
+    r"\bcollusion against",
+    r"\btheft\b",
+    r"\bkidnapping\b",
+    rf"{B}ارتداد",
+    rf"{B}سب النبی",
+    rf"{B}(?:شرب|مصرف) (?:خمر|مشروبات الکلی|مشروب)",
+    rf"{B}تبلیغ علیه",
+    rf"{B}عضویت در",
+    rf"{B}آدم ربایی",
+)
+
+# --- people ----------------------------------------------------------------------------
+GENDER_MALE = rx(
+    r"\b(?:man|men|boy|boys|he|his|him|father|husband|son|brother)\b",
+    rf"{B}(?:مرد|مردان|پسر|پدر|همسرش|برادر)(?:ی)?{E}",
+)
+GENDER_FEMALE = rx(
+    r"\b(?:woman|women|girl|girls|she|her|mother|wife|daughter|sister)\b",
+    rf"{B}(?:زن|زنان|دختر|مادر|خواهر|بانو)(?:ی)?{E}",
+)
+
+ETHNICITY: list[tuple[str, re.Pattern[str]]] = [
+    ("Baluch", rx(r"\bbaluch", r"\bbaloch", r"\bbaluchi", rf"{B}بلوچ")),
+    ("Kurdish", rx(r"\bkurd(?:s|ish)?\b", rf"{B}کرد(?:ی|ها|های)?{E}")),
+    ("Arab", rx(r"\b(?:ahwazi |ahvazi )?arabs?\b", r"\bahwazi\b", rf"{B}عرب{SUF}{E}")),
+    (
+        "Turk",
+        rx(
+            r"\b(?:azerbaijani |azeri )?turks?\b",
+            r"\bazeri\b",
+            r"\bazerbaijani\b",
+            rf"{B}(?:ترک|آذری){SUF}{E}",
+        ),
+    ),
+    ("Lur", rx(r"\blurs?\b", r"\blori\b", rf"{B}لر{SUF}{E}")),
+    ("Turkmen", rx(r"\bturkmen\b", rf"{B}ترکمن")),
+]
+NATIONALITY: list[tuple[str, re.Pattern[str]]] = [
+    ("Afghan", rx(r"\bafghan", rf"{B}افغان", rf"{B}(?:تبعه|اتباع|شهروند) افغانستان")),
+    ("Iraqi", rx(r"\biraqi\b", rf"{B}عراقی")),
+    ("Pakistani", rx(r"\bpakistani\b", rf"{B}پاکستانی")),
+]
+RELIGION: list[tuple[str, re.Pattern[str]]] = [
+    ("Baha'i", rx(r"\bbaha['’]?i", rf"{B}بهایی")),
+    ("Sunni", rx(r"\bsunni\b", rf"{B}(?:اهل سنت|سنی){E}")),
+    ("Christian", rx(r"\bchristian\b", r"\bconvert", rf"{B}مسیحی")),
+    ("Jewish", rx(r"\bjewish\b", rf"{B}یهودی")),
+    ("Yarsan", rx(r"\byarsan(?:i)?\b", r"\bahl-?e haq", rf"{B}یارسان")),
+    ("Sufi", rx(r"\bsufi\b", r"\bdervish", rf"{B}(?:درویش|صوفی)")),
+]
+
+# Words that make a nearby count or group a set of victims.
+VICTIM_NOUNS_EN = (
+    r"(?:men|women|man|woman|prisoners?|inmates?|people|persons|individuals|detainees|"
+    r"convicts|kolbars|porters|fuel carriers|protesters|brothers|juveniles?|youths?|boys?|girls?)"
+)
+VICTIM_NOUNS_FA = r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|متهم|محکوم|برادر|شهروند|معترض)"
+
+NUMBER_WORDS_EN = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "twenty": 20,
+}
+NUMBER_WORDS_FA = {
+    "یک": 1,
+    "دو": 2,
+    "سه": 3,
+    "چهار": 4,
+    "پنج": 5,
+    "شش": 6,
+    "هفت": 7,
+    "هشت": 8,
+    "نه": 9,
+    "ده": 10,
+    "یازده": 11,
+    "دوازده": 12,
+    "سیزده": 13,
+    "چهارده": 14,
+    "پانزده": 15,
+    "بیست": 20,
+}
+
+# --- places ----------------------------------------------------------------------------
+# City -> province (English names), with the spellings articles use in both scripts.
+CITIES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("Tehran", "Tehran", ("tehran", "تهران")),
+    ("Karaj", "Alborz", ("karaj", "کرج")),
+    ("Mashhad", "Razavi Khorasan", ("mashhad", "مشهد")),
+    ("Isfahan", "Isfahan", ("isfahan", "esfahan", "اصفهان")),
+    ("Shiraz", "Fars", ("shiraz", "شیراز")),
+    ("Tabriz", "East Azerbaijan", ("tabriz", "تبریز")),
+    ("Urmia", "West Azerbaijan", ("urmia", "orumiyeh", "oroumieh", "ارومیه")),
+    ("Zahedan", "Sistan and Baluchestan", ("zahedan", "زاهدان")),
+    ("Zabol", "Sistan and Baluchestan", ("zabol", "زابل")),
+    ("Chabahar", "Sistan and Baluchestan", ("chabahar", "چابهار")),
+    ("Iranshahr", "Sistan and Baluchestan", ("iranshahr", "ایرانشهر")),
+    ("Saravan", "Sistan and Baluchestan", ("saravan", "سراوان")),
+    ("Khash", "Sistan and Baluchestan", ("khash", "خاش")),
+    ("Ahvaz", "Khuzestan", ("ahvaz", "ahwaz", "اهواز")),
+    ("Dezful", "Khuzestan", ("dezful", "دزفول")),
+    ("Kermanshah", "Kermanshah", ("kermanshah", "کرمانشاه")),
+    ("Sanandaj", "Kurdistan", ("sanandaj", "سنندج")),
+    ("Saqqez", "Kurdistan", ("saqqez", "saqez", "سقز")),
+    ("Baneh", "Kurdistan", ("baneh", "بانه")),
+    ("Marivan", "Kurdistan", ("marivan", "مریوان")),
+    ("Mahabad", "West Azerbaijan", ("mahabad", "مهاباد")),
+    ("Piranshahr", "West Azerbaijan", ("piranshahr", "پیرانشهر")),
+    ("Sardasht", "West Azerbaijan", ("sardasht", "سردشت")),
+    ("Naqadeh", "West Azerbaijan", ("naqadeh", "نقده")),
+    ("Salmas", "West Azerbaijan", ("salmas", "سلماس")),
+    ("Khoy", "West Azerbaijan", ("khoy", "خوی")),
+    ("Rasht", "Gilan", ("rasht", "رشت")),
+    ("Qazvin", "Qazvin", ("qazvin", "قزوین")),
+    ("Qom", "Qom", ("qom", "قم")),
+    ("Arak", "Markazi", ("arak", "اراک")),
+    ("Hamedan", "Hamadan", ("hamedan", "hamadan", "همدان")),
+    ("Khorramabad", "Lorestan", ("khorramabad", "خرم آباد", "خرماباد")),
+    ("Ilam", "Ilam", ("ilam", "ایلام")),
+    ("Yasuj", "Kohgiluyeh and Boyer-Ahmad", ("yasuj", "یاسوج")),
+    ("Bandar Abbas", "Hormozgan", ("bandar abbas", "بندرعباس", "بندر عباس")),
+    ("Bushehr", "Bushehr", ("bushehr", "بوشهر")),
+    ("Kerman", "Kerman", ("kerman", "کرمان")),
+    ("Yazd", "Yazd", ("yazd", "یزد")),
+    ("Semnan", "Semnan", ("semnan", "سمنان")),
+    ("Gorgan", "Golestan", ("gorgan", "گرگان")),
+    ("Sari", "Mazandaran", ("sari", "ساری")),
+    ("Zanjan", "Zanjan", ("zanjan", "زنجان")),
+    ("Ardabil", "Ardabil", ("ardabil", "اردبیل")),
+    ("Birjand", "South Khorasan", ("birjand", "بیرجند")),
+    ("Bojnurd", "North Khorasan", ("bojnurd", "bojnourd", "بجنورد")),
+    ("Neyshabur", "Razavi Khorasan", ("neyshabur", "nishapur", "نیشابور")),
+    ("Shahr-e Kord", "Chaharmahal and Bakhtiari", ("shahrekord", "shahr-e kord", "شهرکرد")),
+    ("Varamin", "Tehran", ("varamin", "ورامین")),
+]
+PROVINCES: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "Sistan and Baluchestan",
+        ("sistan and baluchestan", "sistan-baluchestan", "sistan and baluchistan", "سیستان و بلوچستان"),
+    ),
+    ("Kurdistan", ("kurdistan province", "استان کردستان")),
+    ("West Azerbaijan", ("west azerbaijan", "آذربایجان غربی")),
+    ("East Azerbaijan", ("east azerbaijan", "آذربایجان شرقی")),
+    ("Khuzestan", ("khuzestan", "خوزستان")),
+    ("Alborz", ("alborz", "البرز")),
+    ("Razavi Khorasan", ("razavi khorasan", "khorasan razavi", "خراسان رضوی")),
+    ("Lorestan", ("lorestan", "لرستان")),
+    ("Fars", ("fars province", "استان فارس")),
+    ("Gilan", ("gilan", "گیلان")),
+    ("Kermanshah", ("kermanshah province", "استان کرمانشاه")),
+    ("Hormozgan", ("hormozgan", "هرمزگان")),
+    ("Mazandaran", ("mazandaran", "مازندران")),
+    ("Golestan", ("golestan", "گلستان")),
+    ("Markazi", ("markazi", "استان مرکزی")),
+    ("Kerman", ("kerman province", "استان کرمان")),
+    ("Ilam", ("ilam province", "استان ایلام")),
+]
+# Prison facet value -> (city, province): a prison names its place.
+PRISON_PLACE = {
+    "evin": ("Tehran", "Tehran"),
+    "evin_ward_209": ("Tehran", "Tehran"),
+    "ghezel_hesar": ("Karaj", "Alborz"),
+    "gohardasht": ("Karaj", "Alborz"),
+    "karaj_central": ("Karaj", "Alborz"),
+    "kahrizak": ("Tehran", "Tehran"),
+    "greater_tehran": ("Tehran", "Tehran"),
+    "qarchak": ("Varamin", "Tehran"),
+    "vakilabad": ("Mashhad", "Razavi Khorasan"),
+    "adelabad": ("Shiraz", "Fars"),
+    "dizelabad": ("Kermanshah", "Kermanshah"),
+    "urmia_central": ("Urmia", "West Azerbaijan"),
+    "zahedan_central": ("Zahedan", "Sistan and Baluchestan"),
+    "lakan": ("Rasht", "Gilan"),
+    "sepidar": ("Ahvaz", "Khuzestan"),
+    "sheiban": ("Ahvaz", "Khuzestan"),
+    "parsilon": ("Khorramabad", "Lorestan"),
+    "dastgerd": ("Isfahan", "Isfahan"),
+}
+
+# --- sources ---------------------------------------------------------------------------
+OFFICIAL_CUES = rx(
+    r"\bjudiciary\b",
+    r"\bmizan\b",
+    r"\birna\b",
+    r"\bstate (?:media|television|tv|news agency)",
+    r"\bofficial (?:media|news agency|sources?)",
+    r"\bprosecutor",
+    r"\bpolice (?:said|announced|chief)",
+    r"\bauthorities (?:said|announced|confirmed)",
+    rf"{B}(?:قوه قضاییه|قوه قضائیه|میزان|ایرنا|دادستان|دادگستری|رسانه های (?:دولتی|رسمی)|خبرگزاری (?:ایرنا|تسنیم|فارس|میزان|ایسنا)|رئیس کل دادگستری)",
+)
+RIGHTS_CUES = rx(
+    r"\bihrngo\b",
+    r"\biran human rights\b",
+    r"\bhrana\b",
+    r"\bhengaw\b",
+    r"\bamnesty\b",
+    r"\bhuman rights watch\b",
+    r"\bkurdistan human rights network\b",
+    r"\bkhrn\b",
+    r"\bhaalvsh\b",
+    r"\bhalvash\b",
+    r"\brights (?:group|groups|organi[sz]ation|activists|monitor)",
+    rf"{B}(?:حقوق بشر|هه نگاو|هرانا|حال وش|حالوش|کمپین|فعالان حقوق بشر|سازمان عفو بین الملل|عفو بین الملل)",
+)
+
+# A sentence with one of these gives figures or generalities, not an event.
+STATISTIC_CUES = rx(
+    r"\bper ?cent\b",
+    r"\bpercent",
+    r"\b(?:since|from) the (?:start|beginning) of",
+    r"\bannual report",
+    r"\b(?:dozens|hundreds|thousands|scores) of",
+    r"\busually\b",
+    r"\btypically\b",
+    r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
+    r"\b(?:this|last) year\b",
+    rf"{B}درصد",
+    rf"{B}(?:از ابتدای|از آغاز) (?:سال|ماه)",
+    rf"{B}گزارش سالانه",
+    rf"{B}(?:ده ها|صدها|هزاران)",
+    rf"{B}معمولا",
+    rf"{B}(?:دست کم|حداقل|بیش از) (?:هزار|\d+) ",
+    rf"{B}سال (?:جاری|گذشته)",
+)
+# A sentence was commuted, quashed or pardoned: no longer a death sentence.
+COMMUTED_CUES = rx(
+    r"\bcommut",
+    r"\bquash",
+    r"\boverturn",
+    r"\bpardon",
+    r"\bforg(?:ave|iven)",
+    r"\bacquitt",
+    rf"{B}(?:لغو|نقض|عفو|بخشش|رضایت|تبدیل|تخفیف)",
+)
+CUSTODY_CONTEXT = rx(
+    r"\b(?:custody|detention|prison|jail|cell|ward|interrogation|arrest)",
+    rf"{B}(?:بازداشت|زندان|بازداشتگاه|کلانتری|شکنجه|سلول|بند|بازجویی|حبس)",
+)
+SHOOTING_CONTEXT = rx(
+    r"\b(?:shot|shooting|gunfire|opened fire|bullet)",
+    rf"{B}(?:شلیک|گلوله|تیراندازی|تیر)",
+)
+STATE_AGENTS = rx(
+    r"\b(?:forces|guards|police|agents|troops|irgc|basij|security)",
+    rf"{B}(?:نیروهای|نیروی|ماموران|مأموران|مرزبانی|هنگ مرزی|سپاه|پلیس|انتظامی|بسیج|امنیتی|نظامی)",
+)
