@@ -127,7 +127,7 @@ def evaluate(items: list[dict], *, topics_file: str | None = None, verbose: bool
     scores = Scores()
     order = sorted(range(len(items)), key=lambda i: (str(items[i]["published"]), items[i]["id"]))
     counter = itertools.count(1)
-    resolver = Resolver(lambda: f"X{next(counter)}")
+    resolver = Resolver(lambda _mention: f"X{next(counter)}")
     predicted: dict[str, list[dict]] = {}
     pred_incident: dict[tuple[str, int], Any] = {}
     cpu = 0.0

@@ -17,6 +17,7 @@ E = rf"(?!{_L})"  # end of word
 # Persian suffixes a verb or noun may carry inside the same written word.
 SUF = r"(?:ها|های|هایی|ی|ای|ان|اند|ند|ه|ش|شان)?"
 GAP = r"[^.!?؟\n]{0,60}?"  # a short stretch within one sentence
+LONG_GAP = r"[^.!?؟\n]{0,120}?"  # room for a name and its description
 
 
 def rx(*alternatives: str) -> re.Pattern[str]:
@@ -75,7 +76,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "execution",
         "carried_out",
         rx(
-            r"\b(?:was|were|been|had been|have been|has been) (?:\w+ ){0,2}(?:executed|hanged|hung|put to death)",
+            r"\b(?:was|were|been|had been|have been|has been) (?:\w+ ){0,2}(?:executed|hanged|hung|put to death)\b",
             r"\bexecuted\b",
             r"\bhanged\b",
             r"\bexecution (?:\w+ ){0,6}(?:was|were) carried out",
@@ -84,7 +85,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
-            rf"{B}حکم (?:اعدام|قصاص){GAP}{B}(?:اجرا|به اجرا){E}",
+            rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}",
             rf"{B}به دار آویخته",
             rf"{B}(?<!پیش از )(?<!قبل از )اجرای حکم (?:اعدام|قصاص)",
         ),

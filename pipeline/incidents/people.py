@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.extraction.jalali import fold_chars
 from pipeline.incidents import lexicon as L
 
 # Common Iranian given names (our own list), by gender; Persian script and usual Latin forms.
@@ -22,7 +23,8 @@ MALE_FA = (
     "کامران کریم کیوان ماجد مجید محسن محمدرضا محمدعلی محمدحسین مسعود منصور موسی میلاد ناصر نادر نوید "
     "نیما وحید هادی هاشم هوشنگ یاسر یاسین یونس ادریس اسحاق خالد زانیار لقمان شیرکو پژمان آرمان "
     "ارسلان ایوب بشیر جعفر حبیب حیدر خلیل رامین زاهد سهراب سیاوش شریف طاهر غلامرضا غلام فواد "
-    "قادر کمال کورش مراد منوچهر نبی نصرالله نورالدین هیمن وریا حمزه ایرج اسلام رامین سینا مهران"
+    "قادر کمال کورش مراد منوچهر نبی نصرالله نورالدین هیمن وریا حمزه ایرج اسلام رامین سینا مهران "
+    "آرش کیومرث آکو هیوا کامیار بهنام"
 ).split()
 FEMALE_FA = (
     "فاطمه زهرا مریم زینب معصومه زهره سمیرا لیلا نرگس سکینه شیرین نسرین مهسا ژینا پخشان وریشه "
@@ -41,7 +43,7 @@ MALE_EN = (
     "houshang yaser yasser yasin younes edris idris eshagh khaled zaniar loghman luqman shirko pezhman "
     "arman arsalan ayoub bashir jafar habib heydar khalil ramin zahed sohrab siavash sharif taher "
     "gholamreza gholam fuad foad ghader kamal kourosh morad manouchehr nabi nasrollah nooraddin heiman "
-    "wrya hamzeh iraj eslam sina mehran abdolkarim abdolaziz jamshid"
+    "wrya hamzeh iraj eslam sina mehran abdolkarim abdolaziz jamshid arash kiumars ako hiwa kamyar behnam"
 ).split()
 FEMALE_EN = (
     "fatemeh fatima zahra maryam zeinab masoumeh zohreh samira leila narges sakineh shirin nasrin mahsa "
@@ -95,7 +97,8 @@ _FA_NAMED = re.compile(
 )
 # "X Y، ۲۹ ساله" / "X Y، زندانی ..." at a sentence start: an appositive names the person.
 _FA_APPOSITIVE = re.compile(
-    r"(?:^|(?<=[.:\n\-–]) ?)([\u0620-\u064a\u066e-\u06d3]+ [\u0620-\u064a\u066e-\u06d3]+)، "
+    r"(?:^|(?<=[.:\n\-–]) ?|(?<=اعدام )|(?<=قصاص )|(?<=مرگ )|(?<=زندانی ))"
+    r"([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)، "
     r"(?:[\u0620-\u064a\u066e-\u06d3]+ ){0,2}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت بر|متهم|جوان)"
 )
 _FA_ROLE_BEFORE = re.compile(
@@ -180,8 +183,8 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     """Persian names in ``text[start:end]``: after «به نام» and similar, or a known given name."""
     out: list[Victim] = []
     seen: list[tuple[int, int]] = []
-    for m in _FA_APPOSITIVE.finditer(folded, start, end):
-        words = m.group(1).split()
+    for m in _FA_APPOSITIVE.finditer(text, start, end):
+        words = fold_chars(m.group(1)).split()
         if any(w in _FA_STOP for w in words):
             continue
         s, e = m.start(1), m.end(1)
@@ -203,25 +206,25 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 continue
             out.append(Victim(name, s, s + len(name), gender=given_gender(name)))
             seen.append((s, s + len(name)))
-    tokens = list(_FA_TOKEN.finditer(folded, start, end))
+    words = _fa_words(text, folded, start, end)
     i = 0
-    while i < len(tokens):
-        tok = tokens[i].group().replace("\u200c", "")
-        if tok in _FA_GIVEN:
+    while i < len(words):
+        ws, we, parts = words[i]
+        if parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN:
             j = i + 1
-            while (
-                j < len(tokens)
-                and j < i + 3
-                and _surname_like(tokens[j].group(), folded, tokens[j - 1].end(), tokens[j].start())
-            ):
+            while j < len(words) and j < i + 3 and _surname_like(words[j], text, words[j - 1][1]):
                 j += 1
             if j > i + 1:
-                s, e = tokens[i].start(), tokens[j - 1].end()
+                s, e = ws, words[j - 1][1]
                 role = _FA_ROLE_BEFORE.search(folded[max(0, s - 12) : s]) or _FA_ROLE_AFTER.search(
                     folded[e : e + 12]
                 )
                 if not role and not any(a < e and s < b for a, b in seen):
-                    out.append(Victim(text[s:e], s, e, gender=_FA_GIVEN[tok]))
+                    out.append(
+                        Victim(
+                            text[s:e], s, e, gender=_FA_GIVEN.get(parts[0]) or _FA_GIVEN.get("".join(parts))
+                        )
+                    )
                     seen.append((s, e))
                 i = j
                 continue
@@ -230,11 +233,24 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
-def _surname_like(word: str, folded: str, prev_end: int, start: int) -> bool:
-    if folded[prev_end:start] != " ":
+def _fa_words(text: str, folded: str, start: int, end: int) -> list[tuple[int, int, list[str]]]:
+    """Written words: letter runs joined by ZWNJ in the stored text («کریم‌زاده» is one)."""
+    out: list[tuple[int, int, list[str]]] = []
+    for m in _FA_TOKEN.finditer(folded, start, end):
+        if out and text[out[-1][1] : m.start()] == "\u200c":
+            s, _, parts = out[-1]
+            out[-1] = (s, m.end(), parts + [m.group()])
+        else:
+            out.append((m.start(), m.end(), [m.group()]))
+    return out
+
+
+def _surname_like(word: tuple[int, int, list[str]], text: str, prev_end: int) -> bool:
+    start, _, parts = word
+    if text[prev_end:start] != " ":
         return False
-    w = word.replace("\u200c", "")
-    return w not in _FA_STOP and len(w) >= 2 and not w.isdigit()
+    w = "".join(parts)
+    return parts[0] not in _FA_STOP and w not in _FA_STOP and len(w) >= 2 and not w.isdigit()
 
 
 _COUNT_EN = re.compile(

@@ -146,7 +146,7 @@ class Resolver:
             key=lambda t: (-t[0], str(t[1])),
         )
         if not scored:
-            iid = self._new_id()
+            iid = self._new_id(mention)
             self.incidents[iid] = IncidentState(iid, mention["kind"], step(mention["kind"], mention["stage"]))
         else:
             iid = scored[0][1]
