@@ -168,6 +168,8 @@ def find_dates(text: str, published: date | None) -> list[DateHit]:
             add(m.start(), m.end(), published - timedelta(days=1), "day", "relative")
         for m in _WEEKDAY.finditer(folded):
             value = _last_weekday(published, _EN_WEEKDAYS.index(m[1]))
+            if value == published and m.group().startswith("last "):
+                value -= timedelta(days=7)  # "last Tuesday", said on a Tuesday
             add(m.start(), m.end(), value, "day", "relative")
         for m in _FA_WEEKDAY.finditer(folded):
             value = _last_weekday(published, _FA_WEEKDAYS[m[1]])

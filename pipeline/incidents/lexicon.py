@@ -80,7 +80,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bexecuted\b",
             r"\bhanged\b",
             r"\bexecution (?:\w+ ){0,6}(?:was|were) carried out",
-            r"\b(?:death )?sentences? (?:\w+ ){0,12}(?:was|were|has been|have been) carried out",
+            r"\b(?:death|qisas|execution) sentences? (?:\w+ ){0,12}(?:was|were|has been|have been) carried out",
             r"\bupheld (?:\w+ ){0,4}and carried out",
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
@@ -107,7 +107,10 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
     (
         "death",
         "carried_out",
-        rx(rf"{B}(?:جان باخت|جان سپرد|جان خود را از دست داد|درگذشت|فوت کرد|فوت شد|کشته شد){SUF}{E}"),
+        rx(
+            rf"{B}(?:جان باخت|جان سپرد|جان خود را از دست داد|درگذشت|فوت کرد|فوت شد|کشته شد){SUF}{E}",
+            r"\b(?:died|dies|was killed|were killed|have been killed|has been killed|lost (?:his|her|their) li(?:fe|ves)|bled to death)\b",
+        ),
     ),
     (
         "extrajudicial_killing",
@@ -128,6 +131,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "carried_out",
         rx(
             r"\b(?:was|were) (?:\w+ ){0,2}(?:flogged|lashed)",
+            r"\b(?:received|was given|were given) (?:\d+|[a-z-]+) lashes",
             r"\bflogging (?:sentence )?(?:\w+ ){0,4}(?:was|were) carried out",
             rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){GAP}{B}(?:اجرا|به اجرا|زده){E}",
             rf"{B}شلاق زده شد",
@@ -151,7 +155,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         rx(
             r"\b(?:fingers?|hands?|limbs?) (?:\w+ ){0,3}(?:were|was) (?:\w+ ){0,2}(?:amputated|cut off)",
             r"\bamputation (?:\w+ ){0,5}(?:was|were) carried out",
-            r"\bamputated\b",
+            r"\b(?:were|was|had been|have been) (?:\w+ ){0,2}amputated\b",
             rf"{B}(?:حکم )?قطع{GAP}(?:انگشت|دست|پا){GAP}(?:اجرا|به اجرا){E}",
             rf"{B}انگشتان{GAP}قطع (?:شد|کردند)",
         ),
@@ -161,6 +165,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "issued",
         rx(
             r"\bsentenced (?:\w+ ){0,6}amputation",
+            r"\bsentenced (?:\w+ ){0,12}amputated\b",
             r"\bamputation sentences?",
             r"\bsentence of amputation",
             rf"{B}(?:محکوم{SUF} به |حکم ){GAP}قطع{GAP}(?:انگشت|دست|پا)",
@@ -176,6 +181,7 @@ NOT_EVENT = rx(
     r"\bnumber of executions",
     r"\b(?:the )?death penalty\b",
     r"\b(?:those|people|prisoners|persons|individuals) (?:who were |who have been )?executed",
+    r"\bat least \d\d[\d,]* (?:[\w-]+ ){0,3}(?:were|have been|had been) (?:executed|killed|hanged|sentenced)",
     r"\bexecuted (?:each|every|per) ",
     rf"{B}(?:دست کم |حداقل |بیش از )?\d+ (?:مورد )?اعدام",
     rf"{B}آمار اعدام",

@@ -69,6 +69,11 @@ _NOT_NAME = set(
     persian kurdish baluch arab afghan turkish sunni shia baha'i bahai christian jewish muslim
     """.split()
 )
+for _city, _province, _spellings in L.CITIES:
+    _NOT_NAME.update(w for sp in _spellings for w in sp.split() if sp.isascii())
+for _province, _spellings in L.PROVINCES:
+    _NOT_NAME.update(w for sp in _spellings for w in sp.replace("-", " ").split() if sp.isascii())
+_NOT_NAME.update({"west", "east", "north", "south", "azerbaijan", "razavi", "khorasan", "gilan", "alborz"})
 _ROLE_BEFORE = re.compile(
     r"(?:judge|lawyer|attorney|director|spokes(?:man|person|woman)|head|chief|minister|president|"
     r"rapporteur|ayatollah|dr|prof|professor|researcher|activist|reporter|journalist|mother|father|"
