@@ -54,7 +54,10 @@ _FA_WEEKDAY = re.compile(rf"(?<!{_L})(?:روز |صبح |سحرگاه |بامدا
 _FA_TODAY = re.compile(rf"(?<!{_L})(?:سحرگاه|صبح|بامداد|ظهر|عصر|شامگاه|روز)? ?امروز(?!{_L})")
 _FA_YESTERDAY = re.compile(rf"(?<!{_L})(?:دیروز|روز گذشته|دیشب|شب گذشته|بامداد دیروز|سحرگاه دیروز)(?!{_L})")
 _FA_MONTHS = "|".join(sorted((fold_chars(m) for m in JALALI_MONTHS), key=len, reverse=True))
-_FA_DAY_MONTH = re.compile(rf"(?<!\d)(\d{{1,2}}) ({_FA_MONTHS})(?: ?ماه)?(?! ?\d)(?!{_L})")
+_FA_ORDINALS = {"اول": 1, "یکم": 1, "دوم": 2, "سوم": 3, "چهارم": 4, "پنجم": 5, "ششم": 6, "هفتم": 7, "هشتم": 8, "نهم": 9, "دهم": 10}
+_FA_DAY_MONTH = re.compile(
+    rf"(?<!\d)(\d{{1,2}}|{'|'.join(_FA_ORDINALS)}) ({_FA_MONTHS})(?: ?ماه)?(?: (1[34]\d\d))?(?! ?\d)(?!{_L})"
+)
 _FA_MONTH_ONLY = re.compile(
     rf"(?<!{_L})(?<!\d )({_FA_MONTHS})(?: ?ماه(?: (1[34]\d\d))?| (1[34]\d\d))(?!{_L})"
 )
@@ -140,7 +143,15 @@ def find_dates(text: str, published: date | None) -> list[DateHit]:
     for m in _FA_DAY_MONTH.finditer(folded):
         if published is not None:
             month = JALALI_MONTHS.get(m[2]) or _fa_month(m[2])
-            add(m.start(), m.end(), _jalali_before(published, month, int(m[1])), "day", "jalali")
+            day = _FA_ORDINALS.get(m[1]) or int(m[1])
+            if m[3]:
+                try:
+                    value = jalali_to_gregorian(int(m[3]), month, day)
+                except ValueError:
+                    continue
+            else:
+                value = _jalali_before(published, month, day)
+            add(m.start(), m.end(), value, "day", "jalali")
     if published is not None:
         for m in _IN_MONTH.finditer(folded):
             if m[1] == "may":

@@ -124,8 +124,13 @@ def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) ->
     names = persian_names(text, folded, s, e) if persian else english_names(text, s, e)
     groups = counted_groups(folded, s, e)
     # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
-    if names:
-        groups = [g for g in groups if g.count != len(names) and g.count > len(names)]
+    if names:  # "five prisoners, including X": the named and the rest of the group
+        rest = []
+        for g in groups:
+            if g.count > len(names):
+                g.count -= len(names)
+                rest.append(g)
+        groups = rest[:1]
     return names + groups
 
 
@@ -405,14 +410,13 @@ def _merge(mentions: list[Mention]) -> list[Mention]:
     """One mention per (kind, stage family, victims) in the article; the first keeps evidence."""
     out: list[Mention] = []
     for m in mentions:
-        for o in out:
-            if (
-                o.kind == m.kind
-                and _stage_family(o.stage) == _stage_family(m.stage)
-                and o.background == m.background
-                and _same_victims(o, m)
-            ):
-                _absorb(o, m)
+        for i, o in enumerate(out):
+            if o.kind == m.kind and _stage_family(o.stage) == _stage_family(m.stage) and _same_victims(o, m):
+                if o.background and not m.background:  # the news, told with its history
+                    _absorb(m, o)
+                    out[i] = m
+                else:
+                    _absorb(o, m)
                 break
         else:
             out.append(m)

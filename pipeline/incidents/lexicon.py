@@ -182,6 +182,7 @@ NOT_EVENT = rx(
     r"\b(?:the )?death penalty\b",
     r"\b(?:those|people|prisoners|persons|individuals) (?:who were |who have been )?executed",
     r"\bat least \d\d[\d,]* (?:[\w-]+ ){0,3}(?:were|have been|had been) (?:executed|killed|hanged|sentenced)",
+    r"\b(?:no one|nobody|none of them) (?:was|were|had been) (?:killed|executed|hurt)",
     r"\bexecuted (?:each|every|per) ",
     rf"{B}(?:دست کم |حداقل |بیش از )?\d+ (?:مورد )?اعدام",
     rf"{B}آمار اعدام",
@@ -338,7 +339,7 @@ VICTIM_NOUNS_EN = (
     r"(?:men|women|man|woman|prisoners?|inmates?|people|persons|individuals|detainees|"
     r"convicts|kolbars|porters|fuel carriers|protesters|brothers|juveniles?|youths?|boys?|girls?)"
 )
-VICTIM_NOUNS_FA = r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|متهم|محکوم|برادر|شهروند|معترض)"
+VICTIM_NOUNS_FA = r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|برادر|شهروند|معترض)"
 
 NUMBER_WORDS_EN = {
     "a": 1,
@@ -513,6 +514,11 @@ STATISTIC_CUES = rx(
     r"\btypically\b",
     r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
     r"\b(?:this|last) year\b",
+    r"\brecorded\b",
+    r"\bduring the (?:same )?month",
+    r"\bmonthly report",
+    rf"{B}در (?:این|همین) ماه",
+    rf"{B}(?:ثبت|گزارش ماهانه|اعدام شدگان|آمار)",
     rf"{B}درصد",
     rf"{B}(?:از ابتدای|از آغاز) (?:سال|ماه)",
     rf"{B}گزارش سالانه",
@@ -532,7 +538,7 @@ COMMUTED_CUES = rx(
     rf"{B}(?:لغو|نقض|عفو|بخشش|رضایت|تبدیل|تخفیف)",
 )
 CUSTODY_CONTEXT = rx(
-    r"\b(?:custody|detention|prison|jail|cell|ward|interrogation|arrest)",
+    r"\b(?:custody|detention|prison|jail|cell|ward|interrogation|after (?:his|her|their) arrest)",
     rf"{B}(?:بازداشت|زندان|بازداشتگاه|کلانتری|شکنجه|سلول|بند|بازجویی|حبس)",
 )
 SHOOTING_CONTEXT = rx(

@@ -24,12 +24,13 @@ MALE_FA = (
     "نیما وحید هادی هاشم هوشنگ یاسر یاسین یونس ادریس اسحاق خالد زانیار لقمان شیرکو پژمان آرمان "
     "ارسلان ایوب بشیر جعفر حبیب حیدر خلیل رامین زاهد سهراب سیاوش شریف طاهر غلامرضا غلام فواد "
     "قادر کمال کورش مراد منوچهر نبی نصرالله نورالدین هیمن وریا حمزه ایرج اسلام رامین سینا مهران "
-    "آرش کیومرث آکو هیوا کامیار بهنام"
+    "آرش کیومرث آکو هیوا کامیار بهنام کاوه سیروان یدالله نورالله عدنان آزاد پیمان شهاب فرید "
+    "رحمت الله اسدالله عزیز عبدالعزیز عبدالکریم مولود خسرو داریوش بیژن رضوان صلاح الدین"
 ).split()
 FEMALE_FA = (
     "فاطمه زهرا مریم زینب معصومه زهره سمیرا لیلا نرگس سکینه شیرین نسرین مهسا ژینا پخشان وریشه "
     "سارا سمانه مرضیه اعظم طاهره راضیه مهناز منیژه پریسا شهلا فریبا گلرخ نازنین آتنا زیبا "
-    "رویا مینا نگین الهام سهیلا شهناز آمنه"
+    "رویا مینا نگین الهام سهیلا شهناز آمنه ژیلا گلاره شیوا سمیه هانیه"
 ).split()
 MALE_EN = (
     "mohammad muhammad mohammed ali hossein hussein hosein hassan hasan reza mehdi mahdi ahmad ahmed mahmoud "
@@ -43,12 +44,13 @@ MALE_EN = (
     "houshang yaser yasser yasin younes edris idris eshagh khaled zaniar loghman luqman shirko pezhman "
     "arman arsalan ayoub bashir jafar habib heydar khalil ramin zahed sohrab siavash sharif taher "
     "gholamreza gholam fuad foad ghader kamal kourosh morad manouchehr nabi nasrollah nooraddin heiman "
-    "wrya hamzeh iraj eslam sina mehran abdolkarim abdolaziz jamshid arash kiumars ako hiwa kamyar behnam"
+    "wrya hamzeh iraj eslam sina mehran abdolkarim abdolaziz jamshid arash kiumars ako hiwa kamyar behnam "
+    "kaveh sirvan yadollah nourollah nurollah adnan azad shahab farid aziz khosrow dariush bijan salaheddin"
 ).split()
 FEMALE_EN = (
     "fatemeh fatima zahra maryam zeinab masoumeh zohreh samira leila narges sakineh shirin nasrin mahsa "
     "jina pakhshan varisheh sara samaneh marzieh azam tahereh razieh mahnaz manijeh parisa shahla fariba "
-    "golrokh nazanin atena ziba roya mina negin elham soheila shahnaz ameneh"
+    "golrokh nazanin atena ziba roya mina negin elham soheila shahnaz ameneh jila gelareh shiva somayeh haniyeh"
 ).split()
 
 _FA_GIVEN = {n: "male" for n in MALE_FA} | {n: "female" for n in FEMALE_FA}
@@ -102,9 +104,10 @@ _FA_NAMED = re.compile(
 )
 # "X Y، ۲۹ ساله" / "X Y، زندانی ..." at a sentence start: an appositive names the person.
 _FA_APPOSITIVE = re.compile(
-    r"(?:^|(?<=[.:\n\-–]) ?|(?<=اعدام )|(?<=قصاص )|(?<=مرگ )|(?<=زندانی ))"
+    r"(?:^|(?<=[.:\n\-–]) ?|(?<=، )|(?<=اعدام )|(?<=قصاص )|(?<=مرگ )|(?<=زندانی ))"
     r"([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)، "
-    r"(?:[\u0620-\u064a\u066e-\u06d3]+ ){0,2}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت بر|متهم|جوان)"
+    r"(?:[\u0620-\u064a\u066e-\u06d3\u200c]+ ){0,3}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت\u200c?بر|متهم|جوان|نوجوان|"
+    r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)"
 )
 _FA_ROLE_BEFORE = re.compile(
     r"(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار|پدر|مادر|همسر|برادر|خواهر) $"
@@ -169,7 +172,8 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
             continue
         if _ROLE_BEFORE.search(text[max(0, s - 40) : s]) or _ROLE_AFTER.search(text[e : e + 30]):
             continue
-        if words[0].lower() not in _EN_GIVEN and not _looks_like_person(text, s, e):
+        after_name = bool(out) and re.fullmatch(r",? (?:and )?|, ", text[out[-1].end : s] or "x") is not None
+        if words[0].lower() not in _EN_GIVEN and not after_name and not _looks_like_person(text, s, e):
             continue
         out.append(Victim(name, s, e, gender=given_gender(name)))
     return out
@@ -179,7 +183,10 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
     """An unknown capitalised pair is a name when a person cue is next to it."""
     before, after = text[max(0, s - 40) : s].lower(), text[e : e + 25].lower()
     return bool(
-        re.search(r"(?:identified as|named|prisoner|man|woman|of|executed|hanged|victim)\s*$", before)
+        re.search(
+            r"(?:identified as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?),?\s*$",
+            before,
+        )
         or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|an? )", after)
     )
 
@@ -234,8 +241,19 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 i = j
                 continue
         i += 1
+    for v in list(out):
+        m = _FA_AND_NAME.match(text, v.end)
+        if m and m.end(1) <= end and not any(a < m.end(1) and m.start(1) < b for a, b in seen):
+            out.append(Victim(m.group(1), m.start(1), m.end(1), gender=given_gender(m.group(1))))
+            seen.append((m.start(1), m.end(1)))
     out.sort(key=lambda v: v.start)
     return out
+
+
+# "X Y و Z W، ..." / "X Y و Z W ۲۹ ساله": the second of two named people.
+_FA_AND_NAME = re.compile(
+    r"(?:،? \d+ ساله)?(?:،)? و ([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)(?=، | \d+ ساله| \()"
+)
 
 
 def _fa_words(text: str, folded: str, start: int, end: int) -> list[tuple[int, int, list[str]]]:
@@ -262,7 +280,7 @@ _COUNT_EN = re.compile(
     rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: [a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
 )
 _COUNT_FA = re.compile(
-    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?:[\u0600-\u06ff]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
+    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?:[\u0600-\u06ff]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
 )
 _PLURAL_FA = re.compile(r"(?:ان|ها|های)$")
 
