@@ -309,11 +309,8 @@ def _set_place(m: Mention, prisons, cities, provinces, sents, si, folded: str) -
         m.evidence["city"] = m.evidence["province"] = m.evidence["prison"]
         return
     for width in (0, 1, 2):
-        near = [
-            c
-            for c in _in_window(cities, sents, si, width)
-            if not _ORIGIN.search(folded[max(0, c[0] - 12) : c[0]])
-        ]
+        window = _in_window(cities, sents, si, width)
+        near = [c for c in window if not _ORIGIN.search(folded[max(0, c[0] - 12) : c[0]])] or window
         if near:
             c = min(near, key=lambda h: abs(h[0] - m.start))
             m.city, m.province = c[2], c[3]
@@ -332,7 +329,9 @@ def _set_place(m: Mention, prisons, cities, provinces, sents, si, folded: str) -
         m.evidence["province"] = m.evidence["city"]
 
 
-_ARREST = re.compile(r"arrest|detain|بازداشت|دستگیر")
+_ARREST = re.compile(r"\barrest(?:ed)?\b|\bdetained\b|بازداشت (?:شد|کرد|و)|دستگیر")
+_DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2}
+_PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
 def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded) -> None:
@@ -346,7 +345,8 @@ def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded) ->
         if j != si:
             near = [d for d in near if d.how == "relative" or d.precision == "day"]
         if near:
-            d = _nearest(near, m.start)
+            # a written day over a weekday, a day over a month or year, then the nearest
+            d = min(near, key=lambda h: (_PRECISION_RANK[h.precision], _DATE_RANK.get(h.how, 1), abs(h.start - m.start)))
             m.event_date = format_date(d.value, d.precision)
             m.event_date_precision = d.precision
             m.evidence["event_date"] = [d.start, d.end]

@@ -51,7 +51,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "upheld",
         rx(
             r"\bupheld (?:the |his |her |their )?death sentences?",
-            r"\bdeath sentences? (?:\w+ ){0,3}(?:was |were |has been |have been )?(?:upheld|confirmed)",
+            r"\bdeath sentences? (?:[\w'’-]+ ){0,12}(?:was |were |has been |have been |had been )?(?:upheld|confirmed)\b",
             r"\bconfirmed (?:the |his |her |their )?death sentences?",
             rf"{B}حکم اعدام{GAP}{B}(?:تایید|تأیید|ابرام){GAP}(?:شد|کرد|شده|کرده)",
             rf"{B}(?:تایید|تأیید|ابرام){SUF} حکم اعدام",
@@ -61,10 +61,10 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "death_sentence",
         "issued",
         rx(
-            r"\bsentenced (?:\w+ ){0,3}to death",
-            r"\bcondemned (?:\w+ ){0,2}to death",
-            r"\bdeath sentences? (?:\w+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
-            r"\bhanded (?:\w+ ){0,2}(?:a )?death sentences?",
+            r"\bsentenced (?:[\w'’-]+ ){0,3}to death",
+            r"\bcondemned (?:[\w'’-]+ ){0,2}to death",
+            r"\bdeath sentences? (?:[\w'’-]+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
+            r"\bhanded (?:[\w'’-]+ ){0,2}(?:a )?death sentences?",
             r"\bissued (?:a |the )?death sentences?",
             rf"{B}به (?:اعدام|مرگ|قصاص نفس|قصاص){E}{GAP}{B}محکوم",
             rf"{B}محکوم{SUF} به (?:اعدام|قصاص)",
@@ -76,12 +76,12 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "execution",
         "carried_out",
         rx(
-            r"\b(?:was|were|been|had been|have been|has been) (?:\w+ ){0,2}(?:executed|hanged|hung|put to death)\b",
+            r"\b(?:was|were|been|had been|have been|has been) (?:[\w'’-]+ ){0,2}(?:executed|hanged|hung|put to death)\b",
             r"\bexecuted\b",
             r"\bhanged\b",
-            r"\bexecution (?:\w+ ){0,6}(?:was|were) carried out",
-            r"\b(?:death|qisas|execution) sentences? (?:\w+ ){0,12}(?:was|were|has been|have been) carried out",
-            r"\bupheld (?:\w+ ){0,4}and carried out",
+            r"\bexecution (?:[\w'’-]+ ){0,6}(?:was|were) carried out",
+            r"\b(?:death|qisas|execution) sentences? (?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) carried out",
+            r"\bupheld (?:[\w'’-]+ ){0,4}and carried out",
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
@@ -94,12 +94,12 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "death_in_custody",
         "carried_out",
         rx(
-            r"\bdied (?:\w+ ){0,4}(?:in|while in|under) (?:police |state |their )?(?:custody|detention|prison|jail|torture|interrogation)",
-            r"\bdeaths? (?:\w+ ){0,2}in (?:police )?(?:custody|detention|prison)",
-            r"\bdied (?:\w+ ){0,5}after (?:his |her |their )?(?:arrest|detention)",
-            r"\b(?:died|lost (?:his|her) life) (?:\w+ ){0,4}(?:ward|cell|prison)",
+            r"\bdied (?:[\w'’-]+ ){0,4}(?:in|while in|under) (?:police |state |their )?(?:custody|detention|prison|jail|torture|interrogation)",
+            r"\bdeaths? (?:[\w'’-]+ ){0,2}in (?:police )?(?:custody|detention|prison)",
+            r"\bdied (?:[\w'’-]+ ){0,5}after (?:his |her |their )?(?:arrest|detention)",
+            r"\b(?:died|lost (?:his|her) life) (?:[\w'’-]+ ){0,4}(?:ward|cell|prison)",
             r"\bcustodial death",
-            r"\bdied (?:\w+ ){0,3}(?:of|from) (?:medical neglect|torture|a lack of medical care|lack of medical care)",
+            r"\bdied (?:[\w'’-]+ ){0,3}(?:of|from) (?:medical neglect|torture|a lack of medical care|lack of medical care)",
             rf"{B}مرگ{SUF}{GAP}(?:در |زیر )?(?:بازداشت|زندان|شکنجه)",
         ),
     ),
@@ -116,12 +116,12 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "extrajudicial_killing",
         "carried_out",
         rx(
-            r"\bshot (?:\w+ ){0,2}dead",
-            r"\b(?:was|were) (?:\w+ ){0,2}killed (?:\w+ ){0,4}(?:by|when|after) (?:\w+ ){0,3}(?:forces|guards|police|agents|fire|gunfire|shots|troops)",
-            r"\bkilled by (?:\w+ ){0,3}(?:forces|guards|police|agents|gunfire|fire)",
-            r"\bopened fire (?:\w+ ){0,8}kill",
+            r"\bshot (?:[\w'’-]+ ){0,2}dead",
+            r"\b(?:was|were) (?:[\w'’-]+ ){0,2}killed (?:[\w'’-]+ ){0,4}(?:by|when|after) (?:[\w'’-]+ ){0,3}(?:forces|guards|police|agents|fire|gunfire|shots|troops)",
+            r"\bkilled by (?:[\w'’-]+ ){0,3}(?:forces|guards|police|agents|gunfire|fire)",
+            r"\bopened fire (?:[\w'’-]+ ){0,8}kill",
             r"\b(?:fatally|lethally) shot",
-            r"\bdied (?:\w+ ){0,3}(?:of|from|after) (?:gunshot|bullet) wounds?",
+            r"\bdied (?:[\w'’-]+ ){0,3}(?:of|from|after) (?:gunshot|bullet) wounds?",
             rf"{B}(?:با |به )?(?:شلیک|ضرب گلوله|تیراندازی){GAP}(?:کشته|جان باخت|جان سپرد|به قتل رسید)",
             rf"{B}(?:کشته|جان باخت|به قتل رسید){GAP}(?:شلیک|گلوله|تیراندازی)",
         ),
@@ -130,9 +130,9 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "flogging",
         "carried_out",
         rx(
-            r"\b(?:was|were) (?:\w+ ){0,2}(?:flogged|lashed)",
+            r"\b(?:was|were) (?:[\w'’-]+ ){0,2}(?:flogged|lashed)",
             r"\b(?:received|was given|were given) (?:\d+|[a-z-]+) lashes",
-            r"\bflogging (?:sentence )?(?:\w+ ){0,4}(?:was|were) carried out",
+            r"\bflogging (?:sentence )?(?:[\w'’-]+ ){0,4}(?:was|were) carried out",
             rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){GAP}{B}(?:اجرا|به اجرا|زده){E}",
             rf"{B}شلاق زده شد",
         ),
@@ -141,7 +141,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "flogging",
         "issued",
         rx(
-            r"\bsentenced (?:\w+ ){0,6}(?:to |and )?(?:\d+|[a-z-]+) lashes",
+            r"\bsentenced (?:[\w'’-]+ ){0,6}(?:to |and )?(?:\d+|[a-z-]+) lashes",
             r"\b\d+ lashes\b",
             r"\bflogging sentences?",
             r"\bsentence of (?:\d+ )?lashes",
@@ -151,11 +151,28 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
     ),
     (
         "amputation",
+        "upheld",
+        rx(
+            r"\bupheld (?:[\w'’-]+ ){0,8}amputation",
+            r"\bamputation sentences? (?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) (?:upheld|confirmed)",
+            rf"{B}حکم قطع{LONG_GAP}{B}(?:تایید|تأیید|ابرام) (?:شد|کرد|شده|کرده)",
+        ),
+    ),
+    (
+        "flogging",
+        "upheld",
+        rx(
+            r"\bupheld (?:[\w'’-]+ ){0,8}(?:flogging|lashes)",
+            rf"{B}(?:حکم )?(?:\d+ ضربه )?شلاق{LONG_GAP}{B}(?:تایید|تأیید|ابرام) (?:شد|کرد|شده|کرده)",
+        ),
+    ),
+    (
+        "amputation",
         "carried_out",
         rx(
-            r"\b(?:fingers?|hands?|limbs?) (?:\w+ ){0,3}(?:were|was) (?:\w+ ){0,2}(?:amputated|cut off)",
-            r"\bamputation (?:\w+ ){0,5}(?:was|were) carried out",
-            r"\b(?:were|was|had been|have been) (?:\w+ ){0,2}amputated\b",
+            r"\b(?:fingers?|hands?|limbs?) (?:[\w'’-]+ ){0,3}(?:were|was) (?:[\w'’-]+ ){0,2}(?:amputated|cut off)",
+            r"\bamputation (?:[\w'’-]+ ){0,5}(?:was|were) carried out",
+            r"\b(?:were|was|had been|have been) (?:[\w'’-]+ ){0,2}amputated\b",
             rf"{B}(?:حکم )?قطع{GAP}(?:انگشت|دست|پا){GAP}(?:اجرا|به اجرا){E}",
             rf"{B}انگشتان{GAP}قطع (?:شد|کردند)",
         ),
@@ -164,8 +181,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "amputation",
         "issued",
         rx(
-            r"\bsentenced (?:\w+ ){0,6}amputation",
-            r"\bsentenced (?:\w+ ){0,12}amputated\b",
+            r"\bsentenced (?:[\w'’-]+ ){0,6}amputation",
+            r"\bsentenced (?:[\w'’-]+ ){0,12}amputated\b",
             r"\bamputation sentences?",
             r"\bsentence of amputation",
             rf"{B}(?:محکوم{SUF} به |حکم ){GAP}قطع{GAP}(?:انگشت|دست|پا)",
@@ -260,7 +277,7 @@ CHARGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"{B}(?:به )?عنف",
         ),
     ),
-    ("armed_robbery", rx(r"\barmed robbery", r"\brobbery\b", rf"{B}سرقت مسلحانه", rf"{B}سرقت")),
+    ("armed_robbery", rx(r"\barmed robbery", r"\bat gunpoint", rf"{B}سرقت مسلحانه", rf"{B}سرقت (?:با|به) (?:سلاح|اسلحه)")),
     (
         "murder_qisas",
         rx(
@@ -285,6 +302,9 @@ OTHER_CHARGE = rx(
     r"\bmembership (?:of|in)",
     r"\bcollusion against",
     r"\btheft\b",
+    r"\bburglar",
+    r"\brobber(?:y|ies)\b",
+    rf"{B}سرقت",
     r"\bkidnapping\b",
     rf"{B}ارتداد",
     rf"{B}سب النبی",
@@ -339,7 +359,7 @@ VICTIM_NOUNS_EN = (
     r"(?:men|women|man|woman|prisoners?|inmates?|people|persons|individuals|detainees|"
     r"convicts|kolbars|porters|fuel carriers|protesters|brothers|juveniles?|youths?|boys?|girls?)"
 )
-VICTIM_NOUNS_FA = r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|برادر|شهروند|معترض)"
+VICTIM_NOUNS_FA = r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|برادر|شهروند|معترض|سارق|متهم|محکوم|قاچاقچی)"
 
 NUMBER_WORDS_EN = {
     "a": 1,

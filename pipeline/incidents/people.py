@@ -78,8 +78,8 @@ for _province, _spellings in L.PROVINCES:
 _NOT_NAME.update({"west", "east", "north", "south", "azerbaijan", "razavi", "khorasan", "gilan", "alborz"})
 _ROLE_BEFORE = re.compile(
     r"(?:judge|lawyer|attorney|director|spokes(?:man|person|woman)|head|chief|minister|president|"
-    r"rapporteur|ayatollah|dr|prof|professor|researcher|activist|reporter|journalist|mother|father|"
-    r"wife|husband|brother|sister|son|daughter|cousin|uncle)\.?,? (?:\w+ ){0,1}$",
+    r"rapporteur|ayatollah|dr|prof|professor|researcher|reporter|journalist)\.?,? (?:\w+ ){0,1}$"
+    r"|(?:from|in|near|at|village of|city of|town of|district of|county of) $",
     re.IGNORECASE,
 )
 _ROLE_AFTER = re.compile(
@@ -94,6 +94,7 @@ _FA_STOP = set(
     و در به از که با را این آن برای تا بر پس بود شد شده است اند هم نیز یک دو سه زندان زندانی
     اعدام حکم محکوم ساله سال روز صبح امروز دیروز فرزند متهم اتهام پس از توسط طی حدود دست کم
     ماه ماهه این آن زن مرد جوان شهروند است عنوان گفت مدیر رئیس سخنگوی وکیل قاضی دادستان یکی دیگر
+    تن نفر چهار پنج شش هفت هشت نه ده دو سه
     بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
     """.split()
 )
