@@ -173,7 +173,11 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         mention.background = mention.background or _is_background(mention, folded, sent, article.published)
         mentions.append(mention)
     mentions = [m for m in mentions if not _commuted(m, folded, sents)]
-    return _drop_history(_merge(mentions))
+    out = _drop_history(_merge(mentions))
+    for m in out:
+        if m.stage == "at_risk":
+            m.stage = "imminent"
+    return out
 
 
 def _event_triggers(triggers, folded: str, sents) -> list[tuple[str, str, int, int]]:
@@ -427,8 +431,17 @@ def _stage_family(stage: str) -> str:
     return "done" if stage == "carried_out" else "sentence"
 
 
+_STAGE_RANK = {"at_risk": 0, "issued": 1, "upheld": 2, "imminent": 3, "carried_out": 4}
+
+
 def _absorb(o: Mention, m: Mention) -> None:
-    """Fill what ``o`` lacks from ``m`` (victims with names over unnamed ones, a date, a place)."""
+    """Fill what ``o`` lacks from ``m`` (victims with names over unnamed ones, a date, a place);
+    of a sentence's steps told in one article, the latest reported one is the mention's."""
+    if not m.background and _STAGE_RANK[m.stage] > _STAGE_RANK[o.stage] and o.stage != "carried_out":
+        o.stage = m.stage
+        if m.event_date is not None:
+            o.event_date, o.event_date_precision = m.event_date, m.event_date_precision
+            o.evidence["event_date"] = m.evidence["event_date"]
     named_o = [v for v in o.victims if v.name]
     named_m = [v for v in m.victims if v.name]
     if named_m and not named_o:

@@ -203,6 +203,11 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
         s, e = m.start(1), m.end(1)
         out.append(Victim(text[s:e], s, e, gender=given_gender(text[s:e])))
         seen.append((s, e))
+    if _FA_NAMING.search(folded, start, end):  # «هویت این زندانیان «X» ۳۶ ساله، «Y» ...»
+        for m in _FA_QUOTED.finditer(text, start, end):
+            if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
+                out.append(Victim(m.group(1), m.start(1), m.end(1), gender=given_gender(m.group(1))))
+                seen.append((m.start(1), m.end(1)))
     for m in _FA_NAMED.finditer(folded, start, end):
         for part in re.split(r" و |، |,", m.group(1)):
             part = part.strip()
@@ -251,6 +256,10 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_FA_NAMING = re.compile(rf"{L.B}(?:هویت|به نام|با نام|اسامی|نام های)")
+_FA_QUOTED = re.compile(
+    r"«([\u0620-\u064a\u066e-\u06d3\u200c]+(?: [\u0620-\u064a\u066e-\u06d3\u200c]+){1,2})»(?= ?[\d۰-۹]+ ?ساله|،| و |\s*$| \()"
+)
 # "X Y و Z W، ..." / "X Y و Z W ۲۹ ساله": the second of two named people.
 _FA_AND_NAME = re.compile(
     r"(?:،? \d+ ساله)?(?:،)? و ([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)(?=، | \d+ ساله| \()"
