@@ -172,7 +172,9 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         _set_source(mention, folded, sent, article_source)
         mention.background = mention.background or _is_background(mention, folded, sent, article.published)
         mentions.append(mention)
-    mentions = [m for m in mentions if not _commuted(m, folded, sents)]
+    title_commuted = bool(L.COMMUTED_CUES.search(fold_chars(article.title or "")))
+    mentions = [m for m in mentions if not (m.kind == "death_sentence" and title_commuted) and not _commuted(m, folded, sents)]
+    mentions = [m for m in mentions if not _a_figure(m)]
     out = _drop_history(_merge(mentions))
     for m in out:
         if m.stage == "at_risk":
@@ -227,6 +229,16 @@ def _mention_victims(text, folded, sents, si, persian, ts, te) -> list[Victim]:
         if before:
             return before
     return [Victim(None, ts, te, count=1)]
+
+
+FIGURE_COUNT = 10  # an unnamed group this large without a day is a figure, not one event
+
+
+def _a_figure(m: Mention) -> bool:
+    """A total ("80 Afghan nationals have been executed"): many unnamed people, no day."""
+    unnamed = all(not v.name for v in m.victims)
+    total = sum(v.count for v in m.victims)
+    return unnamed and total >= FIGURE_COUNT and m.event_date_precision != "day"
 
 
 def _commuted(m: Mention, folded: str, sents) -> bool:

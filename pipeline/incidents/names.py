@@ -63,6 +63,12 @@ _DROP = {
     "seyyed",
     "mir",
     "agha",
+    "molavi",
+    "mawlawi",
+    "mamosta",
+    "mullah",
+    "مولوی",
+    "ماموستا",
     "آقای",
     "خانم",
     "سید",
@@ -122,12 +128,12 @@ def name_similarity(a: str, b: str) -> float:
         return 0.0
     if "".join(sa) == "".join(sb):
         return 1.0
-    short, long_ = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
-    if len(short) == 1 and len(long_) > 1:
-        score = _ratio(short[0], long_[-1]) * 0.9
-    else:
-        score = min(max(_ratio(t, u) for u in long_) for t in short)
     whole = _ratio("".join(sa), "".join(sb))
+    if len(sa) == 1 or len(sb) == 1:
+        short, long_ = (sa, sb) if len(sa) == 1 else (sb, sa)
+        score = _ratio(short[0], long_[-1]) * (0.9 if len(long_) > 1 else 1.0)
+    else:  # given name(s) against given name(s), surname against surname
+        score = min(_ratio("".join(sa[:-1]), "".join(sb[:-1])), _ratio(sa[-1], sb[-1]))
     return max(score, whole if whole >= 0.9 else 0.0)
 
 

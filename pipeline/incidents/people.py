@@ -203,6 +203,11 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
         s, e = m.start(1), m.end(1)
         out.append(Victim(text[s:e], s, e, gender=given_gender(text[s:e])))
         seen.append((s, e))
+    for m in _FA_HONORIFIC.finditer(folded, start, end):  # «آقای کاظمی»: a surname alone
+        if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
+            g = "female" if m.group().startswith("خانم") else "male"
+            out.append(Victim(text[m.start(1) : m.end(1)], m.start(1), m.end(1), gender=g))
+            seen.append((m.start(1), m.end(1)))
     if _FA_NAMING.search(folded, start, end):  # «هویت این زندانیان «X» ۳۶ ساله، «Y» ...»
         for m in _FA_QUOTED.finditer(text, start, end):
             if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
@@ -228,7 +233,9 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     i = 0
     while i < len(words):
         ws, we, parts = words[i]
-        if parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN:
+        place = len(parts) > 1 and parts[-1] in ("آباد", "اباد", "شهر")
+        after_place_word = re.search(r"(?:زندان|شهر|شهرستان|استان|روستای|اهل|ساکن|بخش) $", folded[max(0, ws - 12) : ws])
+        if (parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN) and not place and not after_place_word:
             j = i + 1
             while j < len(words) and j < i + 3 and _surname_like(words[j], text, words[j - 1][1]):
                 j += 1
@@ -256,6 +263,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_FA_HONORIFIC = re.compile(r"(?<![\u0600-\u06ff])(?:آقای|خانم) ([\u0620-\u064a\u066e-\u06d3]{3,}(?: زاده| پور)?)(?![\u0600-\u06ff])")
 _FA_NAMING = re.compile(rf"{L.B}(?:هویت|به نام|با نام|اسامی|نام های)")
 _FA_QUOTED = re.compile(
     r"«([\u0620-\u064a\u066e-\u06d3\u200c]+(?: [\u0620-\u064a\u066e-\u06d3\u200c]+){1,2})»(?= ?[\d۰-۹]+ ?ساله|،| و |\s*$| \()"
