@@ -163,9 +163,9 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
         mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te)
-        window = (sents[max(0, si - 1)][0], sents[min(len(sents) - 1, si + 2)][1])
         for v in mention.victims:
-            fill_details(v, text, folded, (sent[0], window[1]))
+            own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
+            fill_details(v, text, folded, own, sent)
         _set_charge(mention, charges, sents, si)
         _set_place(mention, prisons, cities, provinces, sents, si, folded)
         _set_date(mention, dates, sents, si, article.published, folded)

@@ -325,12 +325,14 @@ OTHER_CHARGE = rx(
 
 # --- people ----------------------------------------------------------------------------
 GENDER_MALE = rx(
-    r"\b(?:man|men|boy|boys|he|his|him|father|husband|son|brother)\b",
-    rf"{B}(?:مرد|مردان|پسر|پدر|همسرش|برادر)(?:ی)?{E}",
+    r"\b(?:man|men|boy|boys|he|his|him|father of|husband of)\b",
+    rf"{B}(?:مرد|مردان|پسر)(?:ی)?{E}",
+    rf"{B}پدر [\w\u0600-\u06ff]+ فرزند",
 )
 GENDER_FEMALE = rx(
-    r"\b(?:woman|women|girl|girls|she|her|mother|wife|daughter|sister)\b",
-    rf"{B}(?:زن|زنان|دختر|مادر|خواهر|بانو)(?:ی)?{E}",
+    r"\b(?:woman|women|girl|girls|she|her|mother of|wife of)\b",
+    rf"{B}(?:زن|زنان|دختر)(?:ی)?{E}",
+    rf"{B}مادر [\w\u0600-\u06ff]+ فرزند",
 )
 
 ETHNICITY: list[tuple[str, re.Pattern[str]]] = [

@@ -176,7 +176,7 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
         after_name = bool(out) and re.fullmatch(r",? (?:and )?|, ", text[out[-1].end : s] or "x") is not None
         if words[0].lower() not in _EN_GIVEN and not after_name and not _looks_like_person(text, s, e):
             continue
-        out.append(Victim(name, s, e, gender=given_gender(name)))
+        out.append(Victim(name, s, e, gender=None))
     return out
 
 
@@ -201,7 +201,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
         if any(w in _FA_STOP for w in words):
             continue
         s, e = m.start(1), m.end(1)
-        out.append(Victim(text[s:e], s, e, gender=given_gender(text[s:e])))
+        out.append(Victim(text[s:e], s, e, gender=None))
         seen.append((s, e))
     for m in _FA_HONORIFIC.finditer(folded, start, end):  # «آقای کاظمی»: a surname alone
         if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
@@ -211,7 +211,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     if _FA_NAMING.search(folded, start, end):  # «هویت این زندانیان «X» ۳۶ ساله، «Y» ...»
         for m in _FA_QUOTED.finditer(text, start, end):
             if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
-                out.append(Victim(m.group(1), m.start(1), m.end(1), gender=given_gender(m.group(1))))
+                out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
                 seen.append((m.start(1), m.end(1)))
     for m in _FA_NAMED.finditer(folded, start, end):
         for part in re.split(r" و |، |,", m.group(1)):
@@ -227,7 +227,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
             name = text[s : s + len(" ".join(words))]
             if any(a < s + len(name) and s < b for a, b in seen):
                 continue
-            out.append(Victim(name, s, s + len(name), gender=given_gender(name)))
+            out.append(Victim(name, s, s + len(name), gender=None))
             seen.append((s, s + len(name)))
     words = _fa_words(text, folded, start, end)
     i = 0
@@ -247,7 +247,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 if not role and not any(a < e and s < b for a, b in seen):
                     out.append(
                         Victim(
-                            text[s:e], s, e, gender=_FA_GIVEN.get(parts[0]) or _FA_GIVEN.get("".join(parts))
+                            text[s:e], s, e, gender=None
                         )
                     )
                     seen.append((s, e))
@@ -257,7 +257,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     for v in list(out):
         m = _FA_AND_NAME.match(text, v.end)
         if m and m.end(1) <= end and not any(a < m.end(1) and m.start(1) < b for a, b in seen):
-            out.append(Victim(m.group(1), m.start(1), m.end(1), gender=given_gender(m.group(1))))
+            out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
             seen.append((m.start(1), m.end(1)))
     out.sort(key=lambda v: v.start)
     return out
@@ -335,15 +335,15 @@ _AGE_OFFENCE = re.compile(
 )
 
 
-def fill_details(victim: Victim, text: str, folded: str, window: tuple[int, int]) -> None:
-    """Age, age at offence, gender, ethnicity, nationality and religion near the victim."""
-    lo, hi = window
+def fill_details(victim: Victim, text: str, folded: str, own: tuple[int, int], trigger: tuple[int, int]) -> None:
+    """Age, age at offence, gender, ethnicity, nationality and religion, as the text states
+    them: next to the victim in its own sentence, else (for a group's description, "two
+    Kurdish men") in the sentence that reports the event."""
+    lo, hi = own
     after = (victim.end, min(hi, victim.end + 40))
     near = (max(lo, victim.start - 80), min(hi, victim.end + 120))
     for rx in (_AGE_EN, _AGE_FA):
-        m = rx.search(folded, after[0], after[1]) or rx.search(
-            folded, max(lo, victim.start - 25), victim.start
-        )
+        m = rx.search(folded, after[0], after[1]) or rx.search(folded, max(lo, victim.start - 25), victim.start)
         if m:
             value = next(int(g) for g in m.groups() if g)
             if 12 <= value <= 95:
@@ -354,19 +354,27 @@ def fill_details(victim: Victim, text: str, folded: str, window: tuple[int, int]
     if m:
         victim.age_at_offence = next(int(g) for g in m.groups() if g)
         victim.evidence["age_at_offence"] = [m.start(), m.end()]
+    spans = [near, trigger] if trigger != own else [near]
     if victim.gender is None:
-        for value, rx in (("female", L.GENDER_FEMALE), ("male", L.GENDER_MALE)):
-            m = rx.search(folded, near[0], near[1])
-            if m:
-                victim.gender = value
-                victim.evidence["gender"] = [m.start(), m.end()]
-                break
+        # his/her also in the next sentence ("X, 52, ... His family said ...")
+        follow = (lo, min(len(folded), hi + 200))
+        _first(victim, "gender", (("female", L.GENDER_FEMALE), ("male", L.GENDER_MALE)), folded, [*spans, follow])
     for attr, table in (("ethnicity", L.ETHNICITY), ("nationality", L.NATIONALITY), ("religion", L.RELIGION)):
+        _first(victim, attr, table, folded, spans)
+    if victim.nationality == "Afghan" and victim.ethnicity is None:
+        victim.ethnicity = "Afghan"  # monitors count Afghan nationals with the ethnic groups
+        victim.evidence["ethnicity"] = victim.evidence["nationality"]
+
+
+def _first(victim: Victim, attr: str, table, folded: str, spans) -> None:
+    """The table value found nearest the victim in the first span that has one."""
+    for lo, hi in spans:
         best = None
         for value, rx in table:
-            m = rx.search(folded, near[0], near[1])
-            if m and (best is None or abs(m.start() - victim.start) < abs(best[1].start() - victim.start)):
-                best = (value, m)
+            for m in rx.finditer(folded, lo, hi):
+                if best is None or abs(m.start() - victim.start) < abs(best[1].start() - victim.start):
+                    best = (value, m)
         if best:
             setattr(victim, attr, best[0])
             victim.evidence[attr] = [best[1].start(), best[1].end()]
+            return
