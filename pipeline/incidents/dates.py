@@ -43,18 +43,40 @@ _MONTH_YEAR = re.compile(rf"\b(?:in |since |during |of )?({_MON}) (\d{{4}})\b")
 _IN_MONTH = re.compile(rf"\b(?:in|early|late|mid-?|since) ({_MON})\b")
 _YEAR = re.compile(r"\bin (19\d\d|20\d\d)\b")
 _EN_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_WEEKDAY = re.compile(r"\b(?:on |last |early |late )?(" + "|".join(_EN_WEEKDAYS) + r")\b")
+# A weekday names a day when introduced ("on Tuesday", "last Sunday") or followed by a time of
+# day or a date ("Tuesday morning", "Tuesday, 3 February"), not in "Friday prayers".
+_WEEKDAY = re.compile(
+    r"\b(?:(?:on|last|this|early|late|since|from|until|by) (?:the (?:morning|night|evening) of )?("
+    + "|".join(_EN_WEEKDAYS)
+    + r")\b|("
+    + "|".join(_EN_WEEKDAYS)
+    + r")(?=,? (?:\d|morning|night|evening|afternoon|dawn)))"
+)
 _TODAY = re.compile(r"\b(?:today|this morning|earlier today|at dawn today|on the morning of today|tonight)\b")
 _YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b")
 
 _FA_WEEKDAYS = {"شنبه": 5, "یکشنبه": 6, "دوشنبه": 0, "سه شنبه": 1, "چهارشنبه": 2, "پنجشنبه": 3, "جمعه": 4}
 _FA_WD_ALT = "|".join(sorted(_FA_WEEKDAYS, key=len, reverse=True))
 _L = r"[\w\u0600-\u06ff]"
-_FA_WEEKDAY = re.compile(rf"(?<!{_L})(?:روز |صبح |سحرگاه |بامداد |شامگاه )?({_FA_WD_ALT})(?!{_L})")
+_FA_WEEKDAY = re.compile(
+    rf"(?<!{_L})(?<!نماز )(?<!امام )(?<!خطبه )(?<!خطبه های )(?:روز |صبح |سحرگاه |بامداد |شامگاه |عصر |ظهر )?({_FA_WD_ALT})(?!{_L})"
+)
 _FA_TODAY = re.compile(rf"(?<!{_L})(?:سحرگاه|صبح|بامداد|ظهر|عصر|شامگاه|روز)? ?امروز(?!{_L})")
 _FA_YESTERDAY = re.compile(rf"(?<!{_L})(?:دیروز|روز گذشته|دیشب|شب گذشته|بامداد دیروز|سحرگاه دیروز)(?!{_L})")
 _FA_MONTHS = "|".join(sorted((fold_chars(m) for m in JALALI_MONTHS), key=len, reverse=True))
-_FA_ORDINALS = {"اول": 1, "یکم": 1, "دوم": 2, "سوم": 3, "چهارم": 4, "پنجم": 5, "ششم": 6, "هفتم": 7, "هشتم": 8, "نهم": 9, "دهم": 10}
+_FA_ORDINALS = {
+    "اول": 1,
+    "یکم": 1,
+    "دوم": 2,
+    "سوم": 3,
+    "چهارم": 4,
+    "پنجم": 5,
+    "ششم": 6,
+    "هفتم": 7,
+    "هشتم": 8,
+    "نهم": 9,
+    "دهم": 10,
+}
 _FA_DAY_MONTH = re.compile(
     rf"(?<!\d)(\d{{1,2}}|{'|'.join(_FA_ORDINALS)}) ({_FA_MONTHS})(?: ?ماه)?(?: (1[34]\d\d))?(?! ?\d)(?!{_L})"
 )
@@ -178,7 +200,7 @@ def find_dates(text: str, published: date | None) -> list[DateHit]:
         for m in _FA_YESTERDAY.finditer(folded):
             add(m.start(), m.end(), published - timedelta(days=1), "day", "relative")
         for m in _WEEKDAY.finditer(folded):
-            value = _last_weekday(published, _EN_WEEKDAYS.index(m[1]))
+            value = _last_weekday(published, _EN_WEEKDAYS.index(m[1] or m[2]))
             if value == published and m.group().startswith("last "):
                 value -= timedelta(days=7)  # "last Tuesday", said on a Tuesday
             add(m.start(), m.end(), value, "day", "relative")

@@ -173,7 +173,11 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         mention.background = mention.background or _is_background(mention, folded, sent, article.published)
         mentions.append(mention)
     title_commuted = bool(L.COMMUTED_CUES.search(fold_chars(article.title or "")))
-    mentions = [m for m in mentions if not (m.kind == "death_sentence" and title_commuted) and not _commuted(m, folded, sents)]
+    mentions = [
+        m
+        for m in mentions
+        if not (m.kind == "death_sentence" and title_commuted) and not _commuted(m, folded, sents)
+    ]
     mentions = [m for m in mentions if not _a_figure(m)]
     out = _drop_history(_merge(mentions))
     for m in out:
@@ -186,10 +190,15 @@ def _event_triggers(triggers, folded: str, sents) -> list[tuple[str, str, int, i
     """Triggers that report an event: not in a sentence of figures or generalities; a bare
     death verb becomes a death in custody or a killing by what the sentence says."""
     out = []
+    families = [
+        (ts, kind) for kind, stage, ts, _ in triggers if kind in ("death_sentence", "flogging", "amputation")
+    ]
     for kind, stage, ts, te in triggers:
         a, b = next((a, b) for a, b in sents if a <= ts < b)
         if L.STATISTIC_CUES.search(folded, a, b):
             continue
+        if kind == "sentence_step":
+            kind = min(families, key=lambda f: abs(f[0] - ts))[1] if families else "death_sentence"
         if kind == "death":
             if L.SHOOTING_CONTEXT.search(folded, a, b) and L.STATE_AGENTS.search(folded, a, b):
                 kind = "extrajudicial_killing"
@@ -346,6 +355,9 @@ def _set_place(m: Mention, prisons, cities, provinces, sents, si, folded: str) -
 
 
 _ARREST = re.compile(r"\barrest(?:ed)?\b|\bdetained\b|بازداشت (?:شد|کرد|و)|دستگیر")
+_REPORTED = re.compile(
+    r"\b(?:said|says|announced|told reporters|reported|stated|added)\s+$|(?:گفت|اعلام کرد|خبر داد)\s+$"
+)
 _DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2}
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
@@ -358,11 +370,20 @@ def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded) ->
         near = [d for d in dates if a <= d.start < b]
         # a date that goes with an arrest in the same clause is not the event's
         near = [d for d in near if not _ARREST.search(folded[min(d.start, m.start) : max(d.end, m.end)])]
+        # "..., the spokesman said on Tuesday": the day of the statement, not of the event
+        near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
         if j != si:
             near = [d for d in near if d.how == "relative" or d.precision == "day"]
         if near:
             # a written day over a weekday, a day over a month or year, then the nearest
-            d = min(near, key=lambda h: (_PRECISION_RANK[h.precision], _DATE_RANK.get(h.how, 1), abs(h.start - m.start)))
+            d = min(
+                near,
+                key=lambda h: (
+                    _PRECISION_RANK[h.precision],
+                    _DATE_RANK.get(h.how, 1),
+                    abs(h.start - m.start),
+                ),
+            )
             m.event_date = format_date(d.value, d.precision)
             m.event_date_precision = d.precision
             m.evidence["event_date"] = [d.start, d.end]

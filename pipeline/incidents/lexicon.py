@@ -41,6 +41,17 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             rf"{B}(?:آخرین ملاقات|ملاقات آخر)",
         ),
     ),
+    # "The Supreme Court upheld the sentences on Sunday": a step of whichever sentence the
+    # article is about (a death sentence unless it is about a flogging or an amputation).
+    (
+        "sentence_step",
+        "upheld",
+        rx(
+            r"\b(?:upheld|confirmed|endorsed) (?:the |his |her |their |this )?(?:sentences?|verdicts?|rulings?)\b",
+            r"\b(?:sentences?|verdicts?|rulings?) (?:was |were |has been |have been |had been )(?:upheld|confirmed)\b",
+            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این متهمان)?{GAP}{B}(?:تایید|ابرام) (?:شد|کرد|شده|کرده)",
+        ),
+    ),
     # A warning that someone may be executed: a stage only when nothing more is said.
     (
         "death_sentence",
@@ -286,7 +297,10 @@ CHARGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"{B}(?:به )?عنف",
         ),
     ),
-    ("armed_robbery", rx(r"\barmed robbery", r"\bat gunpoint", rf"{B}سرقت مسلحانه", rf"{B}سرقت (?:با|به) (?:سلاح|اسلحه)")),
+    (
+        "armed_robbery",
+        rx(r"\barmed robbery", r"\bat gunpoint", rf"{B}سرقت مسلحانه", rf"{B}سرقت (?:با|به) (?:سلاح|اسلحه)"),
+    ),
     (
         "murder_qisas",
         rx(
@@ -370,7 +384,9 @@ VICTIM_NOUNS_EN = (
     r"(?:men|women|man|woman|prisoners?|inmates?|people|persons|individuals|detainees|"
     r"convicts|kolbars|porters|fuel carriers|protesters|brothers|juveniles?|youths?|boys?|girls?)"
 )
-VICTIM_NOUNS_FA = r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|برادر|شهروند|معترض|سارق|متهم|محکوم|قاچاقچی)"
+VICTIM_NOUNS_FA = (
+    r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|برادر|شهروند|معترض|سارق|متهم|محکوم|قاچاقچی)"
+)
 
 NUMBER_WORDS_EN = {
     "a": 1,

@@ -234,7 +234,9 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     while i < len(words):
         ws, we, parts = words[i]
         place = len(parts) > 1 and parts[-1] in ("آباد", "اباد", "شهر")
-        after_place_word = re.search(r"(?:زندان|شهر|شهرستان|استان|روستای|اهل|ساکن|بخش) $", folded[max(0, ws - 12) : ws])
+        after_place_word = re.search(
+            r"(?:زندان|شهر|شهرستان|استان|روستای|اهل|ساکن|بخش) $", folded[max(0, ws - 12) : ws]
+        )
         if (parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN) and not place and not after_place_word:
             j = i + 1
             while j < len(words) and j < i + 3 and _surname_like(words[j], text, words[j - 1][1]):
@@ -245,11 +247,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                     folded[e : e + 12]
                 )
                 if not role and not any(a < e and s < b for a, b in seen):
-                    out.append(
-                        Victim(
-                            text[s:e], s, e, gender=None
-                        )
-                    )
+                    out.append(Victim(text[s:e], s, e, gender=None))
                     seen.append((s, e))
                 i = j
                 continue
@@ -263,7 +261,9 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
-_FA_HONORIFIC = re.compile(r"(?<![\u0600-\u06ff])(?:آقای|خانم) ([\u0620-\u064a\u066e-\u06d3]{3,}(?: زاده| پور)?)(?![\u0600-\u06ff])")
+_FA_HONORIFIC = re.compile(
+    r"(?<![\u0600-\u06ff])(?:آقای|خانم) ([\u0620-\u064a\u066e-\u06d3]{3,}(?: زاده| پور)?)(?![\u0600-\u06ff])"
+)
 _FA_NAMING = re.compile(rf"{L.B}(?:هویت|به نام|با نام|اسامی|نام های)")
 _FA_QUOTED = re.compile(
     r"«([\u0620-\u064a\u066e-\u06d3\u200c]+(?: [\u0620-\u064a\u066e-\u06d3\u200c]+){1,2})»(?= ?[\d۰-۹]+ ?ساله|،| و |\s*$| \()"
@@ -335,7 +335,9 @@ _AGE_OFFENCE = re.compile(
 )
 
 
-def fill_details(victim: Victim, text: str, folded: str, own: tuple[int, int], trigger: tuple[int, int]) -> None:
+def fill_details(
+    victim: Victim, text: str, folded: str, own: tuple[int, int], trigger: tuple[int, int]
+) -> None:
     """Age, age at offence, gender, ethnicity, nationality and religion, as the text states
     them: next to the victim in its own sentence, else (for a group's description, "two
     Kurdish men") in the sentence that reports the event."""
@@ -343,7 +345,9 @@ def fill_details(victim: Victim, text: str, folded: str, own: tuple[int, int], t
     after = (victim.end, min(hi, victim.end + 40))
     near = (max(lo, victim.start - 80), min(hi, victim.end + 120))
     for rx in (_AGE_EN, _AGE_FA):
-        m = rx.search(folded, after[0], after[1]) or rx.search(folded, max(lo, victim.start - 25), victim.start)
+        m = rx.search(folded, after[0], after[1]) or rx.search(
+            folded, max(lo, victim.start - 25), victim.start
+        )
         if m:
             value = next(int(g) for g in m.groups() if g)
             if 12 <= value <= 95:
@@ -358,7 +362,9 @@ def fill_details(victim: Victim, text: str, folded: str, own: tuple[int, int], t
     if victim.gender is None:
         # his/her also in the next sentence ("X, 52, ... His family said ...")
         follow = (lo, min(len(folded), hi + 200))
-        _first(victim, "gender", (("female", L.GENDER_FEMALE), ("male", L.GENDER_MALE)), folded, [*spans, follow])
+        _first(
+            victim, "gender", (("female", L.GENDER_FEMALE), ("male", L.GENDER_MALE)), folded, [*spans, follow]
+        )
     for attr, table in (("ethnicity", L.ETHNICITY), ("nationality", L.NATIONALITY), ("religion", L.RELIGION)):
         _first(victim, attr, table, folded, spans)
     if victim.nationality == "Afghan" and victim.ethnicity is None:
