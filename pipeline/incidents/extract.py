@@ -65,6 +65,7 @@ class Mention:
     event_date_precision: str = "unknown"
     source_type: str = "media"
     evidence: dict[str, list] = field(default_factory=dict)
+    inherited: bool = False  # victims read from other sentences than the trigger's
 
     def as_dict(self) -> dict:
         return {
@@ -163,6 +164,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
         mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te)
+        mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
         for v in mention.victims:
             own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
             fill_details(v, text, folded, own, sent)
@@ -266,7 +268,8 @@ def _drop_history(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         act_kind = "execution" if m.kind == "death_sentence" else m.kind
         if m.stage != "carried_out":
-            act = next((a for a in acts if a.kind == act_kind and _same_victims(a, m)), None)
+            same = [a for a in acts if a.kind == act_kind and (_same_victims(a, m) or m.inherited)]
+            act = same[0] if len(same) == 1 or (same and not m.inherited) else None
             if act is not None:
                 _absorb(act, m)
                 continue

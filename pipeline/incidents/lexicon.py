@@ -41,17 +41,6 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             rf"{B}(?:آخرین ملاقات|ملاقات آخر)",
         ),
     ),
-    # "The Supreme Court upheld the sentences on Sunday": a step of whichever sentence the
-    # article is about (a death sentence unless it is about a flogging or an amputation).
-    (
-        "sentence_step",
-        "upheld",
-        rx(
-            r"\b(?:upheld|confirmed|endorsed) (?:the |his |her |their |this )?(?:sentences?|verdicts?|rulings?)\b",
-            r"\b(?:sentences?|verdicts?|rulings?) (?:was |were |has been |have been |had been )(?:upheld|confirmed)\b",
-            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این متهمان)?{GAP}{B}(?:تایید|ابرام) (?:شد|کرد|شده|کرده)",
-        ),
-    ),
     # A warning that someone may be executed: a stage only when nothing more is said.
     (
         "death_sentence",
@@ -207,6 +196,17 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bsentence of amputation",
             rf"{B}(?:محکوم{SUF} به |حکم ){GAP}قطع{GAP}(?:انگشت|دست|پا)",
             rf"{B}قطع انگشت",
+        ),
+    ),
+    # "The Supreme Court upheld the sentences on Sunday": a step of whichever sentence the
+    # article is about (a death sentence unless it is about a flogging or an amputation).
+    (
+        "sentence_step",
+        "upheld",
+        rx(
+            r"\b(?:upheld|confirmed|endorsed) (?:the |his |her |their |this )?(?:sentences?|verdicts?|rulings?)\b",
+            r"\b(?:sentences?|verdicts?|rulings?) (?:was |were |has been |have been |had been )(?:upheld|confirmed)\b",
+            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این متهمان)?{GAP}{B}(?:تایید|ابرام) (?:شد|کرد|شده|کرده)",
         ),
     ),
 ]
