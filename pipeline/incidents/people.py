@@ -94,7 +94,8 @@ _FA_STOP = set(
     و در به از که با را این آن برای تا بر پس بود شد شده است اند هم نیز یک دو سه زندان زندانی
     اعدام حکم محکوم ساله سال روز صبح امروز دیروز فرزند متهم اتهام پس از توسط طی حدود دست کم
     ماه ماهه این آن زن مرد جوان شهروند است عنوان گفت مدیر رئیس سخنگوی وکیل قاضی دادستان یکی دیگر
-    تن نفر چهار پنج شش هفت هشت نه ده دو سه
+    تن نفر چهار پنج شش هفت هشت نه ده دو سه تنها چند هر همه هنوز نیز حتی فقط بود بودند هستند
+    شد شدند کرد کردند داشت داشتند نداشت گفت گفته را
     بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
     """.split()
 )
@@ -241,6 +242,9 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
             j = i + 1
             while j < len(words) and j < i + 3 and _surname_like(words[j], text, words[j - 1][1]):
                 j += 1
+            # "«حسین کارگر بود»": a word followed by a verb is a predicate, not a surname
+            while j > i + 1 and _FA_VERB_AFTER.match(folded, words[j - 1][1]):
+                j -= 1
             if j > i + 1:
                 s, e = ws, words[j - 1][1]
                 role = _FA_ROLE_BEFORE.search(folded[max(0, s - 12) : s]) or _FA_ROLE_AFTER.search(
@@ -261,6 +265,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_FA_VERB_AFTER = re.compile(r" (?:بود|بودند|است|هست|شد|شدند|کرد|کردند|بوده|شده)(?![\u0600-\u06ff])")
 _FA_HONORIFIC = re.compile(
     r"(?<![\u0600-\u06ff])(?:آقای|خانم) ([\u0620-\u064a\u066e-\u06d3]{3,}(?: زاده| پور)?)(?![\u0600-\u06ff])"
 )
