@@ -153,8 +153,8 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     dates = find_dates(text, article.published)
     facet_hits = _prison_finder(topics_file).find_facets(text)
     prisons = [h for h in facet_hits if h.facet == "prison"]
-    cities = _places(folded, L.CITIES)
-    provinces = _places(folded, [(p, p, spellings) for p, spellings in L.PROVINCES])
+    cities = _places(folded, "city")
+    provinces = _places(folded, "province")
     article_source = _outlet_source(article.outlet_type)
     charges = _charges(folded)
 
@@ -283,13 +283,18 @@ def _mostly_persian(text: str) -> bool:
     return fa > len(sample) * 0.3
 
 
-def _places(folded: str, table) -> list[tuple[int, int, str, str]]:
-    out = []
-    for city, province, spellings in table:
-        for sp in spellings:
-            for m in re.finditer(rf"{L.B}{re.escape(fold_chars(sp))}{L.E}", folded):
-                out.append((m.start(), m.end(), city, province))
-    return out
+@lru_cache(maxsize=4)
+def _gazetteer(which: str) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
+    """One alternation over every spelling of the cities (or provinces), longest first."""
+    table = L.CITIES if which == "city" else [(p, p, spellings) for p, spellings in L.PROVINCES]
+    by_key = {fold_chars(sp): (place, province) for place, province, spellings in table for sp in spellings}
+    alternation = "|".join(re.escape(k) for k in sorted(by_key, key=len, reverse=True))
+    return re.compile(rf"{L.B}(?:{alternation}){L.E}"), by_key
+
+
+def _places(folded: str, which: str) -> list[tuple[int, int, str, str]]:
+    rx, by_key = _gazetteer(which)
+    return [(m.start(), m.end(), *by_key[m.group()]) for m in rx.finditer(folded)]
 
 
 def _charges(folded: str) -> list[tuple[int, int, str]]:
