@@ -25,12 +25,18 @@ MALE_FA = (
     "ارسلان ایوب بشیر جعفر حبیب حیدر خلیل رامین زاهد سهراب سیاوش شریف طاهر غلامرضا غلام فواد "
     "قادر کمال کورش مراد منوچهر نبی نصرالله نورالدین هیمن وریا حمزه ایرج اسلام رامین سینا مهران "
     "آرش کیومرث آکو هیوا کامیار بهنام کاوه سیروان یدالله نورالله عدنان آزاد پیمان شهاب فرید "
-    "رحمت الله اسدالله عزیز عبدالعزیز عبدالکریم مولود خسرو داریوش بیژن رضوان صلاح الدین"
+    "رحمت الله اسدالله عزیز عبدالعزیز عبدالکریم مولود خسرو داریوش بیژن رضوان صلاح الدین "
+    "ابوالفضل امیرحسین امیرعلی امیرمحمد محمدامین محمدجواد محمدمهدی علیرضا حسنعلی غلامحسین "
+    "اصغر اکبر ایرج بهزاد بهنام پرویز جهانگیر حشمت حیدر رسول رضوان سعید سروش شاهرخ شهاب "
+    "صابر طالب عارف عباسعلی عظیم علی اصغر فرج فریبرز قربان کیانوش مازیار مجید مهرداد مهدی "
+    "میثم نادر ناصر نعمت هومن یوسف یونس ابراهیم اسماعیل جاوید جمشید خلیل دانیال رشید سالار "
+    "سامان شاپور شهریار صمد ضیا عرفان فاروق فرامرز کاوه کمیل مسلم معین ناهید نوید وحید یاسین"
 ).split()
 FEMALE_FA = (
     "فاطمه زهرا مریم زینب معصومه زهره سمیرا لیلا نرگس سکینه شیرین نسرین مهسا ژینا پخشان وریشه "
     "سارا سمانه مرضیه اعظم طاهره راضیه مهناز منیژه پریسا شهلا فریبا گلرخ نازنین آتنا زیبا "
-    "رویا مینا نگین الهام سهیلا شهناز آمنه ژیلا گلاره شیوا سمیه هانیه"
+    "رویا مینا نگین الهام سهیلا شهناز آمنه ژیلا گلاره شیوا سمیه هانیه فرزانه مهتاب مهری "
+    "پروین اکرم اشرف صدیقه عاطفه فرشته کبری طیبه ریحانه هاجر خدیجه سکینه زلیخا گلناز"
 ).split()
 MALE_EN = (
     "mohammad muhammad mohammed ali hossein hussein hosein hassan hasan reza mehdi mahdi ahmad ahmed mahmoud "
@@ -45,12 +51,18 @@ MALE_EN = (
     "arman arsalan ayoub bashir jafar habib heydar khalil ramin zahed sohrab siavash sharif taher "
     "gholamreza gholam fuad foad ghader kamal kourosh morad manouchehr nabi nasrollah nooraddin heiman "
     "wrya hamzeh iraj eslam sina mehran abdolkarim abdolaziz jamshid arash kiumars ako hiwa kamyar behnam "
-    "kaveh sirvan yadollah nourollah nurollah adnan azad shahab farid aziz khosrow dariush bijan salaheddin"
+    "kaveh sirvan sirwan yadollah nourollah nurollah adnan azad shahab farid aziz khosrow dariush bijan "
+    "salaheddin abolfazl amirhossein amirali amirmohammad mohammadamin mohammadjavad mohammadmehdi alireza "
+    "gholamhossein behzad parviz jahangir heshmat soroush shahrokh saber taleb aref azim faraj fariborz "
+    "ghorban kianoush maziar mehrdad meysam hooman houman javid daniel danial rashid salar shapour shahriar "
+    "samad zia farouq faruq komeil moslem moein omid zahra ebrahim"
 ).split()
 FEMALE_EN = (
     "fatemeh fatima zahra maryam zeinab masoumeh zohreh samira leila narges sakineh shirin nasrin mahsa "
     "jina pakhshan varisheh sara samaneh marzieh azam tahereh razieh mahnaz manijeh parisa shahla fariba "
-    "golrokh nazanin atena ziba roya mina negin elham soheila shahnaz ameneh jila gelareh shiva somayeh haniyeh"
+    "golrokh nazanin atena ziba roya mina negin elham soheila shahnaz ameneh jila gelareh shiva somayeh haniyeh "
+    "farzaneh mahtab mehri parvin akram ashraf sedigheh atefeh fereshteh kobra tayebeh reyhaneh hajar "
+    "khadijeh zoleikha golnaz"
 ).split()
 
 _FA_GIVEN = {n: "male" for n in MALE_FA} | {n: "female" for n in FEMALE_FA}
@@ -76,6 +88,7 @@ for _city, _province, _spellings in L.CITIES:
 for _province, _spellings in L.PROVINCES:
     _NOT_NAME.update(w for sp in _spellings for w in sp.replace("-", " ").split() if sp.isascii())
 _NOT_NAME.update({"west", "east", "north", "south", "azerbaijan", "razavi", "khorasan", "gilan", "alborz"})
+_NOT_NAME -= set(_EN_GIVEN)  # "Shahin Shahr" is a town, Shahin a name
 _ROLE_BEFORE = re.compile(
     r"(?:judge|lawyer|attorney|director|spokes(?:man|person|woman)|head|chief|minister|president|"
     r"rapporteur|ayatollah|dr|prof|professor|researcher|reporter|journalist)\.?,? (?:\w+ ){0,1}$"
