@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.extraction.jalali import fold_chars
+
 # Persian word boundary: not preceded/followed by a Persian or Latin letter.
 _L = r"[\w\u0600-\u06ff]"
 B = rf"(?<!{_L})"  # start of word
@@ -21,7 +23,12 @@ LONG_GAP = r"[^.!?؟\n]{0,120}?"  # room for a name and its description
 
 
 def rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+    """One pattern over folded text: its Persian letters are folded the same way («هروئین»
+    is matched as the text folds it), so a pattern may be written as readers spell it."""
+    pattern = "|".join(f"(?:{a})" for a in alternatives)
+    if re.search(r"\\[A-Z]", pattern):
+        raise ValueError(f"upper-case escapes do not survive folding: {pattern[:60]}")
+    return re.compile(fold_chars(pattern))
 
 
 # --- kinds and stages ------------------------------------------------------------------
@@ -316,6 +323,13 @@ CHARGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # Other, named charges: the charge is known, and not one of the above.
 OTHER_CHARGE = rx(
+    r"\bfinancial (?:charges|offences|crimes)",
+    r"\bfraud\b",
+    r"\bprotest-related",
+    r"\bhijab\b",
+    r"\binsulting (?:sanctities|the sacred|islam|the supreme leader)",
+    r"\bdisrupting (?:public )?order",
+    rf"{B}(?:حجاب|کلاهبرداری|اختلاس|جرائم مالی|جرایم مالی|اتهامات مالی|توهین به مقدسات|اخلال در نظم)",
     r"\bapostasy\b",
     r"\bblasphemy\b",
     r"\binsulting the prophet",
