@@ -99,6 +99,21 @@ def test_stored_articles_become_incidents_with_sources_and_evidence(crawled):
     ]
 
 
+def test_the_documented_monthly_count_query(crawled):
+    from pathlib import Path
+
+    from pipeline.incidents.store import MONTHLY_COUNTS_SQL
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert MONTHLY_COUNTS_SQL.strip() in readme  # the README shows the query that is tested
+    extract_pending(crawled)
+    with crawled.connect() as conn:
+        rows = conn.execute(text(MONTHLY_COUNTS_SQL)).all()
+    july = [r for r in rows if r.kind == "execution" and r.month.isoformat() == "2025-07-01"]
+    assert sum(r.people for r in july) == 1  # Karimzadeh, reported three times, counted once
+    assert july[0].charge == "drug" and july[0].age_group == "adult"
+
+
 def test_rerun_is_idempotent_and_a_changed_article_is_read_again(crawled):
     extract_pending(crawled)
     before = _incidents(crawled)

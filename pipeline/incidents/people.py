@@ -90,9 +90,9 @@ for _province, _spellings in L.PROVINCES:
 _NOT_NAME.update({"west", "east", "north", "south", "azerbaijan", "razavi", "khorasan", "gilan", "alborz"})
 _NOT_NAME -= set(_EN_GIVEN)  # "Shahin Shahr" is a town, Shahin a name
 _ROLE_BEFORE = re.compile(
-    r"(?:judge|lawyer|attorney|director|spokes(?:man|person|woman)|head|chief|minister|president|"
+    r"\b(?:judge|lawyer|attorney|director|spokes(?:man|person|woman)|head|chief|minister|president|"
     r"rapporteur|ayatollah|dr|prof|professor|researcher|reporter|journalist)\.?,? (?:\w+ ){0,1}$"
-    r"|(?:from|in|near|at|village of|city of|town of|district of|county of) $",
+    r"|\b(?:from|in|near|at|village of|city of|town of|district of|county of) $",
     re.IGNORECASE,
 )
 _ROLE_AFTER = re.compile(
@@ -125,7 +125,7 @@ _FA_APPOSITIVE = re.compile(
     r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)"
 )
 _FA_ROLE_BEFORE = re.compile(
-    r"(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار|پدر|مادر|همسر|برادر|خواهر) $"
+    r"(?<![\u0600-\u06ff])(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار|پدر|مادر|همسر|برادر|خواهر) $"
 )
 _FA_ROLE_AFTER = re.compile(r"^،? (?:مدیر|رئیس|سخنگوی|وکیل|قاضی|دادستان|گفت|نماینده|خبرنگار)|^ ?ماه")
 

@@ -295,3 +295,18 @@ def export_rows(
     sql += " ORDER BY event_date NULLS LAST, incident_id"
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+
+
+# The monthly-count query the README documents (people, each incident once, by month of the
+# event, kind, charge, ethnicity, gender and age group); tests run it as written here.
+MONTHLY_COUNTS_SQL = """
+SELECT date_trunc('month', i.event_date)::date AS month, i.kind, i.charge,
+       v->>'ethnicity' AS ethnicity, v->>'gender' AS gender,
+       CASE WHEN (v->>'age_at_offence')::int < 18 OR (v->>'age')::int < 18 THEN 'juvenile'
+            WHEN v->>'age' IS NULL THEN 'unknown' ELSE 'adult' END AS age_group,
+       sum((v->>'count')::int) AS people
+  FROM consumer.incidents i CROSS JOIN LATERAL jsonb_array_elements(i.victims) v
+ WHERE i.event_date_precision IN ('day', 'month')
+ GROUP BY 1, 2, 3, 4, 5, 6
+ ORDER BY 1, 2;
+"""
