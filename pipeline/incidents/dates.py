@@ -57,7 +57,7 @@ _YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b")
 
 _FA_WEEKDAYS = {"شنبه": 5, "یکشنبه": 6, "دوشنبه": 0, "سه شنبه": 1, "چهارشنبه": 2, "پنجشنبه": 3, "جمعه": 4}
 _FA_WD_ALT = "|".join(sorted(_FA_WEEKDAYS, key=len, reverse=True))
-_L = r"[\w\u0600-\u06ff]"
+_L = r"[\w\u064b-\u065f\u0670]"
 _FA_WEEKDAY = re.compile(
     rf"(?<!{_L})(?<!نماز )(?<!امام )(?<!خطبه )(?<!خطبه های )(?:روز |صبح |سحرگاه |بامداد |شامگاه |عصر |ظهر )?({_FA_WD_ALT})(?!{_L})"
 )

@@ -183,6 +183,8 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     mentions = [m for m in mentions if not _a_figure(m)]
     out = _drop_history(_merge(mentions))
     for m in out:
+        # a merged mention dated long before publication recalls an old incident
+        m.background = m.background or _is_background(m, folded, (m.start, m.start), article.published)
         if m.stage == "at_risk":
             m.stage = "imminent"
     return out

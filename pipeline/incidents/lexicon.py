@@ -13,7 +13,7 @@ import re
 from pipeline.extraction.jalali import fold_chars
 
 # Persian word boundary: not preceded/followed by a Persian or Latin letter.
-_L = r"[\w\u0600-\u06ff]"
+_L = r"[\w\u064b-\u065f\u0670]"
 B = rf"(?<!{_L})"  # start of word
 E = rf"(?!{_L})"  # end of word
 # Persian suffixes a verb or noun may carry inside the same written word.
@@ -103,6 +103,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
             rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}",
             rf"{B}به دار آویخته",
+            rf"{B}قصاص (?:شد|شدند|گردید|گردیدند){E}",
+            r"\b(?:qisas|qesas|retribution) (?:\(retribution\) )?(?:sentence )?(?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) carried out",
             rf"{B}(?<!پیش از )(?<!قبل از )اجرای حکم (?:اعدام|قصاص)",
         ),
     ),

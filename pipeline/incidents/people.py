@@ -316,7 +316,7 @@ _COUNT_EN = re.compile(
     rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: [a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
 )
 _COUNT_FA = re.compile(
-    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?:[\u0600-\u06ff]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
+    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?:[\u0620-\u064a\u066e-\u06d3]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
 )
 _PLURAL_FA = re.compile(r"(?:ان|ها|های)$")
 
