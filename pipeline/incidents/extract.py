@@ -203,6 +203,12 @@ def _event_triggers(triggers, folded: str, sents) -> list[tuple[str, str, int, i
             continue
         if kind == "sentence_step":
             kind = min(families, key=lambda f: abs(f[0] - ts))[1] if families else "death_sentence"
+        elif kind == "sentence_act":
+            acts = [f for f in families if f[1] != "death_sentence"] + [
+                (t, k) for k, _, t, _ in triggers if k == "execution"
+            ]
+            near = min(acts + families, key=lambda f: abs(f[0] - ts))[1] if acts + families else "execution"
+            kind = "execution" if near == "death_sentence" else near
         if kind == "death":
             if L.SHOOTING_CONTEXT.search(folded, a, b) and L.STATE_AGENTS.search(folded, a, b):
                 kind = "extrajudicial_killing"

@@ -218,6 +218,16 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این متهمان)?{GAP}{B}(?:تایید|ابرام) (?:شد|کرد|شده|کرده)",
         ),
     ),
+    # "«حکم صبح امروز در زندان قم اجرا شد»", "the sentence was carried out": the act of
+    # whichever sentence the article is about (an execution unless a flogging or amputation).
+    (
+        "sentence_act",
+        "carried_out",
+        rx(
+            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این محکوم)?{GAP}{B}(?:اجرا|به اجرا) (?:شد|شدند|گردید)",
+            r"\b(?:the |his |her |their )sentences? (?:was|were|has been|have been) carried out",
+        ),
+    ),
 ]
 
 # A trigger inside one of these is not an event mention (figures, generic talk).
@@ -424,7 +434,7 @@ NUMBER_WORDS_EN = {
     "fifteen": 15,
     "twenty": 20,
 }
-NUMBER_WORDS_FA = {
+NUMBER_WORDS_FA_WRITTEN = {
     "یک": 1,
     "دو": 2,
     "سه": 3,
@@ -442,6 +452,7 @@ NUMBER_WORDS_FA = {
     "پانزده": 15,
     "بیست": 20,
 }
+NUMBER_WORDS_FA = {fold_chars(k): v for k, v in NUMBER_WORDS_FA_WRITTEN.items()}
 
 # --- places ----------------------------------------------------------------------------
 # City -> province (English names), with the spellings articles use in both scripts.
@@ -672,7 +683,7 @@ STATISTIC_CUES = rx(
     r"\busually\b",
     r"\btypically\b",
     r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
-    r"\b(?:this|last) year\b",
+    r"\bthis year\b",
     r"\brecorded\b",
     r"\bfigures\b",
     r"\bin the (?:past|last) (?:month|year|week|few)",
@@ -687,7 +698,7 @@ STATISTIC_CUES = rx(
     rf"{B}(?:ده ها|صدها|هزاران)",
     rf"{B}معمولا",
     rf"{B}(?:دست کم|حداقل|بیش از) (?:هزار|\d+) ",
-    rf"{B}سال (?:جاری|گذشته)",
+    rf"{B}سال جاری",
 )
 # A sentence was commuted, quashed or pardoned: no longer a death sentence.
 COMMUTED_CUES = rx(

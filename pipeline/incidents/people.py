@@ -65,7 +65,13 @@ FEMALE_EN = (
     "khadijeh zoleikha golnaz"
 ).split()
 
-_FA_GIVEN = {n: "male" for n in MALE_FA} | {n: "female" for n in FEMALE_FA}
+
+def _folded_re(pattern: str) -> re.Pattern[str]:
+    """A pattern for folded text, its Persian letters folded as the text is («آقای» as «اقای»)."""
+    return re.compile(fold_chars(pattern))
+
+
+_FA_GIVEN = {fold_chars(n): "male" for n in MALE_FA} | {fold_chars(n): "female" for n in FEMALE_FA}
 _EN_GIVEN = {n: "male" for n in MALE_EN} | {n: "female" for n in FEMALE_EN}
 
 # Capitalised words that are never part of a victim's name.
@@ -102,17 +108,16 @@ _ROLE_AFTER = re.compile(
 _EN_NAME = re.compile(r"\b([A-Z][a-z'’\-]+(?: (?:[A-Z][a-z'’\-]+|al-[A-Z][a-z]+|e-[A-Z][a-z]+)){1,3})\b")
 
 _FA_TOKEN = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]+")
-_FA_STOP = set(
-    """
+_FA_STOP_WORDS = """
     و در به از که با را این آن برای تا بر پس بود شد شده است اند هم نیز یک دو سه زندان زندانی
     اعدام حکم محکوم ساله سال روز صبح امروز دیروز فرزند متهم اتهام پس از توسط طی حدود دست کم
     ماه ماهه این آن زن مرد جوان شهروند است عنوان گفت مدیر رئیس سخنگوی وکیل قاضی دادستان یکی دیگر
     تن نفر چهار پنج شش هفت هشت نه ده دو سه تنها چند هر همه هنوز نیز حتی فقط بود بودند هستند
     شد شدند کرد کردند داشت داشتند نداشت گفت گفته را هیچ کسی چیزی زیادی بسیار دیگری
     بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
-    """.split()
-)
-_FA_NAMED = re.compile(
+    """
+_FA_STOP = {fold_chars(w) for w in _FA_STOP_WORDS.split()}
+_FA_NAMED = _folded_re(
     rf"{L.B}(?:به نام|با نام|با هویت|به اسامی|به نام های|با اسامی|با هویت های|هویت)"
     r"(?: (?:این|آن|او|وی))?(?: (?:زندانی|زندانیان|زن|مرد|جوان|کولبر|شهروند|فرد|افراد|محکوم))?،? «?"
     r"([\u0620-\u064a\u066e-\u06d3 ]{3,80}?)(?=[»،,.؛:\(\n]| و | فرزند| \d| ساله| که| از | در | به | را | است| عنوان)"
@@ -124,10 +129,10 @@ _FA_APPOSITIVE = re.compile(
     r"(?:[\u0620-\u064a\u066e-\u06d3\u200c]+ ){0,3}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت\u200c?بر|متهم|جوان|نوجوان|"
     r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)"
 )
-_FA_ROLE_BEFORE = re.compile(
+_FA_ROLE_BEFORE = _folded_re(
     r"(?<![\u0600-\u06ff])(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار|پدر|مادر|همسر|برادر|خواهر) $"
 )
-_FA_ROLE_AFTER = re.compile(r"^،? (?:مدیر|رئیس|سخنگوی|وکیل|قاضی|دادستان|گفت|نماینده|خبرنگار)|^ ?ماه")
+_FA_ROLE_AFTER = _folded_re(r"^،? (?:مدیر|رئیس|سخنگوی|وکیل|قاضی|دادستان|گفت|نماینده|خبرنگار)|^ ?ماه")
 
 
 @dataclass(slots=True)
@@ -278,11 +283,11 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
-_FA_VERB_AFTER = re.compile(r" (?:بود|بودند|است|هست|شد|شدند|کرد|کردند|بوده|شده)(?![\u0600-\u06ff])")
-_FA_HONORIFIC = re.compile(
+_FA_VERB_AFTER = _folded_re(r" (?:بود|بودند|است|هست|شد|شدند|کرد|کردند|بوده|شده)(?![\u0600-\u06ff])")
+_FA_HONORIFIC = _folded_re(
     r"(?<![\u0600-\u06ff])(?:آقای|خانم) ([\u0620-\u064a\u066e-\u06d3]{3,}(?: زاده| پور)?)(?![\u0600-\u06ff])"
 )
-_FA_NAMING = re.compile(rf"{L.B}(?:هویت|به نام|با نام|اسامی|نام های)")
+_FA_NAMING = _folded_re(rf"{L.B}(?:هویت|به نام|با نام|اسامی|نام های)")
 _FA_QUOTED = re.compile(
     r"«([\u0620-\u064a\u066e-\u06d3\u200c]+(?: [\u0620-\u064a\u066e-\u06d3\u200c]+){1,2})»(?= ?[\d۰-۹]+ ?ساله|،| و |\s*$| \()"
 )
@@ -315,7 +320,7 @@ def _surname_like(word: tuple[int, int, list[str]], text: str, prev_end: int) ->
 _COUNT_EN = re.compile(
     rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: [a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
 )
-_COUNT_FA = re.compile(
+_COUNT_FA = _folded_re(
     rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?:[\u0620-\u064a\u066e-\u06d3]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
 )
 _PLURAL_FA = re.compile(r"(?:ان|ها|های)$")
@@ -345,8 +350,8 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
 
 
 _AGE_EN = re.compile(r"(?:,\s*|\(|aged\s+)(\d{1,2})(?:,|\)|\b)|\b(\d{1,2})-year-old\b|\bage of (\d{1,2})\b")
-_AGE_FA = re.compile(r"(?<!\d)(\d{1,2}) ?ساله")
-_AGE_OFFENCE = re.compile(
+_AGE_FA = _folded_re(r"(?<!\d)(\d{1,2}) ?ساله")
+_AGE_OFFENCE = _folded_re(
     r"(?:(?:was|were|aged|just|only) (\d{1,2}) (?:years old )?(?:at the time|when)|at the age of (\d{1,2}) (?:at the time|when)"
     r"|(?:در زمان|هنگام) (?:وقوع|ارتکاب)? ?(?:جرم|جنایت|حادثه|بازداشت)[^.]{0,30}?(\d{1,2}) ?(?:سال|ساله)"
     r"|در (\d{1,2}) سالگی|(\d{1,2}) years old at the time|aged (\d{1,2}) at the time)"
