@@ -54,6 +54,15 @@ _WEEKDAY = re.compile(
 )
 _TODAY = re.compile(r"\b(?:today|this morning|earlier today|at dawn today|on the morning of today|tonight)\b")
 _YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b")
+_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a": 1}
+_DAYS_AGO = re.compile(r"\b(\d|one|two|three|four|five|six) days? ago\b")
+_FA_DAYS_AGO = re.compile(r"(?<![\w])(\d|دو|سه|چهار|پنج|شش) روز (?:پیش|قبل)(?![\w])")
+_LAST_WEEK = re.compile(r"\blast week\b")
+_FA_LAST_WEEK = re.compile(r"(?<![\w])هفته (?:گذشته|پیش|قبل)(?![\w])")
+_THIS_MONTH = re.compile(r"\b(?:earlier|early) this month\b")
+_FA_THIS_MONTH = re.compile(
+    r"(?<![\w])(?:اوایل|ابتدای|اوایل همین|در) (?:این|همین) ماه(?![\w])|(?<![\w])ماه جاری(?![\w])"
+)
 
 _FA_WEEKDAYS = {"شنبه": 5, "یکشنبه": 6, "دوشنبه": 0, "سه شنبه": 1, "چهارشنبه": 2, "پنجشنبه": 3, "جمعه": 4}
 _FA_WD_ALT = "|".join(sorted(_FA_WEEKDAYS, key=len, reverse=True))
@@ -199,6 +208,22 @@ def find_dates(text: str, published: date | None) -> list[DateHit]:
             add(m.start(), m.end(), published - timedelta(days=1), "day", "relative")
         for m in _FA_YESTERDAY.finditer(folded):
             add(m.start(), m.end(), published - timedelta(days=1), "day", "relative")
+        for rx_ago, words in (
+            (_DAYS_AGO, _NUM),
+            (_FA_DAYS_AGO, {"دو": 2, "سه": 3, "چهار": 4, "پنج": 5, "شش": 6}),
+        ):
+            for m in rx_ago.finditer(folded):
+                n = int(m[1]) if m[1].isdigit() else words[m[1]]
+                add(m.start(), m.end(), published - timedelta(days=n), "day", "relative")
+        for rx_week, first_day in ((_LAST_WEEK, 0), (_FA_LAST_WEEK, 5)):  # Monday; Saturday
+            for m in rx_week.finditer(folded):
+                start = published - timedelta(days=(published.weekday() - first_day) % 7 + 7)
+                end = start + timedelta(days=6)
+                if (start.year, start.month) == (end.year, end.month):  # one month: its month
+                    add(m.start(), m.end(), start.replace(day=1), "month", "relative")
+        for rx_month in (_THIS_MONTH, _FA_THIS_MONTH):
+            for m in rx_month.finditer(folded):
+                add(m.start(), m.end(), published.replace(day=1), "month", "relative")
         for m in _WEEKDAY.finditer(folded):
             value = _last_weekday(published, _EN_WEEKDAYS.index(m[1] or m[2]))
             if value == published and m.group().startswith("last "):

@@ -408,10 +408,12 @@ RELIGION: list[tuple[str, re.Pattern[str]]] = [
 # Words that make a nearby count or group a set of victims.
 VICTIM_NOUNS_EN = (
     r"(?:men|women|man|woman|prisoners?|inmates?|people|persons|individuals|detainees|"
-    r"convicts|kolbars|porters|fuel carriers|protesters|brothers|juveniles?|youths?|boys?|girls?)"
+    r"convicts|kolbars|porters|fuel carriers|protesters|brothers|juveniles?|youths?|boys?|girls?|"
+    r"nationals?|citizens?|teenagers?|clerics?|activists?|workers?|members?|sukhtbars|couriers|fathers?)"
 )
 VICTIM_NOUNS_FA = (
-    r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|برادر|شهروند|معترض|سارق|متهم|محکوم|قاچاقچی)"
+    r"(?:زندانی|زندانیان|مرد|زن|نفر|تن|جوان|کولبر|سوخت بر|سوختبر|برادر|شهروند|معترض|سارق|متهم|محکوم|"
+    r"قاچاقچی|تبعه|نوجوان|فعال|روحانی|کارگر|عضو)"
 )
 
 NUMBER_WORDS_EN = {

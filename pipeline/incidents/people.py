@@ -345,8 +345,15 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
                 gender = "female"
             elif re.search(r"\bm[ae]n$|boy|brother|مرد|پسر|برادر", noun):
                 gender = "male"
+            if _SUBSET_BEFORE.search(folded[max(0, m.start() - 20) : m.start()]):
+                continue  # "five prisoners, including an Afghan national": part of the five
             out.append(Victim(None, m.start(), m.end(), count=n, gender=gender))
     return out
+
+
+_SUBSET_BEFORE = _folded_re(
+    r"(?:\bincluding|\bamong them|\bof whom|\bone of them|از جمله|که از میان آنان|یکی از) $"
+)
 
 
 _AGE_EN = re.compile(r"(?:,\s*|\(|aged\s+)(\d{1,2})(?:,|\)|\b)|\b(\d{1,2})-year-old\b|\bage of (\d{1,2})\b")
