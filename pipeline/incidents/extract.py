@@ -88,14 +88,19 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
 
 
-@lru_cache(maxsize=1)
 def _prison_finder(topics_file: str | None):
+    """The tagger's gazetteer matcher for the taxonomy file in force (loaded once per file)."""
     from pipeline.settings import Settings
+
+    return _finder_for(str(Path(topics_file) if topics_file else Settings.from_env().topics_file))
+
+
+@lru_cache(maxsize=4)
+def _finder_for(path: str):
     from pipeline.tagging.tagger import LexiconTagger
     from pipeline.tagging.taxonomy import load_taxonomy
 
-    path = Path(topics_file) if topics_file else Settings.from_env().topics_file
-    return LexiconTagger(load_taxonomy(path))
+    return LexiconTagger(load_taxonomy(Path(path)))
 
 
 def _triggers(folded: str) -> list[tuple[str, str, int, int]]:
