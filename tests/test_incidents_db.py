@@ -172,3 +172,36 @@ def test_cli_exports_the_register(crawled, monkeypatch):
     assert header[:5] == ["incident_id", "kind", "event_date", "event_date_precision", "victims"]
     bad = runner.invoke(app, ["incidents", "--kind", "beheading"])
     assert bad.exit_code == 2 and "beheading" in bad.output
+
+
+def test_a_real_reprocess_updates_the_register(crawled):
+    """`reprocess` re-extracts the wire's capture without the lines naming the victim (an
+    outlet's new drop pattern): the next incident run reads the new version, and the
+    wire's report no longer counts for the named execution."""
+    from pipeline.reprocess import reprocess
+
+    extract_pending(crawled)
+    row = _karimzadeh(_incidents(crawled))
+    with crawled.begin() as conn:
+        wire = conn.execute(
+            text(
+                "SELECT o.name FROM consumer.incident_sources s JOIN outlets o ON o.name = s.outlet"
+                " WHERE s.incident_id = :i AND s.url LIKE '%karaj-execution-report%'"
+            ),
+            {"i": row["incident_id"]},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "UPDATE outlets SET config = jsonb_set(config, '{drop_line_patterns}',"
+                ' \'["Karimzadeh", "hanged", "Ghezel"]\'::jsonb) WHERE name = :n'
+            ),
+            {"n": wire},
+        )
+    counts = reprocess(crawled, Settings.from_env().archive_dir, outlet=wire)
+    assert counts["updated"] >= 1, counts
+    again = extract_pending(crawled)
+    assert again["examined"] == counts["updated"]
+    after = _karimzadeh(_incidents(crawled))
+    assert after["incident_id"] == row["incident_id"]
+    assert wire not in after["outlets"] and after["source_count"] == row["source_count"] - 1
+    assert extract_pending(crawled)["examined"] == 0
