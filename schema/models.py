@@ -492,6 +492,7 @@ class IncidentExtraction(Base):
     article_version: Mapped[int] = mapped_column(Integer)
     extractor_version: Mapped[str] = mapped_column(Text)
     mentions: Mapped[int] = mapped_column(Integer)
+    text_examined: Mapped[int] = mapped_column(Integer)  # characters read (the text, up to the cap)
     extracted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -173,3 +173,19 @@ def test_dev_split_figures_do_not_regress():
     scores = evaluate(load_items([data / "dev_en.yaml", data / "dev_fa.yaml"]), topics_file=TOPICS)
     assert scores.triples["f1"] >= 0.88
     assert scores.pairs["precision"] >= 0.97 and scores.pairs["recall"] >= 0.9
+
+
+def test_a_huge_text_costs_a_bounded_time():
+    """A broken multi-megabyte page is read up to the tagger's cap, like tagging."""
+    import time
+
+    from pipeline.incidents.extract import examined
+    from pipeline.tagging.tagger import TEXT_CAP
+
+    para = "Two men were executed in Ghezel Hesar Prison in Karaj on Tuesday, a rights group said. "
+    text = para * (3_000_000 // len(para))
+    assert examined(text) <= TEXT_CAP < len(text)
+    started = time.process_time()
+    mentions = _one(text)
+    assert time.process_time() - started < 20
+    assert mentions and mentions[0]["evidence"]["trigger"][1] <= TEXT_CAP

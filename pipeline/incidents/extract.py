@@ -21,6 +21,7 @@ from pipeline.incidents import lexicon as L
 from pipeline.incidents.dates import DateHit, find_dates, format_date
 from pipeline.incidents.names import SAME_PERSON, name_similarity
 from pipeline.incidents.people import Victim, counted_groups, english_names, fill_details, persian_names
+from pipeline.tagging.tagger import TEXT_CAP, examined_length
 
 EXTRACTOR_VERSION = "incidents-rules 1"
 KINDS = ("execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation")
@@ -144,9 +145,17 @@ def _nearest(hits: list, pos: int, key=lambda h: h.start):
     return min(hits, key=lambda h: abs(key(h) - pos)) if hits else None
 
 
+def examined(text: str) -> int:
+    """How much of a text is read: all of it up to the tagger's cap (``TEXT_CAP``, cut
+    before a word), so a broken multi-megabyte page costs a bounded time."""
+    return examined_length(text, TEXT_CAP)
+
+
 def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -> list[Mention]:
-    """Every incident mention in the article, merged per (kind, stage, victims)."""
+    """Every incident mention in the article (its first ``TEXT_CAP`` characters), merged
+    per (kind, stage, victims)."""
     text = article.text or ""
+    text = text[: examined(text)]
     folded = fold_chars(text)
     persian = (article.language or "").startswith("fa") or _mostly_persian(text)
     sents = sentences(text)

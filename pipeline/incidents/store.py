@@ -20,7 +20,7 @@ from sqlalchemy import Engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from pipeline.incidents.extract import EXTRACTOR_VERSION, ArticleInput, extract_mentions
+from pipeline.incidents.extract import EXTRACTOR_VERSION, ArticleInput, examined, extract_mentions
 from pipeline.incidents.register import Source, summarise
 from pipeline.incidents.resolve import IncidentState, Resolver, step
 from schema.models import (
@@ -192,6 +192,7 @@ def _upsert_extraction(row, n: int):
         article_version=row.current_version,
         extractor_version=EXTRACTOR_VERSION,
         mentions=n,
+        text_examined=examined(row.text or ""),
     )
     return stmt.on_conflict_do_update(
         index_elements=["article_id"],
@@ -199,6 +200,7 @@ def _upsert_extraction(row, n: int):
             "article_version": stmt.excluded.article_version,
             "extractor_version": stmt.excluded.extractor_version,
             "mentions": stmt.excluded.mentions,
+            "text_examined": stmt.excluded.text_examined,
             "extracted_at": func.now(),
         },
     )

@@ -110,6 +110,7 @@ def upgrade() -> None:
         sa.Column("article_version", sa.Integer(), nullable=False),
         sa.Column("extractor_version", sa.Text(), nullable=False),
         sa.Column("mentions", sa.Integer(), nullable=False),
+        sa.Column("text_examined", sa.Integer(), nullable=False),
         sa.Column("extracted_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
     op.create_table(
