@@ -205,3 +205,19 @@ def test_a_real_reprocess_updates_the_register(crawled):
     assert after["incident_id"] == row["incident_id"]
     assert wire not in after["outlets"] and after["source_count"] == row["source_count"] - 1
     assert extract_pending(crawled)["examined"] == 0
+
+
+def test_two_workers_at_once_read_each_article_once(crawled):
+    """Two incident runs started together (a CLI run and an Airflow task): the advisory lock
+    serialises the batches, so every article is read once and no incident is doubled."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: extract_pending(crawled), range(2)))
+    with crawled.connect() as conn:
+        articles = conn.execute(text("SELECT count(*) FROM articles")).scalar_one()
+        mentions = conn.execute(text("SELECT count(*) FROM incident_mentions")).scalar_one()
+        extracted = conn.execute(text("SELECT count(*) FROM incident_extractions")).scalar_one()
+    assert sum(r["examined"] for r in results) == articles == extracted
+    assert sum(r["mentions"] for r in results) == mentions
+    assert len(_karimzadeh(_incidents(crawled))["outlets"]) == 3
