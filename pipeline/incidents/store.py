@@ -141,7 +141,6 @@ def _process_batch(conn: Connection, rows: list, topics_file: str | None, counts
         found = [m.as_dict() for m in extract_mentions(article, topics_file=topics_file)]
         kinds.update(m["kind"] for m in found)
         extracted.append((row, found))
-    resolver = _load_resolver(conn, kinds)
     created: list[int] = []
 
     def new_id(mention: dict) -> int:
@@ -153,7 +152,7 @@ def _process_batch(conn: Connection, rows: list, topics_file: str | None, counts
         created.append(iid)
         return iid
 
-    resolver._new_id = new_id
+    resolver = _load_resolver(conn, kinds, new_id)
     order = sorted(extracted, key=lambda rf: (_published(rf[0]) or date.min, rf[0].article_id))
     for row, found in order:
         n_merges = len(resolver.merges)
@@ -218,9 +217,10 @@ def _record_merge(conn: Connection, gone: int, keep: int, article_id: int) -> No
     conn.execute(insert(_merges).values(absorbed_id=gone, into_id=keep, article_id=article_id))
 
 
-def _load_resolver(conn: Connection, kinds: set[str]) -> Resolver:
-    """Open incidents of these kinds, rebuilt from their stored mentions."""
-    resolver = Resolver(lambda _m: None)
+def _load_resolver(conn: Connection, kinds: set[str], new_id) -> Resolver:
+    """Open incidents of these kinds, rebuilt from their stored mentions; ``new_id`` inserts
+    an incident row for a mention that matches none."""
+    resolver = Resolver(new_id)
     if not kinds:
         return resolver
     rows = conn.execute(
