@@ -444,10 +444,21 @@ def _set_source(m: Mention, folded: str, sent: tuple[int, int], article_source: 
 
 
 def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: date | None) -> bool:
+    """An anniversary cue, or an event date well before publication; the evidence (the cue
+    or the date) is recorded under ``background``."""
     cue = L.BACKGROUND_CUES.search(folded, sent[0], sent[1])
     if cue and (m.event_date is None or m.event_date_precision == "year"):
+        m.evidence["background"] = [cue.start(), cue.end()]
         return True
-    if m.event_date and published is not None:
+    if m.event_date and published is not None and _long_before(m, published):
+        if "event_date" in m.evidence:
+            m.evidence["background"] = m.evidence["event_date"]
+        return True
+    return False
+
+
+def _long_before(m: Mention, published: date) -> bool:
+    if m.event_date:
         y = int(m.event_date[:4])
         mo = int(m.event_date[5:7]) if len(m.event_date) >= 7 else 12
         d = int(m.event_date[8:10]) if len(m.event_date) >= 10 else 28
