@@ -221,3 +221,31 @@ def test_two_workers_at_once_read_each_article_once(crawled):
     assert sum(r["examined"] for r in results) == articles == extracted
     assert sum(r["mentions"] for r in results) == mentions
     assert len(_karimzadeh(_incidents(crawled))["outlets"]) == 3
+
+
+def test_independent_sources_follow_a_later_cluster_change(crawled):
+    """When clustering later puts two reports in one story, the next run counts them once."""
+    extract_pending(crawled)
+    row = _karimzadeh(_incidents(crawled))
+    with crawled.begin() as conn:
+        ids = (
+            conn.execute(
+                text(
+                    "SELECT article_id FROM consumer.incident_sources WHERE incident_id = :i ORDER BY article_id"
+                ),
+                {"i": row["incident_id"]},
+            )
+            .scalars()
+            .all()
+        )
+        target = conn.execute(
+            text("SELECT cluster_id FROM article_clusters WHERE article_id = :a"), {"a": ids[0]}
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE article_clusters SET cluster_id = :c WHERE article_id = ANY(:ids)"),
+            {"c": target, "ids": ids},
+        )
+    counts = extract_pending(crawled)
+    assert counts["examined"] == 0 and counts["independent_recounted"] >= 1
+    assert _karimzadeh(_incidents(crawled))["independent_source_count"] == 1
+    assert extract_pending(crawled)["independent_recounted"] == 0

@@ -110,6 +110,7 @@ def extract_pending(
         "incidents_created": 0,
         "incidents_merged": 0,
         "incidents_updated": 0,
+        "independent_recounted": 0,
     }
     last_id = -1
     while True:
@@ -120,8 +121,28 @@ def extract_pending(
                 break
             last_id = rows[-1].article_id
             _process_batch(conn, rows, topics_file, counts)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        counts["independent_recounted"] = conn.execute(_RECOUNT_INDEPENDENT).rowcount
     log.info("incidents: %s", counts)
     return counts
+
+
+# Story clusters change after an incident was last recomputed (a later article bridges two
+# clusters): independent sources are recounted from the current membership every run; only
+# the incidents whose count changed are written.
+_RECOUNT_INDEPENDENT = text(
+    """
+    UPDATE incidents i SET independent_source_count = n.independent, updated_at = now()
+      FROM (SELECT m.incident_id,
+                   count(DISTINCT COALESCE('c' || ac.cluster_id, 'a' || m.article_id))::int AS independent
+              FROM incident_mentions m
+              LEFT JOIN article_clusters ac ON ac.article_id = m.article_id
+             GROUP BY m.incident_id) n
+     WHERE n.incident_id = i.incident_id AND i.merged_into IS NULL
+       AND i.independent_source_count IS DISTINCT FROM n.independent
+    """
+)
 
 
 def _process_batch(conn: Connection, rows: list, topics_file: str | None, counts: dict) -> None:
