@@ -414,7 +414,7 @@ def dadkhah_ingest():
 
 @dag(
     dag_id="dadkhah_process",
-    description="After new articles land: group near-duplicates, then tag topics.",
+    description="After new articles land: group near-duplicates, tag topics, update the incident register.",
     schedule=[ARTICLES],
     start_date=START_DATE,
     catchup=False,
@@ -449,15 +449,26 @@ def dadkhah_process():
         log.info("tagging: %s", result)
         return result
 
+    @task(trigger_rule="all_done")  # after tagging; uses clusters when there are, runs if not
+    def incidents() -> dict[str, Any]:
+        """Incident mentions of the articles that changed, resolved into the register."""
+        from pipeline.db import get_engine
+        from pipeline.incidents import extract_pending
+
+        settings = dadkhah_settings()
+        result = extract_pending(get_engine(settings), topics_file=str(settings.topics_file))
+        log.info("incidents: %s", result)
+        return result
+
     @task(trigger_rule="all_done", retries=0)
     def check() -> None:
-        """Fail the run when cluster or tag failed (the run's state follows its last task)."""
+        """Fail the run when a step failed (the run's state follows its last task)."""
         from airflow.sdk.exceptions import AirflowFailException
 
         context = get_current_context()
         ti = context["ti"]
         states = ti.get_task_states(
-            dag_id=ti.dag_id, task_ids=["cluster", "tag"], run_ids=[context["run_id"]]
+            dag_id=ti.dag_id, task_ids=["cluster", "tag", "incidents"], run_ids=[context["run_id"]]
         )
         bad = {
             task_id: state
@@ -467,7 +478,7 @@ def dadkhah_process():
         if bad:
             raise AirflowFailException(f"processing steps failed: {bad}")
 
-    cluster() >> tag() >> check()
+    cluster() >> tag() >> incidents() >> check()
 
 
 dadkhah_ingest()

@@ -47,6 +47,8 @@ from pipeline.evidence.cli import evidence_app, verify_command
 from pipeline.extraction.cli import extract_command
 from pipeline.feed import export_command
 from pipeline.health_cli import health_command
+from pipeline.incidents.cli import incidents_command
+from pipeline.incidents.store import extract_pending
 from pipeline.replay.cli import replay_command
 from pipeline.reprocess import reprocess_command
 from pipeline.revisit.cli import revisit_command
@@ -259,11 +261,12 @@ def config_check(
 
 # -- one pass ---------------------------------------------------------------------------------
 
-POST_STEPS = (("clustering", cluster_pending), ("tagging", tag_pending))
+POST_STEPS = (("clustering", cluster_pending), ("tagging", tag_pending), ("incidents", extract_pending))
 
 
 def _post_processing(engine, quiet: bool) -> tuple[bool, dict[str, Any]]:
-    """Near-duplicate clustering, then topic tagging. Returns (all steps ok, their results).
+    """Near-duplicate clustering, topic tagging, then the incident register. Returns (all
+    steps ok, their results).
 
     A failing step never undoes what the pass stored; it is reported and the exit code
     says so, and the next run picks up the articles that step missed.
@@ -558,6 +561,7 @@ app.command("health")(health_command)
 app.command("search")(search_command)
 app.command("export")(export_command)
 app.command("replay")(replay_command)
+app.command("incidents")(incidents_command)
 
 
 def main() -> None:

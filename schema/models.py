@@ -7,7 +7,7 @@ columns. Every row that states a fact says where, when and how it was obtained.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -522,3 +523,97 @@ class ArticleFacet(Base):
     matched: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ix_article_facets_value", "facet", "value"),)
+
+
+# --- Incident register (migration 0014) ---------------------------------------------------
+
+
+class IncidentExtraction(Base):
+    """Which text of an article the incident extractor last read, with which version."""
+
+    __tablename__ = "incident_extractions"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
+    )
+    article_version: Mapped[int] = mapped_column(Integer)
+    extractor_version: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[int] = mapped_column(Integer)
+    text_examined: Mapped[int] = mapped_column(Integer)  # characters read (the text, up to the cap)
+    extracted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Incident(Base):
+    """One reported event (an execution, a death sentence, ...). Ids are stable: an incident
+    found to be another one points to it (``merged_into``) and keeps its row."""
+
+    __tablename__ = "incidents"
+
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    step: Mapped[str] = mapped_column(Text)  # sentence | act
+    stage: Mapped[str | None] = mapped_column(Text)
+    event_date: Mapped[date | None] = mapped_column(Date)
+    event_date_precision: Mapped[str] = mapped_column(Text, server_default=sql_text("'unknown'"))
+    victims: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
+    people: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    charge: Mapped[str] = mapped_column(Text, server_default=sql_text("'unknown'"))
+    charges: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))
+    prison: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    province: Mapped[str | None] = mapped_column(Text)
+    official_confirmation: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
+    background_only: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
+    first_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_count: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    independent_source_count: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    outlets: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=sql_text("'{}'::text[]"))
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.incident_id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('execution', 'death_sentence', 'death_in_custody', 'extrajudicial_killing',"
+            " 'flogging', 'amputation')",
+            name="ck_incidents_kind",
+        ),
+        Index("ix_incidents_kind_date", "kind", "event_date"),
+        Index("ix_incidents_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL")),
+    )
+
+
+class IncidentMention(Base):
+    """One incident mention read from one article version, with its field evidence."""
+
+    __tablename__ = "incident_mentions"
+
+    mention_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # order in the article
+    article_version: Mapped[int] = mapped_column(Integer)
+    extractor_version: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.incident_id"))
+    kind: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(Text)
+    background: Mapped[bool] = mapped_column(Boolean)
+    source_type: Mapped[str] = mapped_column(Text)
+    mention: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    extracted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "seq", name="uq_incident_mentions_article_seq"),
+        Index("ix_incident_mentions_incident", "incident_id"),
+    )
+
+
+class IncidentMerge(Base):
+    """A recorded merge: ``absorbed_id`` was found to be ``into_id`` (by which mention)."""
+
+    __tablename__ = "incident_merges"
+
+    merge_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    absorbed_id: Mapped[int] = mapped_column(ForeignKey("incidents.incident_id"))
+    into_id: Mapped[int] = mapped_column(ForeignKey("incidents.incident_id"))
+    article_id: Mapped[int | None] = mapped_column(BigInteger)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -306,7 +306,7 @@ def test_run_selected_outlet_then_status(fresh_database_url, tmp_path, monkeypat
         assert payload["exit_code"] == 0 and payload["report"]["status"] == "finished"
         assert payload["report"]["failed_outlets"] == [] and payload["report"]["totals"]["stored"] == 0
         assert payload["report"]["outlets"]["Demo Wire"]["status"] == "finished"
-        assert set(payload["post_processing"]) == {"clustering", "tagging"}
+        assert set(payload["post_processing"]) == {"clustering", "tagging", "incidents"}
         unknown = runner.invoke(app, ["run", "--outlets", str(outlets), "--outlet", "Nope"], env=env)
         assert unknown.exit_code == 2 and "unknown outlet" in unknown.output
         status = runner.invoke(app, ["status"], env=env)

@@ -222,7 +222,8 @@ def test_process_dag_contract(dags):
     assert [a.uri for a in dag.timetable.asset_condition.objects] == [ASSET_URI]
     assert dag.max_active_runs == 1
     assert dag.task_dict["cluster"].downstream_task_ids == {"tag"}
-    assert dag.task_dict["tag"].downstream_task_ids == {"check"}
+    assert dag.task_dict["tag"].downstream_task_ids == {"incidents"}
+    assert dag.task_dict["incidents"].downstream_task_ids == {"check"}
 
 
 def test_parsing_is_cheap():
@@ -424,6 +425,7 @@ def _fake_steps(monkeypatch, *, cluster_fails: bool = False) -> list[tuple[str, 
     calls: list[tuple[str, Any]] = []
     clustering = importlib.import_module("pipeline.clustering")
     tagging = importlib.import_module("pipeline.tagging")
+    incidents = importlib.import_module("pipeline.incidents")
 
     def cluster_pending(engine):
         calls.append(("cluster", engine.url.database))
@@ -435,8 +437,13 @@ def _fake_steps(monkeypatch, *, cluster_fails: bool = False) -> list[tuple[str, 
         calls.append(("tag", (engine.url.database, topics_file)))
         return {"tagged": 0}
 
+    def extract_pending(engine, topics_file=None):
+        calls.append(("incidents", (engine.url.database, topics_file)))
+        return {"examined": 0}
+
     monkeypatch.setattr(clustering, "cluster_pending", cluster_pending, raising=False)
     monkeypatch.setattr(tagging, "tag_pending", tag_pending, raising=False)
+    monkeypatch.setattr(incidents, "extract_pending", extract_pending, raising=False)
     return calls
 
 
@@ -449,14 +456,18 @@ def test_process_dag_clusters_then_tags(airflow_db, dadkhah_env, monkeypatch, tm
     run = parse_dags()["dadkhah_process"].test()
     assert run.state == "success", ti_states(run)
     database = make_url(dadkhah_env).database
-    assert calls == [("cluster", database), ("tag", (database, topics))]
+    assert calls == [
+        ("cluster", database),
+        ("tag", (database, topics)),
+        ("incidents", (database, str(topics))),
+    ]
 
 
 def test_process_dag_tags_even_if_clustering_fails_and_reports_it(airflow_db, dadkhah_env, monkeypatch):
     calls = _fake_steps(monkeypatch, cluster_fails=True)
     run = parse_dags()["dadkhah_process"].test()
     states = ti_states(run)
-    assert [step for step, _ in calls] == ["cluster", "tag"]
+    assert [step for step, _ in calls] == ["cluster", "tag", "incidents"]
     assert states[("cluster", "-1")] == "failed"
     assert states[("tag", "-1")] == "success"
     assert run.state == "failed", states
@@ -485,6 +496,27 @@ def test_process_dag_with_the_real_steps(airflow_db, fixture_site, dadkhah_env, 
     assert report["stored"] > 0
     run = parse_dags()["dadkhah_process"].test()
     assert run.state == "success", ti_states(run)
+    # The incident step ran after tagging: the wire's execution report is in the register.
+    engine = create_engine(dadkhah_env)
+    try:
+        with engine.connect() as conn:
+            register = conn.execute(
+                text("SELECT incident_id, kind, source_count FROM consumer.incidents ORDER BY incident_id")
+            ).all()
+        assert any(kind == "execution" for _, kind, _ in register), register
+        again = parse_dags()["dadkhah_process"].test()  # nothing changed: nothing new
+        assert again.state == "success", ti_states(again)
+        with engine.connect() as conn:
+            assert (
+                conn.execute(
+                    text(
+                        "SELECT incident_id, kind, source_count FROM consumer.incidents ORDER BY incident_id"
+                    )
+                ).all()
+                == register
+            )
+    finally:
+        engine.dispose()
 
 
 def test_a_refused_outlet_fails_its_task_retries_and_fails_the_run(

@@ -1,0 +1,322 @@
+"""Scoring the incident extractor and resolver against the labelled set (tests/data/incidents).
+
+Gold format: tests/data/incidents/README.md. Predicted and gold mentions are paired per
+article (same kind, a victim in common: a name that matches, or the same count when
+unnamed). Figures: (victim, kind, event date) triple precision/recall/F1, per-field
+precision/recall, pairwise incident precision/recall over paired mentions, monthly people
+counts by kind against gold, and extraction CPU per article.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.incidents.extract import ArticleInput, extract_mentions
+from pipeline.incidents.names import SAME_PERSON, name_similarity
+from pipeline.incidents.resolve import Resolver
+
+MENTION_FIELDS = (
+    "stage",
+    "background",
+    "charge",
+    "prison",
+    "city",
+    "province",
+    "event_date",
+    "event_date_precision",
+    "source_type",
+)
+VICTIM_FIELDS = ("age", "age_at_offence", "gender", "ethnicity", "nationality", "religion")
+
+
+def load_items(paths: list[Path]) -> list[dict]:
+    items: list[dict] = []
+    for p in paths:
+        items.extend(yaml.safe_load(p.read_text(encoding="utf-8")) or [])
+    return items
+
+
+@dataclass
+class Scores:
+    triples: dict[str, float] = field(default_factory=dict)
+    fields: dict[str, dict[str, float]] = field(default_factory=dict)
+    pairs: dict[str, float] = field(default_factory=dict)
+    monthly: dict[str, dict[str, float]] = field(default_factory=dict)
+    cpu_ms_per_article: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def _victim_match(g: dict, p: dict) -> bool:
+    if g.get("name") and p.get("name"):
+        return name_similarity(g["name"], p["name"]) >= SAME_PERSON
+    if not g.get("name") and not p.get("name"):
+        return (g.get("count") or 1) == (p.get("count") or 1)
+    return False
+
+
+def _pair_mentions(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
+    cands = []
+    for i, g in enumerate(gold):
+        for j, p in enumerate(pred):
+            if g["kind"] != p["kind"]:
+                continue
+            shared = sum(1 for gv in g["victims"] for pv in p["victims"] if _victim_match(gv, pv))
+            score = shared * 4 + (g.get("event_date") == p.get("event_date")) * 2 + (g["stage"] == p["stage"])
+            if shared or (len(gold) == 1 and len(pred) == 1) or score >= 2:
+                cands.append((score, i, j))
+    cands.sort(reverse=True)
+    used_g, used_p, out = set(), set(), []
+    for _, i, j in cands:
+        if i not in used_g and j not in used_p:
+            used_g.add(i)
+            used_p.add(j)
+            out.append((i, j))
+    return out
+
+
+def _triples(mentions: list[dict]) -> list[tuple[dict, str, str | None]]:
+    return [(v, m["kind"], m.get("event_date")) for m in mentions for v in m["victims"]]
+
+
+def _norm(fieldname: str, value: Any) -> Any:
+    if fieldname == "charge" and value == "unknown":
+        return None
+    if fieldname == "event_date_precision" and value == "unknown":
+        return None
+    if fieldname == "background":
+        return bool(value)
+    return value
+
+
+def _incident_people(mentions: list[dict]) -> int:
+    """People in one incident: the most any mention reports, or more distinct named people."""
+    persons: list[str] = []
+    for m in mentions:
+        for v in m["victims"]:
+            if not v.get("name"):
+                continue
+            if v.get("person"):
+                if v["person"] not in persons:
+                    persons.append(v["person"])
+            elif not any(name_similarity(v["name"], p) >= SAME_PERSON for p in persons):
+                persons.append(v["name"])
+    per_mention = max(sum(v.get("count") or 1 for v in m["victims"]) for m in mentions)
+    return max(per_mention, len(persons))
+
+
+def _register(groups: dict[Any, list[dict]]) -> dict[tuple[str, str], int]:
+    """(month or 'unknown', kind) -> people, each incident once, dated by its first report."""
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for mentions in groups.values():
+        news = [m for m in mentions if not m.get("background")] or mentions
+        dated = sorted(m["event_date"] for m in news if m.get("event_date") and len(m["event_date"]) >= 7)
+        month = dated[0][:7] if dated else "unknown"
+        out[(month, mentions[0]["kind"])] += _incident_people(mentions)
+    return out
+
+
+def evaluate(items: list[dict], *, topics_file: str | None = None, verbose: bool = False) -> Scores:
+    scores = Scores()
+    order = sorted(range(len(items)), key=lambda i: (str(items[i]["published"]), items[i]["id"]))
+    counter = itertools.count(1)
+    resolver = Resolver(lambda _mention: f"X{next(counter)}")
+    predicted: dict[str, list[dict]] = {}
+    pred_incident: dict[tuple[str, int], Any] = {}
+    cpu = 0.0
+    for idx in order:
+        it = items[idx]
+        pub = it["published"]
+        pub = pub if isinstance(pub, date) else date.fromisoformat(str(pub))
+        art = ArticleInput(it["text"], it.get("title") or "", pub, it["lang"], it.get("outlet_type"))
+        t0 = time.process_time()
+        ms = [m.as_dict() for m in extract_mentions(art, topics_file=topics_file)]
+        cpu += time.process_time() - t0
+        predicted[it["id"]] = ms
+        for k, m in enumerate(ms):
+            pred_incident[(it["id"], k)] = resolver.assign(m, (it["id"], k))
+    merged = dict(resolver.merges)
+
+    def final(iid: Any) -> Any:
+        while iid in merged:
+            iid = merged[iid]
+        return iid
+
+    scores.cpu_ms_per_article = 1000 * cpu / max(1, len(items))
+
+    tp = fp = fn = 0
+    field_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # correct, predicted, gold
+    paired: list[tuple[str, int, int]] = []
+    for it in items:
+        gold, pred = it["mentions"] or [], predicted[it["id"]]
+        # triples
+        gt, pt = _triples(gold), _triples(pred)
+        used = set()
+        for pv, kind, d in pt:
+            hit = next(
+                (
+                    i
+                    for i, (gv, gk, gd) in enumerate(gt)
+                    if i not in used and gk == kind and gd == d and _victim_match(gv, pv)
+                ),
+                None,
+            )
+            if hit is None:
+                fp += 1
+                if verbose:
+                    scores.errors.append(f"{it['id']} FP {kind} {d} {pv.get('name') or pv.get('count')}")
+            else:
+                used.add(hit)
+                tp += 1
+        for i, (gv, gk, gd) in enumerate(gt):
+            if i not in used:
+                fn += 1
+                if verbose:
+                    scores.errors.append(f"{it['id']} FN {gk} {gd} {gv.get('name') or gv.get('count')}")
+        # fields
+        pairs = _pair_mentions(gold, pred)
+        pg = {i: j for i, j in pairs}
+        for i, g in enumerate(gold):
+            p = pred[pg[i]] if i in pg else None
+            for f in MENTION_FIELDS:
+                gvv = _norm(f, g.get(f))
+                pvv = _norm(f, p.get(f)) if p else None
+                _count(field_counts[f], gvv, pvv, f in ("background",))
+                if (
+                    verbose
+                    and p is not None
+                    and gvv != pvv
+                    and f in ("charge", "event_date", "prison", "city", "source_type", "stage")
+                ):
+                    scores.errors.append(f"{it['id']} field {f}: gold {gvv!r} predicted {pvv!r}")
+            vpairs = _pair_victims(g["victims"], p["victims"] if p else [])
+            for gv, pv in vpairs:
+                for f in VICTIM_FIELDS:
+                    _count(field_counts[f], gv.get(f), pv.get(f) if pv else None, False)
+        for j, p in enumerate(pred):
+            if j in pg.values():
+                continue
+            for f in MENTION_FIELDS:
+                if _norm(f, p.get(f)) not in (None, False):
+                    field_counts[f][1] += 1
+            for pv in p["victims"]:
+                for f in VICTIM_FIELDS:
+                    if pv.get(f) is not None:
+                        field_counts[f][1] += 1
+        paired.extend((it["id"], i, j) for i, j in pairs)
+    scores.triples = _prf(tp, fp, fn)
+    for f, (c, p, g) in field_counts.items():
+        scores.fields[f] = {
+            "precision": c / p if p else 1.0,
+            "recall": c / g if g else 1.0,
+            "gold": g,
+            "predicted": p,
+        }
+    # pairwise incident agreement over paired mentions
+    gold_of = {(aid, i): items_by_id(items)[aid]["mentions"][i]["incident"] for aid, i, _ in paired}
+    pred_of = {(aid, i): final(pred_incident[(aid, j)]) for aid, i, j in paired}
+    keys = sorted(gold_of)
+    ptp = pfp = pfn = 0
+    for a, b in itertools.combinations(keys, 2):
+        gs, ps = gold_of[a] == gold_of[b], pred_of[a] == pred_of[b]
+        if gs and ps:
+            ptp += 1
+        elif ps:
+            pfp += 1
+            if verbose:
+                scores.errors.append(f"pair FP {a} {b}")
+        elif gs:
+            pfn += 1
+            if verbose:
+                scores.errors.append(f"pair FN {a} {b} (predicted {pred_of[a]} / {pred_of[b]})")
+    scores.pairs = _prf(ptp, pfp, pfn)
+    # monthly counts
+    gold_groups: dict[Any, list[dict]] = defaultdict(list)
+    for it in items:
+        for m in it["mentions"] or []:
+            gold_groups[m["incident"]].append(m)
+    pred_groups: dict[Any, list[dict]] = defaultdict(list)
+    for (aid, k), iid in pred_incident.items():
+        pred_groups[final(iid)].append(predicted[aid][k])
+    gr, pr = _register(gold_groups), _register(pred_groups)
+    kinds = sorted({k for _, k in gr} | {k for _, k in pr})
+    for kind in kinds:
+        months = {m for m, k in gr if k == kind} | {m for m, k in pr if k == kind}
+        gold_total = sum(gr.get((m, kind), 0) for m in months)
+        abs_err = sum(abs(pr.get((m, kind), 0) - gr.get((m, kind), 0)) for m in months)
+        scores.monthly[kind] = {
+            "gold": gold_total,
+            "predicted": sum(pr.get((m, kind), 0) for m in months),
+            "abs_error": abs_err,
+            "relative_error": abs_err / gold_total if gold_total else float(abs_err > 0),
+        }
+        if verbose:
+            for m in sorted(months):
+                if pr.get((m, kind), 0) != gr.get((m, kind), 0):
+                    scores.errors.append(
+                        f"month {m} {kind}: gold {gr.get((m, kind), 0)} predicted {pr.get((m, kind), 0)}"
+                    )
+    return scores
+
+
+_BY_ID: dict[int, dict[str, dict]] = {}
+
+
+def items_by_id(items: list[dict]) -> dict[str, dict]:
+    key = id(items)
+    if key not in _BY_ID:
+        _BY_ID[key] = {it["id"]: it for it in items}
+    return _BY_ID[key]
+
+
+def _pair_victims(gold: list[dict], pred: list[dict]) -> list[tuple[dict, dict | None]]:
+    out, used = [], set()
+    for gv in gold:
+        j = next((j for j, pv in enumerate(pred) if j not in used and _victim_match(gv, pv)), None)
+        if j is None and len(gold) == 1 and len(pred) == 1:
+            j = 0
+        if j is not None:
+            used.add(j)
+        out.append((gv, pred[j] if j is not None else None))
+    return out
+
+
+def _count(counts: list[int], gold: Any, pred: Any, boolean: bool) -> None:
+    if boolean:  # background: the positive class is True
+        gold, pred = (gold or None), (pred or None)
+    if pred is not None:
+        counts[1] += 1
+    if gold is not None:
+        counts[2] += 1
+    if pred is not None and pred == gold:
+        counts[0] += 1
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn}
+
+
+def format_scores(name: str, n: int, s: Scores) -> str:
+    t = s.triples
+    lines = [
+        f"== {name}: {n} articles",
+        f"victim+kind+date  P {t['precision']:.3f}  R {t['recall']:.3f}  F1 {t['f1']:.3f}  (tp {t['tp']}, fp {t['fp']}, fn {t['fn']})",
+        f"incident pairs    P {s.pairs['precision']:.3f}  R {s.pairs['recall']:.3f}  (tp {s.pairs['tp']}, fp {s.pairs['fp']}, fn {s.pairs['fn']})",
+        "fields            "
+        + "  ".join(f"{f} {v['precision']:.2f}/{v['recall']:.2f}" for f, v in sorted(s.fields.items())),
+        "monthly people by kind (gold -> predicted, relative error):",
+    ]
+    for kind, v in s.monthly.items():
+        lines.append(f"  {kind:<22} {v['gold']:>4} -> {v['predicted']:<4} {v['relative_error']:.1%}")
+    lines.append(f"CPU {s.cpu_ms_per_article:.2f} ms per article (extraction of mentions)")
+    return "\n".join(lines)

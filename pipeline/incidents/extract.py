@@ -1,0 +1,544 @@
+"""Incident mentions in one article: what happened, to whom, where, when, on whose word.
+
+Rule-based and explainable: a *trigger* (a kind and stage phrase, ``lexicon.KIND_PATTERNS``)
+in a sentence makes a mention; its victims, charge, place and date are read from that
+sentence, then from its neighbours, then from the article; every field keeps the
+character span (``evidence``) it was read from, offsets into the stored text. Mentions of
+the same kind and victims in one article are one mention. A mention dated well before
+publication, or next to an anniversary cue, is a *background* mention.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.extraction.jalali import fold_chars
+from pipeline.incidents import lexicon as L
+from pipeline.incidents.dates import DateHit, find_dates, format_date
+from pipeline.incidents.names import SAME_PERSON, name_similarity
+from pipeline.incidents.people import Victim, counted_groups, english_names, fill_details, persian_names
+from pipeline.tagging.tagger import TEXT_CAP, examined_length
+
+EXTRACTOR_VERSION = "incidents-rules 1"
+KINDS = ("execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation")
+CHARGES = (
+    "drug",
+    "murder_qisas",
+    "moharebeh",
+    "rape_sexual",
+    "espionage",
+    "armed_robbery",
+    "other",
+    "unknown",
+)
+BACKGROUND_DAYS = 120  # an event this much older than the article is background, not news
+_SENTENCE = re.compile(r"[^.!?؟\n]+(?:[.!?؟]+|\n|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInput:
+    """What the extractor reads: text, title, publication date, language, outlet type."""
+
+    text: str
+    title: str = ""
+    published: date | None = None
+    language: str | None = None
+    outlet_type: str | None = None  # rights_group | state_media | independent_media | un_body
+
+
+@dataclass(slots=True)
+class Mention:
+    kind: str
+    stage: str
+    start: int  # the trigger
+    end: int
+    background: bool = False
+    victims: list[Victim] = field(default_factory=list)
+    charge: str = "unknown"
+    prison: str | None = None
+    city: str | None = None
+    province: str | None = None
+    event_date: str | None = None
+    event_date_precision: str = "unknown"
+    source_type: str = "media"
+    evidence: dict[str, list] = field(default_factory=dict)
+    inherited: bool = False  # victims read from other sentences than the trigger's
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "stage": self.stage,
+            "background": self.background,
+            "victims": [v.as_dict() for v in self.victims],
+            "charge": self.charge,
+            "prison": self.prison,
+            "city": self.city,
+            "province": self.province,
+            "event_date": self.event_date,
+            "event_date_precision": self.event_date_precision,
+            "source_type": self.source_type,
+            "evidence": {"trigger": [self.start, self.end], **self.evidence},
+        }
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+
+
+def _prison_finder(topics_file: str | None):
+    """The tagger's gazetteer matcher for the taxonomy file in force (loaded once per file)."""
+    from pipeline.settings import Settings
+
+    return _finder_for(str(Path(topics_file) if topics_file else Settings.from_env().topics_file))
+
+
+@lru_cache(maxsize=4)
+def _finder_for(path: str):
+    from pipeline.tagging.tagger import LexiconTagger
+    from pipeline.tagging.taxonomy import load_taxonomy
+
+    return LexiconTagger(load_taxonomy(Path(path)))
+
+
+def _triggers(folded: str) -> list[tuple[str, str, int, int]]:
+    """(kind, stage, start, end) of every trigger, overlaps resolved by pattern priority."""
+    blocked = [(m.start(), m.end()) for m in L.NOT_EVENT.finditer(folded)]
+    hits: list[tuple[int, str, str, int, int]] = []
+    for priority, (kind, stage, rx) in enumerate(L.KIND_PATTERNS):
+        for m in rx.finditer(folded):
+            s, e = m.start(), m.end()
+            while s < e and folded[s] == " ":
+                s += 1
+            if any(a <= s < b or a < e <= b for a, b in blocked):
+                continue
+            hits.append((priority, kind, stage, s, e))
+    hits.sort()
+    kept: list[tuple[str, str, int, int]] = []
+    for _, kind, stage, s, e in hits:
+        if any(a < e and s < b for _, _, a, b in kept):
+            continue
+        kept.append((kind, stage, s, e))
+    kept.sort(key=lambda h: h[2])
+    return kept
+
+
+def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) -> list[Victim]:
+    s, e = span
+    names = persian_names(text, folded, s, e) if persian else english_names(text, s, e)
+    groups = counted_groups(folded, s, e)
+    # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
+    if names:  # "five prisoners, including X": the named and the rest of the group
+        rest = []
+        for g in groups:
+            if g.count > len(names):
+                g.count -= len(names)
+                rest.append(g)
+        groups = rest[:1]
+    return names + groups
+
+
+def _nearest(hits: list, pos: int, key=lambda h: h.start):
+    return min(hits, key=lambda h: abs(key(h) - pos)) if hits else None
+
+
+def examined(text: str) -> int:
+    """How much of a text is read: all of it up to the tagger's cap (``TEXT_CAP``, cut
+    before a word), so a broken multi-megabyte page costs a bounded time."""
+    return examined_length(text, TEXT_CAP)
+
+
+def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -> list[Mention]:
+    """Every incident mention in the article (its first ``TEXT_CAP`` characters), merged
+    per (kind, stage, victims)."""
+    text = article.text or ""
+    text = text[: examined(text)]
+    folded = fold_chars(text)
+    persian = (article.language or "").startswith("fa") or _mostly_persian(text)
+    sents = sentences(text)
+    if not sents:
+        return []
+    triggers = _event_triggers(_triggers(folded), folded, sents)
+    if not triggers:
+        return []
+    dates = find_dates(text, article.published)
+    facet_hits = _prison_finder(topics_file).find_facets(text)
+    prisons = [h for h in facet_hits if h.facet == "prison"]
+    cities = _places(folded, "city")
+    provinces = _places(folded, "province")
+    article_source = _outlet_source(article.outlet_type)
+    charges = _charges(folded)
+
+    mentions: list[Mention] = []
+    for kind, stage, ts, te in triggers:
+        si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
+        sent = sents[si]
+        mention = Mention(kind, stage, ts, te)
+        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te)
+        mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
+        for v in mention.victims:
+            own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
+            fill_details(v, text, folded, own, sent)
+        _set_charge(mention, charges, sents, si)
+        _set_place(mention, prisons, cities, provinces, sents, si, folded)
+        _set_date(mention, dates, sents, si, article.published, folded)
+        _set_source(mention, folded, sent, article_source)
+        mention.background = mention.background or _is_background(mention, folded, sent, article.published)
+        mentions.append(mention)
+    title_commuted = bool(L.COMMUTED_CUES.search(fold_chars(article.title or "")))
+    mentions = [
+        m
+        for m in mentions
+        if not (m.kind == "death_sentence" and title_commuted) and not _commuted(m, folded, sents)
+    ]
+    mentions = [m for m in mentions if not _a_figure(m)]
+    out = _drop_history(_merge(mentions))
+    for m in out:
+        # a merged mention dated long before publication recalls an old incident
+        m.background = m.background or _is_background(m, folded, (m.start, m.start), article.published)
+        if m.stage == "at_risk":
+            m.stage = "imminent"
+    return out
+
+
+def _event_triggers(triggers, folded: str, sents) -> list[tuple[str, str, int, int]]:
+    """Triggers that report an event: not in a sentence of figures or generalities; a bare
+    death verb becomes a death in custody or a killing by what the sentence says."""
+    out = []
+    families = [
+        (ts, kind) for kind, stage, ts, _ in triggers if kind in ("death_sentence", "flogging", "amputation")
+    ]
+    for kind, stage, ts, te in triggers:
+        a, b = next((a, b) for a, b in sents if a <= ts < b)
+        if L.STATISTIC_CUES.search(folded, a, b):
+            continue
+        if kind == "sentence_step":
+            kind = min(families, key=lambda f: abs(f[0] - ts))[1] if families else "death_sentence"
+        elif kind == "sentence_act":
+            acts = [f for f in families if f[1] != "death_sentence"] + [
+                (t, k) for k, _, t, _ in triggers if k == "execution"
+            ]
+            near = min(acts + families, key=lambda f: abs(f[0] - ts))[1] if acts + families else "execution"
+            kind = "execution" if near == "death_sentence" else near
+        if kind == "death":
+            if L.SHOOTING_CONTEXT.search(folded, a, b) and L.STATE_AGENTS.search(folded, a, b):
+                kind = "extrajudicial_killing"
+            elif L.CUSTODY_CONTEXT.search(folded, a, b):
+                kind = "death_in_custody"
+            else:
+                continue
+        elif kind == "extrajudicial_killing" and not L.STATE_AGENTS.search(folded, a, b):
+            continue
+        out.append((kind, stage, ts, te))
+    return out
+
+
+def _mention_victims(text, folded, sents, si, persian, ts, te) -> list[Victim]:
+    """Victims of the trigger in sentence ``si``: named in it, or counted in it and named in
+    the next sentences ("A man was hanged ... He was identified as ..."), else the nearest."""
+    here = _victims_in(text, folded, sents[si], persian)
+    named = [v for v in here if v.name]
+    if named:
+        return here
+    groups = [v for v in here if not v.name]
+    total = sum(v.count for v in groups) if groups else 0
+    for j in (si + 1, si + 2):
+        if j < len(sents):
+            names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
+            if names and (not total or len(names) <= total):
+                rest = total - len(names)
+                if rest > 0:
+                    names.append(
+                        Victim(None, groups[0].start, groups[0].end, count=rest, gender=groups[0].gender)
+                    )
+                return names
+    if here:
+        return here
+    if si > 0:
+        before = _victims_in(text, folded, sents[si - 1], persian)
+        if before:
+            return before
+    return [Victim(None, ts, te, count=1)]
+
+
+FIGURE_COUNT = 10  # an unnamed group this large without a day is a figure, not one event
+
+
+def _a_figure(m: Mention) -> bool:
+    """A total ("80 Afghan nationals have been executed"): many unnamed people, no day."""
+    unnamed = all(not v.name for v in m.victims)
+    total = sum(v.count for v in m.victims)
+    return unnamed and total >= FIGURE_COUNT and m.event_date_precision != "day"
+
+
+def _commuted(m: Mention, folded: str, sents) -> bool:
+    """A death sentence reported as commuted, quashed or pardoned is not a death sentence."""
+    if m.kind != "death_sentence":
+        return False
+    a, b = next((a, b) for a, b in sents if a <= m.start < b)
+    return bool(L.COMMUTED_CUES.search(folded, a, b))
+
+
+def _drop_history(mentions: list[Mention]) -> list[Mention]:
+    """An execution (or flogging, amputation) report's sentence, appeal and transfer are its
+    history, not mentions of their own: fold them into the act."""
+    acts = [m for m in mentions if m.stage == "carried_out" and not m.background]
+    out = []
+    for m in mentions:
+        act_kind = "execution" if m.kind == "death_sentence" else m.kind
+        if m.stage != "carried_out":
+            same = [a for a in acts if a.kind == act_kind and (_same_victims(a, m) or m.inherited)]
+            act = same[0] if len(same) == 1 or (same and not m.inherited) else None
+            if act is not None:
+                _absorb(act, m)
+                continue
+        out.append(m)
+    return out
+
+
+def _mostly_persian(text: str) -> bool:
+    sample = text[:2000]
+    fa = sum(1 for ch in sample if "\u0600" <= ch <= "\u06ff")
+    return fa > len(sample) * 0.3
+
+
+@lru_cache(maxsize=4)
+def _gazetteer(which: str) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
+    """One alternation over every spelling of the cities (or provinces), longest first."""
+    table = L.CITIES if which == "city" else [(p, p, spellings) for p, spellings in L.PROVINCES]
+    by_key = {fold_chars(sp): (place, province) for place, province, spellings in table for sp in spellings}
+    alternation = "|".join(re.escape(k) for k in sorted(by_key, key=len, reverse=True))
+    return re.compile(rf"{L.B}(?:{alternation}){L.E}"), by_key
+
+
+def _places(folded: str, which: str) -> list[tuple[int, int, str, str]]:
+    rx, by_key = _gazetteer(which)
+    return [(m.start(), m.end(), *by_key[m.group()]) for m in rx.finditer(folded)]
+
+
+def _charges(folded: str) -> list[tuple[int, int, str]]:
+    out = []
+    for value, rx in L.CHARGE_PATTERNS:
+        out.extend((m.start(), m.end(), value) for m in rx.finditer(folded))
+    out.extend((m.start(), m.end(), "other") for m in L.OTHER_CHARGE.finditer(folded))
+    return sorted(out)
+
+
+def _in_window(hits, sents, si, width):
+    lo = sents[max(0, si - width)][0]
+    hi = sents[min(len(sents) - 1, si + width)][1]
+    return [h for h in hits if lo <= h[0] < hi]
+
+
+def _set_charge(m: Mention, charges, sents, si) -> None:
+    if m.kind == "extrajudicial_killing":
+        return
+    for width in (0, 1, 2, 999):
+        near = _in_window(charges, sents, si, width)
+        if near:
+            order = {c: i for i, c in enumerate(CHARGES)}
+            best = min(near, key=lambda h: (abs(h[0] - m.start) > 200, order[h[2]], abs(h[0] - m.start)))
+            m.charge = best[2]
+            m.evidence["charge"] = [best[0], best[1]]
+            return
+
+
+_ORIGIN = re.compile(r"(?:\bfrom|\bnative of|اهل|ساکن|متولد) (?:the )?(?:city of |شهر )?$")
+
+
+def _set_place(m: Mention, prisons, cities, provinces, sents, si, folded: str) -> None:
+    for width in (0, 1, 2, 99):
+        lo = sents[max(0, si - width)][0]
+        hi = sents[min(len(sents) - 1, si + width)][1]
+        near = [p for p in prisons if lo <= p.start < hi]
+        if near:
+            p = _nearest(near, m.start)
+            m.prison = p.value
+            m.evidence["prison"] = [p.start, p.end]
+            break
+    if m.prison in L.PRISON_PLACE:
+        m.city, m.province = L.PRISON_PLACE[m.prison]
+        m.evidence["city"] = m.evidence["province"] = m.evidence["prison"]
+        return
+    for width in (0, 1, 2):
+        window = _in_window(cities, sents, si, width)
+        near = [c for c in window if not _ORIGIN.search(folded[max(0, c[0] - 12) : c[0]])] or window
+        if near:
+            c = min(near, key=lambda h: abs(h[0] - m.start))
+            m.city, m.province = c[2], c[3]
+            m.evidence["city"] = [c[0], c[1]]
+            break
+    if m.city is None and m.prison in L.PRISON_PLACE:
+        m.city, m.province = L.PRISON_PLACE[m.prison]
+        m.evidence["city"] = m.evidence["prison"]
+    if m.province is None:
+        near = _in_window(provinces, sents, si, 2)
+        if near:
+            p = min(near, key=lambda h: abs(h[0] - m.start))
+            m.province = p[3]
+            m.evidence["province"] = [p[0], p[1]]
+    elif "city" in m.evidence:
+        m.evidence["province"] = m.evidence["city"]
+
+
+_ARREST = re.compile(r"\barrest(?:ed)?\b|\bdetained\b|بازداشت (?:شد|کرد|و)|دستگیر")
+_REPORTED = re.compile(
+    r"\b(?:said|says|announced|told reporters|reported|stated|added)\s+$|(?:گفت|اعلام کرد|خبر داد)\s+$"
+)
+_DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2}
+_PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+
+
+def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded) -> None:
+    for j in (si, si + 1, si - 1):
+        if not 0 <= j < len(sents):
+            continue
+        a, b = sents[j]
+        near = [d for d in dates if a <= d.start < b]
+        # a date that goes with an arrest in the same clause is not the event's
+        near = [d for d in near if not _ARREST.search(folded[min(d.start, m.start) : max(d.end, m.end)])]
+        # "..., the spokesman said on Tuesday": the day of the statement, not of the event
+        near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
+        if j != si:
+            near = [d for d in near if d.how == "relative" or d.precision == "day"]
+        if near:
+            # a written day over a weekday, a day over a month or year, then the nearest
+            d = min(
+                near,
+                key=lambda h: (
+                    _PRECISION_RANK[h.precision],
+                    _DATE_RANK.get(h.how, 1),
+                    abs(h.start - m.start),
+                ),
+            )
+            m.event_date = format_date(d.value, d.precision)
+            m.event_date_precision = d.precision
+            m.evidence["event_date"] = [d.start, d.end]
+            return
+
+
+def _outlet_source(outlet_type: str | None) -> str:
+    if outlet_type in ("state_media", "official"):
+        return "official"
+    if outlet_type in ("rights_group", "un_body"):
+        return "rights_group"
+    return "media"
+
+
+def _set_source(m: Mention, folded: str, sent: tuple[int, int], article_source: str) -> None:
+    if article_source != "media":
+        m.source_type = article_source
+        return
+    a, b = sent
+    official = L.OFFICIAL_CUES.search(folded, a, b)
+    rights = L.RIGHTS_CUES.search(folded, a, b)
+    if official and not rights:
+        m.source_type = "official"
+        m.evidence["source_type"] = [official.start(), official.end()]
+    elif rights:
+        m.source_type = "rights_group"
+        m.evidence["source_type"] = [rights.start(), rights.end()]
+
+
+def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: date | None) -> bool:
+    """An anniversary cue, or an event date well before publication; the evidence (the cue
+    or the date) is recorded under ``background``."""
+    cue = L.BACKGROUND_CUES.search(folded, sent[0], sent[1])
+    if cue and (m.event_date is None or m.event_date_precision == "year"):
+        m.evidence["background"] = [cue.start(), cue.end()]
+        return True
+    if m.event_date and published is not None and _long_before(m, published):
+        if "event_date" in m.evidence:
+            m.evidence["background"] = m.evidence["event_date"]
+        return True
+    return False
+
+
+def _long_before(m: Mention, published: date) -> bool:
+    if m.event_date:
+        y = int(m.event_date[:4])
+        mo = int(m.event_date[5:7]) if len(m.event_date) >= 7 else 12
+        d = int(m.event_date[8:10]) if len(m.event_date) >= 10 else 28
+        try:
+            when = date(y, mo, d)
+        except ValueError:
+            return False
+        return when < published - timedelta(days=BACKGROUND_DAYS)
+    return False
+
+
+def _victim_key(v: Victim) -> str:
+    return v.name or f"#{v.count}"
+
+
+def _same_victims(a: Mention, b: Mention) -> bool:
+    na = [v.name for v in a.victims if v.name]
+    nb = [v.name for v in b.victims if v.name]
+    if na and nb:
+        return any(name_similarity(x, y) >= SAME_PERSON for x in na for y in nb)
+    if not na and not nb:
+        return True
+    return True  # an unnamed mention of the same kind in one article is the named one, retold
+
+
+def _merge(mentions: list[Mention]) -> list[Mention]:
+    """One mention per (kind, stage family, victims) in the article; the first keeps evidence."""
+    out: list[Mention] = []
+    for m in mentions:
+        for i, o in enumerate(out):
+            if o.kind == m.kind and _stage_family(o.stage) == _stage_family(m.stage) and _same_victims(o, m):
+                if o.background and not m.background:  # the news, told with its history
+                    _absorb(m, o)
+                    out[i] = m
+                else:
+                    _absorb(o, m)
+                break
+        else:
+            out.append(m)
+    return out
+
+
+def _stage_family(stage: str) -> str:
+    return "done" if stage == "carried_out" else "sentence"
+
+
+_STAGE_RANK = {"at_risk": 0, "issued": 1, "upheld": 2, "imminent": 3, "carried_out": 4}
+
+
+def _absorb(o: Mention, m: Mention) -> None:
+    """Fill what ``o`` lacks from ``m`` (victims with names over unnamed ones, a date, a place);
+    of a sentence's steps told in one article, the latest reported one is the mention's."""
+    if not m.background and _STAGE_RANK[m.stage] > _STAGE_RANK[o.stage] and o.stage != "carried_out":
+        o.stage = m.stage
+        if m.event_date is not None:
+            o.event_date, o.event_date_precision = m.event_date, m.event_date_precision
+            o.evidence["event_date"] = m.evidence["event_date"]
+    named_o = [v for v in o.victims if v.name]
+    named_m = [v for v in m.victims if v.name]
+    if named_m and not named_o:
+        o.victims = m.victims
+    elif named_m:
+        for v in named_m:
+            if not any(name_similarity(v.name, w.name) >= SAME_PERSON for w in named_o):
+                o.victims.append(v)
+            else:
+                w = next(w for w in named_o if name_similarity(v.name, w.name) >= SAME_PERSON)
+                for attr in ("age", "age_at_offence", "gender", "ethnicity", "nationality", "religion"):
+                    if getattr(w, attr) is None and getattr(v, attr) is not None:
+                        setattr(w, attr, getattr(v, attr))
+                        if attr in v.evidence:
+                            w.evidence[attr] = v.evidence[attr]
+    for attr, ev in (("charge", "charge"), ("prison", "prison"), ("city", "city"), ("province", "province")):
+        empty = o.charge == "unknown" if attr == "charge" else getattr(o, attr) is None
+        if empty and getattr(m, attr) not in (None, "unknown"):
+            setattr(o, attr, getattr(m, attr))
+            if ev in m.evidence:
+                o.evidence[ev] = m.evidence[ev]
+    if o.event_date is None and m.event_date is not None:
+        o.event_date, o.event_date_precision = m.event_date, m.event_date_precision
+        o.evidence["event_date"] = m.evidence["event_date"]
+    if o.source_type == "media" and m.source_type != "media":
+        o.source_type = m.source_type

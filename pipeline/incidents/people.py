@@ -1,0 +1,416 @@
+"""Victims in article text: names as written, unnamed groups with a count, and their details.
+
+English names are runs of capitalised words that are not place, organisation or calendar
+words, or that start with a known given name. Persian has no capitals, so a Persian name is
+a known given name and the one or two words after it, or the words after «به نام» / «با
+هویت» (“named”). Every victim keeps the character span it was read from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.extraction.jalali import fold_chars
+from pipeline.incidents import lexicon as L
+
+# Common Iranian given names (our own list), by gender; Persian script and usual Latin forms.
+MALE_FA = (
+    "محمد علی حسین حسن رضا مهدی احمد محمود مصطفی مرتضی مجتبی جواد کاظم قاسم ابراهیم اسماعیل یوسف یعقوب "
+    "عباس اکبر اصغر امیر امین امید ایمان بهروز بهمن بهرام بابک پویا پیمان جمال جلال حامد حمید حمیدرضا "
+    "داوود داود رحیم رحمان رسول روح الله سعید سجاد سلمان سامان سیامک شاهین شهرام صادق صالح عادل عبدالله "
+    "عبدالرحمن عبدالحمید عبدالغنی عبدالمجید عبدالرحیم عبدالباسط عبدالواحد عثمان عمر عرفان فرهاد فرامرز فرشید فریدون فرزاد "
+    "کامران کریم کیوان ماجد مجید محسن محمدرضا محمدعلی محمدحسین مسعود منصور موسی میلاد ناصر نادر نوید "
+    "نیما وحید هادی هاشم هوشنگ یاسر یاسین یونس ادریس اسحاق خالد زانیار لقمان شیرکو پژمان آرمان "
+    "ارسلان ایوب بشیر جعفر حبیب حیدر خلیل رامین زاهد سهراب سیاوش شریف طاهر غلامرضا غلام فواد "
+    "قادر کمال کورش مراد منوچهر نبی نصرالله نورالدین هیمن وریا حمزه ایرج اسلام رامین سینا مهران "
+    "آرش کیومرث آکو هیوا کامیار بهنام کاوه سیروان یدالله نورالله عدنان آزاد پیمان شهاب فرید "
+    "رحمت الله اسدالله عزیز عبدالعزیز عبدالکریم مولود خسرو داریوش بیژن رضوان صلاح الدین "
+    "ابوالفضل امیرحسین امیرعلی امیرمحمد محمدامین محمدجواد محمدمهدی علیرضا حسنعلی غلامحسین "
+    "اصغر اکبر ایرج بهزاد بهنام پرویز جهانگیر حشمت حیدر رسول رضوان سعید سروش شاهرخ شهاب "
+    "صابر طالب عارف عباسعلی عظیم علی اصغر فرج فریبرز قربان کیانوش مازیار مجید مهرداد مهدی "
+    "میثم نادر ناصر نعمت هومن یوسف یونس ابراهیم اسماعیل جاوید جمشید خلیل دانیال رشید سالار "
+    "سامان شاپور شهریار صمد ضیا عرفان فاروق فرامرز کاوه کمیل مسلم معین ناهید نوید وحید یاسین"
+).split()
+FEMALE_FA = (
+    "فاطمه زهرا مریم زینب معصومه زهره سمیرا لیلا نرگس سکینه شیرین نسرین مهسا ژینا پخشان وریشه "
+    "سارا سمانه مرضیه اعظم طاهره راضیه مهناز منیژه پریسا شهلا فریبا گلرخ نازنین آتنا زیبا "
+    "رویا مینا نگین الهام سهیلا شهناز آمنه ژیلا گلاره شیوا سمیه هانیه فرزانه مهتاب مهری "
+    "پروین اکرم اشرف صدیقه عاطفه فرشته کبری طیبه ریحانه هاجر خدیجه سکینه زلیخا گلناز"
+).split()
+MALE_EN = (
+    "mohammad muhammad mohammed ali hossein hussein hosein hassan hasan reza mehdi mahdi ahmad ahmed mahmoud "
+    "mostafa mustafa morteza mojtaba javad kazem ghasem qasem ebrahim ibrahim esmail ismail yousef yusuf "
+    "abbas akbar asghar amir amin omid iman behrouz bahman bahram babak pouya peyman jamal jalal hamed "
+    "hamid hamidreza davoud davood dawood rahim rahman rasoul ruhollah rouhollah saeed saeid sajjad salman "
+    "saman siamak shahin shahram sadegh sadeq saleh adel abdollah abdullah abdolrahman abdulrahman "
+    "abdolhamid abdolghani abdolmajid abdolrahim abdolbaset abdolvahed osman omar erfan farhad faramarz "
+    "farshid fereydoun farzad kamran karim keyvan majed majid mohsen mohammadreza mohammadali "
+    "mohammadhossein masoud mansour mousa musa milad naser nasser nader navid nima vahid hadi hashem "
+    "houshang yaser yasser yasin younes edris idris eshagh khaled zaniar loghman luqman shirko pezhman "
+    "arman arsalan ayoub bashir jafar habib heydar khalil ramin zahed sohrab siavash sharif taher "
+    "gholamreza gholam fuad foad ghader kamal kourosh morad manouchehr nabi nasrollah nooraddin heiman "
+    "wrya hamzeh iraj eslam sina mehran abdolkarim abdolaziz jamshid arash kiumars ako hiwa kamyar behnam "
+    "kaveh sirvan sirwan yadollah nourollah nurollah adnan azad shahab farid aziz khosrow dariush bijan "
+    "salaheddin abolfazl amirhossein amirali amirmohammad mohammadamin mohammadjavad mohammadmehdi alireza "
+    "gholamhossein behzad parviz jahangir heshmat soroush shahrokh saber taleb aref azim faraj fariborz "
+    "ghorban kianoush maziar mehrdad meysam hooman houman javid daniel danial rashid salar shapour shahriar "
+    "samad zia farouq faruq komeil moslem moein omid zahra ebrahim"
+).split()
+FEMALE_EN = (
+    "fatemeh fatima zahra maryam zeinab masoumeh zohreh samira leila narges sakineh shirin nasrin mahsa "
+    "jina pakhshan varisheh sara samaneh marzieh azam tahereh razieh mahnaz manijeh parisa shahla fariba "
+    "golrokh nazanin atena ziba roya mina negin elham soheila shahnaz ameneh jila gelareh shiva somayeh haniyeh "
+    "farzaneh mahtab mehri parvin akram ashraf sedigheh atefeh fereshteh kobra tayebeh reyhaneh hajar "
+    "khadijeh zoleikha golnaz"
+).split()
+
+
+def _folded_re(pattern: str) -> re.Pattern[str]:
+    """A pattern for folded text, its Persian letters folded as the text is («آقای» as «اقای»)."""
+    return re.compile(fold_chars(pattern))
+
+
+_FA_GIVEN = {fold_chars(n): "male" for n in MALE_FA} | {fold_chars(n): "female" for n in FEMALE_FA}
+_EN_GIVEN = {n: "male" for n in MALE_EN} | {n: "female" for n in FEMALE_EN}
+
+# Capitalised words that are never part of a victim's name.
+_NOT_NAME = set(
+    """
+    iran iranian islamic republic revolutionary court supreme prison central province city
+    branch judge human rights watch amnesty international organization organisation network
+    kurdistan baluchestan sistan khuzestan tehran karaj the a an his her their on in at of and
+    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december ihrngo hrana hengaw khrn iranwire
+    ministry intelligence guards irgc basij police forces state media mizan irna judiciary
+    according he she they it but after before while this that these those when where who
+    un united nations special rapporteur office news agency centre center campaign mr mrs ms
+    ward solitary confinement death penalty law anti narcotics national security council
+    persian kurdish baluch arab afghan turkish sunni shia baha'i bahai christian jewish muslim
+    """.split()
+)
+for _city, _province, _spellings in L.CITIES:
+    _NOT_NAME.update(w for sp in _spellings for w in sp.split() if sp.isascii())
+for _province, _spellings in L.PROVINCES:
+    _NOT_NAME.update(w for sp in _spellings for w in sp.replace("-", " ").split() if sp.isascii())
+_NOT_NAME.update({"west", "east", "north", "south", "azerbaijan", "razavi", "khorasan", "gilan", "alborz"})
+_NOT_NAME -= set(_EN_GIVEN)  # "Shahin Shahr" is a town, Shahin a name
+_ROLE_BEFORE = re.compile(
+    r"\b(?:judge|lawyer|attorney|director|spokes(?:man|person|woman)|head|chief|minister|president|"
+    r"rapporteur|ayatollah|dr|prof|professor|researcher|reporter|journalist)\.?,? (?:\w+ ){0,1}$"
+    r"|\b(?:from|in|near|at|village of|city of|town of|district of|county of) $",
+    re.IGNORECASE,
+)
+_ROLE_AFTER = re.compile(
+    r"^,? (?:said|says|told|added|wrote|the (?:director|head|spokes)|director|who heads|spokes|deputy|head of)",
+    re.IGNORECASE,
+)
+_EN_NAME = re.compile(r"\b([A-Z][a-z'’\-]+(?: (?:[A-Z][a-z'’\-]+|al-[A-Z][a-z]+|e-[A-Z][a-z]+)){1,3})\b")
+
+_FA_TOKEN = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]+")
+_FA_STOP_WORDS = """
+    و در به از که با را این آن برای تا بر پس بود شد شده است اند هم نیز یک دو سه زندان زندانی
+    اعدام حکم محکوم ساله سال روز صبح امروز دیروز فرزند متهم اتهام پس از توسط طی حدود دست کم
+    ماه ماهه این آن زن مرد جوان شهروند است عنوان گفت مدیر رئیس سخنگوی وکیل قاضی دادستان یکی دیگر
+    تن نفر چهار پنج شش هفت هشت نه ده دو سه تنها چند هر همه هنوز نیز حتی فقط بود بودند هستند
+    شد شدند کرد کردند داشت داشتند نداشت گفت گفته را هیچ کسی چیزی زیادی بسیار دیگری
+    بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
+    """
+_FA_STOP = {fold_chars(w) for w in _FA_STOP_WORDS.split()}
+_FA_NAMED = _folded_re(
+    rf"{L.B}(?:به نام|با نام|با هویت|به اسامی|به نام های|با اسامی|با هویت های|هویت)"
+    r"(?: (?:این|آن|او|وی))?(?: (?:زندانی|زندانیان|زن|مرد|جوان|کولبر|شهروند|فرد|افراد|محکوم))?،? «?"
+    r"([\u0620-\u064a\u066e-\u06d3 ]{3,80}?)(?=[»،,.؛:\(\n]| و | فرزند| \d| ساله| که| از | در | به | را | است| عنوان)"
+)
+# "X Y، ۲۹ ساله" / "X Y، زندانی ..." at a sentence start: an appositive names the person.
+_FA_APPOSITIVE = re.compile(
+    r"(?:^|(?<=[.:\n\-–]) ?|(?<=، )|(?<=اعدام )|(?<=قصاص )|(?<=مرگ )|(?<=زندانی ))"
+    r"([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)، "
+    r"(?:[\u0620-\u064a\u066e-\u06d3\u200c]+ ){0,3}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت\u200c?بر|متهم|جوان|نوجوان|"
+    r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)"
+)
+_FA_ROLE_BEFORE = _folded_re(
+    r"(?<![\u0600-\u06ff])(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار|پدر|مادر|همسر|برادر|خواهر) $"
+)
+_FA_ROLE_AFTER = _folded_re(r"^،? (?:مدیر|رئیس|سخنگوی|وکیل|قاضی|دادستان|گفت|نماینده|خبرنگار)|^ ?ماه")
+
+
+@dataclass(slots=True)
+class Victim:
+    """One victim (``count`` 1, with a name) or an unnamed group (``count`` people)."""
+
+    name: str | None
+    start: int
+    end: int
+    count: int = 1
+    age: int | None = None
+    age_at_offence: int | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    nationality: str | None = None
+    religion: str | None = None
+    evidence: dict[str, list] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "count": self.count,
+            "age": self.age,
+            "age_at_offence": self.age_at_offence,
+            "gender": self.gender,
+            "ethnicity": self.ethnicity,
+            "nationality": self.nationality,
+            "religion": self.religion,
+            "evidence": {"name" if self.name else "count": [self.start, self.end], **self.evidence},
+        }
+
+
+def given_gender(name: str) -> str | None:
+    """Gender of the name's first given name when it is in our lists."""
+    first = name.split()[0].lower() if name.split() else ""
+    return _EN_GIVEN.get(first) or _FA_GIVEN.get(first.replace("\u200c", ""))
+
+
+def english_names(text: str, start: int, end: int) -> list[Victim]:
+    """Capitalised names in ``text[start:end]`` that are not roles, places or organisations."""
+    out = []
+    for m in _EN_NAME.finditer(text, start, end):
+        words = m.group(1).split()
+        # trim leading/trailing non-name words ("On Tuesday Reza Kamali" -> "Reza Kamali")
+        while words and words[0].lower().strip("'’") in _NOT_NAME:
+            words.pop(0)
+        while words and words[-1].lower().strip("'’") in _NOT_NAME:
+            words.pop()
+        if len(words) < 2:
+            continue
+        if any(w.lower() in _NOT_NAME for w in words):
+            continue
+        s = m.start(1) + m.group(1).index(words[0])
+        name = " ".join(words)
+        e = s + len(name)
+        if text[s:e] != name:
+            continue
+        if _ROLE_BEFORE.search(text[max(0, s - 40) : s]) or _ROLE_AFTER.search(text[e : e + 30]):
+            continue
+        after_name = bool(out) and re.fullmatch(r",? (?:and )?|, ", text[out[-1].end : s] or "x") is not None
+        if words[0].lower() not in _EN_GIVEN and not after_name and not _looks_like_person(text, s, e):
+            continue
+        out.append(Victim(name, s, e, gender=None))
+    return out
+
+
+def _looks_like_person(text: str, s: int, e: int) -> bool:
+    """An unknown capitalised pair is a name when a person cue is next to it."""
+    before, after = text[max(0, s - 40) : s].lower(), text[e : e + 25].lower()
+    return bool(
+        re.search(
+            r"(?:identified as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?),?\s*$",
+            before,
+        )
+        or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|an? )", after)
+    )
+
+
+def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
+    """Persian names in ``text[start:end]``: after «به نام» and similar, or a known given name."""
+    out: list[Victim] = []
+    seen: list[tuple[int, int]] = []
+    for m in _FA_APPOSITIVE.finditer(text, start, end):
+        words = fold_chars(m.group(1)).split()
+        if any(w in _FA_STOP for w in words):
+            continue
+        s, e = m.start(1), m.end(1)
+        out.append(Victim(text[s:e], s, e, gender=None))
+        seen.append((s, e))
+    for m in _FA_HONORIFIC.finditer(folded, start, end):  # «آقای کاظمی»: a surname alone
+        if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
+            g = "female" if m.group().startswith("خانم") else "male"
+            out.append(Victim(text[m.start(1) : m.end(1)], m.start(1), m.end(1), gender=g))
+            seen.append((m.start(1), m.end(1)))
+    if _FA_NAMING.search(folded, start, end):  # «هویت این زندانیان «X» ۳۶ ساله، «Y» ...»
+        for m in _FA_QUOTED.finditer(text, start, end):
+            if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
+                out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
+                seen.append((m.start(1), m.end(1)))
+    for m in _FA_NAMED.finditer(folded, start, end):
+        for part in re.split(r" و |، |,", m.group(1)):
+            part = part.strip()
+            if not part:
+                continue
+            s = m.start(1) + m.group(1).index(part)
+            words = part.split()[:3]
+            while words and words[-1] in _FA_STOP:
+                words.pop()
+            if not words:
+                continue
+            name = text[s : s + len(" ".join(words))]
+            if any(a < s + len(name) and s < b for a, b in seen):
+                continue
+            out.append(Victim(name, s, s + len(name), gender=None))
+            seen.append((s, s + len(name)))
+    words = _fa_words(text, folded, start, end)
+    i = 0
+    while i < len(words):
+        ws, we, parts = words[i]
+        place = len(parts) > 1 and parts[-1] in ("آباد", "اباد", "شهر")
+        after_place_word = re.search(
+            r"(?:زندان|شهر|شهرستان|استان|روستای|اهل|ساکن|بخش) $", folded[max(0, ws - 12) : ws]
+        )
+        if (parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN) and not place and not after_place_word:
+            j = i + 1
+            while j < len(words) and j < i + 3 and _surname_like(words[j], text, words[j - 1][1]):
+                j += 1
+            # "«حسین کارگر بود»": a word followed by a verb is a predicate, not a surname
+            while j > i + 1 and _FA_VERB_AFTER.match(folded, words[j - 1][1]):
+                j -= 1
+            if j > i + 1:
+                s, e = ws, words[j - 1][1]
+                role = _FA_ROLE_BEFORE.search(folded[max(0, s - 12) : s]) or _FA_ROLE_AFTER.search(
+                    folded[e : e + 12]
+                )
+                if not role and not any(a < e and s < b for a, b in seen):
+                    out.append(Victim(text[s:e], s, e, gender=None))
+                    seen.append((s, e))
+                i = j
+                continue
+        i += 1
+    for v in list(out):
+        m = _FA_AND_NAME.match(text, v.end)
+        if m and m.end(1) <= end and not any(a < m.end(1) and m.start(1) < b for a, b in seen):
+            out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
+            seen.append((m.start(1), m.end(1)))
+    out.sort(key=lambda v: v.start)
+    return out
+
+
+_FA_VERB_AFTER = _folded_re(r" (?:بود|بودند|است|هست|شد|شدند|کرد|کردند|بوده|شده)(?![\u0600-\u06ff])")
+_FA_HONORIFIC = _folded_re(
+    r"(?<![\u0600-\u06ff])(?:آقای|خانم) ([\u0620-\u064a\u066e-\u06d3]{3,}(?: زاده| پور)?)(?![\u0600-\u06ff])"
+)
+_FA_NAMING = _folded_re(rf"{L.B}(?:هویت|به نام|با نام|اسامی|نام های)")
+_FA_QUOTED = re.compile(
+    r"«([\u0620-\u064a\u066e-\u06d3\u200c]+(?: [\u0620-\u064a\u066e-\u06d3\u200c]+){1,2})»(?= ?[\d۰-۹]+ ?ساله|،| و |\s*$| \()"
+)
+# "X Y و Z W، ..." / "X Y و Z W ۲۹ ساله": the second of two named people.
+_FA_AND_NAME = re.compile(
+    r"(?:،? \d+ ساله)?(?:،)? و ([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)(?=، | \d+ ساله| \()"
+)
+
+
+def _fa_words(text: str, folded: str, start: int, end: int) -> list[tuple[int, int, list[str]]]:
+    """Written words: letter runs joined by ZWNJ in the stored text («کریم‌زاده» is one)."""
+    out: list[tuple[int, int, list[str]]] = []
+    for m in _FA_TOKEN.finditer(folded, start, end):
+        if out and text[out[-1][1] : m.start()] == "\u200c":
+            s, _, parts = out[-1]
+            out[-1] = (s, m.end(), parts + [m.group()])
+        else:
+            out.append((m.start(), m.end(), [m.group()]))
+    return out
+
+
+def _surname_like(word: tuple[int, int, list[str]], text: str, prev_end: int) -> bool:
+    start, _, parts = word
+    if text[prev_end:start] != " ":
+        return False
+    w = "".join(parts)
+    return parts[0] not in _FA_STOP and w not in _FA_STOP and len(w) >= 2 and not w.isdigit()
+
+
+_COUNT_EN = re.compile(
+    rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: [a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
+)
+_COUNT_FA = _folded_re(
+    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?:[\u0620-\u064a\u066e-\u06d3]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
+)
+_PLURAL_FA = re.compile(r"(?:ان|ها|های)$")
+
+
+def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
+    """Unnamed groups: "three men", "a prisoner", «سه زندانی», «دو مرد»."""
+    out = []
+    for rx, words in ((_COUNT_EN, L.NUMBER_WORDS_EN), (_COUNT_FA, L.NUMBER_WORDS_FA)):
+        for m in rx.finditer(folded, start, end):
+            raw = m.group(1)
+            n = int(raw) if raw.isdigit() else words[raw]
+            if n < 1 or n > 200:
+                continue
+            noun = m.group(2)
+            if rx is _COUNT_EN and n == 1 and noun.endswith("s") and noun not in ("persons",):
+                continue
+            if rx is _COUNT_EN and noun in ("years", "months"):
+                continue
+            gender = None
+            if re.search(r"wom[ae]n|girl|زن|دختر", noun):
+                gender = "female"
+            elif re.search(r"\bm[ae]n$|boy|brother|مرد|پسر|برادر", noun):
+                gender = "male"
+            if _SUBSET_BEFORE.search(folded[max(0, m.start() - 20) : m.start()]):
+                continue  # "five prisoners, including an Afghan national": part of the five
+            out.append(Victim(None, m.start(), m.end(), count=n, gender=gender))
+    return out
+
+
+_SUBSET_BEFORE = _folded_re(
+    r"(?:\bincluding|\bamong them|\bof whom|\bone of them|از جمله|که از میان آنان|یکی از) $"
+)
+
+
+_AGE_EN = re.compile(r"(?:,\s*|\(|aged\s+)(\d{1,2})(?:,|\)|\b)|\b(\d{1,2})-year-old\b|\bage of (\d{1,2})\b")
+_AGE_FA = _folded_re(r"(?<!\d)(\d{1,2}) ?ساله")
+_AGE_OFFENCE = _folded_re(
+    r"(?:(?:was|were|aged|just|only) (\d{1,2}) (?:years old )?(?:at the time|when)|at the age of (\d{1,2}) (?:at the time|when)"
+    r"|(?:در زمان|هنگام) (?:وقوع|ارتکاب)? ?(?:جرم|جنایت|حادثه|بازداشت)[^.]{0,30}?(\d{1,2}) ?(?:سال|ساله)"
+    r"|در (\d{1,2}) سالگی|(\d{1,2}) years old at the time|aged (\d{1,2}) at the time)"
+)
+
+
+def fill_details(
+    victim: Victim, text: str, folded: str, own: tuple[int, int], trigger: tuple[int, int]
+) -> None:
+    """Age, age at offence, gender, ethnicity, nationality and religion, as the text states
+    them: next to the victim in its own sentence, else (for a group's description, "two
+    Kurdish men") in the sentence that reports the event."""
+    lo, hi = own
+    after = (victim.end, min(hi, victim.end + 40))
+    near = (max(lo, victim.start - 80), min(hi, victim.end + 120))
+    for rx in (_AGE_EN, _AGE_FA):
+        m = rx.search(folded, after[0], after[1]) or rx.search(
+            folded, max(lo, victim.start - 25), victim.start
+        )
+        if m:
+            value = next(int(g) for g in m.groups() if g)
+            if 12 <= value <= 95:
+                victim.age = value
+                victim.evidence["age"] = [m.start(), m.end()]
+                break
+    m = _AGE_OFFENCE.search(folded, near[0], near[1])
+    if m:
+        victim.age_at_offence = next(int(g) for g in m.groups() if g)
+        victim.evidence["age_at_offence"] = [m.start(), m.end()]
+    spans = [near, trigger] if trigger != own else [near]
+    if victim.gender is None:
+        # his/her also in the next sentence ("X, 52, ... His family said ...")
+        follow = (lo, min(len(folded), hi + 200))
+        _first(
+            victim, "gender", (("female", L.GENDER_FEMALE), ("male", L.GENDER_MALE)), folded, [*spans, follow]
+        )
+    for attr, table in (("ethnicity", L.ETHNICITY), ("nationality", L.NATIONALITY), ("religion", L.RELIGION)):
+        _first(victim, attr, table, folded, spans)
+    if victim.nationality == "Afghan" and victim.ethnicity is None:
+        victim.ethnicity = "Afghan"  # monitors count Afghan nationals with the ethnic groups
+        victim.evidence["ethnicity"] = victim.evidence["nationality"]
+
+
+def _first(victim: Victim, attr: str, table, folded: str, spans) -> None:
+    """The table value found nearest the victim in the first span that has one."""
+    for lo, hi in spans:
+        best = None
+        for value, rx in table:
+            for m in rx.finditer(folded, lo, hi):
+                if best is None or abs(m.start() - victim.start) < abs(best[1].start() - victim.start):
+                    best = (value, m)
+        if best:
+            setattr(victim, attr, best[0])
+            victim.evidence[attr] = [best[1].start(), best[1].end()]
+            return
