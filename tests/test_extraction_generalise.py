@@ -254,6 +254,18 @@ def test_a_post_date_in_a_meta_column_aside_gives_the_date() -> None:
     assert article.published_day == date(2019, 3, 5)
 
 
+def test_a_date_in_the_pages_data_script_survives_an_image_credit_in_it() -> None:
+    """Copyright lines are taken out before the generic search; a data script that also
+    carries an image credit ("© ...") is not a copyright line, and its date stays."""
+    data = (
+        '<script>window.__PAGE__ = {"image": {"credit": "\u00a9 Photo Desk"},'
+        ' "publicationDate": "2019-03-05T14:27:32+01:00", "slug": "teachers-appeal"};</script>'
+    )
+    html = shell(f"<main><div class='story'><h1>Appeal hearing</h1>{paragraphs(STORY)}</div></main>{data}")
+    article = extract(html, url="https://monitor.example.org/courts/teachers-appeal")
+    assert article.published_day == date(2019, 3, 5)
+
+
 def test_a_time_named_both_published_and_updated_is_the_publication_time() -> None:
     """WordPress writes ``entry-date published updated`` on a post never edited."""
     html = shell(

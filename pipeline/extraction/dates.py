@@ -371,6 +371,9 @@ def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
     return None
 
 
+# A copyright line is short; a script or a long text that mentions a photo's copyright is not
+# one (a page's data script carries the publication date, and an image credit's ©).
+COPYRIGHT_LINE_CHARS = 300
 _COPYRIGHT_RE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|حقوق .{0,40}محفوظ", re.I)
 
 
@@ -393,9 +396,10 @@ def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | No
     for el in list(work.iter()):
         if (
             el.getparent() is not None
-            and el.tag not in ("html", "body")
+            and el.tag not in ("html", "body", "script")
             and len(el) == 0
-            and _COPYRIGHT_RE.search(el.text_content() or "")
+            and len(el.text or "") <= COPYRIGHT_LINE_CHARS
+            and _COPYRIGHT_RE.search(el.text or "")
         ):
             el.drop_tree()
     raw = _run_htmldate(work, url)
