@@ -266,6 +266,19 @@ def test_a_date_in_the_pages_data_script_survives_an_image_credit_in_it() -> Non
     assert article.published_day == date(2019, 3, 5)
 
 
+def test_when_json_ld_and_the_meta_tag_disagree_the_pages_own_search_decides() -> None:
+    """JSON-LD says one day, ``article:published_time`` another: the day the rest of the page
+    writes (here its URL) picks between them; with no such evidence JSON-LD stands."""
+    head = _ld("2017-06-01T10:00:00+00:00") + (
+        '<meta property="article:published_time" content="2019-03-05T09:00:00+00:00">'
+    )
+    html = shell(f"<main><article><h1>Appeal hearing</h1>{paragraphs(STORY)}</article></main>", head=head)
+    sided = extract(html, url="https://monitor.example.org/2019/03/05/teachers/")
+    assert (sided.published_day, sided.published_method) == (date(2019, 3, 5), "meta")
+    unsided = extract(html, url="https://monitor.example.org/2017/06/01/teachers/")
+    assert (unsided.published_day, unsided.published_method) == (date(2017, 6, 1), "json-ld")
+
+
 def test_a_time_named_both_published_and_updated_is_the_publication_time() -> None:
     """WordPress writes ``entry-date published updated`` on a post never edited."""
     html = shell(

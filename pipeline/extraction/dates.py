@@ -202,16 +202,35 @@ def _local_offset(value: datetime, sd: StructuredData, tree: HtmlElement) -> dat
     return value
 
 
-def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
-    for raw, method in ((sd.date_published, "json-ld"), (sd.date_created, "json-ld")):
+def _json_ld_date(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
+    for raw in (sd.date_published, sd.date_created):
         if raw and (parsed := parse_date_string(raw)):
             value = _local_offset(parsed[0], sd, tree)
-            return FoundDate(value, raw, parsed[1], method, _url_day(value, url))
+            return FoundDate(value, raw, parsed[1], "json-ld", _url_day(value, url))
+    return None
+
+
+def _meta_date(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
     for key in META_DATE_KEYS:
         raw = sd.meta.get(key)
         if raw and (parsed := parse_date_string(raw)):
             value = _local_offset(parsed[0], sd, tree)
             return FoundDate(value, raw, parsed[1], "meta", _url_day(value, url))
+    return None
+
+
+def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
+    json_ld, meta = _json_ld_date(sd, tree, url), _meta_date(sd, tree, url)
+    if json_ld and meta and json_ld.local_day != meta.local_day:
+        # The page's two declarations disagree (one of them is often a republication or a
+        # template's default): the generic search of the page decides, when it sides with
+        # one of them; otherwise JSON-LD stands. Only such pages pay for the search.
+        searched = _htmldate(tree, sd, url)
+        if searched is not None and searched.local_day == meta.local_day:
+            return meta
+        return json_ld
+    if json_ld or meta:
+        return json_ld or meta
     for el in tree.xpath('//*[@itemprop="datePublished"]'):
         if el.tag == "meta":
             continue  # already read as a meta tag
