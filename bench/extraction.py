@@ -226,6 +226,16 @@ class Page:
     title: str | None = None
     authors: list[str] | None = None
     group: str = ""
+    # The page declares itself an article (JSON-LD Article type, og:type article or
+    # article:published_time): a news or blog post, not a product, forum or home page.
+    declared_article: bool = False
+
+
+def _declares_article(html: str) -> bool:
+    from pipeline.extraction.page import parse_html, read_structured_data
+
+    tree = parse_html(html)
+    return tree is not None and read_structured_data(tree).is_article
 
 
 def _decode(body: bytes) -> str:
@@ -332,7 +342,17 @@ def load_htmldate_eval(git_dir: Path) -> list[Page]:
             if body is not None:
                 group = "mediacloud" if "mediacloud" in set_name else "default"
                 gold = item.get("date") if isinstance(item.get("date"), str) else None  # NaN: no date
-                pages.append(Page(item["file"], _decode(body), url, date=gold, group=group))
+                html = _decode(body)
+                pages.append(
+                    Page(
+                        item["file"],
+                        html,
+                        url,
+                        date=gold,
+                        group=group,
+                        declared_article=_declares_article(html),
+                    )
+                )
     return pages
 
 
@@ -440,16 +460,33 @@ def run_suite(name: str, pages: list[Page], extractors: list[str], splits: list[
                     f"{g} {date_accuracy([p for p in pages if p.group == g], outputs):.4f}" for g in groups
                 )
             )
+            print(
+                "    pages declaring an article: "
+                + ", ".join(
+                    f"{split} {date_accuracy(news, outputs):.4f} ({len(news)})"
+                    for split in splits
+                    if (news := [p for p in _split(pages, split) if p.declared_article])
+                )
+            )
     if "dadkhah-extract" in results:
         ours = results["dadkhah-extract"]
         methods = Counter(o.method or ("rejected" if o.rejected else "none") for o in ours.values())
         print("  date methods (dadkhah): " + ", ".join(f"{k} {v}" for k, v in methods.most_common()))
         if has_dates:
-            right = Counter(o.method or "none" for p in pages if (o := ours[p.name]).date == (p.date or None))
-            print(
-                "  right by method:        "
-                + ", ".join(f"{k} {right[k]}/{v}" for k, v in methods.most_common())
-            )
+            for split in splits:
+                sub = _split(pages, split)
+                used = Counter(
+                    ours[p.name].method or ("rejected" if ours[p.name].rejected else "none") for p in sub
+                )
+                right = Counter(
+                    o.method or ("rejected" if o.rejected else "none")
+                    for p in sub
+                    if (o := ours[p.name]).date == (p.date or None)
+                )
+                print(
+                    f"  right by method ({split}): "
+                    + ", ".join(f"{k} {right[k]}/{v}" for k, v in used.most_common())
+                )
         variants = Counter(o.variant for o in ours.values() if o.variant)
         print("  body variant (dadkhah): " + ", ".join(f"{k} {v}" for k, v in variants.most_common()))
         rejected = Counter(o.rejected for o in ours.values() if o.rejected)

@@ -105,7 +105,8 @@ def test_structured_date_strings(raw: str, expected: datetime, calendar: str) ->
     assert cal == calendar
 
 
-@pytest.mark.parametrize("raw", ["", "soon", "2999-01-01", "1404"])
+# "20-59-53Z": a time written with hyphens, read by a generic parser as a -59:53 offset.
+@pytest.mark.parametrize("raw", ["", "soon", "2999-01-01", "1404", "2023-11-02T20-59-53Z"])
 def test_unusable_date_strings(raw: str) -> None:
     assert parse_date_string(raw) is None
 

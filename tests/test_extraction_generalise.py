@@ -221,6 +221,75 @@ def test_an_updated_line_near_the_title_is_not_the_publication_date() -> None:
     assert extract(html, url="https://monitor.example.org/teachers").published_day == date(2019, 3, 5)
 
 
+def test_a_post_modified_on_its_publication_day_keeps_that_day() -> None:
+    """The generic search used to be refused whenever its day was a modification day; a post
+    edited the evening it was published lost its date. Now the modification markers are
+    taken out of the page before the search: the day comes from the URL, and still a page
+    whose only date is its modification gets no date from it."""
+    head = '<meta property="og:updated_time" content="2019-03-05T19:05:44Z">'
+    html = shell(f"<main><article><h1>Appeal hearing</h1>{paragraphs(STORY)}</article></main>", head=head)
+    article = extract(html, url="https://someblog.example.org/2019/03/05/teachers/")
+    assert article.published_day == date(2019, 3, 5)
+    assert article.published_method == "htmldate"
+    only_modified = shell(
+        f"<main><article><h1>Appeal hearing</h1>{paragraphs(STORY)}</article></main>",
+        head='<meta property="og:updated_time" content="2019-03-09T19:05:44Z">',
+    )
+    assert extract(only_modified, url="https://someblog.example.org/teachers/").published_day != date(
+        2019, 3, 9
+    )
+
+
+def test_a_post_date_in_a_meta_column_aside_gives_the_date() -> None:
+    """Some templates put the post's category and date in an ``<aside>`` beside the body:
+    the generic search no longer runs on a page stripped of asides. The site header's
+    "today" (a later day) still does not win."""
+    html = shell(
+        '<main><div class="crumbs"><h1>Appeal hearing of striking teachers postponed</h1></div>'
+        '<div class="row"><aside class="meta-column"><ul><li class="category">Courts</li>'
+        '<li class="item-date">2019-03-05</li></ul></aside>'
+        f'<div class="body-column">{paragraphs(STORY)}</div></div></main>'
+    )
+    article = extract(html, url="https://monitor.example.org/courts/teachers-appeal")
+    assert article.published_day == date(2019, 3, 5)
+
+
+def test_a_date_in_the_pages_data_script_survives_an_image_credit_in_it() -> None:
+    """Copyright lines are taken out before the generic search; a data script that also
+    carries an image credit ("© ...") is not a copyright line, and its date stays."""
+    data = (
+        '<script>window.__PAGE__ = {"image": {"credit": "\u00a9 Photo Desk"},'
+        ' "publicationDate": "2019-03-05T14:27:32+01:00", "slug": "teachers-appeal"};</script>'
+    )
+    html = shell(f"<main><div class='story'><h1>Appeal hearing</h1>{paragraphs(STORY)}</div></main>{data}")
+    article = extract(html, url="https://monitor.example.org/courts/teachers-appeal")
+    assert article.published_day == date(2019, 3, 5)
+
+
+def test_when_json_ld_and_the_meta_tag_disagree_the_pages_own_search_decides() -> None:
+    """JSON-LD says one day, ``article:published_time`` another: the day the rest of the page
+    writes (here its URL) picks between them; with no such evidence JSON-LD stands."""
+    head = _ld("2017-06-01T10:00:00+00:00") + (
+        '<meta property="article:published_time" content="2019-03-05T09:00:00+00:00">'
+    )
+    html = shell(f"<main><article><h1>Appeal hearing</h1>{paragraphs(STORY)}</article></main>", head=head)
+    sided = extract(html, url="https://monitor.example.org/2019/03/05/teachers/")
+    assert (sided.published_day, sided.published_method) == (date(2019, 3, 5), "meta")
+    unsided = extract(html, url="https://monitor.example.org/2017/06/01/teachers/")
+    assert (unsided.published_day, unsided.published_method) == (date(2017, 6, 1), "json-ld")
+
+
+def test_a_time_named_both_published_and_updated_is_the_publication_time() -> None:
+    """WordPress writes ``entry-date published updated`` on a post never edited."""
+    html = shell(
+        "<main><article><h1>Appeal hearing of striking teachers postponed</h1>"
+        '<time class="entry-date published updated" datetime="2019-03-05T08:00:00+01:00">5 March</time>'
+        f"{paragraphs(STORY)}</article></main>"
+    )
+    article = extract(html, url="https://monitor.example.org/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "time-element")
+
+
 # --- listings, word minimum, read-also --------------------------------------------------------
 
 

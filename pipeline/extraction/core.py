@@ -32,7 +32,7 @@ from pipeline.extraction.page import (
 from pipeline.urls import declared_urls
 
 # Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.4"
+EXTRACTOR_VERSION = "1.5"
 EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {

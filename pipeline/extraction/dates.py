@@ -8,7 +8,7 @@ Order of trust (``published_method``):
 4. ``time-element`` — a ``<time datetime>`` in the article, never one in header/nav/footer;
 5. ``feed``         — the date of the feed or sitemap entry that led to the page;
 6. ``near-title``   — a date written in the few lines around the headline (Jalali included);
-7. ``htmldate``     — htmldate's generic search, on a copy without header, nav and footer.
+7. ``htmldate``     — htmldate's generic search, on a copy without modification markers.
 
 Site chrome (a "today" date in the header) and footer copyright years never count.
 """
@@ -144,8 +144,11 @@ def parse_date_string(raw: str) -> tuple[datetime, str] | None:
                 value = dateutil_parser.parse(folded, fuzzy=True)
             except (ValueError, OverflowError):
                 return None
-    value = _aware(value)
-    return (value, "gregorian") if _plausible(value) else None
+    try:
+        value = _aware(value)
+        return (value, "gregorian") if _plausible(value) else None
+    except (ValueError, OverflowError):  # an impossible offset ("20-59-53Z" read as -59:53)
+        return None
 
 
 def is_chrome_node(el: HtmlElement) -> bool:
@@ -168,13 +171,6 @@ def is_chrome_node(el: HtmlElement) -> bool:
     if CHROME_RE.search(names):
         return True
     return bool(WEAK_CHROME_RE.search(names)) and not POST_NAME_RE.search(names)
-
-
-def _chrome_by_tag_or_role(el: HtmlElement) -> bool:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in CHROME_TAGS:
-        return is_chrome_node(el)
-    return (el.get("role") or "").lower() in ("banner", "navigation", "contentinfo", "complementary")
 
 
 def in_chrome(el: HtmlElement) -> bool:
@@ -206,16 +202,35 @@ def _local_offset(value: datetime, sd: StructuredData, tree: HtmlElement) -> dat
     return value
 
 
-def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
-    for raw, method in ((sd.date_published, "json-ld"), (sd.date_created, "json-ld")):
+def _json_ld_date(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
+    for raw in (sd.date_published, sd.date_created):
         if raw and (parsed := parse_date_string(raw)):
             value = _local_offset(parsed[0], sd, tree)
-            return FoundDate(value, raw, parsed[1], method, _url_day(value, url))
+            return FoundDate(value, raw, parsed[1], "json-ld", _url_day(value, url))
+    return None
+
+
+def _meta_date(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
     for key in META_DATE_KEYS:
         raw = sd.meta.get(key)
         if raw and (parsed := parse_date_string(raw)):
             value = _local_offset(parsed[0], sd, tree)
             return FoundDate(value, raw, parsed[1], "meta", _url_day(value, url))
+    return None
+
+
+def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
+    json_ld, meta = _json_ld_date(sd, tree, url), _meta_date(sd, tree, url)
+    if json_ld and meta and json_ld.local_day != meta.local_day:
+        # The page's two declarations disagree (one of them is often a republication or a
+        # template's default): the generic search of the page decides, when it sides with
+        # one of them; otherwise JSON-LD stands. Only such pages pay for the search.
+        searched = _htmldate(tree, sd, url)
+        if searched is not None and searched.local_day == meta.local_day:
+            return meta
+        return json_ld
+    if json_ld or meta:
+        return json_ld or meta
     for el in tree.xpath('//*[@itemprop="datePublished"]'):
         if el.tag == "meta":
             continue  # already read as a meta tag
@@ -227,8 +242,8 @@ def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | 
         raw = el.get("datetime")
         if not raw or in_chrome(el):
             continue
-        names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
-        if "modif" in names or "updat" in names:
+        names = _names(el)
+        if _modification_name(names) and not _publication_name(names):
             continue  # a modification date never passes for the publication date
         rank = 0 if (el.get("pubdate") is not None or "publish" in names) else 1
         candidates.append((rank, raw))
@@ -375,37 +390,45 @@ def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
     return None
 
 
+# A copyright line is short; a script or a long text that mentions a photo's copyright is not
+# one (a page's data script carries the publication date, and an image credit's ©).
+COPYRIGHT_LINE_CHARS = 300
 _COPYRIGHT_RE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|حقوق .{0,40}محفوظ", re.I)
 
 
 def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | None:
-    """htmldate's generic search, on a copy without chrome or copyright lines.
+    """htmldate's generic search, on a copy without modification dates or copyright lines.
 
+    The page's modification markers (``article:modified_time`` and the like, ``dateModified``,
+    a ``<time>`` named updated/modified) are removed before the search rather than its
+    answer refused afterwards: a post modified on the day it was published keeps that day,
+    and a modified date still never passes for the publication date. The search runs on the
+    whole page (asides, elements named header, widget or menu: many templates write the
+    post's own date there; stripping them lost more dates than it saved on htmldate's set);
+    only when it returns a day the site's header, navigation or footer writes (its "today")
+    does it run again without them.
     htmldate turns a bare year ("© 2019", "updated 2019") into 1 January: a 1 January
     result counts only when the page or its URL really writes that day.
     """
-    from htmldate import find_date
-
     work = copy.deepcopy(tree)
-    # Only what is surely the site's (its header, navigation, footers, asides, by tag or ARIA
-    # role): also stripping by class name (header, widget, menu, related) removed posts' own
-    # dates, a net loss on htmldate's set.
-    for el in list(work.iter()):
-        if el.getparent() is not None and _chrome_by_tag_or_role(el):
-            el.drop_tree()
+    drop_modification_markers(work)
     for el in list(work.iter()):
         if (
             el.getparent() is not None
-            and el.tag not in ("html", "body")
+            and el.tag not in ("html", "body", "script")
             and len(el) == 0
-            and _COPYRIGHT_RE.search(el.text_content() or "")
+            and len(el.text or "") <= COPYRIGHT_LINE_CHARS
+            and _COPYRIGHT_RE.search(el.text or "")
         ):
             el.drop_tree()
-    try:
-        raw = find_date(work, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
-    except Exception as exc:  # noqa: BLE001 - htmldate failures mean "no date"
-        log.debug("htmldate failed: %s", exc)
-        return None
+    raw = _run_htmldate(work, url)
+    if raw and date.fromisoformat(raw) in _site_chrome_days(work):
+        # the day the site's header or footer writes (its "today"): it counts only when
+        # the search finds it again without them
+        for el in list(work.iter()):
+            if el.getparent() is not None and _site_chrome(el):
+                el.drop_tree()
+        raw = _run_htmldate(work, url)
     if not raw:
         return None
     value = _aware(datetime.fromisoformat(raw))
@@ -413,33 +436,81 @@ def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | No
         return None
     if (value.month, value.day) == (1, 1) and not _writes_new_year(tree, url, value.year):
         return None
-    if value.date() in modified_days(tree, sd):
-        return None  # the page marks that day as a modification: never the publication date
     return FoundDate(value, raw, "gregorian", "htmldate")
 
 
-MODIFIED_META_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "modified")
+# Where a site writes its own "today": its header, navigation and footer (by tag or ARIA
+# role; an article's own <header> excepted). Asides stay: templates put a post's date there.
+SITE_CHROME_TAGS = frozenset({"header", "nav", "footer"})
+SITE_CHROME_ROLES = frozenset({"banner", "navigation", "contentinfo"})
 
 
-def modified_days(tree: HtmlElement, sd: StructuredData) -> set[date]:
-    """Days the page marks as modification dates (meta tags, ``dateModified``, a ``<time>``
-    named updated/modified)."""
-    raws = [sd.meta[k] for k in MODIFIED_META_KEYS if k in sd.meta]
-    raws += [
-        str(v)
-        for v in tree.xpath(
-            '//*[@itemprop="dateModified"]/@content | //*[@itemprop="dateModified"]/@datetime'
-        )
-    ]
-    for el in tree.iter("time"):
-        names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
-        if ("modif" in names or "updat" in names) and el.get("datetime"):
-            raws.append(el.get("datetime"))
-    days = set()
-    for raw in raws:
-        if parsed := parse_date_string(raw):
-            days.add(parsed[0].date())
+def _site_chrome(el: HtmlElement) -> bool:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in SITE_CHROME_TAGS:
+        return is_chrome_node(el)
+    return (el.get("role") or "").lower() in SITE_CHROME_ROLES
+
+
+def _site_chrome_days(tree: HtmlElement) -> set[date]:
+    """Days written in the site's header, navigation or footer (text or ``<time>``)."""
+    days: set[date] = set()
+    for el in tree.iter():
+        if (
+            el.getparent() is None
+            or not _site_chrome(el)
+            or next((a for a in el.iterancestors() if _site_chrome(a)), None) is not None
+        ):
+            continue
+        days.update(d.value.date() for _, d in find_dates_in_text(" ".join(el.itertext())))
+        for t in el.iter("time"):
+            if (parsed := parse_date_string(t.get("datetime") or "")) is not None:
+                days.add(parsed[0].date())
     return days
+
+
+def _run_htmldate(work: HtmlElement, url: str) -> str | None:
+    from htmldate import find_date
+
+    try:
+        return find_date(work, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+    except Exception as exc:  # noqa: BLE001 - htmldate failures mean "no date"
+        log.debug("htmldate failed: %s", exc)
+        return None
+
+
+def _names(el: HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
+
+
+def _modification_name(names: str) -> bool:
+    return "modif" in names or "updat" in names
+
+
+def drop_modification_markers(work: HtmlElement) -> None:
+    """Remove what marks a modification date: meta tags, ``dateModified``, a ``<time>``
+    named updated/modified (and ``<time>`` elements inside an element so named)."""
+    for el in list(work.iter("meta")):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key in MODIFIED_META_KEYS or _modification_name(key):
+            el.drop_tree()
+    for el in list(work.xpath('//*[@itemprop="dateModified"]')):
+        if el.getparent() is not None:
+            el.drop_tree()
+    for el in list(work.iter("time")):
+        if (
+            el.getparent() is not None
+            and _modification_name(_names(el))
+            and not _publication_name(_names(el))
+        ):
+            el.drop_tree()
+
+
+def _publication_name(names: str) -> bool:
+    return "publish" in names or "pubdate" in names
+
+
+MODIFIED_META_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "modified")
 
 
 def _writes_new_year(tree: HtmlElement, url: str, year: int) -> bool:
