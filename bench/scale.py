@@ -551,7 +551,12 @@ def derived_work(engine, n: int, synth: Synth, plans: list[str]) -> dict:
     taxonomy = load_taxonomy(topics)
     with engine.begin() as conn:
         # The loaded clusters carry explicit ids: new ones must start above them.
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('clusters', 'cluster_id'), 2000000000)"))
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('clusters', 'cluster_id'), "
+                "GREATEST(2000000000, (SELECT max(cluster_id) FROM clusters)))"
+            )
+        )
         # As after the archive was tagged under this configuration (the load wrote its rows).
         from pipeline.tagging.store import register_taxonomy
         from pipeline.tagging.tagger import TEXT_CAP, LexiconTagger
@@ -679,7 +684,9 @@ def main() -> int:
         synth = Synth()
         loader = Loader(url, synth)
         with engine.connect() as conn:
-            loaded = conn.execute(text("SELECT count(*) FROM articles")).scalar_one()
+            loaded = conn.execute(
+                text("SELECT count(*) FROM articles WHERE article_id < :p"), {"p": PROBE_IDS}
+            ).scalar_one()
         if not exists:
             _setup(engine)
         for n in sizes:

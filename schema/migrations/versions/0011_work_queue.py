@@ -17,18 +17,13 @@ walking the whole archive on every run. This revision replaces both with one tab
 Upgrade moves the ``cluster_queue`` rows over and queues for tagging every article that has
 no tagging or whose tagging predates its current version.
 
-Two consumer queries missed their goal at a million articles (bench/scale.py), both for the
-same reason: they read many ``articles`` heap rows to find few, and a row was ~2 kB (text and
-search vector partly inline). Here:
-
-- ``articles`` gets ``toast_tuple_target = 256``: text and search vector of a new or rewritten
-  row go out of line, and a row is ~0.3 kB, so a filter over a month of articles (topic +
-  language + dates) reads ~13 times fewer pages. Rows stored before are narrowed when the
-  table is rewritten (``VACUUM FULL articles``: it locks the table; not done here).
-- ``consumer.search`` (same signature, same rows) looks for the newest ``candidates`` matches
-  in a growing window of publication dates first (30 days, then x4), so it reads the heap
-  rows of about ``candidates`` matches instead of every match in the archive; only when a
-  window holds fewer does it look further, the last step being the whole archive as before.
+Two consumer queries missed their goal at a million articles (bench/scale.py): they read
+many ``articles`` heap rows to find few, and a row was ~1.2 kB (text and search vector partly
+inline). ``articles`` gets ``toast_tuple_target = 1024``: the text and search vector of a new
+or rewritten row go out of line while the small columns filters read (language, dates,
+topics, title) stay inline, so a row is ~0.35 kB and a filter over a month of articles reads
+about a third of the pages. Rows stored before are narrowed when the table is rewritten
+(``VACUUM FULL articles``: it locks the table; not done here).
 
 Revision ID: 0011
 Revises: 0010
@@ -70,123 +65,6 @@ BEGIN
     RETURN NULL;
 END $$;
 """
-
-# Same arguments, result and rows as 0009's function (SEARCH_0009 below): a window of
-# publication dates [newest - span, +inf) holds the newest ``candidates`` matches as soon as it
-# holds that many, since every match outside it is older or undated (sorted last).
-SEARCH_FUNCTION = """
-CREATE FUNCTION public.dadkhah_search_candidates(tsq tsquery, outlet_name text, topic text,
-                                                 since timestamptz, candidates integer)
-RETURNS bigint[] LANGUAGE plpgsql STABLE AS $fn$
-DECLARE
-    outlet_ids integer[];
-    newest timestamptz;
-    oldest timestamptz;
-    span interval := interval '30 days';
-    lower_bound timestamptz;
-    found bigint[];
-    pick constant text := $q$
-        SELECT array_agg(m.article_id ORDER BY m.published_at DESC NULLS LAST, m.article_id DESC)
-          FROM (SELECT a.article_id, a.published_at FROM public.articles a
-                 WHERE a.search_tsv @@ $1
-                   AND ($2 IS NULL OR a.outlet_id = ANY($2))
-                   AND ($3 IS NULL OR a.topics @> ARRAY[$3])
-                   AND ($4 IS NULL OR a.published_at >= $4)
-                 ORDER BY a.published_at DESC NULLS LAST, a.article_id DESC
-                 LIMIT $5) m $q$;
-BEGIN
-    IF outlet_name IS NOT NULL THEN
-        outlet_ids := ARRAY(SELECT o.outlet_id FROM public.outlets o WHERE o.name = outlet_name);
-        IF cardinality(outlet_ids) = 0 THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    SELECT max(a.published_at), min(a.published_at) INTO newest, oldest FROM public.articles a;
-    LOOP
-        lower_bound := newest - span;
-        EXIT WHEN lower_bound IS NULL OR lower_bound <= oldest
-               OR (since IS NOT NULL AND lower_bound <= since);
-        -- EXECUTE: planned with these values (a narrow window makes the date index pay).
-        EXECUTE pick INTO found USING tsq, outlet_ids, topic, lower_bound, candidates;
-        IF cardinality(found) >= candidates THEN
-            RETURN found;
-        END IF;
-        span := span * 4;
-    END LOOP;
-    EXECUTE pick INTO found USING tsq, outlet_ids, topic, since, candidates;
-    RETURN found;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION consumer.search(query text, outlet text DEFAULT NULL, topic text DEFAULT NULL,
-                                           since timestamptz DEFAULT NULL, max_rows integer DEFAULT 20,
-                                           candidates integer DEFAULT 1000)
-RETURNS TABLE (article_id bigint, outlet text, url text, title text, published_at timestamptz,
-               language text, rank real, snippet text)
-LANGUAGE sql STABLE
-BEGIN ATOMIC
-    WITH q AS (SELECT public.dadkhah_search_query(search.query) AS tsq),
-    matched AS (
-        SELECT a.article_id, a.search_tsv
-          FROM public.articles a
-         WHERE a.article_id = ANY(CAST((SELECT public.dadkhah_search_candidates(
-                   q.tsq, search.outlet, search.topic, search.since, search.candidates) FROM q) AS bigint[]))
-    ),
-    hits AS (
-        SELECT m.article_id, ts_rank_cd(m.search_tsv, q.tsq) AS rank, q.tsq
-          FROM matched m, q
-         ORDER BY rank DESC, m.article_id DESC
-         LIMIT search.max_rows
-    )
-    SELECT a.article_id, o.name::text, a.canonical_url, a.title, a.published_at, a.language::text,
-           h.rank,
-           ts_headline(public.dadkhah_search_config(a.language), public.dadkhah_fold(a.text), h.tsq,
-                       'MaxFragments=2, MinWords=8, MaxWords=25, StartSel=[, StopSel=]')
-      FROM hits h
-      JOIN public.articles a ON a.article_id = h.article_id
-      JOIN public.outlets o ON o.outlet_id = a.outlet_id
-     ORDER BY h.rank DESC, a.article_id DESC;
-END;
-"""
-
-# 0009's function, frozen here for downgrade.
-SEARCH_0009 = """
-CREATE OR REPLACE FUNCTION consumer.search(query text, outlet text DEFAULT NULL, topic text DEFAULT NULL,
-                                since timestamptz DEFAULT NULL, max_rows integer DEFAULT 20,
-                                candidates integer DEFAULT 1000)
-RETURNS TABLE (article_id bigint, outlet text, url text, title text, published_at timestamptz,
-               language text, rank real, snippet text)
-LANGUAGE sql STABLE
-BEGIN ATOMIC
-    WITH q AS (SELECT public.dadkhah_search_query(search.query) AS tsq),
-    matched AS (
-        SELECT a.article_id, a.search_tsv
-          FROM public.articles a
-         WHERE a.search_tsv @@ (SELECT tsq FROM q)
-           AND (search.outlet IS NULL
-                OR a.outlet_id = (SELECT o.outlet_id FROM public.outlets o WHERE o.name = search.outlet))
-           AND (search.topic IS NULL OR a.topics @> ARRAY[search.topic])
-           AND (search.since IS NULL OR a.published_at >= search.since)
-         ORDER BY a.published_at DESC NULLS LAST, a.article_id DESC
-         LIMIT search.candidates
-    ),
-    hits AS (
-        SELECT m.article_id, ts_rank_cd(m.search_tsv, q.tsq) AS rank, q.tsq
-          FROM matched m, q
-         ORDER BY rank DESC, m.article_id DESC
-         LIMIT search.max_rows
-    )
-    SELECT a.article_id, o.name::text, a.canonical_url, a.title, a.published_at, a.language::text,
-           h.rank,
-           ts_headline(public.dadkhah_search_config(a.language), public.dadkhah_fold(a.text), h.tsq,
-                       'MaxFragments=2, MinWords=8, MaxWords=25, StartSel=[, StopSel=]')
-      FROM hits h
-      JOIN public.articles a ON a.article_id = h.article_id
-      JOIN public.outlets o ON o.outlet_id = a.outlet_id
-     ORDER BY h.rank DESC, a.article_id DESC;
-END
-"""
-CANDIDATES_SIGNATURE = "public.dadkhah_search_candidates(tsquery, text, text, timestamptz, integer)"
 
 # The 0003 trigger and function, frozen here for downgrade.
 QUEUE_0003 = """
@@ -264,13 +142,10 @@ def upgrade() -> None:
         "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
         "EXECUTE FUNCTION dadkhah_articles_queue_new()"
     )
-    op.execute("ALTER TABLE articles SET (toast_tuple_target = 256)")
-    op.execute(SEARCH_FUNCTION)
+    op.execute("ALTER TABLE articles SET (toast_tuple_target = 1024)")
 
 
 def downgrade() -> None:
-    op.execute(SEARCH_0009)
-    op.execute(f"DROP FUNCTION {CANDIDATES_SIGNATURE}")
     op.execute("ALTER TABLE articles RESET (toast_tuple_target)")
     op.execute("DROP TRIGGER dadkhah_articles_queue_new ON articles")
     op.create_table(
