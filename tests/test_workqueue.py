@@ -286,3 +286,25 @@ def test_tagging_does_not_walk_the_archive_with_nothing_to_do(fresh_engine):
     # Another text cap is another configuration: one walk, which re-tags nothing here.
     other = tag_pending(fresh_engine, TOPICS_FILE, text_cap=100_000)
     assert other["swept"] is True and other["tagged"] == 0
+
+
+# --- 0011 leaves the consumer views' rows as they were -----------------------------------
+
+
+def test_consumer_views_read_the_same_rows_across_0011_and_a_rewrite(fresh_engine):
+    from pipeline.db import downgrade, upgrade
+    from tests.test_consumer_scale import _fill, _view_rows
+
+    _fill(fresh_engine)
+    at_head = _view_rows(fresh_engine)
+    assert all(at_head.values())
+    assert downgrade(fresh_engine, "0010") == ["0010"]
+    assert _view_rows(fresh_engine) == at_head
+    upgrade(fresh_engine)
+    with fresh_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM FULL articles"))  # rows rewritten under the 0011 storage
+        options = conn.execute(
+            text("SELECT reloptions FROM pg_class WHERE oid = 'public.articles'::regclass")
+        ).scalar_one()
+    assert options == ["toast_tuple_target=1024"]
+    assert _view_rows(fresh_engine) == at_head
