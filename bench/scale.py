@@ -18,6 +18,7 @@ loaded: clustering's LSH band rows (42 a article, only read when placing a new a
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import io
 import json
@@ -37,7 +38,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from pipeline.db import normalise_url, upgrade  # noqa: E402
 from pipeline.feed import export  # noqa: E402
-from pipeline.storage import SETTLED_NON_ARTICLE, CrawlConnection, known_url_reasons  # noqa: E402
+from pipeline.storage import CrawlConnection, known_url_reasons  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PER_DAY = 300
@@ -144,7 +145,7 @@ class Loader:
                 out["article_sources"].write(f"{aid}\t{f}\t{req}\t{match}\t{_ts(seen)}\n")
             if rng.random() < 0.15:  # a listing page or a refused/non-article URL, settled
                 f = 10**10 + aid
-                outcome = rng.choice(sorted(SETTLED_NON_ARTICLE)) if SETTLED_NON_ARTICLE else "not_article"
+                outcome = rng.choice(["not_article", "not_html"])
                 out["fetches"].write(
                     f"{f}\tf{f}\t{outlet + 1}\tarticle\thttps://outlet{outlet}.example.org/tag/{aid}\t\\N\t200\t"
                     f"{outcome}\t{_ts(seen)}\t\\N\t\\N\t\\N\t\\N\n"
@@ -465,6 +466,8 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path) -> dict
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA consumer_0004 CASCADE"))
 
+    results["derived work"] = derived_work(engine, n, synth, plans)
+
     with engine.connect() as conn:
         size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
         tables = conn.execute(
@@ -479,10 +482,153 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path) -> dict
     return results
 
 
+PROBE_IDS = 900_000_000  # probe articles get ids far above any loaded one
+
+
+def _probe_articles(engine, synth: Synth, first: int, count: int) -> list[int]:
+    """Insert ``count`` new synthetic articles the ordinary way (triggers on: they are queued)."""
+    rows = []
+    for k in range(count):
+        aid = PROBE_IDS + first + k
+        rng = random.Random(aid)
+        outlet = k % len(OUTLETS)
+        lang = OUTLETS[outlet][1]
+        body = synth.words(rng, lang, rng.randint(150, 300))
+        rows.append(
+            {
+                "id": aid,
+                "o": outlet + 1,
+                "url": f"https://outlet{outlet}.example.org/probe/{aid}",
+                "title": synth.words(rng, lang, rng.randint(6, 12)),
+                "lang": lang,
+                "text": body,
+                "sha": f"{aid:064x}",
+            }
+        )
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO articles (article_id, outlet_id, canonical_url, title, authors, language, text, "
+                "content_sha256, first_seen_at, published_at, extractor, extractor_settings, current_version) "
+                "SELECT r.id, r.o, r.url, r.title, '{}', r.lang, r.text, r.sha, now(), now(), 'bench', '{}', 1 "
+                "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id bigint, o int, url text, "
+                "title text, lang text, text text, sha text)"
+            ),
+            {"rows": json.dumps(rows, ensure_ascii=False)},
+        )
+    return [r["id"] for r in rows]
+
+
+def _change_texts(engine, synth: Synth, ids: list[int]) -> None:
+    """A new version of each article with another text, stored as reprocess stores one."""
+    from pipeline.workqueue import enqueue_changed
+
+    with engine.begin() as conn:
+        for aid in ids:
+            rng = random.Random(-aid)
+            lang = conn.execute(
+                text("SELECT language FROM articles WHERE article_id = :a"), {"a": aid}
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "UPDATE articles SET text = :t, content_sha256 = :s, current_version = current_version + 1 "
+                    "WHERE article_id = :a"
+                ),
+                {"a": aid, "t": synth.words(rng, lang, rng.randint(150, 300)), "s": f"c{aid:063x}"},
+            )
+            enqueue_changed(conn, aid, ["text"])
+
+
+def derived_work(engine, n: int, synth: Synth, plans: list[str]) -> dict:
+    """Clustering and tagging through the work queue with a full archive: per new article, per
+    changed text, and with nothing to do; EXPLAIN of the queue's statements."""
+    from pipeline import workqueue
+    from pipeline.clustering import cluster_pending
+    from pipeline.tagging import tag_pending
+    from pipeline.tagging.taxonomy import load_taxonomy
+
+    topics = ROOT / "config" / "topics.yaml"
+    taxonomy = load_taxonomy(topics)
+    with engine.begin() as conn:
+        # The loaded clusters carry explicit ids: new ones must start above them.
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('clusters', 'cluster_id'), "
+                "GREATEST(2000000000, (SELECT max(cluster_id) FROM clusters)))"
+            )
+        )
+        # As after the archive was tagged under this configuration (the load wrote its rows).
+        from pipeline.tagging.store import register_taxonomy
+        from pipeline.tagging.tagger import TEXT_CAP, LexiconTagger
+
+        register_taxonomy(conn, taxonomy)
+        method = LexiconTagger(taxonomy).method
+        workqueue.set_swept(
+            conn,
+            workqueue.TAGGING,
+            {
+                "taxonomy_version": taxonomy.version,
+                "method": method,
+                "text_cap": TEXT_CAP,
+                "file_sha256": hashlib.sha256(topics.read_bytes()).hexdigest(),
+            },
+        )
+    out: dict[str, object] = {}
+
+    def timed(fn) -> float:
+        t0 = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t0) * 1000
+
+    out["tagging, nothing queued (ms)"] = statistics.median(
+        timed(lambda: tag_pending(engine, topics)) for _ in range(5)
+    )
+    out["clustering, nothing queued (ms)"] = statistics.median(
+        timed(lambda: cluster_pending(engine)) for _ in range(5)
+    )
+    with engine.connect() as conn:
+        first = conn.execute(
+            text("SELECT count(*) FROM articles WHERE article_id >= :p"), {"p": PROBE_IDS}
+        ).scalar_one()
+    probes = 200
+    assert len(_probe_articles(engine, synth, first, probes)) == probes
+    with engine.connect() as conn:
+        for name, sql in (
+            ("queue: clustering's pending events", "SELECT event_id, article_id, article_version, reason "
+             "FROM work_queue WHERE consumer = 'clustering' ORDER BY event_id LIMIT 1000"),
+            ("queue: claim a tagging batch", "SELECT event_id, article_id, article_version, reason "
+             "FROM work_queue WHERE consumer = 'tagging' ORDER BY event_id LIMIT 500 FOR UPDATE SKIP LOCKED"),
+        ):  # fmt: skip
+            plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)).scalars().all()
+            plans.append(f"\n## {name} ({probes} new articles queued)\n-- {sql}\n")
+            plans.extend(line + "\n" for line in plan)
+            conn.rollback()
+    clustered = timed(lambda: out.setdefault("clustering stats (new)", cluster_pending(engine)))
+    tagged = timed(lambda: out.setdefault("tagging stats (new)", tag_pending(engine, topics)))
+    out["clustering per new article (ms)"] = clustered / probes
+    out["tagging per new article (ms)"] = tagged / probes
+    rng = random.Random(n + 1)
+    changed = sorted(rng.sample(range(1, n + 1), 100))
+    _change_texts(engine, synth, changed)
+    clustered = timed(lambda: out.setdefault("clustering stats (changed)", cluster_pending(engine)))
+    tagged = timed(lambda: out.setdefault("tagging stats (changed)", tag_pending(engine, topics)))
+    out["clustering per changed text (ms)"] = clustered / len(changed)
+    out["tagging per changed text (ms)"] = tagged / len(changed)
+    for key in [k for k in out if k.endswith("stats (new)") or k.endswith("stats (changed)")]:
+        stats = out[key]
+        out[key] = {
+            k: v
+            for k, v in stats.items()
+            if k in ("events", "placed", "replaced", "examined", "tagged", "seconds")
+        }
+    return out
+
+
 def _report(all_results: list[dict]) -> None:
-    names = [k for k in all_results[0] if k not in ("articles", "disk")]
+    skip = ("articles", "disk", "derived work")
+    names = [k for k in all_results[0] if k not in skip]
     for r in all_results[1:]:
-        names += [k for k in r if k not in names and k not in ("articles", "disk")]
+        names += [k for k in r if k not in names and k not in skip]
     head = "".join(f"{r['articles']:>22,}" for r in all_results)
     print(f"{'ms (median / p95)':<44}{head}")
     for name in names:
@@ -496,6 +642,8 @@ def _report(all_results: list[dict]) -> None:
         + "".join(f"{r['disk']['per_article_bytes']:>22,}" for r in all_results)
     )
     for r in all_results:
+        work = r.get("derived work", {})
+        print(f"  at {r['articles']:,}, derived work: " + json.dumps(work, default=str))
         largest = ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in r["disk"]["largest"].items())
         print(f"  at {r['articles']:,}: total {r['disk']['total_bytes'] / 1e9:.2f} GB; {largest}")
 
@@ -511,35 +659,59 @@ def main() -> int:
     )
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="Keep the bench database.")
+    parser.add_argument(
+        "--database",
+        help="Use (and keep) this database: created and loaded if missing, grown if smaller, "
+        "upgraded to the current migrations either way (reruns skip the load).",
+    )
+    parser.add_argument("--load-only", action="store_true", help="Load, do not measure.")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
     server = normalise_url(args.server)
-    name = f"dadkhah_bench_scale_{os.getpid()}"
+    name = args.database or f"dadkhah_bench_scale_{os.getpid()}"
+    keep = args.keep or bool(args.database)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.rsplit("/", 1)[0] + f"/{name}"
     engine = create_engine(url)
     RESULTS.mkdir(parents=True, exist_ok=True)
     all_results = []
     try:
         upgrade(engine)
-        _setup(engine)
         synth = Synth()
         loader = Loader(url, synth)
-        loaded = 0
+        with engine.connect() as conn:
+            loaded = conn.execute(
+                text("SELECT count(*) FROM articles WHERE article_id < :p"), {"p": PROBE_IDS}
+            ).scalar_one()
+        if not exists:
+            _setup(engine)
         for n in sizes:
-            t0 = time.perf_counter()
-            loader.load(loaded, n)
-            _derive(engine, loaded, n)
-            print(f"loaded {n:,} articles in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-            loaded = n
+            if n > loaded:
+                t0 = time.perf_counter()
+                loader.load(loaded, n)
+                _derive(engine, loaded, n)
+                print(
+                    f"loaded {n:,} articles in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True
+                )
+                loaded = n
+            elif n < loaded:
+                print(f"skipping {n:,}: the database already holds {loaded:,}", file=sys.stderr)
+                continue
+            if args.load_only:
+                continue
             all_results.append(measure(engine, n, synth, args.reps, RESULTS / f"scale-explain-{n}.txt"))
             _report(all_results)
-        (RESULTS / "scale.json").write_text(json.dumps(all_results, indent=1, default=str), encoding="utf-8")
+        if all_results:
+            (RESULTS / "scale.json").write_text(
+                json.dumps(all_results, indent=1, default=str), encoding="utf-8"
+            )
     finally:
         engine.dispose()
-        if not args.keep:
+        if not keep:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -5,7 +5,9 @@ record (the article's first fetch, else the most recent article fetch that led t
 decoded and extracted with the outlet's current hints. When the extractor id or any output
 differs from the article's current version, a new ``article_versions`` row is written
 (``reason="reprocess"``) and the ``articles`` row is brought up to date; otherwise nothing
-is written, so a rerun with the same extractor adds nothing.
+is written, so a rerun with the same extractor adds nothing. A new version whose title,
+text, date or language changed queues the derived-data steps that read them
+(``pipeline.workqueue``) in the same transaction.
 
 The article's ``content_sha256`` follows the new text, except when another article of
 the same outlet already holds that hash (the ``uq_articles_outlet_content`` constraint):
@@ -36,6 +38,7 @@ from pipeline.extraction import (
 )
 from pipeline.extraction.decode import BinaryContent, decode_text
 from pipeline.textnorm import content_sha256
+from pipeline.workqueue import changed_fields, enqueue_changed
 from schema.models import Article, ArticleSource, ArticleVersion, Fetch, Outlet
 
 log = logging.getLogger(__name__)
@@ -171,6 +174,8 @@ def _apply(engine: Engine, article_id: int, fetch_id: int, values: dict[str, Any
                 updated_at=now,
             )
         )
+        # Clustering, tagging and later steps see the change (only when their inputs changed).
+        enqueue_changed(conn, article_id, changed_fields(current, values))
         return "updated_hash_kept" if taken else "updated"
 
 

@@ -402,7 +402,9 @@ def store_article(
 ) -> StoreResult:
     """Store an extracted article once; link this fetch to it either way. Idempotent.
 
-    The fetch's outcome (stored / duplicate) is settled in the same transaction.
+    The fetch's outcome (stored / duplicate) is settled in the same transaction. A new
+    article is queued for clustering and tagging by a trigger (``pipeline.workqueue``);
+    code storing a later version calls ``workqueue.enqueue_changed`` itself.
     """
     params = {
         "outlet_id": outlet_id,

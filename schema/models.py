@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -343,15 +344,39 @@ class Cluster(Base):
     )
 
 
-class ClusterQueue(Base):
-    """Articles waiting for cluster placement, filled by a trigger on ``articles``."""
+class WorkConsumer(Base):
+    """A step that derives data from articles and drains ``work_queue`` (pipeline.workqueue)."""
 
-    __tablename__ = "cluster_queue"
+    __tablename__ = "work_consumers"
 
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    inputs: Mapped[list[str]] = mapped_column(ARRAY(Text))  # article columns it reads
+    # The configuration under which it last went through the whole archive, and when.
+    swept: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class WorkEvent(Base):
+    """One "article changed" event not yet handled by one consumer (deleted when handled)."""
+
+    __tablename__ = "work_queue"
+
+    event_id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    consumer: Mapped[str] = mapped_column(ForeignKey("work_consumers.name", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id", ondelete="CASCADE"))
+    article_version: Mapped[int] = mapped_column(Integer)  # the version that caused it
+    reason: Mapped[str] = mapped_column(Text)  # new, changed
+    fields: Mapped[list[str]] = mapped_column(ARRAY(Text))  # what changed ({} when new)
+    queued_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
     )
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("reason IN ('new', 'changed')", name="ck_work_queue_reason"),
+        Index("ix_work_queue_consumer", "consumer", "event_id"),
+        Index("ix_work_queue_article", "article_id"),
+    )
 
 
 class ArticleCluster(Base):

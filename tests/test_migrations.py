@@ -19,7 +19,8 @@ from tests.pg import create_scratch_database, drop_database
 # What alembic's autogenerate cannot see, and so is checked by other means:
 # - the consumer views (autogenerate compares tables only): test_schema checks their columns,
 #   and the round trip below checks they come back reading the same rows;
-# - the trigger and function of 0003 (cluster_queue): test_clustering exercises them;
+# - the triggers and functions of 0003 and 0011 (the work queue): test_clustering and
+#   test_workqueue exercise them;
 # - alembic_version: alembic's own bookkeeping, skipped by compare_metadata itself.
 COMPARE_OPTS = {"compare_type": True, "compare_server_default": True}
 

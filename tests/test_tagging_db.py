@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import insert, text, update
 
 from pipeline.tagging import TaxonomyError, tag_pending
+from pipeline.workqueue import enqueue_changed
 from schema.models import Article, Outlet
 from tests.conftest import table_count
 
@@ -161,7 +162,10 @@ def test_changed_article_text_is_retagged(fresh_engine):
             .where(Article.__table__.c.article_id == ids[3])
             .values(title="Man flogged in Tehran", text=new_text, current_version=2)
         )
+        # What every path that stores a new version does (pipeline.workqueue).
+        assert enqueue_changed(conn, ids[3], ["title", "text"]) == 2  # clustering and tagging
     counts = tag_pending(fresh_engine, TOPICS_FILE)
+    assert counts["swept"] is False and counts["events"] == 1
     assert counts["examined"] == counts["tagged"] == 1
     assert _topics(fresh_engine)[ids[3]] == ["corporal_punishment"]
     with fresh_engine.connect() as conn:

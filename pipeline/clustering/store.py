@@ -12,9 +12,11 @@ Placing one article is a handful of statements on one connection:
 
 Nothing is loaded into memory at start-up and no step of a placement scans the archive, so
 its cost stays flat as the archive grows (measured: 1.5 ms at 10k and 100k stored articles,
-1.8 ms at 1M, ``bench/dedup.py --scale``). Pending articles come from ``cluster_queue``,
-which a trigger on ``articles`` fills (migration 0003), so finding them costs in proportion
-to the new articles; an anti-join over the archive took 0.45 s per call at 1M.
+1.8 ms at 1M, ``bench/dedup.py --scale``). Work comes from clustering's events in the work
+queue (``pipeline.workqueue``, migration 0011: every insert, and every new version whose text
+or date changed), so finding it costs in proportion to the changes; an anti-join over the
+archive took 0.45 s per call at 1M. An article whose text changed is placed again
+(:meth:`Placer.replace` says where it goes and what happens to the cluster it leaves).
 
 Cluster ids are stable. A cluster id is never reused or given another meaning: when an
 article links two clusters, the younger (larger id) is merged into the older one, its
@@ -31,15 +33,18 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
+from pipeline import workqueue
 from pipeline.clustering.minhash import (
     DEFAULT_PARAMS,
     Params,
+    band_keys,
     pack,
     prepare_text,
     unpack,
@@ -135,15 +140,6 @@ _MERGE_CLUSTERS_SQL = _psycopg(
     "WHERE cluster_id = ANY(CAST(:others AS bigint[])) "
     "   OR merged_into = ANY(CAST(:others AS bigint[]))"
 )
-# Articles waiting in the queue (filled by a trigger on insert; see migration 0003): the
-# cost is proportional to the new articles, not to the archive.
-_PENDING_SQL = text(
-    """
-    SELECT a.article_id
-      FROM cluster_queue q JOIN articles a USING (article_id)
-     ORDER BY a.first_seen_at, a.published_at NULLS LAST, a.article_id
-    """
-)
 # Every article, in placement order: what a full rebuild places again.
 _ALL_SQL = text(
     """
@@ -151,13 +147,13 @@ _ALL_SQL = text(
      ORDER BY a.first_seen_at, a.published_at NULLS LAST, a.article_id
     """
 )
-_DEQUEUE_SQL = text("DELETE FROM cluster_queue WHERE article_id = ANY(CAST(:ids AS bigint[]))")
 _LOAD_SQL = text(
     """
     SELECT a.article_id, a.text, COALESCE(a.published_at, a.first_seen_at) AS published
       FROM articles a
      WHERE a.article_id = ANY(CAST(:ids AS bigint[]))
-       AND NOT EXISTS (SELECT 1 FROM article_clusters ac WHERE ac.article_id = a.article_id)
+       AND (CAST(:placed AS boolean) OR NOT EXISTS (
+            SELECT 1 FROM article_clusters ac WHERE ac.article_id = a.article_id))
      ORDER BY a.first_seen_at, a.published_at NULLS LAST, a.article_id
     """
 )
@@ -165,6 +161,65 @@ _LOAD_SQL = text(
 _UNPLACED_SQL = text(
     "SELECT a.id FROM unnest(CAST(:ids AS bigint[])) AS a(id) "
     "WHERE NOT EXISTS (SELECT 1 FROM article_clusters ac WHERE ac.article_id = a.id)"
+)
+# Where already placed articles are now, with the matching data they were placed on.
+_PLACED_SQL = text(
+    """
+    SELECT ac.article_id, ac.cluster_id, s.params_key, s.signature, s.shingles
+      FROM article_clusters ac
+      LEFT JOIN article_signatures s ON s.article_id = ac.article_id
+     WHERE ac.article_id = ANY(CAST(:ids AS bigint[]))
+    """
+)
+_DROP_BANDS_SQL = _psycopg(
+    "DELETE FROM lsh_bands WHERE band_key = ANY(CAST(:keys AS bigint[])) AND article_id = :article_id"
+)
+_OTHER_MEMBERS_SQL = _psycopg(
+    "SELECT EXISTS (SELECT 1 FROM article_clusters WHERE cluster_id = :cluster_id "
+    "AND article_id <> :article_id)"
+)
+_NEW_CLUSTER_SQL = _psycopg(
+    "INSERT INTO clusters (representative_article_id, first_published_at) "
+    "VALUES (:article_id, :published) RETURNING cluster_id"
+)
+_MOVE_SQL = _psycopg(
+    """
+    UPDATE article_clusters SET cluster_id = :cluster_id, matched_article_id = CAST(:matched AS bigint),
+           similarity = CAST(:similarity AS float8), method = :method, params = CAST(:params AS jsonb),
+           placed_at = now()
+     WHERE article_id = :article_id
+    """
+)
+_SIGNATURE_SQL = _psycopg(
+    """
+    WITH sig AS (
+        INSERT INTO article_signatures (article_id, params_key, signature, shingles)
+        VALUES (:article_id, :params_key, :signature, :shingles)
+        ON CONFLICT (article_id) DO UPDATE SET params_key = EXCLUDED.params_key,
+               signature = EXCLUDED.signature, shingles = EXCLUDED.shingles, created_at = now()
+    )
+    INSERT INTO lsh_bands (band_key, article_id)
+    SELECT unnest(CAST(:keys AS bigint[])), :article_id
+    ON CONFLICT DO NOTHING
+    """
+)
+# The representative is the earliest-published member (first seen where the date is unknown).
+_REFRESH_REP_SQL = _psycopg(
+    """
+    UPDATE clusters c SET representative_article_id = r.article_id, first_published_at = r.published,
+           updated_at = now()
+      FROM (SELECT ac.article_id, COALESCE(a.published_at, a.first_seen_at) AS published
+              FROM article_clusters ac JOIN articles a USING (article_id)
+             WHERE ac.cluster_id = :cluster_id
+             ORDER BY 2 NULLS LAST, 1 LIMIT 1) r
+     WHERE c.cluster_id = :cluster_id
+       AND (c.representative_article_id, c.first_published_at)
+           IS DISTINCT FROM (r.article_id, r.published)
+    """
+)
+_RETIRE_SQL = _psycopg(
+    "UPDATE clusters SET merged_into = :target, updated_at = now() "
+    "WHERE cluster_id = :cluster_id OR merged_into = :cluster_id"
 )
 
 
@@ -223,17 +278,110 @@ class Placer:
             },
         ).fetchall()
 
+    def matches(self, art: Prepared) -> list:
+        """(similarity, candidate row) of every stored article ``art`` verifiably matches."""
+        if art.shingles.size < self.params.min_shingles:
+            return []
+        out = []
+        for cand in self.candidates(art.keys):
+            if cand.article_id == art.article_id:
+                continue
+            sim = jaccard(art.shingles, unpack(cand.shingles))
+            if sim >= self.params.threshold:
+                out.append((sim, cand))
+        return out
+
+    def _method(self, art: Prepared) -> str:
+        return METHOD_TOO_SHORT if art.shingles.size < self.params.min_shingles else METHOD_NEW
+
+    def _merge(self, cluster_id: int, merged: list[int]) -> None:
+        if merged:
+            self._exec(_MERGE_MEMBERS_SQL, {"target": cluster_id, "others": merged})
+            self._exec(_MERGE_CLUSTERS_SQL, {"target": cluster_id, "others": merged})
+
+    def refresh_representative(self, cluster_id: int) -> None:
+        self._exec(_REFRESH_REP_SQL, {"cluster_id": cluster_id})
+
+    def replace(self, art: Prepared, placed: Any) -> Placement | None:
+        """Place again an article whose text changed (``placed``: its ``_PLACED_SQL`` row).
+
+        Returns None when its matching data did not change (nothing moves; only the
+        representative is brought up to date, since the date may have changed). Otherwise:
+
+        - it still matches a member of its cluster: it stays (and any other cluster it now
+          matches is merged, the oldest id surviving, as for a new article);
+        - it matches other clusters only: it moves to the oldest of them (merging the rest);
+        - it matches nothing: it stays if it is its cluster's only member, else it moves to a
+          new cluster.
+
+        A cluster it leaves keeps its id and its other members (it is never split, even when
+        the moved article was what joined them) and gets a new representative if needed; a
+        cluster it leaves empty points (``merged_into``) at the cluster it moved to.
+        """
+        p = self.params
+        same_params = placed.params_key == p.params_key and placed.signature is not None
+        if same_params and np.array_equal(unpack(placed.shingles), art.shingles):
+            self.refresh_representative(placed.cluster_id)
+            return None
+        if same_params:
+            old_keys = band_keys(unpack(placed.signature), p)
+            self._exec(_DROP_BANDS_SQL, {"keys": old_keys, "article_id": art.article_id})
+        matches = self.matches(art)
+        old = placed.cluster_id
+        alone = not self._exec(
+            _OTHER_MEMBERS_SQL, {"cluster_id": old, "article_id": art.article_id}
+        ).fetchone()[0]
+        clusters = sorted({m.cluster_id for _, m in matches})
+        if matches:
+            best_sim, best = max(matches, key=lambda m: (m[0], -m[1].article_id))
+            target, *merged = clusters
+            placement = Placement(
+                art.article_id, target, best.article_id, round(best_sim, 4), METHOD_MATCH, merged
+            )
+        else:
+            placement = Placement(art.article_id, old if alone else None, None, None, self._method(art))
+        if placement.cluster_id is None:
+            placement.cluster_id = self._exec(
+                _NEW_CLUSTER_SQL, {"article_id": art.article_id, "published": art.published}
+            ).fetchone()[0]
+        self._merge(placement.cluster_id, placement.merged)
+        self._exec(
+            _MOVE_SQL,
+            {
+                "article_id": art.article_id,
+                "cluster_id": placement.cluster_id,
+                "matched": placement.matched_article_id,
+                "similarity": placement.similarity,
+                "method": placement.method,
+                "params": self.params_json,
+            },
+        )
+        self._write_signature(art)
+        left = old != placement.cluster_id and old not in placement.merged
+        if left and alone:
+            self._exec(_RETIRE_SQL, {"target": placement.cluster_id, "cluster_id": old})
+        elif left:
+            self.refresh_representative(old)
+        self.refresh_representative(placement.cluster_id)
+        return placement
+
+    def _write_signature(self, art: Prepared) -> None:
+        too_short = art.shingles.size < self.params.min_shingles
+        self._exec(
+            _SIGNATURE_SQL,
+            {
+                "article_id": art.article_id,
+                "params_key": self.params.params_key,
+                "signature": pack(art.signature),
+                "shingles": pack(art.shingles),
+                "keys": [] if too_short else art.keys,
+            },
+        )
+
     def place(self, art: Prepared) -> Placement:
         p = self.params
         too_short = art.shingles.size < p.min_shingles
-        matches = []  # (similarity, candidate row)
-        if not too_short:
-            for cand in self.candidates(art.keys):
-                if cand.article_id == art.article_id:
-                    continue
-                sim = jaccard(art.shingles, unpack(cand.shingles))
-                if sim >= p.threshold:
-                    matches.append((sim, cand))
+        matches = self.matches(art)
 
         merged: list[int] = []
         if not matches:
@@ -250,9 +398,7 @@ class Placer:
                     _SET_REP_SQL,
                     {"article_id": earliest[1], "published": earliest[0], "cluster_id": cluster_id},
                 )
-            if merged:
-                self._exec(_MERGE_MEMBERS_SQL, {"target": cluster_id, "others": merged})
-                self._exec(_MERGE_CLUSTERS_SQL, {"target": cluster_id, "others": merged})
+            self._merge(cluster_id, merged)
             placement = Placement(
                 art.article_id, cluster_id, best.article_id, round(best_sim, 4), METHOD_MATCH, merged
             )
@@ -295,36 +441,56 @@ def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield ids[i : i + size]
 
 
-def load_prepared(conn: Connection, ids: Sequence[int], params: Params, stats: dict) -> list[Prepared]:
-    """Texts of the still-unplaced articles among ``ids``, with their matching data."""
-    rows = conn.execute(_LOAD_SQL, {"ids": list(ids)}).all()
+def load_prepared(
+    conn: Connection, ids: Sequence[int], params: Params, stats: dict, *, placed: bool = False
+) -> list[Prepared]:
+    """Texts of the articles among ``ids`` (only the unplaced ones unless ``placed``), with
+    their matching data."""
+    rows = conn.execute(_LOAD_SQL, {"ids": list(ids), "placed": placed}).all()
     t0 = time.perf_counter()
     prepared = [prepare(r.article_id, r.text, r.published, params) for r in rows]
     stats["signature_seconds"] += time.perf_counter() - t0
     return prepared
 
 
-def place_prepared(conn: Connection, prepared: list[Prepared], params: Params, stats: dict) -> None:
-    """Place, in order, those of ``prepared`` that are still unplaced (caller holds the lock)."""
+def _count(stats: dict, pl: Placement) -> None:
+    stats["placed"] += 1
+    stats[pl.method] = stats.get(pl.method, 0) + 1
+    stats["merges"] += len(pl.merged)
+
+
+def place_prepared(
+    conn: Connection, prepared: list[Prepared], params: Params, stats: dict, *, replace: bool = False
+) -> None:
+    """Place, in order, those of ``prepared`` that are still unplaced (caller holds the lock);
+    with ``replace``, place the others again where their text changed (:meth:`Placer.replace`)."""
     if not prepared:
         return
-    unplaced = set(conn.execute(_UNPLACED_SQL, {"ids": [art.article_id for art in prepared]}).scalars())
+    ids = [art.article_id for art in prepared]
+    unplaced = set(conn.execute(_UNPLACED_SQL, {"ids": ids}).scalars())
+    placed = {r.article_id: r for r in conn.execute(_PLACED_SQL, {"ids": ids})} if replace else {}
     placer = Placer(conn, params)
     t0 = time.perf_counter()
     for art in prepared:
-        if art.article_id not in unplaced:  # another worker placed it meanwhile
-            continue
-        pl = placer.place(art)
-        stats["placed"] += 1
-        stats[pl.method] = stats.get(pl.method, 0) + 1
-        stats["merges"] += len(pl.merged)
+        if art.article_id in unplaced:
+            _count(stats, placer.place(art))
+        elif art.article_id in placed:
+            pl = placer.replace(art, placed[art.article_id])
+            if pl is None:
+                stats["unchanged"] += 1
+            else:
+                _count(stats, pl)
+                stats["replaced"] += 1
     stats["place_seconds"] += time.perf_counter() - t0
 
 
 def _new_stats(params: Params) -> dict:
     return {
         "params_key": params.params_key,
+        "events": 0,
         "placed": 0,
+        "replaced": 0,
+        "unchanged": 0,
         "merges": 0,
         "batches": 0,
         "signature_seconds": 0.0,
@@ -333,7 +499,7 @@ def _new_stats(params: Params) -> dict:
 
 
 def cluster_pending(engine: Engine, *, batch_size: int = 1000) -> dict:
-    """Place every article that has no cluster yet, in first-seen (then published) order.
+    """Place new articles and place again those whose text changed (the queue's events).
 
     See :func:`place_pending` (this is it with the default parameters).
     """
@@ -341,28 +507,36 @@ def cluster_pending(engine: Engine, *, batch_size: int = 1000) -> dict:
 
 
 def place_pending(engine: Engine, *, batch_size: int = 1000, params: Params = DEFAULT_PARAMS) -> dict:
-    """Place every article that has no cluster yet, in first-seen (then published) order.
+    """Handle clustering's pending events (``pipeline.workqueue``), oldest first.
 
-        Idempotent: placed articles are skipped. Safe for concurrent workers: signatures are
-        computed outside any lock, then each batch is placed in one transaction under a
-        PostgreSQL advisory lock after re-checking which of its articles are still unplaced, so
-        an article is placed once and every placement sees all earlier ones. Finding the pending
-        articles reads the ``cluster_queue`` that a trigger on ``articles`` fills, so it costs in
-    proportion to the new articles, not the archive. Returns counts and timings.
+    A new article is placed; an article whose text changed is placed again
+    (:meth:`Placer.replace`), unless its matching data is the same. Work is proportional to
+    the events, not the archive. Idempotent and safe for concurrent workers: signatures are
+    computed outside any lock from texts read *after* the events were listed, then each
+    batch is placed in one transaction under a PostgreSQL advisory lock, for the events still
+    pending then, and those events are deleted in that same transaction. Returns counts
+    (``placed`` includes ``replaced``; ``unchanged``: changed events whose matching data was
+    the same) and timings.
     """
     stats = _new_stats(params)
     started = time.perf_counter()
     with engine.connect() as conn:
-        pending = list(conn.execute(_PENDING_SQL).scalars())
+        pending = workqueue.pending(conn, workqueue.CLUSTERING)
     stats["pending_seconds"] = round(time.perf_counter() - started, 4)
     for chunk in _chunks(pending, batch_size):
         with engine.connect() as conn:  # the CPU work, outside the lock
-            prepared = load_prepared(conn, chunk, params, stats)
+            ids = list(dict.fromkeys(e.article_id for e in chunk))
+            prepared = load_prepared(conn, ids, params, stats, placed=True)
         with engine.begin() as conn:
             begin_placement(conn)
-            place_prepared(conn, prepared, params, stats)
-            # Same transaction as the placements: an article leaves the queue once placed.
-            conn.execute(_DEQUEUE_SQL, {"ids": list(chunk)})
+            live = workqueue.claim(conn, workqueue.CLUSTERING, len(chunk), only=[e.event_id for e in chunk])
+            live_ids = {e.article_id for e in live}
+            place_prepared(
+                conn, [a for a in prepared if a.article_id in live_ids], params, stats, replace=True
+            )
+            # Same transaction as the placements: the events are done once placed.
+            workqueue.done(conn, live)
+            stats["events"] += len(live)
         stats["batches"] += 1
     stats["seconds"] = round(time.perf_counter() - started, 4)
     for k in ("signature_seconds", "place_seconds"):
@@ -413,10 +587,12 @@ def rebuild(engine: Engine, *, params: Params = DEFAULT_PARAMS, batch_size: int 
         # DELETE, not TRUNCATE: readers keep seeing the old rows (MVCC) until the commit.
         for table in ("article_clusters", "lsh_bands", "article_signatures"):
             conn.execute(text(f"DELETE FROM {table}"))
+        # Pending events are covered: every text is read after this point. Events committed
+        # later stay queued.
+        stats["events"] = workqueue.clear(conn, workqueue.CLUSTERING)
         ids = list(conn.execute(_ALL_SQL).scalars())
         for chunk in _chunks(ids, batch_size):
             place_prepared(conn, load_prepared(conn, chunk, params, stats), params, stats)
-            conn.execute(_DEQUEUE_SQL, {"ids": list(chunk)})
             stats["batches"] += 1
         # Clusters born and merged away within this rebuild were never seen outside it.
         conn.execute(

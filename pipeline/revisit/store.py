@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from pipeline import workqueue
 from pipeline.revisit.compare import NO_ARTICLE, Verdict, judge_page, version_digest
 from pipeline.revisit.diff import article_words, word_diff
 from pipeline.textnorm import content_sha256
@@ -32,8 +33,8 @@ TEXT_CHANGED_HANDLERS: list[TextChangedHandler] = []
 def article_text_changed(conn: Connection, article_id: int, version: int) -> None:
     """Hook: the article's text changed on the site and ``version`` now holds it.
 
-    Tagging already picks the article up again (``current_version`` grew); work queues for
-    clustering or tagging register a handler in ``TEXT_CHANGED_HANDLERS``.
+    The caller has queued the change for clustering and tagging (``pipeline.workqueue``);
+    other reactions register a handler in ``TEXT_CHANGED_HANDLERS``.
     """
     log.info("article %s: text changed on the site, stored as version %s", article_id, version)
     for handler in TEXT_CHANGED_HANDLERS:
@@ -52,6 +53,7 @@ class Recorded:
 _LOCK = text(
     """
     SELECT a.article_id, a.outlet_id, a.status, a.current_version, v.title, v.text,
+           v.published_at, v.language,
            EXISTS (SELECT 1 FROM article_revisits r
                     WHERE r.article_id = a.article_id AND r.change = 'edited') AS was_edited
       FROM articles a
@@ -206,6 +208,13 @@ def record_page(
             to_version=version,
             diff=diff,
         )
+        new_values = {
+            "title": extracted.title,
+            "text": extracted.text,
+            "published_at": extracted.published_at,
+            "language": extracted.language,
+        }
+        workqueue.enqueue_changed(conn, article_id, workqueue.changed_fields(current, new_values))
         article_text_changed(conn, article_id, version)
         return Recorded(article_id, verdict.outcome, verdict.reason, "edited", version)
 

@@ -56,7 +56,9 @@ def tag_command(
     typer.echo(
         f"taxonomy {counts['taxonomy_version']} ({counts['method']}): "
         f"examined {counts['examined']}, tagged {counts['tagged']}, "
-        f"unchanged {counts['unchanged']}, facet hits {counts['facets']}"
+        f"unchanged {counts['unchanged']}, facet hits {counts['facets']}; "
+        f"{counts['events']} queued changes handled"
+        + ("; the archive was walked (new configuration or --retag)" if counts["swept"] else "")
     )
     for slug, n in sorted(counts["topics"].items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(f"  {slug:<36} {n}")

@@ -5,18 +5,24 @@ method, topics, article version). History: ``article_topics`` and ``article_face
 one set of rows per (article, taxonomy version[, method]); rows of older versions are
 never deleted, so every past tag can still be traced to the taxonomy that produced it.
 
-An article is (re)examined when it has no tagging, when its text changed
-(``articles.current_version > article_taggings.article_version``), when the taxonomy
-version or method differs from the current one, or when it was tagged under another text
-cap that the change affects (it was cut, or is longer than the new cap). The tagging
-records the cap and how much of the text was read (``text_cap``, ``text_examined``,
-``text_truncated``). After a taxonomy change, an article
-whose result would be the same under the new version is *not* re-tagged: its rows are
-carried forward to the new version unchanged (same scores, evidence and ``tagged_at``).
+Work comes from two places. New articles and new versions whose title or text changed are
+tagging's events in the work queue (``pipeline.workqueue``, migration 0011): a run handles
+those, in proportion to what changed. A run under another configuration than the last full
+pass (taxonomy version, method or text cap; recorded in ``work_consumers.swept``), or with
+``retag``, first walks the archive once: an article is then (re)examined when it has no
+tagging, when its tagged version is older than its current one, when the taxonomy version or
+method differs from the current one, or when it was tagged under another text cap that the
+change affects (it was cut, or is longer than the new cap). The tagging records the cap and
+how much of the text was read (``text_cap``, ``text_examined``, ``text_truncated``). After a
+taxonomy change, an article whose result would be the same under the new version is *not*
+re-tagged: its rows are carried forward to the new version unchanged (same scores, evidence
+and ``tagged_at``). A new version whose title and text are unchanged (a date fixed, say)
+queues nothing for tagging and is not re-tagged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -28,7 +34,6 @@ from sqlalchemy import (
     Engine,
     Integer,
     and_,
-    bindparam,
     delete,
     func,
     literal,
@@ -39,7 +44,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
+from pipeline import workqueue
 from pipeline.tagging.model import CombinedTagger
 from pipeline.tagging.tagger import TEXT_CAP, TagResult
 from pipeline.tagging.taxonomy import Taxonomy, TaxonomyError, load_taxonomy, matching_fingerprint
@@ -291,6 +298,37 @@ def _old_fingerprints(conn: Connection) -> dict[str, str | None]:
     return out
 
 
+def _new_counts(version: str, method: str) -> dict[str, Any]:
+    return {
+        "taxonomy_version": version,
+        "method": method,
+        "examined": 0,
+        "tagged": 0,
+        "unchanged": 0,
+        "facets": 0,
+        "events": 0,
+        "swept": False,
+        "topics": Counter(),
+    }
+
+
+def _nothing_to_do(engine: Engine, file_sha256: str, text_cap: int | None) -> dict[str, Any] | None:
+    """The counts of an idle run when the archive was swept under this very file, method and
+    cap and nothing is queued (without loading the taxonomy: that alone costs ~0.3 s)."""
+    with engine.connect() as conn:
+        swept = workqueue.swept(conn, workqueue.TAGGING) or {}
+        # The method follows from the file (whether its model is enabled), so the file's hash
+        # covers it.
+        if (swept.get("file_sha256"), swept.get("text_cap")) != (
+            file_sha256,
+            text_cap,
+        ) or workqueue.pending(conn, workqueue.TAGGING, limit=1):
+            return None
+    counts = _new_counts(swept["taxonomy_version"], swept["method"])
+    counts["topics"] = {}
+    return counts
+
+
 def tag_pending(
     engine: Engine,
     topics_file: Path | None = None,
@@ -302,21 +340,31 @@ def tag_pending(
 ) -> dict:
     """Tag articles that need it; with ``retag`` re-tag every article. Returns counts.
 
-    ``progress(done, total)`` is called after each batch (``total``: the articles to look
-    at, counted once at the start), so a long re-tag can say how far it has got.
+    Handles tagging's queued events; walks the archive first only under a configuration not
+    yet swept, or with ``retag`` (see the module docstring). With nothing queued and the
+    archive swept under this very file, returns at once. The tagger reads at most
+    ``text_cap`` characters of each text (``tagger.TEXT_CAP``); articles tagged under another
+    cap are re-tagged when the change affects them.
 
-    The tagger reads at most ``text_cap`` characters of each text (``tagger.TEXT_CAP``);
-    articles tagged under another cap are re-tagged when the change affects them.
+    ``progress(done, total)`` is called after each batch (``total``: the articles to look
+    at, counted once at the start of the walk and of the queue), so a long re-tag can say how
+    far it has got.
 
     Counts: ``examined`` (articles looked at), ``tagged`` (new rows written), ``unchanged``
     (taxonomy changed but the result did not: carried forward), ``topics`` (slug -> number
-    of articles tagged with it in this run), ``facets`` (facet hits written), and the
+    of articles tagged with it in this run), ``facets`` (facet hits written), ``events``
+    (queue events handled), ``swept`` (whether the archive was walked), and the
     ``taxonomy_version`` and ``method`` used.
     """
     if topics_file is None:
         from pipeline.settings import Settings
 
         topics_file = Settings.from_env().topics_file
+    file_sha256 = hashlib.sha256(Path(topics_file).read_bytes()).hexdigest()
+    if not retag:
+        idle = _nothing_to_do(engine, file_sha256, text_cap)
+        if idle is not None:
+            return idle
     taxonomy = load_taxonomy(topics_file)
     tagger = CombinedTagger(taxonomy, text_cap=text_cap)
     method = tagger.method
@@ -327,61 +375,16 @@ def tag_pending(
         register_taxonomy(conn, taxonomy)
         fingerprints = _old_fingerprints(conn)
 
-    counts: dict[str, Any] = {
-        "taxonomy_version": version,
-        "method": method,
-        "examined": 0,
-        "tagged": 0,
-        "unchanged": 0,
-        "facets": 0,
-        "topics": Counter(),
-    }
-    pending = or_(
-        _taggings.c.article_id.is_(None),
-        _taggings.c.taxonomy_version != version,
-        _taggings.c.method != method,
-        _articles.c.current_version > _taggings.c.article_version,
-        _read_differently(tagger.text_cap),
-    )
-    total = 0
-    if progress is not None:
-        count = select(func.count()).select_from(
-            _articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id)
-        )
-        with engine.connect() as conn:
-            total = conn.execute(count if retag else count.where(pending)).scalar_one()
-        progress(0, total)
-    last_id = -1
-    while True:
-        query = (
-            select(
-                _articles.c.article_id,
-                _articles.c.title,
-                _articles.c.text,
-                _articles.c.current_version,
-                _taggings.c.article_id.label("tagged_id"),
-                _taggings.c.taxonomy_version,
-                _taggings.c.method,
-                _taggings.c.article_version,
-                _taggings.c.text_cap,
-                _taggings.c.text_examined,
-                _taggings.c.text_truncated,
-            )
-            .select_from(_articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id))
-            .where(_articles.c.article_id > bindparam("last_id"))
-            .order_by(_articles.c.article_id)
-            .limit(batch_size)
-        )
-        if not retag:
-            query = query.where(pending)
+    counts = _new_counts(version, method)
+    config = {"taxonomy_version": version, "method": method, "text_cap": tagger.text_cap}
+    with engine.connect() as conn:
+        swept = workqueue.swept(conn, workqueue.TAGGING) or {}
+    if retag or {k: swept.get(k) for k in config} != config:
+        _sweep(engine, taxonomy, tagger, fingerprint, fingerprints, retag, batch_size, counts, progress)
+    if swept != {**config, "file_sha256": file_sha256}:
         with engine.begin() as conn:
-            rows = conn.execute(query, {"last_id": last_id}).all()
-            if not rows:
-                break
-            last_id = rows[-1].article_id
-            _tag_batch(conn, rows, taxonomy, tagger, fingerprint, fingerprints, retag, counts)
-        if progress is not None:
-            progress(counts["examined"], max(total, counts["examined"]))
+            workqueue.set_swept(conn, workqueue.TAGGING, {**config, "file_sha256": file_sha256})
+    _drain(engine, taxonomy, tagger, fingerprint, fingerprints, batch_size, counts, progress)
     counts["topics"] = dict(sorted(counts["topics"].items()))
     log.info(
         "tagging %s (%s): examined %d, tagged %d, unchanged %d",
@@ -392,6 +395,139 @@ def tag_pending(
         counts["unchanged"],
     )
     return counts
+
+
+def _rows_query(retag: bool, version: str, method: str, text_cap: int | None) -> Select:
+    """Articles with their current tagging; unless ``retag``, only those the configuration
+    (taxonomy version, method, text cap) or an unseen version would change."""
+    query = select(
+        _articles.c.article_id,
+        _articles.c.title,
+        _articles.c.text,
+        _articles.c.current_version,
+        _taggings.c.article_id.label("tagged_id"),
+        _taggings.c.taxonomy_version,
+        _taggings.c.method,
+        _taggings.c.article_version,
+        _taggings.c.text_cap,
+        _taggings.c.text_examined,
+        _taggings.c.text_truncated,
+    ).select_from(_articles.outerjoin(_taggings, _taggings.c.article_id == _articles.c.article_id))
+    if not retag:
+        query = query.where(
+            or_(
+                _taggings.c.article_id.is_(None),
+                _taggings.c.taxonomy_version != version,
+                _taggings.c.method != method,
+                _articles.c.current_version > _taggings.c.article_version,
+                _read_differently(text_cap),
+            )
+        )
+    return query
+
+
+def _sweep(
+    engine: Engine,
+    taxonomy: Taxonomy,
+    tagger: CombinedTagger,
+    fingerprint: str,
+    fingerprints: dict[str, str | None],
+    retag: bool,
+    batch_size: int,
+    counts: dict[str, Any],
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Walk the whole archive (a new configuration, or ``retag``): work proportional to it."""
+    counts["swept"] = True
+    base = _rows_query(retag, taxonomy.version, tagger.method, tagger.text_cap)
+    total = 0
+    if progress is not None:
+        with engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        progress(0, total)
+    start = counts["examined"]
+    last_id = -1
+    while True:
+        with engine.begin() as conn:
+            ids = list(
+                conn.execute(
+                    base.with_only_columns(_articles.c.article_id)
+                    .where(_articles.c.article_id > last_id)
+                    .order_by(_articles.c.article_id)
+                    .limit(batch_size)
+                ).scalars()
+            )
+            if not ids:
+                return
+            last_id = ids[-1]
+            # Texts are read after the lock: a worker handling the same article meanwhile is
+            # left to it (it reads a text at least as new).
+            mine = workqueue.lock_articles(conn, ids)
+            rows = conn.execute(
+                base.where(_articles.c.article_id.in_(mine)).order_by(_articles.c.article_id)
+            ).all()
+            _tag_batch(conn, rows, taxonomy, tagger, fingerprint, fingerprints, retag, counts)
+        if progress is not None:
+            done = counts["examined"] - start
+            progress(done, max(total, done))
+
+
+def _drain(
+    engine: Engine,
+    taxonomy: Taxonomy,
+    tagger: CombinedTagger,
+    fingerprint: str,
+    fingerprints: dict[str, str | None],
+    batch_size: int,
+    counts: dict[str, Any],
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Handle tagging's pending events (new articles, changed titles or texts), oldest first.
+
+    Each batch: claim events (SKIP LOCKED), try-lock their articles, read them, tag those
+    whose current tagging does not already cover the event's version under this
+    configuration, and delete the events, all in one transaction. Events of an article
+    another worker holds are left for a later run.
+    """
+    version, method, cap = taxonomy.version, tagger.method, tagger.text_cap
+    total = 0
+    if progress is not None:
+        with engine.connect() as conn:
+            total = workqueue.backlog(conn).get(workqueue.TAGGING, (0, None))[0]
+        progress(0, total)
+    left: list[int] = []
+    while True:
+        if progress is not None and counts["events"]:
+            progress(counts["events"], max(total, counts["events"]))
+        with engine.begin() as conn:
+            events = workqueue.claim(conn, workqueue.TAGGING, batch_size, skip=left)
+            if not events:
+                return
+            mine = set(workqueue.lock_articles(conn, [e.article_id for e in events]))
+            left.extend(e.event_id for e in events if e.article_id not in mine)
+            handled = [e for e in events if e.article_id in mine]
+            needed: dict[int, int] = {}
+            for e in handled:
+                needed[e.article_id] = max(needed.get(e.article_id, 0), e.article_version)
+            rows = conn.execute(
+                _rows_query(True, version, method, cap)
+                .where(_articles.c.article_id.in_(sorted(needed)))
+                .order_by(_articles.c.article_id)
+            ).all()
+            todo = [
+                r
+                for r in rows
+                if not (
+                    r.tagged_id is not None
+                    and r.taxonomy_version == version
+                    and r.method == method
+                    and not _reads_differently(r, cap)
+                    and r.article_version >= needed[r.article_id]
+                )
+            ]
+            _tag_batch(conn, todo, taxonomy, tagger, fingerprint, fingerprints, False, counts)
+            workqueue.done(conn, handled)
+            counts["events"] += len(handled)
 
 
 def _tag_batch(
