@@ -293,13 +293,19 @@ def test_tagging_does_not_walk_the_archive_with_nothing_to_do(fresh_engine):
 
 def test_consumer_views_read_the_same_rows_across_0011_and_a_rewrite(fresh_engine):
     from pipeline.db import downgrade, upgrade
-    from tests.test_consumer_scale import _fill, _view_rows
+    from tests.test_consumer_scale import _fill, _view_columns, _view_rows
 
     _fill(fresh_engine)
     at_head = _view_rows(fresh_engine)
     assert all(at_head.values())
     assert downgrade(fresh_engine, "0010") == ["0010"]
+    # Later migrations add columns at the end: 0010's columns hold the same rows.
+    columns_0010 = _view_columns(fresh_engine)
+    at_0010 = _view_rows(fresh_engine)
+    upgrade(fresh_engine)
+    assert _view_rows(fresh_engine, columns_0010) == at_0010
     assert _view_rows(fresh_engine) == at_head
+    assert downgrade(fresh_engine, "0010") == ["0010"]
     upgrade(fresh_engine)
     with fresh_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM FULL articles"))  # rows rewritten under the 0011 storage

@@ -364,6 +364,8 @@ def tag_pending(
     if not retag:
         idle = _nothing_to_do(engine, file_sha256, text_cap)
         if idle is not None:
+            if progress is not None:
+                progress(0, 0)
             return idle
     taxonomy = load_taxonomy(topics_file)
     tagger = CombinedTagger(taxonomy, text_cap=text_cap)
@@ -379,12 +381,24 @@ def tag_pending(
     config = {"taxonomy_version": version, "method": method, "text_cap": tagger.text_cap}
     with engine.connect() as conn:
         swept = workqueue.swept(conn, workqueue.TAGGING) or {}
-    if retag or {k: swept.get(k) for k in config} != config:
+    sweeping = retag or {k: swept.get(k) for k in config} != config
+    if sweeping:
         _sweep(engine, taxonomy, tagger, fingerprint, fingerprints, retag, batch_size, counts, progress)
     if swept != {**config, "file_sha256": file_sha256}:
         with engine.begin() as conn:
             workqueue.set_swept(conn, workqueue.TAGGING, {**config, "file_sha256": file_sha256})
-    _drain(engine, taxonomy, tagger, fingerprint, fingerprints, batch_size, counts, progress)
+    # After a walk, the queue holds mostly events the walk already covered: progress is the
+    # walk's; otherwise it is the queue's.
+    _drain(
+        engine,
+        taxonomy,
+        tagger,
+        fingerprint,
+        fingerprints,
+        batch_size,
+        counts,
+        None if sweeping else progress,
+    )
     counts["topics"] = dict(sorted(counts["topics"].items()))
     log.info(
         "tagging %s (%s): examined %d, tagged %d, unchanged %d",
