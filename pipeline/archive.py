@@ -168,7 +168,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _sync_directory(path: Path) -> None:
+def sync_directory(path: Path) -> None:
     """Make a new file's directory entry durable (a synced file nobody can find is lost)."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -278,7 +278,7 @@ class WarcArchive:
             raise
         try:
             if not existed:
-                _sync_directory(directory)
+                sync_directory(directory)
             opened = _OpenFile(fd, relative, path, os.fstat(fd).st_size)
             if opened.end and not self._recover_tail(opened, warnings):
                 os.close(fd)
@@ -317,7 +317,7 @@ class WarcArchive:
             os.close(fd)
         os.ftruncate(opened.fd, scan.complete_end)
         os.fsync(opened.fd)
-        _sync_directory(opened.path.parent)
+        sync_directory(opened.path.parent)
         opened.end = scan.complete_end
         message = (
             f"{opened.relative}: {scan.size - scan.complete_end} bytes after the last complete "

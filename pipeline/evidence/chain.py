@@ -162,13 +162,13 @@ def _last_entry(engine: Engine, warc_file: str) -> WarcManifestEntry | None:
 
 
 def archive_files(archive_dir: Path) -> list[str]:
-    """Every WARC file under the archive directory, relative, sorted (damaged tails excluded)."""
+    """Every WARC file under the archive directory, relative (with '/'), sorted."""
     root = Path(archive_dir)
     found = []
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
             if name.endswith(".warc.gz"):
-                found.append(str((Path(dirpath) / name).relative_to(root)))
+                found.append((Path(dirpath) / name).relative_to(root).as_posix())
     return sorted(found)
 
 

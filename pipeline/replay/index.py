@@ -33,7 +33,8 @@ from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
 
-from pipeline.archive import resolve_inside, scan_members
+from pipeline.archive import resolve_inside, scan_members, sync_directory
+from pipeline.evidence.chain import archive_files
 
 log = logging.getLogger("dadkhah.replay")
 
@@ -55,29 +56,10 @@ def index_dir(replay_dir: Path) -> Path:
     return Path(replay_dir) / "indexes"
 
 
-def archive_files(archive_dir: Path) -> list[str]:
-    """Every WARC file under the archive directory, relative and sorted."""
-    root = Path(archive_dir)
-    found = []
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            if name.endswith(".warc.gz"):
-                found.append((Path(dirpath) / name).relative_to(root).as_posix())
-    return sorted(found)
-
-
 def chunk_name(relative: str, start: int) -> str:
     """``2026/12/01/x.warc.gz`` from offset 0 -> ``2026-12-01-x.warc.gz@0.cdxj`` (one flat
     directory; '/' cannot occur in a file name and '@' never occurs in a WARC name)."""
     return relative.replace("/", "-") + f"@{start}.cdxj"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_atomic(path: Path, lines: Iterator[str] | list[str]) -> int:
@@ -91,7 +73,7 @@ def _write_atomic(path: Path, lines: Iterator[str] | list[str]) -> int:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    sync_directory(path.parent)
     return count
 
 
@@ -245,7 +227,7 @@ def compact(directory: Path) -> int:
     _write_atomic(target, _merge_sorted(inputs))
     for path in inputs:
         path.unlink()
-    _fsync_dir(directory)
+    sync_directory(directory)
     return len(inputs)
 
 
@@ -286,7 +268,7 @@ def rebuild_index(archive_dir: Path, replay_dir: Path) -> IndexReport:
         if live.exists():
             os.replace(live, old)
         os.replace(building, live)
-        _fsync_dir(replay_dir)
+        sync_directory(replay_dir)
         _save_state(replay_dir, archive_dir, state)
         shutil.rmtree(old, ignore_errors=True)
     return report
