@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import gc
 import json
-import logging
 import signal
 import sys
 from datetime import datetime
 from pathlib import Path
 
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import Crawler
 from scrapy.settings import Settings as ScrapySettings
 from sqlalchemy import create_engine
 
@@ -28,11 +27,10 @@ from spiders.context import CrawlContext
 from spiders.revisit_spider import RevisitSpider
 from spiders.run import (
     EXIT_DATABASE_UNAVAILABLE,
-    LIBRARY_LOGGERS,
-    LOG_DATE_FORMAT,
-    LOG_FORMAT,
     _configure_logging,
     _die_with_parent,
+    crawler_process,
+    outlet_context,
 )
 from spiders.settings import outlet_settings
 from spiders.shutdown import GracefulStop
@@ -43,16 +41,7 @@ class RevisitStop(GracefulStop):
     no outlet runs (those are ingestion passes, which outlet health judges) to close."""
 
     def _close_outlet(self, context: CrawlContext, why: str) -> None:
-        from pipeline.storage import record_fetch
-        from spiders.fetchlog import base_record
-
-        context.interrupted = why
-        for request in list(context.in_flight.values()):
-            record = base_record(context, request)
-            record.outcome = "interrupted"
-            record.error = f"{why} while this request was in flight"
-            record_fetch(self.db, record)
-        context.in_flight.clear()
+        self._record_in_flight(context, why)
 
 
 def revisit_settings(outlet, user_agent: str, log_level: str) -> dict:
@@ -71,16 +60,7 @@ def run_job(job: dict) -> int:
     config = load_outlets(Path(job["outlets_file"]))
     engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
     db = CrawlConnection(engine)
-    process = CrawlerProcess(
-        {
-            "LOG_LEVEL": level,
-            "LOG_INSTALL_ROOT_HANDLER": True,
-            "LOG_FORMAT": LOG_FORMAT,
-            "LOG_DATEFORMAT": LOG_DATE_FORMAT,
-        }
-    )
-    for name in LIBRARY_LOGGERS:
-        logging.getLogger(name).setLevel(level)
+    process = crawler_process(level)
     checked_at = datetime.fromisoformat(job["checked_at"])
     archives: list[WarcArchive] = []
     contexts: list[CrawlContext] = []
@@ -90,25 +70,8 @@ def run_job(job: dict) -> int:
             continue
         outlet = config.get(name)
         outlet_id = job["outlet_ids"][name]
-        archive = WarcArchive(
-            Path(job["archive_dir"]),
-            outlet_id=outlet_id,
-            run_id=job["run_id"],
-            software=job["software"],
-            outlet_name=name,
-            run_uid=job["run_uid"],
-        )
-        archives.append(archive)
-        context = CrawlContext(
-            engine=engine,
-            db=db,
-            run_id=job["run_id"],
-            run_uid=job["run_uid"],
-            outlet=outlet,
-            outlet_id=outlet_id,
-            archive=archive,
-            max_articles=len(targets),
-        )
+        context = outlet_context(job, engine, db, name, outlet, outlet_id, len(targets))
+        archives.append(context.archive)
         contexts.append(context)
         settings = ScrapySettings(revisit_settings(outlet, job["user_agent"], level))
         crawler = Crawler(RevisitSpider, settings, init_reactor=not contexts[:-1])

@@ -58,14 +58,9 @@ def _configure_logging(level: str) -> None:
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_OneLineErrors())
 
 
-def run_job(job: dict) -> int:
-    level = job.get("log_level", "WARNING")
-    _configure_logging(level)
-    config = load_outlets(Path(job["outlets_file"]))
-    # The URL carries the connect timeout (pipeline.db), so no connection attempt hangs.
-    engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
-    db = CrawlConnection(engine)
-    locks = OutletLocks(engine, label=f"dadkhah crawl run {job['run_id']} (pid {os.getpid()})")
+def crawler_process(level: str) -> CrawlerProcess:
+    """The Scrapy process a crawl child runs its spiders in (ingestion and revisits alike):
+    one root handler in the line format the parent relays (pipeline.child_logs)."""
     process = CrawlerProcess(
         {
             "LOG_LEVEL": level,
@@ -79,6 +74,42 @@ def run_job(job: dict) -> int:
     # level NOTSET) are not even built as records (several per page).
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(level)
+    return process
+
+
+def outlet_context(
+    job: dict, engine, db: CrawlConnection, name: str, outlet, outlet_id: int, max_articles: int
+) -> CrawlContext:
+    """One outlet's crawl context with its own WARC archive (named after outlet and run)."""
+    archive = WarcArchive(
+        Path(job["archive_dir"]),
+        outlet_id=outlet_id,
+        run_id=job["run_id"],
+        software=job["software"],
+        outlet_name=name,
+        run_uid=job["run_uid"],
+    )
+    return CrawlContext(
+        engine=engine,
+        db=db,
+        run_id=job["run_id"],
+        run_uid=job["run_uid"],
+        outlet=outlet,
+        outlet_id=outlet_id,
+        archive=archive,
+        max_articles=max_articles,
+    )
+
+
+def run_job(job: dict) -> int:
+    level = job.get("log_level", "WARNING")
+    _configure_logging(level)
+    config = load_outlets(Path(job["outlets_file"]))
+    # The URL carries the connect timeout (pipeline.db), so no connection attempt hangs.
+    engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
+    db = CrawlConnection(engine)
+    locks = OutletLocks(engine, label=f"dadkhah crawl run {job['run_id']} (pid {os.getpid()})")
+    process = crawler_process(level)
     archives: list[WarcArchive] = []
     contexts: list[CrawlContext] = []
     started = 0
@@ -100,25 +131,10 @@ def run_job(job: dict) -> int:
                 finished=True,
             )
             continue
-        archive = WarcArchive(
-            Path(job["archive_dir"]),
-            outlet_id=outlet_id,
-            run_id=job["run_id"],
-            software=job["software"],
-            outlet_name=name,
-            run_uid=job["run_uid"],
+        context = outlet_context(
+            job, engine, db, name, outlet, outlet_id, job.get("max_articles") or outlet.max_articles_per_run
         )
-        archives.append(archive)
-        context = CrawlContext(
-            engine=engine,
-            db=db,
-            run_id=job["run_id"],
-            run_uid=job["run_uid"],
-            outlet=outlet,
-            outlet_id=outlet_id,
-            archive=archive,
-            max_articles=job.get("max_articles") or outlet.max_articles_per_run,
-        )
+        archives.append(context.archive)
         settings = ScrapySettings(
             outlet_settings(outlet, job["user_agent"], log_level=job.get("log_level", "WARNING"))
         )

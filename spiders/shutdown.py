@@ -66,7 +66,8 @@ class GracefulStop:
             handler.flush()
         os._exit(exit_code)  # the lock connection goes with the process
 
-    def _close_outlet(self, context: CrawlContext, why: str) -> None:
+    def _record_in_flight(self, context: CrawlContext, why: str) -> None:
+        """Log every request still in flight as ``interrupted``, with the reason."""
         context.interrupted = why
         for request in list(context.in_flight.values()):
             record = base_record(context, request)
@@ -74,6 +75,9 @@ class GracefulStop:
             record.error = f"{why} while this request was in flight"
             record_fetch(self.db, record)
         context.in_flight.clear()
+
+    def _close_outlet(self, context: CrawlContext, why: str) -> None:
+        self._record_in_flight(context, why)
         stats = context.stats.as_dict()
         save_outlet_run(
             context.engine,
