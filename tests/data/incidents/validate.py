@@ -3,7 +3,7 @@
 Run it after editing a file: ``python tests/data/incidents/validate.py`` (exit 1 and one line
 per problem when something is wrong). Checks what a loader would otherwise trip over late:
 YAML shape, unique ids, enum values, prisons from the facet gazetteer, date formats, and that
-one incident id keeps one kind across all its mentions (ids are global over the four files).
+one incident id keeps one kind across all its mentions (ids are global over every split file).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 TOPICS = HERE.parents[2] / "config" / "topics.yaml"
 FILES = ("dev_en.yaml", "dev_fa.yaml", "test_en.yaml", "test_fa.yaml")
+SPLIT_FILE_RE = re.compile(r"^[a-z]+_(en|fa)\.yaml$")
 
 OUTLET_TYPES = {"rights_group", "state_media", "independent_media", "un_body"}
 KINDS = {"execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation"}
@@ -146,13 +147,19 @@ def _check_mention(m: object, art: dict, where: str, prisons: set[str], errors: 
             errors.append(f"{where}: victim name {v['name']!r} is not written in the text")
 
 
+def split_files(folder: Path = HERE) -> list[str]:
+    """The dev and test files and every other `<split>_en.yaml`/`<split>_fa.yaml` (e.g. holdout)."""
+    found = {p.name for p in folder.glob("*.yaml") if SPLIT_FILE_RE.match(p.name)}
+    return sorted(found | set(FILES))
+
+
 def validate(folder: Path = HERE, topics: Path = TOPICS) -> list[str]:
-    """Every problem found in the four files of `folder`, as readable lines; [] when valid."""
+    """Every problem found in the split files of `folder`, as readable lines; [] when valid."""
     errors: list[str] = []
     prisons = prison_values(topics)
     seen_ids: set[str] = set()
     kinds: dict[str, set[str]] = defaultdict(set)
-    for name in FILES:
+    for name in split_files(folder):
         path = folder / name
         split, lang = name.removesuffix(".yaml").split("_")
         try:
