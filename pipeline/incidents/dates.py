@@ -92,6 +92,7 @@ _FA_DAY_MONTH = re.compile(
 _FA_MONTH_ONLY = re.compile(
     rf"(?<!{_L})(?<!\d )({_FA_MONTHS})(?: ?ماه(?: (1[34]\d\d))?| (1[34]\d\d))(?!{_L})"
 )
+_FA_LAST_YEAR = re.compile(rf" (?:سال (?:گذشته|پیش|قبل))(?!{_L})")
 _FA_YEAR = re.compile(rf"(?<!{_L})سال (1[34]\d\d)(?!\d)")
 
 
@@ -192,14 +193,19 @@ def find_dates(text: str, published: date | None) -> list[DateHit]:
         for m in _FA_MONTH_ONLY.finditer(folded):
             month = _fa_month(m[1])
             year = m[2] or m[3]
-            if year:
-                try:
-                    value = jalali_to_gregorian(int(year), month, 1)
-                except ValueError:
+            end = m.end()
+            if not year:
+                first = _jalali_before(published, month, 1)
+                if first is None:
                     continue
-            else:
-                value = _jalali_before(published, month, 1)
-            add(m.start(), m.end(), value, "month", "jalali")
+                year = _gregorian_to_jalali_year(first)
+                last_year = _FA_LAST_YEAR.match(folded, end)
+                if last_year:  # «مهرماه سال گذشته»: that month of the previous Jalali year
+                    year = _gregorian_to_jalali_year(published) - 1
+                    end = last_year.end()
+            # A Jalali month is given as the Gregorian month that holds its 15th day.
+            value = jalali_to_gregorian(int(year), month, 15)
+            add(m.start(), end, value, "month", "jalali")
         for m in _TODAY.finditer(folded):
             add(m.start(), m.end(), published, "day", "relative")
         for m in _FA_TODAY.finditer(folded):

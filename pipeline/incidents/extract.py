@@ -161,10 +161,13 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     sents = sentences(text)
     if not sents:
         return []
-    triggers = _event_triggers(_triggers(folded), folded, sents)
-    if not triggers:
+    raw = _triggers(folded)
+    if not raw:
         return []
     dates = find_dates(text, article.published)
+    triggers = _event_triggers(raw, folded, sents, dates)
+    if not triggers:
+        return []
     facet_hits = _prison_finder(topics_file).find_facets(text)
     prisons = [h for h in facet_hits if h.facet == "prison"]
     cities = _places(folded, "city")
@@ -173,11 +176,11 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     charges = _charges(folded)
 
     mentions: list[Mention] = []
-    for kind, stage, ts, te in triggers:
+    for kind, stage, ts, te, anaphoric in triggers:
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
-        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te)
+        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric)
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
         for v in mention.victims:
             own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
@@ -204,18 +207,30 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     return out
 
 
-def _event_triggers(triggers, folded: str, sents) -> list[tuple[str, str, int, int]]:
+def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str, int, int, bool]]:
     """Triggers that report an event: not in a sentence of figures or generalities; a bare
-    death verb becomes a death in custody or a killing by what the sentence says."""
+    death verb becomes a death in custody or a killing by what the sentence says (or the
+    sentence before: "... was shot by security forces. He died on the way to hospital").
+    The last item tells an anaphoric trigger ("the sentence was carried out", «این حکم»):
+    its victims are the ones named before it."""
     out = []
     families = [
         (ts, kind) for kind, stage, ts, _ in triggers if kind in ("death_sentence", "flogging", "amputation")
     ]
     for kind, stage, ts, te in triggers:
-        a, b = next((a, b) for a, b in sents if a <= ts < b)
+        si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
+        a, b = sents[si]
         if L.STATISTIC_CUES.search(folded, a, b):
             continue
-        if kind == "sentence_step":
+        if L.AT_LEAST_CUES.search(folded, a, b) and not any(
+            a <= d.start < b and d.precision == "day" for d in dates
+        ):
+            continue
+        anaphoric = kind in ("sentence_step", "sentence_act", "sentence_pending")
+        if kind == "sentence_pending":
+            kind = min(families, key=lambda f: abs(f[0] - ts))[1] if families else "death_sentence"
+            stage = "upheld" if L.UPHELD_CUE.search(folded, a, b) else "issued"
+        elif kind == "sentence_step":
             kind = min(families, key=lambda f: abs(f[0] - ts))[1] if families else "death_sentence"
         elif kind == "sentence_act":
             acts = [f for f in families if f[1] != "death_sentence"] + [
@@ -224,25 +239,44 @@ def _event_triggers(triggers, folded: str, sents) -> list[tuple[str, str, int, i
             near = min(acts + families, key=lambda f: abs(f[0] - ts))[1] if acts + families else "execution"
             kind = "execution" if near == "death_sentence" else near
         if kind == "death":
+            pa = sents[si - 1][0] if si > 0 else a
             if L.SHOOTING_CONTEXT.search(folded, a, b) and L.STATE_AGENTS.search(folded, a, b):
                 kind = "extrajudicial_killing"
             elif L.CUSTODY_CONTEXT.search(folded, a, b):
                 kind = "death_in_custody"
+            elif (
+                pa < a
+                and _PRONOUN_SUBJECT.match(folded, a)
+                and L.SHOOTING_CONTEXT.search(folded, pa, a)
+                and L.STATE_AGENTS.search(folded, pa, a)
+            ):
+                kind = "extrajudicial_killing"  # "X was shot by police. He died ..."
             else:
                 continue
         elif kind == "extrajudicial_killing" and not L.STATE_AGENTS.search(folded, a, b):
             continue
-        out.append((kind, stage, ts, te))
+        out.append((kind, stage, ts, te, anaphoric))
     return out
 
 
-def _mention_victims(text, folded, sents, si, persian, ts, te) -> list[Victim]:
+_PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
+
+
+def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) -> list[Victim]:
     """Victims of the trigger in sentence ``si``: named in it, or counted in it and named in
-    the next sentences ("A man was hanged ... He was identified as ..."), else the nearest."""
+    the next sentences ("A man was hanged ... He was identified as ..."), else the nearest.
+    An anaphoric trigger with no victim of its own ("the sentence was carried out") takes
+    those of the sentences before it."""
     here = _victims_in(text, folded, sents[si], persian)
     named = [v for v in here if v.name]
     if named:
         return here
+    if anaphoric and not here:
+        for j in (si - 1, si - 2):
+            if j >= 0:
+                before = _victims_in(text, folded, sents[j], persian)
+                if before:
+                    return before
     groups = [v for v in here if not v.name]
     total = sum(v.count for v in groups) if groups else 0
     for j in (si + 1, si + 2):
@@ -385,6 +419,29 @@ def _set_place(m: Mention, prisons, cities, provinces, sents, si, folded: str) -
 
 
 _ARREST = re.compile(r"\barrest(?:ed)?\b|\bdetained\b|بازداشت (?:شد|کرد|و)|دستگیر")
+_CLAUSE_END = re.compile(r"[,،;؛:()«»]")
+
+
+def _arrest_date(d: DateHit, m: Mention, folded: str, a: int, b: int) -> bool:
+    """The date of an arrest, not of the event: an arrest verb in the date's clause (commas
+    bound it: «، که ... بازداشت شده بود،» is a clause of its own) nearer the date than the
+    trigger is ("arrested on 3 March and executed on Tuesday"; «روز پنجشنبه ... بازداشت شد»)."""
+    lo = d.start
+    while lo > a and not _CLAUSE_END.match(folded, lo - 1):
+        lo -= 1
+    hi = d.end
+    while hi < b and not _CLAUSE_END.match(folded, hi):
+        hi += 1
+    arrests = [x for x in _ARREST.finditer(folded, lo, hi)]
+    if not arrests:
+        return False
+    gap = min(abs(x.start() - d.end) if x.start() >= d.end else abs(d.start - x.end()) for x in arrests)
+    if lo <= m.start < hi:
+        trigger_gap = m.start - d.end if m.start >= d.end else d.start - m.end
+        return gap < abs(trigger_gap)
+    return True
+
+
 _REPORTED = re.compile(
     r"\b(?:said|says|announced|told reporters|reported|stated|added)\s+$|(?:گفت|اعلام کرد|خبر داد)\s+$"
 )
@@ -398,8 +455,8 @@ def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded) ->
             continue
         a, b = sents[j]
         near = [d for d in dates if a <= d.start < b]
-        # a date that goes with an arrest in the same clause is not the event's
-        near = [d for d in near if not _ARREST.search(folded[min(d.start, m.start) : max(d.end, m.end)])]
+        # a date that goes with an arrest in its clause is not the event's
+        near = [d for d in near if not _arrest_date(d, m, folded, a, b)]
         # "..., the spokesman said on Tuesday": the day of the statement, not of the event
         near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
         if j != si:
@@ -520,6 +577,9 @@ def _absorb(o: Mention, m: Mention) -> None:
     named_m = [v for v in m.victims if v.name]
     if named_m and not named_o:
         o.victims = m.victims
+        o.inherited = m.inherited  # the victims are now those named next to m's trigger
+    elif named_m and not m.inherited:
+        o.inherited = False
     elif named_m:
         for v in named_m:
             if not any(name_similarity(v.name, w.name) >= SAME_PERSON for w in named_o):
@@ -537,8 +597,17 @@ def _absorb(o: Mention, m: Mention) -> None:
             setattr(o, attr, getattr(m, attr))
             if ev in m.evidence:
                 o.evidence[ev] = m.evidence[ev]
-    if o.event_date is None and m.event_date is not None:
+    if m.event_date is not None and (o.event_date is None or _finer(m, o)):
         o.event_date, o.event_date_precision = m.event_date, m.event_date_precision
         o.evidence["event_date"] = m.evidence["event_date"]
     if o.source_type == "media" and m.source_type != "media":
         o.source_type = m.source_type
+
+
+def _finer(m: Mention, o: Mention) -> bool:
+    """``m`` dates the same event more precisely: a day inside ``o``'s month or year
+    («مهرماه» in the lead, «۳۰ مهر ۱۴۰۴» further down)."""
+    rank = {"day": 0, "month": 1, "year": 2}
+    if rank.get(m.event_date_precision, 3) >= rank.get(o.event_date_precision, 3):
+        return False
+    return bool(m.event_date and o.event_date and m.event_date.startswith(o.event_date))

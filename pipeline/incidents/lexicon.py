@@ -34,6 +34,17 @@ def rx(*alternatives: str) -> re.Pattern[str]:
 # --- kinds and stages ------------------------------------------------------------------
 # (kind, stage, pattern). Order matters only for ties at the same offset.
 KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
+    # "has not yet been carried out", «هنوز اجرا نشده»: a sentence still pending, not an act
+    # (of whichever sentence the article is about; upheld when the sentence says so).
+    (
+        "sentence_pending",
+        "issued",
+        rx(
+            r"\b(?:has|have|had|was|were) not (?:yet )?(?:been )?(?:carried out|implemented|enforced)",
+            r"\bnot yet (?:been )?(?:carried out|implemented|enforced)",
+            rf"{B}(?:هنوز )?(?:به )?اجرا (?:نشده|نشد|نگردیده|درنیامده){E}",
+        ),
+    ),
     # death sentences: imminent first (they also mention "execution")
     (
         "death_sentence",
@@ -684,7 +695,6 @@ STATISTIC_CUES = rx(
     r"\b(?:dozens|hundreds|thousands|scores) of",
     r"\busually\b",
     r"\btypically\b",
-    r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
     r"\bthis year\b",
     r"\brecorded\b",
     r"\bfigures\b",
@@ -699,9 +709,14 @@ STATISTIC_CUES = rx(
     rf"{B}گزارش سالانه",
     rf"{B}(?:ده ها|صدها|هزاران)",
     rf"{B}معمولا",
-    rf"{B}(?:دست کم|حداقل|بیش از) (?:هزار|\d+) ",
     rf"{B}سال جاری",
 )
+# "at least nine prisoners": a figure, unless the sentence gives the day (one group event).
+AT_LEAST_CUES = rx(
+    r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
+    rf"{B}(?:دست کم|حداقل|بیش از) (?:هزار|\d+) ",
+)
+UPHELD_CUE = rx(r"\b(?:upheld|confirmed)\b", rf"{B}(?:تایید|تأیید|ابرام)")
 # A sentence was commuted, quashed or pardoned: no longer a death sentence.
 COMMUTED_CUES = rx(
     r"\bcommut",

@@ -129,8 +129,16 @@ _FA_APPOSITIVE = re.compile(
     r"(?:[\u0620-\u064a\u066e-\u06d3\u200c]+ ){0,3}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت\u200c?بر|متهم|جوان|نوجوان|"
     r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)"
 )
+# «فرزند محمد» gives the father's given name; «مادر/برادر X» ("X's mother") names X, who is
+# a person of the story (often the victim), so kinship words do not block a name.
 _FA_ROLE_BEFORE = _folded_re(
-    r"(?<![\u0600-\u06ff])(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار|پدر|مادر|همسر|برادر|خواهر) $"
+    r"(?<![\u0600-\u06ff])(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار) $"
+)
+_FA_UNNAMED = _folded_re(
+    r"^[^.!?؟\n]{0,80}?(?:احراز نشده|مشخص نشده|مشخص نیست|اعلام نشده|نامشخص|فاش نشده|در دست نیست)"
+)
+_FA_MONTH_WORD = _folded_re(
+    r"(?:فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند)(?:\u200c| )?(?:ماه|\d)"
 )
 _FA_ROLE_AFTER = _folded_re(r"^،? (?:مدیر|رئیس|سخنگوی|وکیل|قاضی|دادستان|گفت|نماینده|خبرنگار)|^ ?ماه")
 
@@ -204,7 +212,9 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
     before, after = text[max(0, s - 40) : s].lower(), text[e : e + 25].lower()
     return bool(
         re.search(
-            r"(?:identified as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?),?\s*$",
+            r"(?:identified as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?"
+            r"|\bthe (?:teenager|convict|defendant|accused|detainee|porter|youth|boy|girl|student|activist"
+            r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman)),?\s*$",
             before,
         )
         or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|an? )", after)
@@ -233,6 +243,8 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
                 seen.append((m.start(1), m.end(1)))
     for m in _FA_NAMED.finditer(folded, start, end):
+        if _FA_UNNAMED.search(folded, m.start(), end):  # «هویت آنان ... احراز نشده است»
+            continue
         for part in re.split(r" و |، |,", m.group(1)):
             part = part.strip()
             if not part:
@@ -241,7 +253,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
             words = part.split()[:3]
             while words and words[-1] in _FA_STOP:
                 words.pop()
-            if not words:
+            if not words or words[0] in _FA_STOP:
                 continue
             name = text[s : s + len(" ".join(words))]
             if any(a < s + len(name) and s < b for a, b in seen):
@@ -256,7 +268,13 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
         after_place_word = re.search(
             r"(?:زندان|شهر|شهرستان|استان|روستای|اهل|ساکن|بخش) $", folded[max(0, ws - 12) : ws]
         )
-        if (parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN) and not place and not after_place_word:
+        month = _FA_MONTH_WORD.match(folded, ws)  # «بهمن‌ماه»: a month, not the name Bahman
+        if (
+            (parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN)
+            and not place
+            and not after_place_word
+            and not month
+        ):
             j = i + 1
             while j < len(words) and j < i + 3 and _surname_like(words[j], text, words[j - 1][1]):
                 j += 1
