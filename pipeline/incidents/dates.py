@@ -140,9 +140,10 @@ def _last_weekday(pub: date, weekday: int) -> date:
     return pub - timedelta(days=(pub.weekday() - weekday) % 7)
 
 
-def find_dates(text: str, published: date | None) -> list[DateHit]:
-    """Every date expression in ``text`` with its resolved value (offsets into ``text``)."""
-    folded = fold_chars(text)
+def find_dates(text: str, published: date | None, *, folded: str | None = None) -> list[DateHit]:
+    """Every date expression in ``text`` with its resolved value (offsets into ``text``);
+    ``folded`` is ``fold_chars(text)`` when the caller has it."""
+    folded = fold_chars(text) if folded is None else folded
     out: list[DateHit] = []
     taken: list[tuple[int, int]] = []
 

@@ -20,7 +20,14 @@ from pipeline.extraction.jalali import fold_chars
 from pipeline.incidents import lexicon as L
 from pipeline.incidents.dates import DateHit, find_dates, format_date
 from pipeline.incidents.names import SAME_PERSON, name_similarity
-from pipeline.incidents.people import Victim, counted_groups, english_names, fill_details, persian_names
+from pipeline.incidents.people import (
+    Victim,
+    counted_groups,
+    details_elsewhere,
+    english_names,
+    fill_details,
+    persian_names,
+)
 from pipeline.tagging.tagger import TEXT_CAP, examined_length
 
 EXTRACTOR_VERSION = "incidents-rules 1"
@@ -164,16 +171,23 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     raw = _triggers(folded)
     if not raw:
         return []
-    dates = find_dates(text, article.published)
+    # Dates, places and charges are read near the triggers (two sentences either side),
+    # so the rest of a long article is not scanned; the article-wide fallbacks of charge
+    # and prison read the whole text only when a mention needs them.
+    near_text, near_folded = _near_triggers(text, folded, sents, raw)
+    dates = find_dates(near_text, article.published, folded=near_folded)
     triggers = _event_triggers(raw, folded, sents, dates)
     if not triggers:
         return []
-    facet_hits = _prison_finder(topics_file).find_facets(text)
-    prisons = [h for h in facet_hits if h.facet == "prison"]
-    cities = _places(folded, "city")
-    provinces = _places(folded, "province")
+    finder = _prison_finder(topics_file)
+    prisons = _Lazy(
+        lambda: [h for h in finder.find_facets(near_text) if h.facet == "prison"],
+        lambda: [h for h in finder.find_facets(text) if h.facet == "prison"],
+    )
+    cities = _places(near_folded, "city")
+    provinces = _places(near_folded, "province")
     article_source = _outlet_source(article.outlet_type)
-    charges = _charges(folded)
+    charges = _Lazy(lambda: _charges(near_folded), lambda: _charges(folded))
 
     mentions: list[Mention] = []
     for kind, stage, ts, te, anaphoric in triggers:
@@ -200,11 +214,59 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     mentions = [m for m in mentions if not _a_figure(m)]
     out = _drop_history(_merge(mentions))
     for m in out:
+        for v in m.victims:
+            details_elsewhere(v, text, folded, sents)
         # a merged mention dated long before publication recalls an old incident
         m.background = m.background or _is_background(m, folded, (m.start, m.start), article.published)
         if m.stage == "at_risk":
             m.stage = "imminent"
     return out
+
+
+NEAR = 2  # sentences either side of a trigger that dates, places and charges are read from
+
+
+def _near_triggers(text: str, folded: str, sents, raw) -> tuple[str, str]:
+    """``text`` and ``folded`` with every sentence farther than ``NEAR`` from a trigger
+    blanked (same length, so offsets hold)."""
+    keep = [False] * len(sents)
+    for _, _, ts, _ in raw:
+        si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
+        for j in range(max(0, si - NEAR), min(len(sents), si + NEAR + 1)):
+            keep[j] = True
+    if all(keep):
+        return text, folded
+    spans, pos = [], 0
+    for (a, b), k in zip(sents, keep, strict=True):
+        if k:
+            spans.append((pos, a, False))
+            spans.append((a, b, True))
+            pos = b
+    t_parts, f_parts = [], []
+    for a, b, kept in spans + [(pos, len(text), False)]:
+        t_parts.append(text[a:b] if kept else " " * (b - a))
+        f_parts.append(folded[a:b] if kept else " " * (b - a))
+    return "".join(t_parts), "".join(f_parts)
+
+
+class _Lazy:
+    """Hits near the triggers, and the whole article's hits computed only when asked."""
+
+    def __init__(self, near, everywhere) -> None:
+        self._near, self._everywhere = near, everywhere
+        self._n = self._e = None
+
+    @property
+    def near(self) -> list:
+        if self._n is None:
+            self._n = self._near()
+        return self._n
+
+    @property
+    def everywhere(self) -> list:
+        if self._e is None:
+            self._e = self._everywhere()
+        return self._e
 
 
 def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str, int, int, bool]]:
@@ -367,11 +429,11 @@ def _in_window(hits, sents, si, width):
     return [h for h in hits if lo <= h[0] < hi]
 
 
-def _set_charge(m: Mention, charges, sents, si) -> None:
+def _set_charge(m: Mention, charges: _Lazy, sents, si) -> None:
     if m.kind == "extrajudicial_killing":
         return
     for width in (0, 1, 2, 999):
-        near = _in_window(charges, sents, si, width)
+        near = _in_window(charges.near if width <= NEAR else charges.everywhere, sents, si, width)
         if near:
             order = {c: i for i, c in enumerate(CHARGES)}
             best = min(near, key=lambda h: (abs(h[0] - m.start) > 200, order[h[2]], abs(h[0] - m.start)))
@@ -383,11 +445,14 @@ def _set_charge(m: Mention, charges, sents, si) -> None:
 _ORIGIN = re.compile(r"(?:\bfrom|\bnative of|اهل|ساکن|متولد) (?:the )?(?:city of |شهر )?$")
 
 
-def _set_place(m: Mention, prisons, cities, provinces, sents, si, folded: str) -> None:
+def _set_place(m: Mention, prisons: _Lazy, cities, provinces, sents, si, folded: str) -> None:
     for width in (0, 1, 2, 99):
         lo = sents[max(0, si - width)][0]
         hi = sents[min(len(sents) - 1, si + width)][1]
-        near = [p for p in prisons if lo <= p.start < hi]
+        near = [p for p in (prisons.near if width <= NEAR else prisons.everywhere) if lo <= p.start < hi]
+        if width > NEAR:  # a prison told far away, in another city than the one told near
+            towns = {c[2] for c in _in_window(cities, sents, si, NEAR)}
+            near = [p for p in near if not towns or L.PRISON_PLACE.get(p.value, (None,))[0] in towns]
         if near:
             p = _nearest(near, m.start)
             m.prison = p.value
@@ -575,11 +640,10 @@ def _absorb(o: Mention, m: Mention) -> None:
             o.evidence["event_date"] = m.evidence["event_date"]
     named_o = [v for v in o.victims if v.name]
     named_m = [v for v in m.victims if v.name]
+    if named_m and (not named_o or not m.inherited):
+        o.inherited = o.inherited and m.inherited if named_o else m.inherited  # own-sentence victims
     if named_m and not named_o:
         o.victims = m.victims
-        o.inherited = m.inherited  # the victims are now those named next to m's trigger
-    elif named_m and not m.inherited:
-        o.inherited = False
     elif named_m:
         for v in named_m:
             if not any(name_similarity(v.name, w.name) >= SAME_PERSON for w in named_o):

@@ -107,7 +107,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bexecuted\b",
             r"\bhanged\b",
             r"\bexecution (?:[\w'’-]+ ){0,6}(?:was|were) carried out",
-            r"\b(?:death|qisas|execution) sentences? (?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) carried out",
+            r"\b(?:death|qisas|execution) sentences? (?:[\w'’-]+ ){0,16}(?:was|were|has been|have been) carried out",
             r"\bupheld (?:[\w'’-]+ ){0,4}and carried out",
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
@@ -251,6 +251,10 @@ NOT_EVENT = rx(
     r"\bat least \d\d[\d,]* (?:[\w-]+ ){0,3}(?:were|have been|had been) (?:executed|killed|hanged|sentenced)",
     r"\b(?:no one|nobody|none of them) (?:was|were|had been) (?:killed|executed|hurt)",
     r"\bexecuted (?:each|every|per) ",
+    # "the execution of juvenile offenders", "executions of protesters": a class of people
+    r"\bexecutions? of (?!(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|a |an |the )\b)"
+    r"(?:[a-z-]+ ){0,2}(?:offenders|protesters|prisoners|people|minorities|women|men|children|juveniles"
+    r"|dissidents|activists|detainees|nationals|members)\b",
     rf"{B}(?:دست کم |حداقل |بیش از )?\d+ (?:مورد )?اعدام",
     rf"{B}آمار اعدام",
     rf"{B}مجازات اعدام",

@@ -432,3 +432,23 @@ def _first(victim: Victim, attr: str, table, folded: str, spans) -> None:
             setattr(victim, attr, best[0])
             victim.evidence[attr] = [best[1].start(), best[1].end()]
             return
+
+
+def details_elsewhere(victim: Victim, text: str, folded: str, sentences: list[tuple[int, int]]) -> None:
+    """Fill the age ``victim`` lacks from the other places the article writes the same name
+    ("... the death sentence of Reza X." then "Reza X, 29, was arrested ...")."""
+    if not victim.name or len(victim.name) < 5:
+        return
+    attrs = ("age", "age_at_offence")  # written next to the name; the rest is read near the event
+    pos = text.find(victim.name)
+    while pos != -1 and any(getattr(victim, a) is None for a in attrs):
+        if pos != victim.start:
+            own = next(((a, b) for a, b in sentences if a <= pos < b), None)
+            if own is not None:
+                other = Victim(victim.name, pos, pos + len(victim.name))
+                fill_details(other, text, folded, own, own)
+                for a in attrs:
+                    if getattr(victim, a) is None and getattr(other, a) is not None:
+                        setattr(victim, a, getattr(other, a))
+                        victim.evidence[a] = other.evidence[a]
+        pos = text.find(victim.name, pos + 1)
