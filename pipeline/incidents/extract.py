@@ -113,10 +113,10 @@ def _finder_for(path: str):
 
 def _triggers(folded: str) -> list[tuple[str, str, int, int]]:
     """(kind, stage, start, end) of every trigger, overlaps resolved by pattern priority."""
-    blocked = [(m.start(), m.end()) for m in L.NOT_EVENT.finditer(folded)]
+    blocked = [(m.start(), m.end()) for m in L.scan(L.NOT_EVENT, folded)]
     hits: list[tuple[int, str, str, int, int]] = []
     for priority, (kind, stage, rx) in enumerate(L.KIND_PATTERNS):
-        for m in rx.finditer(folded):
+        for m in L.scan(rx, folded):
             s, e = m.start(), m.end()
             while s < e and folded[s] == " ":
                 s += 1
@@ -180,14 +180,16 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     if not triggers:
         return []
     finder = _prison_finder(topics_file)
+    whole = near_text is text  # every sentence is near a trigger: one scan serves both
     prisons = _Lazy(
         lambda: [h for h in finder.find_facets(near_text) if h.facet == "prison"],
         lambda: [h for h in finder.find_facets(text) if h.facet == "prison"],
+        whole,
     )
     cities = _places(near_folded, "city")
     provinces = _places(near_folded, "province")
     article_source = _outlet_source(article.outlet_type)
-    charges = _Lazy(lambda: _charges(near_folded), lambda: _charges(folded))
+    charges = _Lazy(lambda: _charges(near_folded), lambda: _charges(folded), whole)
 
     mentions: list[Mention] = []
     for kind, stage, ts, te, anaphoric in triggers:
@@ -252,9 +254,10 @@ def _near_triggers(text: str, folded: str, sents, raw) -> tuple[str, str]:
 class _Lazy:
     """Hits near the triggers, and the whole article's hits computed only when asked."""
 
-    def __init__(self, near, everywhere) -> None:
-        self._near, self._everywhere = near, everywhere
+    def __init__(self, near, everywhere, same: bool = False) -> None:
+        self._near, self._everywhere = near, (near if same else everywhere)
         self._n = self._e = None
+        self._same = same
 
     @property
     def near(self) -> list:
@@ -264,6 +267,8 @@ class _Lazy:
 
     @property
     def everywhere(self) -> list:
+        if self._same:
+            return self.near
         if self._e is None:
             self._e = self._everywhere()
         return self._e
@@ -417,9 +422,13 @@ def _places(folded: str, which: str) -> list[tuple[int, int, str, str]]:
 
 def _charges(folded: str) -> list[tuple[int, int, str]]:
     out = []
-    for value, rx in L.CHARGE_PATTERNS:
-        out.extend((m.start(), m.end(), value) for m in rx.finditer(folded))
-    out.extend((m.start(), m.end(), "other") for m in L.OTHER_CHARGE.finditer(folded))
+    for value, rx in [*L.CHARGE_PATTERNS, ("other", L.OTHER_CHARGE)]:
+        hits = sorted({(m.start(), m.end()) for m in L.scan(rx, folded)}, key=lambda h: (h[0], -h[1]))
+        end = -1
+        for s, e in hits:  # «مواد مخدر» and «مخدر» inside it: one hit, the longer
+            if e > end:
+                out.append((s, e, value))
+                end = e
     return sorted(out)
 
 

@@ -9,8 +9,10 @@ written for this project; each names the incident field it feeds.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from pipeline.extraction.jalali import fold_chars
+from pipeline.incidents.gate import may_match
 
 # Persian word boundary: not preceded/followed by a Persian or Latin letter.
 _L = r"[\w\u064b-\u065f\u0670]"
@@ -28,7 +30,28 @@ def rx(*alternatives: str) -> re.Pattern[str]:
     pattern = "|".join(f"(?:{a})" for a in alternatives)
     if re.search(r"\\[A-Z]", pattern):
         raise ValueError(f"upper-case escapes do not survive folding: {pattern[:60]}")
-    return re.compile(fold_chars(pattern))
+    compiled = re.compile(fold_chars(pattern))
+    _PARTS[compiled] = tuple(re.compile(fold_chars(a)) for a in alternatives)
+    return compiled
+
+
+_PARTS: dict[re.Pattern[str], tuple[re.Pattern[str], ...]] = {}
+
+
+def scan_span(pattern: re.Pattern[str], folded: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(folded, lo, hi)``, in order, skipped when ``folded[lo:hi]`` lacks
+    the words the pattern needs."""
+    if may_match(pattern, folded[lo:hi]):
+        yield from pattern.finditer(folded, lo, hi)
+
+
+def scan(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
+    """Every match of each alternative of an ``rx`` pattern (in no particular order), an
+    alternative run only when the text has the words it needs (``gate.may_match``): most
+    alternatives of a long list are skipped in a few substring tests."""
+    for part in _PARTS.get(pattern, (pattern,)):
+        if may_match(part, folded):
+            yield from part.finditer(folded)
 
 
 # --- kinds and stages ------------------------------------------------------------------

@@ -425,7 +425,7 @@ def _first(victim: Victim, attr: str, table, folded: str, spans) -> None:
     for lo, hi in spans:
         best = None
         for value, rx in table:
-            for m in rx.finditer(folded, lo, hi):
+            for m in L.scan_span(rx, folded, lo, hi):
                 if best is None or abs(m.start() - victim.start) < abs(best[1].start() - victim.start):
                     best = (value, m)
         if best:
