@@ -203,7 +203,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
             fill_details(v, text, folded, own, sent)
         _set_charge(mention, charges, sents, si)
         _set_place(mention, prisons, cities, provinces, sents, si, folded)
-        _set_date(mention, dates, sents, si, article.published, folded)
+        _set_date(mention, dates, sents, si, article.published, folded, persian)
         _set_source(mention, folded, sent, article_source)
         mention.background = mention.background or _is_background(mention, folded, sent, article.published)
         mentions.append(mention)
@@ -338,7 +338,7 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) 
     named = [v for v in here if v.name]
     if named:
         return here
-    if anaphoric and not here:
+    if (anaphoric or _REFERS_BACK.search(folded, *sents[si])) and not here:
         for j in (si - 1, si - 2):
             if j >= 0:
                 before = _victims_in(text, folded, sents[j], persian)
@@ -365,6 +365,11 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) 
     return [Victim(None, ts, te, count=1)]
 
 
+# "his fingers were cut off", «حکم او»: a trigger sentence that points back to someone named
+_REFERS_BACK = L.rx(
+    r"\b(?:he|she|his|her|him|they|their|them)\b",
+    rf"{L.B}(?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این زن|این مرد|این جوان){L.E}",
+)
 FIGURE_COUNT = 10  # an unnamed group this large without a day is a figure, not one event
 
 
@@ -496,24 +501,29 @@ _ARREST = re.compile(r"\barrest(?:ed)?\b|\bdetained\b|بازداشت (?:شد|ک�
 _CLAUSE_END = re.compile(r"[,،;؛:()«»]")
 
 
-def _arrest_date(d: DateHit, m: Mention, folded: str, a: int, b: int) -> bool:
-    """The date of an arrest, not of the event: an arrest verb in the date's clause (commas
-    bound it: «، که ... بازداشت شده بود،» is a clause of its own) nearer the date than the
-    trigger is ("arrested on 3 March and executed on Tuesday"; «روز پنجشنبه ... بازداشت شد»)."""
+def _arrest_date(d: DateHit, m: Mention, folded: str, a: int, b: int, persian: bool) -> bool:
+    """The date of an arrest, not of the event: in the date's clause (commas bound it, so
+    «، که ... بازداشت شده بود،» is a clause of its own) the verb the date goes with is an
+    arrest. Persian puts a date before its verb («روز شنبه ... بازداشت شد و امروز ... اعدام
+    شد»), English mostly after ("arrested on 3 May and hanged on Sunday"); so the date goes
+    with the first verb after it (Persian) or the nearest before it (English), else the other
+    side's nearest."""
     lo = d.start
     while lo > a and not _CLAUSE_END.match(folded, lo - 1):
         lo -= 1
     hi = d.end
     while hi < b and not _CLAUSE_END.match(folded, hi):
         hi += 1
-    arrests = [x for x in _ARREST.finditer(folded, lo, hi)]
-    if not arrests:
+    verbs = [(x.start(), x.end(), True) for x in _ARREST.finditer(folded, lo, hi)]
+    if not verbs:
         return False
-    gap = min(abs(x.start() - d.end) if x.start() >= d.end else abs(d.start - x.end()) for x in arrests)
     if lo <= m.start < hi:
-        trigger_gap = m.start - d.end if m.start >= d.end else d.start - m.end
-        return gap < abs(trigger_gap)
-    return True
+        verbs.append((m.start, m.end, False))
+    after = sorted(v for v in verbs if v[0] >= d.end)
+    before = sorted((v for v in verbs if v[1] <= d.start), key=lambda v: -v[1])
+    first, second = (after, before) if persian else (before, after)
+    verb = (first or second or [(0, 0, False)])[0]
+    return verb[2]
 
 
 _REPORTED = re.compile(
@@ -523,14 +533,14 @@ _DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "re
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
-def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded) -> None:
+def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, persian: bool = False) -> None:
     for j in (si, si + 1, si - 1):
         if not 0 <= j < len(sents):
             continue
         a, b = sents[j]
         near = [d for d in dates if a <= d.start < b]
         # a date that goes with an arrest in its clause is not the event's
-        near = [d for d in near if not _arrest_date(d, m, folded, a, b)]
+        near = [d for d in near if not _arrest_date(d, m, folded, a, b, persian)]
         # "..., the spokesman said on Tuesday": the day of the statement, not of the event
         near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
         if j != si:
@@ -621,7 +631,11 @@ def _merge(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         for i, o in enumerate(out):
             if o.kind == m.kind and _stage_family(o.stage) == _stage_family(m.stage) and _same_victims(o, m):
-                if o.background and not m.background:  # the news, told with its history
+                # the news told with its history; a mention whose own sentence names the
+                # victims over one that borrowed them (its date and place are theirs)
+                if (o.background and not m.background) or (
+                    o.inherited and not m.inherited and o.background == m.background
+                ):
                     _absorb(m, o)
                     out[i] = m
                 else:
