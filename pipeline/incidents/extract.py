@@ -186,7 +186,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         lambda: [h for h in finder.find_facets(text) if h.facet == "prison"],
         whole,
     )
-    cities = _places(near_folded, "city")
+    cities = _places(near_folded, "city", text)
     provinces = _places(near_folded, "province")
     article_source = _outlet_source(article.outlet_type)
     charges = _Lazy(lambda: _charges(near_folded), lambda: _charges(folded), whole)
@@ -420,9 +420,28 @@ def _gazetteer(which: str) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]
     return re.compile(rf"{L.B}(?:{alternation}){L.E}"), by_key
 
 
-def _places(folded: str, which: str) -> list[tuple[int, int, str, str]]:
+_PROVINCE_AFTER = re.compile(r" province\b")
+_PROVINCE_BEFORE = re.compile(r"استان $")
+
+
+def _places(folded: str, which: str, text: str = "") -> list[tuple[int, int, str, str]]:
+    """Gazetteer hits; a city named as its province ("Tehran province", «استان تهران») or in
+    a dateline ("TEHRAN, Apr. 6 (IRNA) –": where the outlet writes from) is not a city."""
     rx, by_key = _gazetteer(which)
-    return [(m.start(), m.end(), *by_key[m.group()]) for m in rx.finditer(folded)]
+    out = []
+    for m in rx.finditer(folded):
+        if which == "city":
+            if _PROVINCE_AFTER.match(folded, m.end()) or _PROVINCE_BEFORE.search(
+                folded, max(0, m.start() - 6), m.start()
+            ):
+                continue
+            if m.start() < 40 and text[m.start() : m.end()].isupper() and _DATELINE.match(folded, m.end()):
+                continue
+        out.append((m.start(), m.end(), *by_key[m.group()]))
+    return out
+
+
+_DATELINE = re.compile(r"\s*(?:,|\(|-|–|—)")
 
 
 def _charges(folded: str) -> list[tuple[int, int, str]]:
@@ -591,7 +610,9 @@ def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: da
     if cue and (m.event_date is None or m.event_date_precision == "year"):
         m.evidence["background"] = [cue.start(), cue.end()]
         return True
-    if m.event_date and published is not None and _long_before(m, published):
+    # A sentence still pending is its current state, never background, however old.
+    pending = m.stage != "carried_out" and m.kind in ("death_sentence", "flogging", "amputation")
+    if m.event_date and published is not None and not pending and _long_before(m, published):
         if "event_date" in m.evidence:
             m.evidence["background"] = m.evidence["event_date"]
         return True
@@ -684,7 +705,10 @@ def _absorb(o: Mention, m: Mention) -> None:
             setattr(o, attr, getattr(m, attr))
             if ev in m.evidence:
                 o.evidence[ev] = m.evidence[ev]
-    if m.event_date is not None and (o.event_date is None or _finer(m, o)):
+    # A sentence's mention carries the date of the step it reports: the day it was issued
+    # is not the day it was upheld (an act takes the date of any retelling).
+    same_step = o.stage == "carried_out" or m.stage == o.stage
+    if m.event_date is not None and same_step and (o.event_date is None or _finer(m, o)):
         o.event_date, o.event_date_precision = m.event_date, m.event_date_precision
         o.evidence["event_date"] = m.evidence["event_date"]
     if o.source_type == "media" and m.source_type != "media":

@@ -112,6 +112,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "issued",
         rx(
             r"\bsentenced (?:[\w'’-]+ ){0,3}to death",
+            r"\bsentenced (?:[\w'’-]+ ){0,3}to (?:qisas|qesas)\b(?! of (?:the )?(?:eye|eyes|limb|hand|foot))",
             r"\bcondemned (?:[\w'’-]+ ){0,2}to death",
             r"\bdeath sentences? (?:[\w'’-]+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
             r"\bhanded (?:[\w'’-]+ ){0,2}(?:a )?death sentences?",
@@ -319,17 +320,19 @@ CHARGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "espionage",
         rx(
             r"\bespionage\b",
+            r"\bspy\b",
+            r"\bspies\b",
             r"\bspying\b",
             r"\bspy for\b",
             r"\bcollaborat\w* with (?:israel|the israeli|mossad)",
-            rf"{B}جاسوسی",
+            rf"{B}جاسوس",
             rf"{B}همکاری با (?:اسرائیل|موساد|رژیم صهیونیستی)",
         ),
     ),
     (
         "drug",
         rx(
-            r"\bdrug",
+            r"\bdrug(?!s? shortages?)",
             r"\bnarcotic",
             r"\bheroin\b",
             r"\bmethamphetamine\b",
@@ -374,6 +377,8 @@ CHARGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # Other, named charges: the charge is known, and not one of the above.
 OTHER_CHARGE = rx(
     r"\bfinancial (?:charges|offences|crimes)",
+    r"\bspreading (?:falsehoods|lies|false news)",
+    rf"{B}نشر اکاذیب",
     r"\bfraud\b",
     r"\bprotest-related",
     r"\bhijab\b",
@@ -570,6 +575,13 @@ CITIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("Eslamabad-e Gharb", "Kermanshah", ("eslamabad-e gharb", "islamabad-e gharb", "اسلام آباد غرب")),
     ("Javanrud", "Kermanshah", ("javanrud", "javanroud", "جوانرود")),
     ("Paveh", "Kermanshah", ("paveh", "پاوه")),
+    ("Nowsud", "Kermanshah", ("nowsud", "nosud", "nowsoud", "نوسود")),
+    ("Sarpol-e Zahab", "Kermanshah", ("sarpol-e zahab", "sarpol-e-zahab", "سرپل ذهاب", "سرپل‌ذهاب")),
+    ("Qasr-e Shirin", "Kermanshah", ("qasr-e shirin", "قصر شیرین")),
+    ("Sarvabad", "Kurdistan", ("sarvabad", "سروآباد")),
+    ("Shush", "Khuzestan", ("shush", "شوش")),
+    ("Maku", "West Azerbaijan", ("maku", "ماکو")),
+    ("Chaldoran", "West Azerbaijan", ("chaldoran", "چالدران")),
     ("Ravansar", "Kermanshah", ("ravansar", "روانسر")),
     ("Kangavar", "Kermanshah", ("kangavar", "کنگاور")),
     ("Bukan", "West Azerbaijan", ("bukan", "boukan", "بوکان")),

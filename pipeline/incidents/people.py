@@ -119,7 +119,7 @@ _FA_STOP_WORDS = """
     """
 _FA_STOP = {fold_chars(w) for w in _FA_STOP_WORDS.split()}
 _FA_NAMED = _folded_re(
-    rf"{L.B}(?:به نام|با نام|با هویت|به اسامی|به نام های|با اسامی|با هویت های|(?<!احراز )(?<!شناسایی )هویت)"
+    rf"{L.B}(?:به نام های|به نام\u200cهای|به نام|با نام|با هویت های|با هویت|به اسامی|با اسامی|(?<!احراز )(?<!شناسایی )هویت)"
     r"(?: (?:این|آن|او|وی))?(?: (?:زندانی|زندانیان|زن|مرد|جوان|کولبر|شهروند|فرد|افراد|محکوم))?،? «?"
     r"([\u0620-\u064a\u066e-\u06d3 ]{3,80}?)(?=[»،,.؛:\(\n]| و | فرزند| \d| ساله| که| از | در | به | را | است| عنوان)"
 )
@@ -201,11 +201,32 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
             continue
         if _ROLE_BEFORE.search(text[max(0, s - 40) : s]) or _ROLE_AFTER.search(text[e : e + 30]):
             continue
+        if name.endswith(("'s", "’s")):
+            if _RELATIVE_OF.match(text, e - 2):  # "X's friend Y": X is named for Y's sake
+                continue
+            name, e = name[:-2], e - 2  # "Reza Zarei's execution": the victim is Reza Zarei
         after_name = bool(out) and re.fullmatch(r",? (?:and )?|, ", text[out[-1].end : s] or "x") is not None
         if words[0].lower() not in _EN_GIVEN and not after_name and not _looks_like_person(text, s, e):
             continue
         out.append(Victim(name, s, e, gender=None))
+    for m in _SHARED_SURNAME.finditer(text, start, end):
+        given = m.group(1)
+        nxt = next((v for v in out if v.start == m.end()), None)
+        if nxt is None or given.lower() not in _EN_GIVEN or len(nxt.name.split()) != 2:
+            continue
+        if not any(v.start <= m.start(1) < v.end for v in out):
+            out.append(Victim(f"{given} {nxt.name.split()[-1]}", m.start(1), m.end(1), gender=None))
+    out.sort(key=lambda v: v.start)
     return out
+
+
+_RELATIVE_OF = re.compile(
+    r"['’]s (?:friend|brother|sister|father|mother|son|daughter|wife|husband|lawyer|family|cousin|uncle"
+    r"|aunt|nephew|niece|relative|fiancée?|colleague|cellmate|co-defendant)s?\b",
+    re.IGNORECASE,
+)
+# "Javad and Ali Heydari": a lone given name sharing the next name's surname
+_SHARED_SURNAME = re.compile(r"\b([A-Z][a-z]+) and (?=[A-Z][a-z]+ [A-Z])")
 
 
 def _looks_like_person(text: str, s: int, e: int) -> bool:
@@ -246,8 +267,8 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     for m in _FA_NAMED.finditer(folded, start, end):
         if _FA_UNNAMED.search(folded, m.start(), end):  # «هویت آنان ... احراز نشده است»
             continue
-        for part in re.split(r" و |، |,", m.group(1)):
-            part = part.strip()
+        parts_all = [p.strip() for p in re.split(r" و |، |,", m.group(1))]
+        for k, part in enumerate(parts_all):
             if not part:
                 continue
             s = m.start(1) + m.group(1).index(part)
@@ -259,8 +280,12 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
             name = text[s : s + len(" ".join(words))]
             if any(a < s + len(name) and s < b for a, b in seen):
                 continue
-            out.append(Victim(name, s, s + len(name), gender=None))
-            seen.append((s, s + len(name)))
+            span_end = s + len(name)
+            following = parts_all[k + 1].split() if k + 1 < len(parts_all) else []
+            if len(words) == 1 and words[0] in _FA_GIVEN and len(following) == 2:
+                name = f"{name} {following[-1]}"  # «جواد و علی حیدری»: the shared surname
+            out.append(Victim(name, s, span_end, gender=None))
+            seen.append((s, span_end))
     words = _fa_words(text, folded, start, end)
     i = 0
     while i < len(words):
@@ -293,6 +318,17 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 i = j
                 continue
         i += 1
+    for v in list(out):  # «جواد و علی حیدری»: a lone given name sharing the next one's surname
+        parts = v.name.split()
+        m = _FA_GIVEN_AND.search(folded, max(start, v.start - 20), v.start)
+        if len(parts) == 2 and m and m.group(1) in _FA_GIVEN:
+            full = f"{text[m.start(1) : m.end(1)]} {parts[1]}"
+            lone = next((w for w in out if (w.start, w.end) == (m.start(1), m.end(1))), None)
+            if lone is not None:
+                lone.name = full  # found alone after «به نام‌های»
+            elif not any(a <= m.start(1) < b for a, b in seen):
+                out.append(Victim(full, m.start(1), m.end(1), gender=None))
+                seen.append((m.start(1), m.end(1)))
     for v in list(out):
         m = _FA_AND_NAME.match(text, v.end)
         if m and m.end(1) <= end and not any(a < m.end(1) and m.start(1) < b for a, b in seen):
@@ -302,6 +338,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_FA_GIVEN_AND = re.compile(r"(?<![\u0600-\u06ff])([\u0620-\u064a\u066e-\u06d3]+) و $")
 _FA_VERB_AFTER = _folded_re(r" (?:بود|بودند|است|هست|شد|شدند|کرد|کردند|بوده|شده)(?![\u0600-\u06ff])")
 _FA_HONORIFIC = _folded_re(
     r"(?<![\u0600-\u06ff])(?:آقای|خانم) ([\u0620-\u064a\u066e-\u06d3]{3,}(?: زاده| پور)?)(?![\u0600-\u06ff])"
@@ -360,9 +397,10 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
             if rx is _COUNT_EN and noun in ("years", "months"):
                 continue
             gender = None
-            if re.search(r"wom[ae]n|girl|زن|دختر", noun):
+            # the whole noun: «زندانی» holds «زن» and is not a woman
+            if re.fullmatch(r"wom[ae]n|girls?|زن|زنان|دختر|دختران", noun):
                 gender = "female"
-            elif re.search(r"\bm[ae]n$|boy|brother|مرد|پسر|برادر", noun):
+            elif re.fullmatch(r"m[ae]n|boys?|brothers?|مرد|مردان|پسر|پسران|برادر|برادران", noun):
                 gender = "male"
             if _SUBSET_BEFORE.search(folded[max(0, m.start() - 20) : m.start()]):
                 continue  # "five prisoners, including an Afghan national": part of the five
@@ -441,15 +479,25 @@ def details_elsewhere(victim: Victim, text: str, folded: str, sentences: list[tu
     if not victim.name or len(victim.name) < 5:
         return
     attrs = ("age", "age_at_offence")  # written next to the name; the rest is read near the event
-    pos = text.find(victim.name)
+    for written in dict.fromkeys([victim.name, victim.name.split()[-1]]):
+        if len(written) >= 4:
+            _details_of(victim, written, text, folded, sentences, attrs)
+
+
+def _details_of(victim: Victim, written: str, text: str, folded: str, sentences, attrs) -> None:
+    """``details_elsewhere`` for one written form (the full name, or the surname alone:
+    "Hiwa Qaderi was executed ... Qaderi, 36, had been ...")."""
+    pos = text.find(written)
     while pos != -1 and any(getattr(victim, a) is None for a in attrs):
-        if pos != victim.start:
+        end = pos + len(written)
+        whole_word = not (text[end : end + 1].isalnum() or (pos > 0 and text[pos - 1].isalnum()))
+        if pos != victim.start and whole_word:
             own = next(((a, b) for a, b in sentences if a <= pos < b), None)
             if own is not None:
-                other = Victim(victim.name, pos, pos + len(victim.name))
+                other = Victim(victim.name, pos, end)
                 fill_details(other, text, folded, own, own)
                 for a in attrs:
                     if getattr(victim, a) is None and getattr(other, a) is not None:
                         setattr(victim, a, getattr(other, a))
                         victim.evidence[a] = other.evidence[a]
-        pos = text.find(victim.name, pos + 1)
+        pos = text.find(written, pos + 1)
