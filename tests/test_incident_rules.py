@@ -306,3 +306,46 @@ def test_a_province_or_a_dateline_is_not_the_events_city():
         "Kolbar Diako Amini was shot dead by border guards near Nowsud on Monday.", pub=date(2026, 3, 5)
     )
     assert m["city"] == "Nowsud" and m["province"] == "Kermanshah"
+
+
+def test_a_long_persian_sentence_of_a_carried_out_flogging():
+    text = (
+        "حکم ۸۰ ضربه شلاق نرگس احمدی، فعال مدنی، به اتهام حضور بدون حجاب در اماکن عمومی، "
+        "روز دوشنبه ۲۰ بهمن در دادسرای تهران اجرا شد."
+    )
+    (m,) = _ms(text, "fa", date(2026, 2, 12))
+    assert (m["kind"], m["stage"], m["event_date"]) == ("flogging", "carried_out", "2026-02-09")
+
+
+def test_an_execution_told_as_a_noun_in_passing():
+    text = "در همین حال، اعدام رضا قاسمی که روز شنبه در زندان وکیل‌آباد مشهد انجام شد، واکنش‌هایی برانگیخت."
+    (m,) = _ms(text, "fa", date(2026, 2, 12), "independent_media")
+    assert (m["kind"], _names(m), m["prison"]) == ("execution", ["رضا قاسمی"], "vakilabad")
+    plural = "بیشتر این اعدام‌ها در زندان‌های زاهدان و قزلحصار انجام شد."
+    assert _ms(plural, "fa", date(2026, 2, 12)) == []
+
+
+def test_an_anniversary_today_dates_the_old_event_not_today():
+    text = "Today marks the anniversary of the execution of Mohsen Karimi, who was hanged in December 2022."
+    (m,) = _ms(text, pub=date(2026, 2, 12))
+    assert (m["event_date"], m["background"]) == ("2022-12", True)
+
+
+def test_several_words_between_sentenced_and_to_death():
+    text = (
+        "The Revolutionary Court of Ahvaz sentenced Arab activists Hamid Sawari and Jasem Haidari "
+        "to death for moharebeh on 4 February, the group said."
+    )
+    (m,) = _ms(text, pub=date(2026, 2, 12))
+    assert (m["kind"], m["stage"], sorted(_names(m))) == (
+        "death_sentence",
+        "issued",
+        ["Hamid Sawari", "Jasem Haidari"],
+    )
+
+
+def test_a_persian_amputation_sentence_with_the_verb_last_and_kard_the_verb():
+    text = "دادگاه کیفری استان تهران رسول بهرامی را به اتهام سرقت به قطع چهار انگشت دست راست محکوم کرد."
+    (m,) = _ms(text, "fa", date(2026, 2, 12))
+    assert (m["kind"], m["stage"]) == ("amputation", "issued")
+    assert m["victims"][0]["ethnicity"] is None  # «محکوم کرد» is a verb, not «کرد» (Kurdish)

@@ -564,6 +564,10 @@ def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, pe
         near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
         if j != si:
             near = [d for d in near if d.how == "relative" or d.precision == "day"]
+        if L.BACKGROUND_CUES.search(folded, a, b) and any(d.how != "relative" for d in near):
+            # "today marks the anniversary of the execution ... in December 2022": today is
+            # the anniversary's day, the written date the event's
+            near = [d for d in near if d.how != "relative"]
         if near:
             # a written day over a weekday, a day over a month or year, then the nearest
             d = min(

@@ -111,7 +111,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "death_sentence",
         "issued",
         rx(
-            r"\bsentenced (?:[\w'’-]+ ){0,3}to death",
+            r"\bsentenced (?:[\w'’-]+ ){0,8}to death",
             r"\bsentenced (?:[\w'’-]+ ){0,3}to (?:qisas|qesas)\b(?! of (?:the )?(?:eye|eyes|limb|hand|foot))",
             r"\bcondemned (?:[\w'’-]+ ){0,2}to death",
             r"\bdeath sentences? (?:[\w'’-]+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
@@ -138,6 +138,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
             rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}",
             rf"{B}به دار آویخته",
+            rf"{B}اعدام (?!ها{E}|های{E}){GAP}{B}(?:انجام|اجرا) (?:شد|گردید){E}",  # «اعدام X که ... انجام شد»
             rf"{B}قصاص (?:شد|شدند|گردید|گردیدند){E}",
             r"\b(?:qisas|qesas|retribution) (?:\(retribution\) )?(?:sentence )?(?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) carried out",
             rf"{B}(?<!پیش از )(?<!قبل از )اجرای حکم (?:اعدام|قصاص)",
@@ -186,7 +187,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:was|were) (?:[\w'’-]+ ){0,2}(?:flogged|lashed)",
             r"\b(?:received|was given|were given) (?:\d+|[a-z-]+) lashes",
             r"\bflogging (?:sentence )?(?:[\w'’-]+ ){0,4}(?:was|were) carried out",
-            rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){GAP}{B}(?:اجرا|به اجرا|زده){E}",
+            rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){LONG_GAP}{B}(?:اجرا|به اجرا|زده){E}",
             rf"{B}شلاق زده شد",
         ),
     ),
@@ -226,7 +227,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:fingers?|hands?|limbs?) (?:[\w'’-]+ ){0,3}(?:were|was) (?:[\w'’-]+ ){0,2}(?:amputated|cut off)",
             r"\bamputation (?:[\w'’-]+ ){0,5}(?:was|were) carried out",
             r"\b(?:were|was|had been|have been) (?:[\w'’-]+ ){0,2}amputated\b",
-            rf"{B}(?:حکم )?قطع{GAP}(?:انگشت|دست|پا){GAP}(?:اجرا|به اجرا){E}",
+            rf"{B}(?:حکم )?قطع{GAP}(?:انگشت|دست|پا){LONG_GAP}(?:اجرا|به اجرا){E}",
             rf"{B}انگشتان{GAP}قطع (?:شد|کردند)",
         ),
     ),
@@ -240,6 +241,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bsentence of amputation",
             rf"{B}(?:محکوم{SUF} به |حکم ){GAP}قطع{GAP}(?:انگشت|دست|پا)",
             rf"{B}قطع انگشت",
+            rf"{B}به قطع{GAP}(?:انگشت|دست|پا){GAP}{B}محکوم",
         ),
     ),
     # "The Supreme Court upheld the sentences on Sunday": a step of whichever sentence the
@@ -259,7 +261,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "sentence_act",
         "carried_out",
         rx(
-            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این محکوم)?{GAP}{B}(?:اجرا|به اجرا) (?:شد|شدند|گردید)",
+            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این محکوم)?{LONG_GAP}{B}(?:اجرا|به اجرا) (?:شد|شدند|گردید)",
             r"\b(?:the |his |her |their )sentences? (?:was|were|has been|have been) carried out",
         ),
     ),
@@ -420,7 +422,16 @@ GENDER_FEMALE = rx(
 
 ETHNICITY: list[tuple[str, re.Pattern[str]]] = [
     ("Baluch", rx(r"\bbaluch", r"\bbaloch", r"\bbaluchi", rf"{B}بلوچ")),
-    ("Kurdish", rx(r"\bkurd(?:s|ish)?\b", rf"{B}کرد(?:ی|ها|های)?{E}")),
+    # «کرد» is also the verb "did" («محکوم کرد»): not right after a compound verb's first part
+    (
+        "Kurdish",
+        rx(
+            r"\bkurd(?:s|ish)?\b",
+            rf"{B}(?<!محکوم )(?<!منتقل )(?<!اعلام )(?<!صادر )(?<!تایید )(?<!تأیید )(?<!اجرا )"
+            rf"(?<!بازداشت )(?<!دستگیر )(?<!اعتراف )(?<!خبر )(?<!تهدید )(?<!احضار )(?<!پیدا )(?<!فوت )"
+            rf"کرد(?:ی|ها|های)?{E}",
+        ),
+    ),
     ("Arab", rx(r"\b(?:ahwazi |ahvazi )?arabs?\b", r"\bahwazi\b", rf"{B}عرب{SUF}{E}")),
     (
         "Turk",
