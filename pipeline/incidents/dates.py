@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeline.extraction.jalali import JALALI_MONTHS, find_persian_dates, fold_chars, jalali_to_gregorian
+from pipeline.incidents.gate import may_match
 
 _EN_MONTHS = {
     m: i + 1
@@ -92,6 +93,7 @@ _FA_DAY_MONTH = re.compile(
 _FA_MONTH_ONLY = re.compile(
     rf"(?<!{_L})(?<!\d )({_FA_MONTHS})(?: ?ماه(?: (1[34]\d\d))?| (1[34]\d\d))(?!{_L})"
 )
+_FA_LAST_YEAR = re.compile(rf" (?:سال (?:گذشته|پیش|قبل))(?!{_L})")
 _FA_YEAR = re.compile(rf"(?<!{_L})سال (1[34]\d\d)(?!\d)")
 
 
@@ -139,9 +141,15 @@ def _last_weekday(pub: date, weekday: int) -> date:
     return pub - timedelta(days=(pub.weekday() - weekday) % 7)
 
 
-def find_dates(text: str, published: date | None) -> list[DateHit]:
-    """Every date expression in ``text`` with its resolved value (offsets into ``text``)."""
-    folded = fold_chars(text)
+def _scan(rx: re.Pattern[str], folded: str):
+    """``rx.finditer(folded)``, skipped when the text lacks the words ``rx`` needs."""
+    return rx.finditer(folded) if may_match(rx, folded) else ()
+
+
+def find_dates(text: str, published: date | None, *, folded: str | None = None) -> list[DateHit]:
+    """Every date expression in ``text`` with its resolved value (offsets into ``text``);
+    ``folded`` is ``fold_chars(text)`` when the caller has it."""
+    folded = fold_chars(text) if folded is None else folded
     out: list[DateHit] = []
     taken: list[tuple[int, int]] = []
 
@@ -153,13 +161,13 @@ def find_dates(text: str, published: date | None) -> list[DateHit]:
 
     for start, parsed in find_persian_dates(text):
         add(start, start + len(parsed.raw), parsed.value, "day", parsed.calendar)
-    for m in _ISO.finditer(folded):
+    for m in _scan(_ISO, folded):
         try:
             add(m.start(), m.end(), date(int(m[1]), int(m[2]), int(m[3])), "day", "explicit")
         except ValueError:
             pass
     for rx, order in ((_DMY, "dmy"), (_MDY, "mdy")):
-        for m in rx.finditer(folded):
+        for m in _scan(rx, folded):
             d, mon, y = (m[1], m[2], m[3]) if order == "dmy" else (m[2], m[1], m[3])
             month, day = _EN_MONTHS[mon], int(d)
             if y:
@@ -169,9 +177,9 @@ def find_dates(text: str, published: date | None) -> list[DateHit]:
                     pass
             elif published is not None and not (mon == "may" and order == "mdy"):
                 add(m.start(), m.end(), _year_before(published, month, day), "day", "undated_year")
-    for m in _MONTH_YEAR.finditer(folded):
+    for m in _scan(_MONTH_YEAR, folded):
         add(m.start(1), m.end(), date(int(m[2]), _EN_MONTHS[m[1]], 1), "month", "explicit")
-    for m in _FA_DAY_MONTH.finditer(folded):
+    for m in _scan(_FA_DAY_MONTH, folded):
         if published is not None:
             month = JALALI_MONTHS.get(m[2]) or _fa_month(m[2])
             day = _FA_ORDINALS.get(m[1]) or int(m[1])
@@ -184,57 +192,62 @@ def find_dates(text: str, published: date | None) -> list[DateHit]:
                 value = _jalali_before(published, month, day)
             add(m.start(), m.end(), value, "day", "jalali")
     if published is not None:
-        for m in _IN_MONTH.finditer(folded):
+        for m in _scan(_IN_MONTH, folded):
             if m[1] == "may":
                 continue
             value = _year_before(published, _EN_MONTHS[m[1]], 1)
             add(m.start(1), m.end(), value, "month", "undated_year")
-        for m in _FA_MONTH_ONLY.finditer(folded):
+        for m in _scan(_FA_MONTH_ONLY, folded):
             month = _fa_month(m[1])
             year = m[2] or m[3]
-            if year:
-                try:
-                    value = jalali_to_gregorian(int(year), month, 1)
-                except ValueError:
+            end = m.end()
+            if not year:
+                first = _jalali_before(published, month, 1)
+                if first is None:
                     continue
-            else:
-                value = _jalali_before(published, month, 1)
-            add(m.start(), m.end(), value, "month", "jalali")
-        for m in _TODAY.finditer(folded):
+                year = _gregorian_to_jalali_year(first)
+                last_year = _FA_LAST_YEAR.match(folded, end)
+                if last_year:  # «مهرماه سال گذشته»: that month of the previous Jalali year
+                    year = _gregorian_to_jalali_year(published) - 1
+                    end = last_year.end()
+            # A Jalali month is given as the Gregorian month that holds its 15th day.
+            value = jalali_to_gregorian(int(year), month, 15)
+            add(m.start(), end, value, "month", "jalali")
+        for m in _scan(_TODAY, folded):
             add(m.start(), m.end(), published, "day", "relative")
-        for m in _FA_TODAY.finditer(folded):
+        for m in _scan(_FA_TODAY, folded):
             add(m.start(), m.end(), published, "day", "relative")
-        for m in _YESTERDAY.finditer(folded):
+        for m in _scan(_YESTERDAY, folded):
             add(m.start(), m.end(), published - timedelta(days=1), "day", "relative")
-        for m in _FA_YESTERDAY.finditer(folded):
+        for m in _scan(_FA_YESTERDAY, folded):
             add(m.start(), m.end(), published - timedelta(days=1), "day", "relative")
         for rx_ago, words in (
             (_DAYS_AGO, _NUM),
             (_FA_DAYS_AGO, {"دو": 2, "سه": 3, "چهار": 4, "پنج": 5, "شش": 6}),
         ):
-            for m in rx_ago.finditer(folded):
+            for m in _scan(rx_ago, folded):
                 n = int(m[1]) if m[1].isdigit() else words[m[1]]
                 add(m.start(), m.end(), published - timedelta(days=n), "day", "relative")
         for rx_week, first_day in ((_LAST_WEEK, 0), (_FA_LAST_WEEK, 5)):  # Monday; Saturday
-            for m in rx_week.finditer(folded):
+            for m in _scan(rx_week, folded):
                 start = published - timedelta(days=(published.weekday() - first_day) % 7 + 7)
                 end = start + timedelta(days=6)
                 if (start.year, start.month) == (end.year, end.month):  # one month: its month
                     add(m.start(), m.end(), start.replace(day=1), "month", "relative")
         for rx_month in (_THIS_MONTH, _FA_THIS_MONTH):
-            for m in rx_month.finditer(folded):
+            for m in _scan(rx_month, folded):
                 add(m.start(), m.end(), published.replace(day=1), "month", "relative")
-        for m in _WEEKDAY.finditer(folded):
+        for m in _scan(_WEEKDAY, folded):
             value = _last_weekday(published, _EN_WEEKDAYS.index(m[1] or m[2]))
             if value == published and m.group().startswith("last "):
                 value -= timedelta(days=7)  # "last Tuesday", said on a Tuesday
             add(m.start(), m.end(), value, "day", "relative")
-        for m in _FA_WEEKDAY.finditer(folded):
+        for m in _scan(_FA_WEEKDAY, folded):
             value = _last_weekday(published, _FA_WEEKDAYS[m[1]])
             add(m.start(), m.end(), value, "day", "relative")
-    for m in _YEAR.finditer(folded):
+    for m in _scan(_YEAR, folded):
         add(m.start(1), m.end(), date(int(m[1]), 1, 1), "year", "explicit")
-    for m in _FA_YEAR.finditer(folded):
+    for m in _scan(_FA_YEAR, folded):
         try:
             add(m.start(), m.end(), jalali_to_gregorian(int(m[1]), 1, 1), "year", "jalali")
         except ValueError:

@@ -20,10 +20,18 @@ from pipeline.extraction.jalali import fold_chars
 from pipeline.incidents import lexicon as L
 from pipeline.incidents.dates import DateHit, find_dates, format_date
 from pipeline.incidents.names import SAME_PERSON, name_similarity
-from pipeline.incidents.people import Victim, counted_groups, english_names, fill_details, persian_names
+from pipeline.incidents.people import (
+    Victim,
+    counted_groups,
+    details_elsewhere,
+    english_names,
+    fill_details,
+    persian_names,
+)
 from pipeline.tagging.tagger import TEXT_CAP, examined_length
 
-EXTRACTOR_VERSION = "incidents-rules 1"
+# 2: the test split's error classes fixed (stored articles are read again)
+EXTRACTOR_VERSION = "incidents-rules 2"
 KINDS = ("execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation")
 CHARGES = (
     "drug",
@@ -106,10 +114,10 @@ def _finder_for(path: str):
 
 def _triggers(folded: str) -> list[tuple[str, str, int, int]]:
     """(kind, stage, start, end) of every trigger, overlaps resolved by pattern priority."""
-    blocked = [(m.start(), m.end()) for m in L.NOT_EVENT.finditer(folded)]
+    blocked = [(m.start(), m.end()) for m in L.scan(L.NOT_EVENT, folded)]
     hits: list[tuple[int, str, str, int, int]] = []
     for priority, (kind, stage, rx) in enumerate(L.KIND_PATTERNS):
-        for m in rx.finditer(folded):
+        for m in L.scan(rx, folded):
             s, e = m.start(), m.end()
             while s < e and folded[s] == " ":
                 s += 1
@@ -161,30 +169,42 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     sents = sentences(text)
     if not sents:
         return []
-    triggers = _event_triggers(_triggers(folded), folded, sents)
+    raw = _triggers(folded)
+    if not raw:
+        return []
+    # Dates, places and charges are read near the triggers (two sentences either side),
+    # so the rest of a long article is not scanned; the article-wide fallbacks of charge
+    # and prison read the whole text only when a mention needs them.
+    near_text, near_folded = _near_triggers(text, folded, sents, raw)
+    dates = find_dates(near_text, article.published, folded=near_folded)
+    triggers = _event_triggers(raw, folded, sents, dates)
     if not triggers:
         return []
-    dates = find_dates(text, article.published)
-    facet_hits = _prison_finder(topics_file).find_facets(text)
-    prisons = [h for h in facet_hits if h.facet == "prison"]
-    cities = _places(folded, "city")
-    provinces = _places(folded, "province")
+    finder = _prison_finder(topics_file)
+    whole = near_text is text  # every sentence is near a trigger: one scan serves both
+    prisons = _Lazy(
+        lambda: [h for h in finder.find_facets(near_text) if h.facet == "prison"],
+        lambda: [h for h in finder.find_facets(text) if h.facet == "prison"],
+        whole,
+    )
+    cities = _places(near_folded, "city", text)
+    provinces = _places(near_folded, "province")
     article_source = _outlet_source(article.outlet_type)
-    charges = _charges(folded)
+    charges = _Lazy(lambda: _charges(near_folded), lambda: _charges(folded), whole)
 
     mentions: list[Mention] = []
-    for kind, stage, ts, te in triggers:
+    for kind, stage, ts, te, anaphoric in triggers:
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
-        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te)
+        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric)
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
         for v in mention.victims:
             own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
             fill_details(v, text, folded, own, sent)
         _set_charge(mention, charges, sents, si)
         _set_place(mention, prisons, cities, provinces, sents, si, folded)
-        _set_date(mention, dates, sents, si, article.published, folded)
+        _set_date(mention, dates, sents, si, article.published, folded, persian)
         _set_source(mention, folded, sent, article_source)
         mention.background = mention.background or _is_background(mention, folded, sent, article.published)
         mentions.append(mention)
@@ -197,6 +217,8 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     mentions = [m for m in mentions if not _a_figure(m)]
     out = _drop_history(_merge(mentions))
     for m in out:
+        for v in m.victims:
+            details_elsewhere(v, text, folded, sents)
         # a merged mention dated long before publication recalls an old incident
         m.background = m.background or _is_background(m, folded, (m.start, m.start), article.published)
         if m.stage == "at_risk":
@@ -204,18 +226,79 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     return out
 
 
-def _event_triggers(triggers, folded: str, sents) -> list[tuple[str, str, int, int]]:
+NEAR = 2  # sentences either side of a trigger that dates, places and charges are read from
+
+
+def _near_triggers(text: str, folded: str, sents, raw) -> tuple[str, str]:
+    """``text`` and ``folded`` with every sentence farther than ``NEAR`` from a trigger
+    blanked (same length, so offsets hold)."""
+    keep = [False] * len(sents)
+    for _, _, ts, _ in raw:
+        si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
+        for j in range(max(0, si - NEAR), min(len(sents), si + NEAR + 1)):
+            keep[j] = True
+    if all(keep):
+        return text, folded
+    spans, pos = [], 0
+    for (a, b), k in zip(sents, keep, strict=True):
+        if k:
+            spans.append((pos, a, False))
+            spans.append((a, b, True))
+            pos = b
+    t_parts, f_parts = [], []
+    for a, b, kept in spans + [(pos, len(text), False)]:
+        t_parts.append(text[a:b] if kept else " " * (b - a))
+        f_parts.append(folded[a:b] if kept else " " * (b - a))
+    return "".join(t_parts), "".join(f_parts)
+
+
+class _Lazy:
+    """Hits near the triggers, and the whole article's hits computed only when asked."""
+
+    def __init__(self, near, everywhere, same: bool = False) -> None:
+        self._near, self._everywhere = near, (near if same else everywhere)
+        self._n = self._e = None
+        self._same = same
+
+    @property
+    def near(self) -> list:
+        if self._n is None:
+            self._n = self._near()
+        return self._n
+
+    @property
+    def everywhere(self) -> list:
+        if self._same:
+            return self.near
+        if self._e is None:
+            self._e = self._everywhere()
+        return self._e
+
+
+def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str, int, int, bool]]:
     """Triggers that report an event: not in a sentence of figures or generalities; a bare
-    death verb becomes a death in custody or a killing by what the sentence says."""
+    death verb becomes a death in custody or a killing by what the sentence says (or the
+    sentence before: "... was shot by security forces. He died on the way to hospital").
+    The last item tells an anaphoric trigger ("the sentence was carried out", «این حکم»):
+    its victims are the ones named before it."""
     out = []
     families = [
         (ts, kind) for kind, stage, ts, _ in triggers if kind in ("death_sentence", "flogging", "amputation")
     ]
     for kind, stage, ts, te in triggers:
-        a, b = next((a, b) for a, b in sents if a <= ts < b)
+        si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
+        a, b = sents[si]
         if L.STATISTIC_CUES.search(folded, a, b):
             continue
-        if kind == "sentence_step":
+        if L.AT_LEAST_CUES.search(folded, a, b) and not any(
+            a <= d.start < b and d.precision == "day" for d in dates
+        ):
+            continue
+        anaphoric = kind in ("sentence_step", "sentence_act", "sentence_pending")
+        if kind == "sentence_pending":
+            kind = min(families, key=lambda f: abs(f[0] - ts))[1] if families else "death_sentence"
+            stage = "upheld" if L.UPHELD_CUE.search(folded, a, b) else "issued"
+        elif kind == "sentence_step":
             kind = min(families, key=lambda f: abs(f[0] - ts))[1] if families else "death_sentence"
         elif kind == "sentence_act":
             acts = [f for f in families if f[1] != "death_sentence"] + [
@@ -224,25 +307,44 @@ def _event_triggers(triggers, folded: str, sents) -> list[tuple[str, str, int, i
             near = min(acts + families, key=lambda f: abs(f[0] - ts))[1] if acts + families else "execution"
             kind = "execution" if near == "death_sentence" else near
         if kind == "death":
+            pa = sents[si - 1][0] if si > 0 else a
             if L.SHOOTING_CONTEXT.search(folded, a, b) and L.STATE_AGENTS.search(folded, a, b):
                 kind = "extrajudicial_killing"
             elif L.CUSTODY_CONTEXT.search(folded, a, b):
                 kind = "death_in_custody"
+            elif (
+                pa < a
+                and _PRONOUN_SUBJECT.match(folded, a)
+                and L.SHOOTING_CONTEXT.search(folded, pa, a)
+                and L.STATE_AGENTS.search(folded, pa, a)
+            ):
+                kind = "extrajudicial_killing"  # "X was shot by police. He died ..."
             else:
                 continue
         elif kind == "extrajudicial_killing" and not L.STATE_AGENTS.search(folded, a, b):
             continue
-        out.append((kind, stage, ts, te))
+        out.append((kind, stage, ts, te, anaphoric))
     return out
 
 
-def _mention_victims(text, folded, sents, si, persian, ts, te) -> list[Victim]:
+_PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
+
+
+def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) -> list[Victim]:
     """Victims of the trigger in sentence ``si``: named in it, or counted in it and named in
-    the next sentences ("A man was hanged ... He was identified as ..."), else the nearest."""
+    the next sentences ("A man was hanged ... He was identified as ..."), else the nearest.
+    An anaphoric trigger with no victim of its own ("the sentence was carried out") takes
+    those of the sentences before it."""
     here = _victims_in(text, folded, sents[si], persian)
     named = [v for v in here if v.name]
     if named:
         return here
+    if (anaphoric or _REFERS_BACK.search(folded, *sents[si])) and not here:
+        for j in (si - 1, si - 2):
+            if j >= 0:
+                before = _victims_in(text, folded, sents[j], persian)
+                if before:
+                    return before
     groups = [v for v in here if not v.name]
     total = sum(v.count for v in groups) if groups else 0
     for j in (si + 1, si + 2):
@@ -264,6 +366,11 @@ def _mention_victims(text, folded, sents, si, persian, ts, te) -> list[Victim]:
     return [Victim(None, ts, te, count=1)]
 
 
+# "his fingers were cut off", «حکم او»: a trigger sentence that points back to someone named
+_REFERS_BACK = L.rx(
+    r"\b(?:he|she|his|her|him|they|their|them)\b",
+    rf"{L.B}(?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این زن|این مرد|این جوان){L.E}",
+)
 FIGURE_COUNT = 10  # an unnamed group this large without a day is a figure, not one event
 
 
@@ -314,16 +421,39 @@ def _gazetteer(which: str) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]
     return re.compile(rf"{L.B}(?:{alternation}){L.E}"), by_key
 
 
-def _places(folded: str, which: str) -> list[tuple[int, int, str, str]]:
+_PROVINCE_AFTER = re.compile(r" province\b")
+_PROVINCE_BEFORE = re.compile(r"استان $")
+
+
+def _places(folded: str, which: str, text: str = "") -> list[tuple[int, int, str, str]]:
+    """Gazetteer hits; a city named as its province ("Tehran province", «استان تهران») or in
+    a dateline ("TEHRAN, Apr. 6 (IRNA) –": where the outlet writes from) is not a city."""
     rx, by_key = _gazetteer(which)
-    return [(m.start(), m.end(), *by_key[m.group()]) for m in rx.finditer(folded)]
+    out = []
+    for m in rx.finditer(folded):
+        if which == "city":
+            if _PROVINCE_AFTER.match(folded, m.end()) or _PROVINCE_BEFORE.search(
+                folded, max(0, m.start() - 6), m.start()
+            ):
+                continue
+            if m.start() < 40 and text[m.start() : m.end()].isupper() and _DATELINE.match(folded, m.end()):
+                continue
+        out.append((m.start(), m.end(), *by_key[m.group()]))
+    return out
+
+
+_DATELINE = re.compile(r"\s*(?:,|\(|-|–|—)")
 
 
 def _charges(folded: str) -> list[tuple[int, int, str]]:
     out = []
-    for value, rx in L.CHARGE_PATTERNS:
-        out.extend((m.start(), m.end(), value) for m in rx.finditer(folded))
-    out.extend((m.start(), m.end(), "other") for m in L.OTHER_CHARGE.finditer(folded))
+    for value, rx in [*L.CHARGE_PATTERNS, ("other", L.OTHER_CHARGE)]:
+        hits = sorted({(m.start(), m.end()) for m in L.scan(rx, folded)}, key=lambda h: (h[0], -h[1]))
+        end = -1
+        for s, e in hits:  # «مواد مخدر» and «مخدر» inside it: one hit, the longer
+            if e > end:
+                out.append((s, e, value))
+                end = e
     return sorted(out)
 
 
@@ -333,11 +463,11 @@ def _in_window(hits, sents, si, width):
     return [h for h in hits if lo <= h[0] < hi]
 
 
-def _set_charge(m: Mention, charges, sents, si) -> None:
+def _set_charge(m: Mention, charges: _Lazy, sents, si) -> None:
     if m.kind == "extrajudicial_killing":
         return
     for width in (0, 1, 2, 999):
-        near = _in_window(charges, sents, si, width)
+        near = _in_window(charges.near if width <= NEAR else charges.everywhere, sents, si, width)
         if near:
             order = {c: i for i, c in enumerate(CHARGES)}
             best = min(near, key=lambda h: (abs(h[0] - m.start) > 200, order[h[2]], abs(h[0] - m.start)))
@@ -349,11 +479,14 @@ def _set_charge(m: Mention, charges, sents, si) -> None:
 _ORIGIN = re.compile(r"(?:\bfrom|\bnative of|اهل|ساکن|متولد) (?:the )?(?:city of |شهر )?$")
 
 
-def _set_place(m: Mention, prisons, cities, provinces, sents, si, folded: str) -> None:
+def _set_place(m: Mention, prisons: _Lazy, cities, provinces, sents, si, folded: str) -> None:
     for width in (0, 1, 2, 99):
         lo = sents[max(0, si - width)][0]
         hi = sents[min(len(sents) - 1, si + width)][1]
-        near = [p for p in prisons if lo <= p.start < hi]
+        near = [p for p in (prisons.near if width <= NEAR else prisons.everywhere) if lo <= p.start < hi]
+        if width > NEAR:  # a prison told far away, in another city than the one told near
+            towns = {c[2] for c in _in_window(cities, sents, si, NEAR)}
+            near = [p for p in near if not towns or L.PRISON_PLACE.get(p.value, (None,))[0] in towns]
         if near:
             p = _nearest(near, m.start)
             m.prison = p.value
@@ -385,6 +518,34 @@ def _set_place(m: Mention, prisons, cities, provinces, sents, si, folded: str) -
 
 
 _ARREST = re.compile(r"\barrest(?:ed)?\b|\bdetained\b|بازداشت (?:شد|کرد|و)|دستگیر")
+_CLAUSE_END = re.compile(r"[,،;؛:()«»]")
+
+
+def _arrest_date(d: DateHit, m: Mention, folded: str, a: int, b: int, persian: bool) -> bool:
+    """The date of an arrest, not of the event: in the date's clause (commas bound it, so
+    «، که ... بازداشت شده بود،» is a clause of its own) the verb the date goes with is an
+    arrest. Persian puts a date before its verb («روز شنبه ... بازداشت شد و امروز ... اعدام
+    شد»), English mostly after ("arrested on 3 May and hanged on Sunday"); so the date goes
+    with the first verb after it (Persian) or the nearest before it (English), else the other
+    side's nearest."""
+    lo = d.start
+    while lo > a and not _CLAUSE_END.match(folded, lo - 1):
+        lo -= 1
+    hi = d.end
+    while hi < b and not _CLAUSE_END.match(folded, hi):
+        hi += 1
+    verbs = [(x.start(), x.end(), True) for x in _ARREST.finditer(folded, lo, hi)]
+    if not verbs:
+        return False
+    if lo <= m.start < hi:
+        verbs.append((m.start, m.end, False))
+    after = sorted(v for v in verbs if v[0] >= d.end)
+    before = sorted((v for v in verbs if v[1] <= d.start), key=lambda v: -v[1])
+    first, second = (after, before) if persian else (before, after)
+    verb = (first or second or [(0, 0, False)])[0]
+    return verb[2]
+
+
 _REPORTED = re.compile(
     r"\b(?:said|says|announced|told reporters|reported|stated|added)\s+$|(?:گفت|اعلام کرد|خبر داد)\s+$"
 )
@@ -392,18 +553,22 @@ _DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "re
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
-def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded) -> None:
+def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, persian: bool = False) -> None:
     for j in (si, si + 1, si - 1):
         if not 0 <= j < len(sents):
             continue
         a, b = sents[j]
         near = [d for d in dates if a <= d.start < b]
-        # a date that goes with an arrest in the same clause is not the event's
-        near = [d for d in near if not _ARREST.search(folded[min(d.start, m.start) : max(d.end, m.end)])]
+        # a date that goes with an arrest in its clause is not the event's
+        near = [d for d in near if not _arrest_date(d, m, folded, a, b, persian)]
         # "..., the spokesman said on Tuesday": the day of the statement, not of the event
         near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
         if j != si:
             near = [d for d in near if d.how == "relative" or d.precision == "day"]
+        if L.BACKGROUND_CUES.search(folded, a, b) and any(d.how != "relative" for d in near):
+            # "today marks the anniversary of the execution ... in December 2022": today is
+            # the anniversary's day, the written date the event's
+            near = [d for d in near if d.how != "relative"]
         if near:
             # a written day over a weekday, a day over a month or year, then the nearest
             d = min(
@@ -450,7 +615,9 @@ def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: da
     if cue and (m.event_date is None or m.event_date_precision == "year"):
         m.evidence["background"] = [cue.start(), cue.end()]
         return True
-    if m.event_date and published is not None and _long_before(m, published):
+    # A sentence still pending is its current state, never background, however old.
+    pending = m.stage != "carried_out" and m.kind in ("death_sentence", "flogging", "amputation")
+    if m.event_date and published is not None and not pending and _long_before(m, published):
         if "event_date" in m.evidence:
             m.evidence["background"] = m.evidence["event_date"]
         return True
@@ -490,7 +657,11 @@ def _merge(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         for i, o in enumerate(out):
             if o.kind == m.kind and _stage_family(o.stage) == _stage_family(m.stage) and _same_victims(o, m):
-                if o.background and not m.background:  # the news, told with its history
+                # the news told with its history; a mention whose own sentence names the
+                # victims over one that borrowed them (its date and place are theirs)
+                if (o.background and not m.background) or (
+                    o.inherited and not m.inherited and o.background == m.background
+                ):
                     _absorb(m, o)
                     out[i] = m
                 else:
@@ -518,6 +689,8 @@ def _absorb(o: Mention, m: Mention) -> None:
             o.evidence["event_date"] = m.evidence["event_date"]
     named_o = [v for v in o.victims if v.name]
     named_m = [v for v in m.victims if v.name]
+    if named_m and (not named_o or not m.inherited):
+        o.inherited = o.inherited and m.inherited if named_o else m.inherited  # own-sentence victims
     if named_m and not named_o:
         o.victims = m.victims
     elif named_m:
@@ -537,8 +710,20 @@ def _absorb(o: Mention, m: Mention) -> None:
             setattr(o, attr, getattr(m, attr))
             if ev in m.evidence:
                 o.evidence[ev] = m.evidence[ev]
-    if o.event_date is None and m.event_date is not None:
+    # A sentence's mention carries the date of the step it reports: the day it was issued
+    # is not the day it was upheld (an act takes the date of any retelling).
+    same_step = o.stage == "carried_out" or m.stage == o.stage
+    if m.event_date is not None and same_step and (o.event_date is None or _finer(m, o)):
         o.event_date, o.event_date_precision = m.event_date, m.event_date_precision
         o.evidence["event_date"] = m.evidence["event_date"]
     if o.source_type == "media" and m.source_type != "media":
         o.source_type = m.source_type
+
+
+def _finer(m: Mention, o: Mention) -> bool:
+    """``m`` dates the same event more precisely: a day inside ``o``'s month or year
+    («مهرماه» in the lead, «۳۰ مهر ۱۴۰۴» further down)."""
+    rank = {"day": 0, "month": 1, "year": 2}
+    if rank.get(m.event_date_precision, 3) >= rank.get(o.event_date_precision, 3):
+        return False
+    return bool(m.event_date and o.event_date and m.event_date.startswith(o.event_date))

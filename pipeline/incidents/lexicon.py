@@ -9,8 +9,10 @@ written for this project; each names the incident field it feeds.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from pipeline.extraction.jalali import fold_chars
+from pipeline.incidents.gate import may_match
 
 # Persian word boundary: not preceded/followed by a Persian or Latin letter.
 _L = r"[\w\u064b-\u065f\u0670]"
@@ -28,12 +30,44 @@ def rx(*alternatives: str) -> re.Pattern[str]:
     pattern = "|".join(f"(?:{a})" for a in alternatives)
     if re.search(r"\\[A-Z]", pattern):
         raise ValueError(f"upper-case escapes do not survive folding: {pattern[:60]}")
-    return re.compile(fold_chars(pattern))
+    compiled = re.compile(fold_chars(pattern))
+    _PARTS[compiled] = tuple(re.compile(fold_chars(a)) for a in alternatives)
+    return compiled
+
+
+_PARTS: dict[re.Pattern[str], tuple[re.Pattern[str], ...]] = {}
+
+
+def scan_span(pattern: re.Pattern[str], folded: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(folded, lo, hi)``, in order, skipped when ``folded[lo:hi]`` lacks
+    the words the pattern needs."""
+    if may_match(pattern, folded[lo:hi]):
+        yield from pattern.finditer(folded, lo, hi)
+
+
+def scan(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
+    """Every match of each alternative of an ``rx`` pattern (in no particular order), an
+    alternative run only when the text has the words it needs (``gate.may_match``): most
+    alternatives of a long list are skipped in a few substring tests."""
+    for part in _PARTS.get(pattern, (pattern,)):
+        if may_match(part, folded):
+            yield from part.finditer(folded)
 
 
 # --- kinds and stages ------------------------------------------------------------------
 # (kind, stage, pattern). Order matters only for ties at the same offset.
 KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
+    # "has not yet been carried out", «هنوز اجرا نشده»: a sentence still pending, not an act
+    # (of whichever sentence the article is about; upheld when the sentence says so).
+    (
+        "sentence_pending",
+        "issued",
+        rx(
+            r"\b(?:has|have|had|was|were) not (?:yet )?(?:been )?(?:carried out|implemented|enforced)",
+            r"\bnot yet (?:been )?(?:carried out|implemented|enforced)",
+            rf"{B}(?:هنوز )?(?:به )?اجرا (?:نشده|نشد|نگردیده|درنیامده){E}",
+        ),
+    ),
     # death sentences: imminent first (they also mention "execution")
     (
         "death_sentence",
@@ -77,7 +111,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "death_sentence",
         "issued",
         rx(
-            r"\bsentenced (?:[\w'’-]+ ){0,3}to death",
+            r"\bsentenced (?:[\w'’-]+ ){0,8}to death",
+            r"\bsentenced (?:[\w'’-]+ ){0,3}to (?:qisas|qesas)\b(?! of (?:the )?(?:eye|eyes|limb|hand|foot))",
             r"\bcondemned (?:[\w'’-]+ ){0,2}to death",
             r"\bdeath sentences? (?:[\w'’-]+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
             r"\bhanded (?:[\w'’-]+ ){0,2}(?:a )?death sentences?",
@@ -96,13 +131,14 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bexecuted\b",
             r"\bhanged\b",
             r"\bexecution (?:[\w'’-]+ ){0,6}(?:was|were) carried out",
-            r"\b(?:death|qisas|execution) sentences? (?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) carried out",
+            r"\b(?:death|qisas|execution) sentences? (?:[\w'’-]+ ){0,16}(?:was|were|has been|have been) carried out",
             r"\bupheld (?:[\w'’-]+ ){0,4}and carried out",
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
             rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}",
             rf"{B}به دار آویخته",
+            rf"{B}اعدام (?!ها{E}|های{E}){GAP}{B}(?:انجام|اجرا) (?:شد|گردید){E}",  # «اعدام X که ... انجام شد»
             rf"{B}قصاص (?:شد|شدند|گردید|گردیدند){E}",
             r"\b(?:qisas|qesas|retribution) (?:\(retribution\) )?(?:sentence )?(?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) carried out",
             rf"{B}(?<!پیش از )(?<!قبل از )اجرای حکم (?:اعدام|قصاص)",
@@ -151,7 +187,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:was|were) (?:[\w'’-]+ ){0,2}(?:flogged|lashed)",
             r"\b(?:received|was given|were given) (?:\d+|[a-z-]+) lashes",
             r"\bflogging (?:sentence )?(?:[\w'’-]+ ){0,4}(?:was|were) carried out",
-            rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){GAP}{B}(?:اجرا|به اجرا|زده){E}",
+            rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){LONG_GAP}{B}(?:اجرا|به اجرا|زده){E}",
             rf"{B}شلاق زده شد",
         ),
     ),
@@ -191,7 +227,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:fingers?|hands?|limbs?) (?:[\w'’-]+ ){0,3}(?:were|was) (?:[\w'’-]+ ){0,2}(?:amputated|cut off)",
             r"\bamputation (?:[\w'’-]+ ){0,5}(?:was|were) carried out",
             r"\b(?:were|was|had been|have been) (?:[\w'’-]+ ){0,2}amputated\b",
-            rf"{B}(?:حکم )?قطع{GAP}(?:انگشت|دست|پا){GAP}(?:اجرا|به اجرا){E}",
+            rf"{B}(?:حکم )?قطع{GAP}(?:انگشت|دست|پا){LONG_GAP}(?:اجرا|به اجرا){E}",
             rf"{B}انگشتان{GAP}قطع (?:شد|کردند)",
         ),
     ),
@@ -205,6 +241,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bsentence of amputation",
             rf"{B}(?:محکوم{SUF} به |حکم ){GAP}قطع{GAP}(?:انگشت|دست|پا)",
             rf"{B}قطع انگشت",
+            rf"{B}به قطع{GAP}(?:انگشت|دست|پا){GAP}{B}محکوم",
         ),
     ),
     # "The Supreme Court upheld the sentences on Sunday": a step of whichever sentence the
@@ -224,7 +261,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "sentence_act",
         "carried_out",
         rx(
-            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این محکوم)?{GAP}{B}(?:اجرا|به اجرا) (?:شد|شدند|گردید)",
+            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این محکوم)?{LONG_GAP}{B}(?:اجرا|به اجرا) (?:شد|شدند|گردید)",
             r"\b(?:the |his |her |their )sentences? (?:was|were|has been|have been) carried out",
         ),
     ),
@@ -240,6 +277,10 @@ NOT_EVENT = rx(
     r"\bat least \d\d[\d,]* (?:[\w-]+ ){0,3}(?:were|have been|had been) (?:executed|killed|hanged|sentenced)",
     r"\b(?:no one|nobody|none of them) (?:was|were|had been) (?:killed|executed|hurt)",
     r"\bexecuted (?:each|every|per) ",
+    # "the execution of juvenile offenders", "executions of protesters": a class of people
+    r"\bexecutions? of (?!(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|a |an |the )\b)"
+    r"(?:[a-z-]+ ){0,2}(?:offenders|protesters|prisoners|people|minorities|women|men|children|juveniles"
+    r"|dissidents|activists|detainees|nationals|members)\b",
     rf"{B}(?:دست کم |حداقل |بیش از )?\d+ (?:مورد )?اعدام",
     rf"{B}آمار اعدام",
     rf"{B}مجازات اعدام",
@@ -281,17 +322,19 @@ CHARGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "espionage",
         rx(
             r"\bespionage\b",
+            r"\bspy\b",
+            r"\bspies\b",
             r"\bspying\b",
             r"\bspy for\b",
             r"\bcollaborat\w* with (?:israel|the israeli|mossad)",
-            rf"{B}جاسوسی",
+            rf"{B}جاسوس",
             rf"{B}همکاری با (?:اسرائیل|موساد|رژیم صهیونیستی)",
         ),
     ),
     (
         "drug",
         rx(
-            r"\bdrug",
+            r"\bdrug(?!s? shortages?)",
             r"\bnarcotic",
             r"\bheroin\b",
             r"\bmethamphetamine\b",
@@ -336,6 +379,8 @@ CHARGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # Other, named charges: the charge is known, and not one of the above.
 OTHER_CHARGE = rx(
     r"\bfinancial (?:charges|offences|crimes)",
+    r"\bspreading (?:falsehoods|lies|false news)",
+    rf"{B}نشر اکاذیب",
     r"\bfraud\b",
     r"\bprotest-related",
     r"\bhijab\b",
@@ -377,7 +422,16 @@ GENDER_FEMALE = rx(
 
 ETHNICITY: list[tuple[str, re.Pattern[str]]] = [
     ("Baluch", rx(r"\bbaluch", r"\bbaloch", r"\bbaluchi", rf"{B}بلوچ")),
-    ("Kurdish", rx(r"\bkurd(?:s|ish)?\b", rf"{B}کرد(?:ی|ها|های)?{E}")),
+    # «کرد» is also the verb "did" («محکوم کرد»): not right after a compound verb's first part
+    (
+        "Kurdish",
+        rx(
+            r"\bkurd(?:s|ish)?\b",
+            rf"{B}(?<!محکوم )(?<!منتقل )(?<!اعلام )(?<!صادر )(?<!تایید )(?<!تأیید )(?<!اجرا )"
+            rf"(?<!بازداشت )(?<!دستگیر )(?<!اعتراف )(?<!خبر )(?<!تهدید )(?<!احضار )(?<!پیدا )(?<!فوت )"
+            rf"کرد(?:ی|ها|های)?{E}",
+        ),
+    ),
     ("Arab", rx(r"\b(?:ahwazi |ahvazi )?arabs?\b", r"\bahwazi\b", rf"{B}عرب{SUF}{E}")),
     (
         "Turk",
@@ -532,6 +586,13 @@ CITIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("Eslamabad-e Gharb", "Kermanshah", ("eslamabad-e gharb", "islamabad-e gharb", "اسلام آباد غرب")),
     ("Javanrud", "Kermanshah", ("javanrud", "javanroud", "جوانرود")),
     ("Paveh", "Kermanshah", ("paveh", "پاوه")),
+    ("Nowsud", "Kermanshah", ("nowsud", "nosud", "nowsoud", "نوسود")),
+    ("Sarpol-e Zahab", "Kermanshah", ("sarpol-e zahab", "sarpol-e-zahab", "سرپل ذهاب", "سرپل‌ذهاب")),
+    ("Qasr-e Shirin", "Kermanshah", ("qasr-e shirin", "قصر شیرین")),
+    ("Sarvabad", "Kurdistan", ("sarvabad", "سروآباد")),
+    ("Shush", "Khuzestan", ("shush", "شوش")),
+    ("Maku", "West Azerbaijan", ("maku", "ماکو")),
+    ("Chaldoran", "West Azerbaijan", ("chaldoran", "چالدران")),
     ("Ravansar", "Kermanshah", ("ravansar", "روانسر")),
     ("Kangavar", "Kermanshah", ("kangavar", "کنگاور")),
     ("Bukan", "West Azerbaijan", ("bukan", "boukan", "بوکان")),
@@ -684,7 +745,6 @@ STATISTIC_CUES = rx(
     r"\b(?:dozens|hundreds|thousands|scores) of",
     r"\busually\b",
     r"\btypically\b",
-    r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
     r"\bthis year\b",
     r"\brecorded\b",
     r"\bfigures\b",
@@ -699,9 +759,14 @@ STATISTIC_CUES = rx(
     rf"{B}گزارش سالانه",
     rf"{B}(?:ده ها|صدها|هزاران)",
     rf"{B}معمولا",
-    rf"{B}(?:دست کم|حداقل|بیش از) (?:هزار|\d+) ",
     rf"{B}سال جاری",
 )
+# "at least nine prisoners": a figure, unless the sentence gives the day (one group event).
+AT_LEAST_CUES = rx(
+    r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
+    rf"{B}(?:دست کم|حداقل|بیش از) (?:هزار|\d+) ",
+)
+UPHELD_CUE = rx(r"\b(?:upheld|confirmed)\b", rf"{B}(?:تایید|تأیید|ابرام)")
 # A sentence was commuted, quashed or pardoned: no longer a death sentence.
 COMMUTED_CUES = rx(
     r"\bcommut",

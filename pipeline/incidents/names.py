@@ -36,7 +36,7 @@ _FA = {
     "ض": "z",
     "ظ": "z",
     "ر": "r",
-    "ژ": "J",
+    "ژ": "j",  # Latin j renders ژ as often as ج (Jina = ژینا): one class
     "ش": "S",
     "غ": "q",
     "ق": "q",
@@ -47,7 +47,7 @@ _FA = {
     "م": "m",
     "ن": "n",
 }
-_LATIN_DIGRAPHS = [("kh", "X"), ("gh", "q"), ("sh", "S"), ("ch", "C"), ("zh", "J"), ("ph", "f"), ("th", "t")]
+_LATIN_DIGRAPHS = [("kh", "X"), ("gh", "q"), ("sh", "S"), ("ch", "C"), ("zh", "j"), ("ph", "f"), ("th", "t")]
 _LATIN = {"q": "q", "c": "k", "k": "k", "w": "", "v": "", "y": "", "x": "ks", "'": "", "’": "", "`": ""}
 _VOWELS = set("aeiouáíúéóâ")
 _NAME_TOKEN = re.compile(r"[\w'’]+")

@@ -115,10 +115,11 @@ _FA_STOP_WORDS = """
     تن نفر چهار پنج شش هفت هشت نه ده دو سه تنها چند هر همه هنوز نیز حتی فقط بود بودند هستند
     شد شدند کرد کردند داشت داشتند نداشت گفت گفته را هیچ کسی چیزی زیادی بسیار دیگری
     بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
+    سایر بقیه دیگر برخی
     """
 _FA_STOP = {fold_chars(w) for w in _FA_STOP_WORDS.split()}
 _FA_NAMED = _folded_re(
-    rf"{L.B}(?:به نام|با نام|با هویت|به اسامی|به نام های|با اسامی|با هویت های|هویت)"
+    rf"{L.B}(?:به نام های|به نام\u200cهای|به نام|با نام|با هویت های|با هویت|به اسامی|با اسامی|(?<!احراز )(?<!شناسایی )هویت)"
     r"(?: (?:این|آن|او|وی))?(?: (?:زندانی|زندانیان|زن|مرد|جوان|کولبر|شهروند|فرد|افراد|محکوم))?،? «?"
     r"([\u0620-\u064a\u066e-\u06d3 ]{3,80}?)(?=[»،,.؛:\(\n]| و | فرزند| \d| ساله| که| از | در | به | را | است| عنوان)"
 )
@@ -129,8 +130,16 @@ _FA_APPOSITIVE = re.compile(
     r"(?:[\u0620-\u064a\u066e-\u06d3\u200c]+ ){0,3}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت\u200c?بر|متهم|جوان|نوجوان|"
     r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)"
 )
+# «فرزند محمد» gives the father's given name; «مادر/برادر X» ("X's mother") names X, who is
+# a person of the story (often the victim), so kinship words do not block a name.
 _FA_ROLE_BEFORE = _folded_re(
-    r"(?<![\u0600-\u06ff])(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار|پدر|مادر|همسر|برادر|خواهر) $"
+    r"(?<![\u0600-\u06ff])(?:فرزند|مدیر|رئیس|قاضی|وکیل|دادستان|سخنگوی|نماینده|خبرنگار) $"
+)
+_FA_UNNAMED = _folded_re(
+    r"^[^.!?؟\n]{0,80}?(?:احراز نشده|مشخص نشده|مشخص نیست|اعلام نشده|نامشخص|فاش نشده|در دست نیست)"
+)
+_FA_MONTH_WORD = _folded_re(
+    r"(?:فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند)(?:\u200c| )?(?:ماه|\d)"
 )
 _FA_ROLE_AFTER = _folded_re(r"^،? (?:مدیر|رئیس|سخنگوی|وکیل|قاضی|دادستان|گفت|نماینده|خبرنگار)|^ ?ماه")
 
@@ -192,11 +201,32 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
             continue
         if _ROLE_BEFORE.search(text[max(0, s - 40) : s]) or _ROLE_AFTER.search(text[e : e + 30]):
             continue
+        if name.endswith(("'s", "’s")):
+            if _RELATIVE_OF.match(text, e - 2):  # "X's friend Y": X is named for Y's sake
+                continue
+            name, e = name[:-2], e - 2  # "Reza Zarei's execution": the victim is Reza Zarei
         after_name = bool(out) and re.fullmatch(r",? (?:and )?|, ", text[out[-1].end : s] or "x") is not None
         if words[0].lower() not in _EN_GIVEN and not after_name and not _looks_like_person(text, s, e):
             continue
         out.append(Victim(name, s, e, gender=None))
+    for m in _SHARED_SURNAME.finditer(text, start, end):
+        given = m.group(1)
+        nxt = next((v for v in out if v.start == m.end()), None)
+        if nxt is None or given.lower() not in _EN_GIVEN or len(nxt.name.split()) != 2:
+            continue
+        if not any(v.start <= m.start(1) < v.end for v in out):
+            out.append(Victim(f"{given} {nxt.name.split()[-1]}", m.start(1), m.end(1), gender=None))
+    out.sort(key=lambda v: v.start)
     return out
+
+
+_RELATIVE_OF = re.compile(
+    r"['’]s (?:friend|brother|sister|father|mother|son|daughter|wife|husband|lawyer|family|cousin|uncle"
+    r"|aunt|nephew|niece|relative|fiancée?|colleague|cellmate|co-defendant)s?\b",
+    re.IGNORECASE,
+)
+# "Javad and Ali Heydari": a lone given name sharing the next name's surname
+_SHARED_SURNAME = re.compile(r"\b([A-Z][a-z]+) and (?=[A-Z][a-z]+ [A-Z])")
 
 
 def _looks_like_person(text: str, s: int, e: int) -> bool:
@@ -204,7 +234,9 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
     before, after = text[max(0, s - 40) : s].lower(), text[e : e + 25].lower()
     return bool(
         re.search(
-            r"(?:identified as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?),?\s*$",
+            r"(?:identified as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?"
+            r"|\bthe (?:teenager|convict|defendant|accused|detainee|porter|youth|boy|girl|student|activist"
+            r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman)),?\s*$",
             before,
         )
         or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|an? )", after)
@@ -233,21 +265,27 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
                 seen.append((m.start(1), m.end(1)))
     for m in _FA_NAMED.finditer(folded, start, end):
-        for part in re.split(r" و |، |,", m.group(1)):
-            part = part.strip()
+        if _FA_UNNAMED.search(folded, m.start(), end):  # «هویت آنان ... احراز نشده است»
+            continue
+        parts_all = [p.strip() for p in re.split(r" و |، |,", m.group(1))]
+        for k, part in enumerate(parts_all):
             if not part:
                 continue
             s = m.start(1) + m.group(1).index(part)
             words = part.split()[:3]
             while words and words[-1] in _FA_STOP:
                 words.pop()
-            if not words:
+            if not words or words[0] in _FA_STOP:
                 continue
             name = text[s : s + len(" ".join(words))]
             if any(a < s + len(name) and s < b for a, b in seen):
                 continue
-            out.append(Victim(name, s, s + len(name), gender=None))
-            seen.append((s, s + len(name)))
+            span_end = s + len(name)
+            following = parts_all[k + 1].split() if k + 1 < len(parts_all) else []
+            if len(words) == 1 and words[0] in _FA_GIVEN and len(following) == 2:
+                name = f"{name} {following[-1]}"  # «جواد و علی حیدری»: the shared surname
+            out.append(Victim(name, s, span_end, gender=None))
+            seen.append((s, span_end))
     words = _fa_words(text, folded, start, end)
     i = 0
     while i < len(words):
@@ -256,7 +294,13 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
         after_place_word = re.search(
             r"(?:زندان|شهر|شهرستان|استان|روستای|اهل|ساکن|بخش) $", folded[max(0, ws - 12) : ws]
         )
-        if (parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN) and not place and not after_place_word:
+        month = _FA_MONTH_WORD.match(folded, ws)  # «بهمن‌ماه»: a month, not the name Bahman
+        if (
+            (parts[0] in _FA_GIVEN or "".join(parts) in _FA_GIVEN)
+            and not place
+            and not after_place_word
+            and not month
+        ):
             j = i + 1
             while j < len(words) and j < i + 3 and _surname_like(words[j], text, words[j - 1][1]):
                 j += 1
@@ -274,6 +318,17 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 i = j
                 continue
         i += 1
+    for v in list(out):  # «جواد و علی حیدری»: a lone given name sharing the next one's surname
+        parts = v.name.split()
+        m = _FA_GIVEN_AND.search(folded, max(start, v.start - 20), v.start)
+        if len(parts) == 2 and m and m.group(1) in _FA_GIVEN:
+            full = f"{text[m.start(1) : m.end(1)]} {parts[1]}"
+            lone = next((w for w in out if (w.start, w.end) == (m.start(1), m.end(1))), None)
+            if lone is not None:
+                lone.name = full  # found alone after «به نام‌های»
+            elif not any(a <= m.start(1) < b for a, b in seen):
+                out.append(Victim(full, m.start(1), m.end(1), gender=None))
+                seen.append((m.start(1), m.end(1)))
     for v in list(out):
         m = _FA_AND_NAME.match(text, v.end)
         if m and m.end(1) <= end and not any(a < m.end(1) and m.start(1) < b for a, b in seen):
@@ -283,6 +338,7 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_FA_GIVEN_AND = re.compile(r"(?<![\u0600-\u06ff])([\u0620-\u064a\u066e-\u06d3]+) و $")
 _FA_VERB_AFTER = _folded_re(r" (?:بود|بودند|است|هست|شد|شدند|کرد|کردند|بوده|شده)(?![\u0600-\u06ff])")
 _FA_HONORIFIC = _folded_re(
     r"(?<![\u0600-\u06ff])(?:آقای|خانم) ([\u0620-\u064a\u066e-\u06d3]{3,}(?: زاده| پور)?)(?![\u0600-\u06ff])"
@@ -341,9 +397,10 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
             if rx is _COUNT_EN and noun in ("years", "months"):
                 continue
             gender = None
-            if re.search(r"wom[ae]n|girl|زن|دختر", noun):
+            # the whole noun: «زندانی» holds «زن» and is not a woman
+            if re.fullmatch(r"wom[ae]n|girls?|زن|زنان|دختر|دختران", noun):
                 gender = "female"
-            elif re.search(r"\bm[ae]n$|boy|brother|مرد|پسر|برادر", noun):
+            elif re.fullmatch(r"m[ae]n|boys?|brothers?|مرد|مردان|پسر|پسران|برادر|برادران", noun):
                 gender = "male"
             if _SUBSET_BEFORE.search(folded[max(0, m.start() - 20) : m.start()]):
                 continue  # "five prisoners, including an Afghan national": part of the five
@@ -407,10 +464,40 @@ def _first(victim: Victim, attr: str, table, folded: str, spans) -> None:
     for lo, hi in spans:
         best = None
         for value, rx in table:
-            for m in rx.finditer(folded, lo, hi):
+            for m in L.scan_span(rx, folded, lo, hi):
                 if best is None or abs(m.start() - victim.start) < abs(best[1].start() - victim.start):
                     best = (value, m)
         if best:
             setattr(victim, attr, best[0])
             victim.evidence[attr] = [best[1].start(), best[1].end()]
             return
+
+
+def details_elsewhere(victim: Victim, text: str, folded: str, sentences: list[tuple[int, int]]) -> None:
+    """Fill the age ``victim`` lacks from the other places the article writes the same name
+    ("... the death sentence of Reza X." then "Reza X, 29, was arrested ...")."""
+    if not victim.name or len(victim.name) < 5:
+        return
+    attrs = ("age", "age_at_offence")  # written next to the name; the rest is read near the event
+    for written in dict.fromkeys([victim.name, victim.name.split()[-1]]):
+        if len(written) >= 4:
+            _details_of(victim, written, text, folded, sentences, attrs)
+
+
+def _details_of(victim: Victim, written: str, text: str, folded: str, sentences, attrs) -> None:
+    """``details_elsewhere`` for one written form (the full name, or the surname alone:
+    "Hiwa Qaderi was executed ... Qaderi, 36, had been ...")."""
+    pos = text.find(written)
+    while pos != -1 and any(getattr(victim, a) is None for a in attrs):
+        end = pos + len(written)
+        whole_word = not (text[end : end + 1].isalnum() or (pos > 0 and text[pos - 1].isalnum()))
+        if pos != victim.start and whole_word:
+            own = next(((a, b) for a, b in sentences if a <= pos < b), None)
+            if own is not None:
+                other = Victim(victim.name, pos, end)
+                fill_details(other, text, folded, own, own)
+                for a in attrs:
+                    if getattr(victim, a) is None and getattr(other, a) is not None:
+                        setattr(victim, a, getattr(other, a))
+                        victim.evidence[a] = other.evidence[a]
+        pos = text.find(written, pos + 1)

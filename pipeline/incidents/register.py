@@ -77,16 +77,30 @@ def _most(values: list[Any]) -> Any:
     return Counter(values).most_common(1)[0][0] if values else None
 
 
+def incident_date(mentions: list[dict]) -> tuple[int, str] | None:
+    """(precision rank, date text) of the incident: its earliest reported step (a sentence's
+    issue before its upholding, months apart), then the finest date inside that period (a
+    day that falls in the earliest mention's month). Finest-first would date a sentence
+    issued in one month and upheld on a day months later by the upholding, and so count it
+    in the wrong month."""
+    dated = [
+        (parse_event_date(m["event_date"]), _PRECISION_RANK[m["event_date_precision"]], m["event_date"])
+        for m in mentions
+        if m.get("event_date") and m.get("event_date_precision") in _PRECISION_RANK
+    ]
+    if not dated:
+        return None
+    # earliest period first; among equal starts, the coarser one (its period holds the other)
+    _, rank, text = min(dated, key=lambda d: (d[0], -d[1]))
+    inside = [(r, t) for _, r, t in dated if t.startswith(text) and r <= rank]
+    return min(inside, key=lambda d: (d[0], d[1]))
+
+
 def summarise(sources: list[Source]) -> dict[str, Any]:
     """The register columns of the incident these mentions belong to."""
     mentions = [s.mention for s in sources]
     news = [m for m in mentions if not m.get("background")]
-    dated = [
-        (_PRECISION_RANK[m["event_date_precision"]], m["event_date"])
-        for m in (news or mentions)
-        if m.get("event_date") and m.get("event_date_precision") in _PRECISION_RANK
-    ]
-    best = min(dated) if dated else None
+    best = incident_date(news or mentions)
     victims, people = _victims(mentions)
     charges: dict[str, list[str]] = {}
     for m in mentions:
