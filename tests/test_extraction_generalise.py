@@ -290,6 +290,56 @@ def test_a_time_named_both_published_and_updated_is_the_publication_time() -> No
     assert (article.published_day, article.published_method) == (date(2019, 3, 5), "time-element")
 
 
+def test_the_day_shown_by_the_headline_decides_between_json_ld_and_the_meta_tag() -> None:
+    """When the two declarations disagree, the day the page shows its readers by the headline
+    picks between them before the generic search (which here would side with the meta tag,
+    the day the URL writes)."""
+    head = _ld("2019-03-05T03:02:34-05:00") + '<meta name="dc.date" content="2019-03-04">'
+    html = shell(
+        "<main><article><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"<p class='byline'>By Staff Writer | March 5, 2019</p>{paragraphs(STORY)}</article></main>",
+        head=head,
+    )
+    article = extract(html, url="https://monitor.example.org/2019/03/04/teachers/")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "json-ld")
+    unshown = html.replace(" | March 5, 2019", "")
+    article = extract(unshown, url="https://monitor.example.org/2019/03/04/teachers/")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 4), "meta")
+
+
+def test_a_date_in_an_html_comment_reaches_the_generic_search() -> None:
+    """Old blog engines write the entry's trackback RDF, with its ``dc:date``, inside an HTML
+    comment; the tree the extraction parses has lost comments, the generic search gets a
+    parse of the page that keeps them."""
+    rdf = (
+        '<!-- <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"><rdf:Description'
+        ' rdf:about="https://someblog.example.org/e/teachers" dc:title="Appeal hearing"'
+        ' dc:date="2019-03-05T22:00:00+09:00" /></rdf:RDF> -->'
+    )
+    html = shell(f"<main><div class='entry'><h3>Appeal hearing</h3>{paragraphs(STORY)}{rdf}</div></main>")
+    article = extract(html, url="https://someblog.example.org/e/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "htmldate")
+
+
+def test_a_date_in_a_photo_caption_is_not_the_posts_date() -> None:
+    """A caption under the headline's photo writes the day the photo was taken, inside a long
+    sentence; the post's own date line below it is the date."""
+    caption = (
+        '<div class="photo"><img src="/img/hearing.jpg" alt="court"><br>FILE PHOTO: Relatives of the'
+        " detained teachers wait outside the provincial court building during an earlier session of"
+        " the trial in the provincial capital, March 1, 2019. Photo Desk via Monitor</div>"
+    )
+    html = shell(
+        "<main><article><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"{caption}<p>March 5, 2019</p>{paragraphs(STORY)}</article></main>"
+    )
+    article = extract(html, url="https://monitor.example.org/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "near-title")
+    no_line = html.replace("<p>March 5, 2019</p>", "")
+    assert extract(no_line, url="https://monitor.example.org/teachers").published_day == date(2019, 3, 1)
+
+
 # --- listings, word minimum, read-also --------------------------------------------------------
 
 

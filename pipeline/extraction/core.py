@@ -17,7 +17,7 @@ from trafilatura.settings import Document
 
 from pipeline.extraction import boilerplate
 from pipeline.extraction.completion import complete_paragraphs
-from pipeline.extraction.dates import find_published, is_date_line
+from pipeline.extraction.dates import Source, find_published, is_date_line
 from pipeline.extraction.jalali import fold_chars
 from pipeline.extraction.language import choose_language
 from pipeline.extraction.page import (
@@ -32,7 +32,7 @@ from pipeline.extraction.page import (
 from pipeline.urls import declared_urls
 
 # Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.5"
+EXTRACTOR_VERSION = "1.6"
 EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
@@ -470,6 +470,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         title=title,
         feed_published=hints.feed_published,
         feed_published_raw=hints.feed_published_raw,
+        source=Source(html, hints.drop_selectors),
     )
     declared = sd.html_lang or sd.in_language or sd.meta.get("content-language") or (sd.meta.get("og:locale"))
     return ExtractedArticle(

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from dateutil import parser as dateutil_parser
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, HTMLParser, fromstring
 
 from pipeline.extraction.jalali import find_persian_dates, fold_chars
-from pipeline.extraction.page import StructuredData
+from pipeline.extraction.page import StructuredData, drop_elements
 
 log = logging.getLogger(__name__)
 
@@ -219,13 +219,19 @@ def _meta_date(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | N
     return None
 
 
-def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
+def _structured(
+    sd: StructuredData, tree: HtmlElement, url: str, title: str | None, source: Source
+) -> FoundDate | None:
     json_ld, meta = _json_ld_date(sd, tree, url), _meta_date(sd, tree, url)
     if json_ld and meta and json_ld.local_day != meta.local_day:
         # The page's two declarations disagree (one of them is often a republication or a
-        # template's default): the generic search of the page decides, when it sides with
-        # one of them; otherwise JSON-LD stands. Only such pages pay for the search.
-        searched = _htmldate(tree, sd, url)
+        # template's default): the day the page shows by its headline decides, else the
+        # generic search of the page, when it sides with one of them; otherwise JSON-LD
+        # stands. Only such pages pay for the search.
+        shown = _near_title(tree, title)
+        if shown is not None and shown.local_day in (json_ld.local_day, meta.local_day):
+            return json_ld if shown.local_day == json_ld.local_day else meta
+        searched = _htmldate(tree, sd, url, source)
         if searched is not None and searched.local_day == meta.local_day:
             return meta
         return json_ld
@@ -310,16 +316,31 @@ def is_date_line(line: str) -> bool:
     return bool(_LEFTOVER_RE.fullmatch(rest))
 
 
-def _text_after(el: HtmlElement, limit: int) -> str:
+# A date inside a block of running text this long (a photo caption, the lead's first
+# sentence) is a date the text talks about; a byline or date line is shorter.
+PROSE_BLOCK_CHARS = 150
+
+
+def _text_after(el: HtmlElement, limit: int, short_blocks: bool = False) -> str:
+    """Text following the headline, outside chrome; with ``short_blocks``, the text of
+    blocks of PROSE_BLOCK_CHARS or more is blanked (its length still counts)."""
     parts: list[str] = []
     size = 0
+    lengths: dict[int, int] = {}
     for node in el.xpath("following::text()"):
         parent = node.getparent()
         if parent is None or parent.tag in ("script", "style", "noscript"):
             continue
         if in_chrome(parent):
             continue
-        parts.append(str(node))
+        text = str(node)
+        if short_blocks:
+            block = parent.getparent() if node.is_tail and parent.getparent() is not None else parent
+            if id(block) not in lengths:
+                lengths[id(block)] = len(" ".join(block.text_content().split()))
+            if lengths[id(block)] >= PROSE_BLOCK_CHARS:
+                text = " " * len(text)
+        parts.append(text)
         size += len(node)
         if size >= limit:
             break
@@ -371,12 +392,14 @@ def _up(el: HtmlElement, levels: int) -> list[HtmlElement]:
 
 
 def _windows(head: HtmlElement) -> Iterator[str]:
-    """Text after the headline, then before it: in its container, then (a date header above
-    the post, as blogs write it) before its container and the one above."""
-    yield _text_after(head, NEAR_TITLE_CHARS)
+    """Text after the headline (its short blocks first: a byline, a date line), then before
+    it: in its container, then (a date header above the post, as blogs write it) before its
+    container and the one above; last, the text after it with its prose."""
+    yield _text_after(head, NEAR_TITLE_CHARS, short_blocks=True)
     yield _text_before(head, 300)
     for ancestor in _up(head, 2):
         yield _text_before(ancestor, 300)
+    yield _text_after(head, NEAR_TITLE_CHARS)
 
 
 def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
@@ -396,7 +419,36 @@ COPYRIGHT_LINE_CHARS = 300
 _COPYRIGHT_RE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|حقوق .{0,40}محفوظ", re.I)
 
 
-def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | None:
+@dataclass(frozen=True)
+class Source:
+    """The page as fetched, for htmldate's search: its comments are kept there (an old
+    blog's trackback RDF in a comment carries the entry's ``dc:date``), while the parsed
+    tree the rest of the extraction reads has lost them. ``drop_selectors`` are the
+    outlet's, applied again to the fresh parse."""
+
+    html: str | None = None
+    drop_selectors: tuple[str, ...] = ()
+
+
+# lxml's HTML parser keeping comments (trafilatura's loader removes them).
+_COMMENT_PARSER = HTMLParser(collect_ids=False, default_doctype=False, remove_pis=True)
+
+
+def _search_copy(tree: HtmlElement, source: Source) -> HtmlElement:
+    """A copy of the page for htmldate: a fresh parse of the source with its comments,
+    else a copy of the tree."""
+    if source.html:
+        try:
+            work = fromstring(source.html, parser=_COMMENT_PARSER)
+        except (ValueError, TypeError):  # an encoding declaration in a str, an empty page
+            work = None
+        if work is not None and len(work):
+            drop_elements(work, source.drop_selectors)
+            return work
+    return copy.deepcopy(tree)
+
+
+def _htmldate(tree: HtmlElement, sd: StructuredData, url: str, source: Source) -> FoundDate | None:
     """htmldate's generic search, on a copy without modification dates or copyright lines.
 
     The page's modification markers (``article:modified_time`` and the like, ``dateModified``,
@@ -410,7 +462,7 @@ def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | No
     htmldate turns a bare year ("© 2019", "updated 2019") into 1 January: a 1 January
     result counts only when the page or its URL really writes that day.
     """
-    work = copy.deepcopy(tree)
+    work = _search_copy(tree, source)
     drop_modification_markers(work)
     for el in list(work.iter()):
         if (
@@ -528,12 +580,14 @@ def find_published(
     title: str | None,
     feed_published: datetime | None,
     feed_published_raw: str | None,
+    source: Source | None = None,
 ) -> FoundDate | None:
     """The publication date by the order of trust above; None when nothing is found."""
-    found = _structured(sd, tree, url)
+    source = source or Source()
+    found = _structured(sd, tree, url, title, source)
     if found:
         return found
     if feed_published is not None:
         value = _aware(feed_published)
         return FoundDate(value, feed_published_raw or value.isoformat(), "gregorian", "feed")
-    return _near_title(tree, title) or _htmldate(tree, sd, url)
+    return _near_title(tree, title) or _htmldate(tree, sd, url, source)
