@@ -340,6 +340,21 @@ def test_a_date_in_a_photo_caption_is_not_the_posts_date() -> None:
     assert extract(no_line, url="https://monitor.example.org/teachers").published_day == date(2019, 3, 1)
 
 
+def test_a_bare_date_meta_tag_gives_way_to_the_day_shown_by_the_headline() -> None:
+    """``<meta name="date">`` is often the day the page was generated; when the page shows
+    another day by its headline (here day-first, dotted), that day is the publication's."""
+    head = '<meta name="date" content="2019-03-09">'
+    html = shell(
+        "<main><div class='news-single'><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"<div class='timedata'>05.03.2019 - Redaktion</div>{paragraphs(STORY)}</div></main>",
+        head=head,
+    )
+    article = extract(html, url="https://monitor.example.org/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "near-title")
+    unshown = extract(html.replace("05.03.2019 - ", ""), url="https://monitor.example.org/teachers")
+    assert (unshown.published_day, unshown.published_method) == (date(2019, 3, 9), "meta")
+
+
 # --- listings, word minimum, read-also --------------------------------------------------------
 
 

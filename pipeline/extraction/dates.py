@@ -10,7 +10,9 @@ Order of trust (``published_method``):
 6. ``near-title``   — a date written in the few lines around the headline (Jalali included);
 7. ``htmldate``     — htmldate's generic search, on a copy without modification markers.
 
-Site chrome (a "today" date in the header) and footer copyright years never count.
+Site chrome (a "today" date in the header) and footer copyright years never count. Where
+the page's declarations are weak or disagree (JSON-LD against a meta tag; a bare ``date``
+meta tag), the day the page shows by its headline decides.
 """
 
 from __future__ import annotations
@@ -235,6 +237,12 @@ def _structured(
         if searched is not None and searched.local_day == meta.local_day:
             return meta
         return json_ld
+    if meta and not json_ld and _weak_meta(sd):
+        # a bare ``date`` meta tag is often the day the page was generated or cached: the
+        # day the page shows by its headline, when there is one, is the publication's
+        shown = _near_title(tree, title, dotted=True)
+        if shown is not None and shown.local_day != meta.local_day:
+            return shown
     if json_ld or meta:
         return json_ld or meta
     for el in tree.xpath('//*[@itemprop="datePublished"]'):
@@ -402,15 +410,52 @@ def _windows(head: HtmlElement) -> Iterator[str]:
     yield _text_after(head, NEAR_TITLE_CHARS)
 
 
-def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
+def _near_title(tree: HtmlElement, title: str | None, dotted: bool = False) -> FoundDate | None:
+    """The first date written near the headline that is not a modification date; with
+    ``dotted``, day-first dotted dates ("18.10.2021") count too (alone they are ambiguous
+    with event and registration dates, so they only check a weak declaration)."""
     head = title_element(tree, title)
     if head is None:
         return None
     for window in _windows(head):
-        for offset, found in find_dates_in_text(window):
+        for offset, found in _dates_in_window(window, dotted):
             if not _MODIFIED_BEFORE_RE.search(window[max(0, offset - 40) : offset]):
                 return found
     return None
+
+
+# Day-first dotted dates ("18.10.2021", "3.5.2019"): the dot is the day-first convention
+# (German, Russian, Turkish, ...); a month-first writer uses slashes.
+_DOTTED_DATE_RE = re.compile(
+    r"(?<![\d.])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})(?![\d.])"
+)
+
+
+def _dates_in_window(text: str, dotted: bool) -> list[tuple[int, FoundDate]]:
+    out = find_dates_in_text(text)
+    if not dotted:
+        return out
+    for m in _DOTTED_DATE_RE.finditer(fold_chars(text)):
+        try:
+            value = _from_date(date(int(m.group(3)), int(m.group(2)), int(m.group(1))))
+        except ValueError:
+            continue
+        if _plausible(value) and all(not (o <= m.start() < o + len(d.raw)) for o, d in out):
+            out.append((m.start(), FoundDate(value, text[m.start() : m.end()], "gregorian", "near-title")))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
+# Meta keys that name no publication: a page's generic ``date`` (or ``dc.date``).
+WEAK_META_KEYS = ("date", "dc.date")
+
+
+def _weak_meta(sd: StructuredData) -> bool:
+    """Whether the meta date read (the first key of META_DATE_KEYS that parses) is weak."""
+    for key in META_DATE_KEYS:
+        if (raw := sd.meta.get(key)) and parse_date_string(raw):
+            return key in WEAK_META_KEYS
+    return False
 
 
 # A copyright line is short; a script or a long text that mentions a photo's copyright is not
