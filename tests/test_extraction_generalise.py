@@ -355,6 +355,27 @@ def test_a_bare_date_meta_tag_gives_way_to_the_day_shown_by_the_headline() -> No
     assert (unshown.published_day, unshown.published_method) == (date(2019, 3, 9), "meta")
 
 
+def test_a_readers_comment_date_never_passes_for_the_posts_date() -> None:
+    """The generic search runs without the readers' comments (by class or id): a post that
+    writes no date of its own gets none, not its first comment's."""
+    comments = (
+        '<div id="comments"><h3>2 comments</h3><ol class="commentlist"><li class="comment">'
+        '<cite>Reader One</cite> <small class="commentmetadata">March 9, 2019 at 10:56</small>'
+        "<p>Thank you for following this case so closely.</p></li><li class='comment'><cite>Reader"
+        ' Two</cite> <small class="commentmetadata">March 11, 2019 at 08:02</small>'
+        "<p>Any news from the hearing?</p></li></ol></div>"
+    )
+    html = shell(
+        "<main><div class='entry'><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"{paragraphs(STORY)}<p class='postmetadata'>Filed under Courts</p></div>{comments}</main>"
+    )
+    assert extract(html, url="https://someblog.example.org/teachers-appeal").published_day is None
+    dated = html.replace("Filed under Courts", "Filed under Courts, 5 March 2019")
+    assert extract(dated, url="https://someblog.example.org/teachers-appeal").published_day == date(
+        2019, 3, 5
+    )
+
+
 # --- listings, word minimum, read-also --------------------------------------------------------
 
 

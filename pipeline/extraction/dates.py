@@ -499,7 +499,8 @@ def _htmldate(tree: HtmlElement, sd: StructuredData, url: str, source: Source) -
     The page's modification markers (``article:modified_time`` and the like, ``dateModified``,
     a ``<time>`` named updated/modified) are removed before the search rather than its
     answer refused afterwards: a post modified on the day it was published keeps that day,
-    and a modified date still never passes for the publication date. The search runs on the
+    and a modified date still never passes for the publication date; readers' comments go
+    too (a comment's date is not the post's). The search runs on the
     whole page (asides, elements named header, widget or menu: many templates write the
     post's own date there; stripping them lost more dates than it saved on htmldate's set);
     only when it returns a day the site's header, navigation or footer writes (its "today")
@@ -509,6 +510,7 @@ def _htmldate(tree: HtmlElement, sd: StructuredData, url: str, source: Source) -
     """
     work = _search_copy(tree, source)
     drop_modification_markers(work)
+    drop_reader_comments(work)
     for el in list(work.iter()):
         if (
             el.getparent() is not None
@@ -599,6 +601,23 @@ def drop_modification_markers(work: HtmlElement) -> None:
             el.getparent() is not None
             and _modification_name(_names(el))
             and not _publication_name(_names(el))
+        ):
+            el.drop_tree()
+
+
+# A readers' comment section (or one comment) by its class or id: "comments", "comment-list",
+# "comment__date", Disqus's thread (not WordPress's "respond": themes put the post there).
+_COMMENTS_NAME_RE = re.compile(r"(^|[\s_-])(comments?|disqus\w*)([\s_-]|$)", re.I)
+
+
+def drop_reader_comments(work: HtmlElement) -> None:
+    """Remove readers' comments: their dates are the readers', later than the post's."""
+    for el in list(work.iter()):
+        if (
+            isinstance(el.tag, str)
+            and el.tag not in ("html", "body", "article", "main")
+            and el.getparent() is not None
+            and _COMMENTS_NAME_RE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
         ):
             el.drop_tree()
 
