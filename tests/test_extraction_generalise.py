@@ -376,6 +376,22 @@ def test_a_readers_comment_date_never_passes_for_the_posts_date() -> None:
     )
 
 
+def test_a_labelled_dotted_date_by_the_headline_is_the_posts_date() -> None:
+    """ "Datum: 05.03.2019" under the headline is the notice's own date; the generic search
+    would take the oldest date in the page (the gazette it cites, in a link's title)."""
+    cited = (
+        '<p>The ruling cites the <a href="/docs/gazette.pdf" title="Official gazette no. 53 of'
+        ' 17.08.2018 (PDF)">official gazette</a> of the previous year.</p>'
+    )
+    html = shell(
+        "<main><div class='notice'><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"<div class='docData'><span>Datum:</span> <span>05.03.2019</span></div>{paragraphs(STORY)}"
+        f"{cited}</div></main>"
+    )
+    article = extract(html, url="https://monitor.example.org/notices/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "near-title")
+
+
 # --- listings, word minimum, read-also --------------------------------------------------------
 
 

@@ -431,11 +431,18 @@ _DOTTED_DATE_RE = re.compile(
 )
 
 
+# A label that says the date after it is the page's own ("Datum: 18.10.2021").
+_DATE_LABEL_RE = re.compile(
+    r"\b(datum|date|published|posted|veröffentlicht|publiziert|erschienen|publié le|publicado)\W{0,4}$", re.I
+)
+
+
 def _dates_in_window(text: str, dotted: bool) -> list[tuple[int, FoundDate]]:
+    """Dates in a window; dotted ones everywhere with ``dotted``, else only after a label."""
     out = find_dates_in_text(text)
-    if not dotted:
-        return out
     for m in _DOTTED_DATE_RE.finditer(fold_chars(text)):
+        if not dotted and not _DATE_LABEL_RE.search(text[max(0, m.start() - 30) : m.start()]):
+            continue
         try:
             value = _from_date(date(int(m.group(3)), int(m.group(2)), int(m.group(1))))
         except ValueError:
