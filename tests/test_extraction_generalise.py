@@ -7,6 +7,7 @@ lose the article (or its date) somewhere in dadkhah's stages.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -390,6 +391,16 @@ def test_a_labelled_dotted_date_by_the_headline_is_the_posts_date() -> None:
     )
     article = extract(html, url="https://monitor.example.org/notices/teachers")
     assert (article.published_day, article.published_method) == (date(2019, 3, 5), "near-title")
+
+
+def test_text_written_in_decomposed_form_is_stored_composed() -> None:
+    """A page that writes "u" + combining diaeresis gets the same text as one writing "ü"
+    (NFC, trafilatura's own output form)."""
+    decomposed = [t.replace("u", "u\u0308", 3) for t in STORY]
+    html = shell(f"<main><article><h1>Appeal hearing</h1>{paragraphs(decomposed)}</article></main>")
+    text = extract(html).text
+    assert "\u0308" not in text
+    assert unicodedata.normalize("NFC", decomposed[0]) in text
 
 
 # --- listings, word minimum, read-also --------------------------------------------------------

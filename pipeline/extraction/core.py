@@ -6,6 +6,7 @@ import copy
 import html as html_lib
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -448,7 +449,10 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     lines, _stats = boilerplate.clean_lines(raw_lines, extra)
     lines = strip_page_furniture(lines, title, site_names)
     lines, byline_names = take_bylines(lines)
-    text = "\n".join(lines)
+    # NFC, as trafilatura's own output is (its bare extraction, used here, is not): a page
+    # written in decomposed form ("u" + combining diaeresis, Bengali's nukta pairs) is stored
+    # in the form every other page and a reader's search use. Canonical equivalence only.
+    text = unicodedata.normalize("NFC", "\n".join(lines))
 
     reason = _listing_by_address(hints.url, sd) or _listing_by_links(sd, lines, tree)
     if reason:
