@@ -147,6 +147,19 @@ def test_tail_heading_cuts_teasers_only_in_the_last_part() -> None:
     assert clean_lines(early)[0] == early  # a heading at the top is a real sub-heading
 
 
+def test_a_teaser_heading_the_article_goes_on_after_cuts_nothing() -> None:
+    """A "See also" box in the middle of a post leaves its heading among the lines; when
+    most of what follows is long paragraphs, the article goes on: only the heading goes.
+    A heading followed by headlines still cuts them."""
+    para = ("The article carries on here with a long paragraph of its own story text. " * 4).strip()
+    body = [para] * 3
+    lines, stats = clean_lines([*body, "See also", "A linked headline", para, para])
+    assert lines == [*body, para, para]
+    assert stats["tail_cut_lines"] == 0
+    teasers = [*body, "See also", "A linked headline", "Another linked headline", "A third one"]
+    assert clean_lines(teasers)[0] == body
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -7,6 +7,7 @@ lose the article (or its date) somewhere in dadkhah's stages.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -288,6 +289,118 @@ def test_a_time_named_both_published_and_updated_is_the_publication_time() -> No
     )
     article = extract(html, url="https://monitor.example.org/teachers")
     assert (article.published_day, article.published_method) == (date(2019, 3, 5), "time-element")
+
+
+def test_the_day_shown_by_the_headline_decides_between_json_ld_and_the_meta_tag() -> None:
+    """When the two declarations disagree, the day the page shows its readers by the headline
+    picks between them before the generic search (which here would side with the meta tag,
+    the day the URL writes)."""
+    head = _ld("2019-03-05T03:02:34-05:00") + '<meta name="dc.date" content="2019-03-04">'
+    html = shell(
+        "<main><article><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"<p class='byline'>By Staff Writer | March 5, 2019</p>{paragraphs(STORY)}</article></main>",
+        head=head,
+    )
+    article = extract(html, url="https://monitor.example.org/2019/03/04/teachers/")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "json-ld")
+    unshown = html.replace(" | March 5, 2019", "")
+    article = extract(unshown, url="https://monitor.example.org/2019/03/04/teachers/")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 4), "meta")
+
+
+def test_a_date_in_an_html_comment_reaches_the_generic_search() -> None:
+    """Old blog engines write the entry's trackback RDF, with its ``dc:date``, inside an HTML
+    comment; the tree the extraction parses has lost comments, the generic search gets a
+    parse of the page that keeps them."""
+    rdf = (
+        '<!-- <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"><rdf:Description'
+        ' rdf:about="https://someblog.example.org/e/teachers" dc:title="Appeal hearing"'
+        ' dc:date="2019-03-05T22:00:00+09:00" /></rdf:RDF> -->'
+    )
+    html = shell(f"<main><div class='entry'><h3>Appeal hearing</h3>{paragraphs(STORY)}{rdf}</div></main>")
+    article = extract(html, url="https://someblog.example.org/e/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "htmldate")
+
+
+def test_a_date_in_a_photo_caption_is_not_the_posts_date() -> None:
+    """A caption under the headline's photo writes the day the photo was taken, inside a long
+    sentence; the post's own date line below it is the date."""
+    caption = (
+        '<div class="photo"><img src="/img/hearing.jpg" alt="court"><br>FILE PHOTO: Relatives of the'
+        " detained teachers wait outside the provincial court building during an earlier session of"
+        " the trial in the provincial capital, March 1, 2019. Photo Desk via Monitor</div>"
+    )
+    html = shell(
+        "<main><article><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"{caption}<p>March 5, 2019</p>{paragraphs(STORY)}</article></main>"
+    )
+    article = extract(html, url="https://monitor.example.org/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "near-title")
+    no_line = html.replace("<p>March 5, 2019</p>", "")
+    assert extract(no_line, url="https://monitor.example.org/teachers").published_day == date(2019, 3, 1)
+
+
+def test_a_bare_date_meta_tag_gives_way_to_the_day_shown_by_the_headline() -> None:
+    """``<meta name="date">`` is often the day the page was generated; when the page shows
+    another day by its headline (here day-first, dotted), that day is the publication's."""
+    head = '<meta name="date" content="2019-03-09">'
+    html = shell(
+        "<main><div class='news-single'><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"<div class='timedata'>05.03.2019 - Redaktion</div>{paragraphs(STORY)}</div></main>",
+        head=head,
+    )
+    article = extract(html, url="https://monitor.example.org/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "near-title")
+    unshown = extract(html.replace("05.03.2019 - ", ""), url="https://monitor.example.org/teachers")
+    assert (unshown.published_day, unshown.published_method) == (date(2019, 3, 9), "meta")
+
+
+def test_a_readers_comment_date_never_passes_for_the_posts_date() -> None:
+    """The generic search runs without the readers' comments (by class or id): a post that
+    writes no date of its own gets none, not its first comment's."""
+    comments = (
+        '<div id="comments"><h3>2 comments</h3><ol class="commentlist"><li class="comment">'
+        '<cite>Reader One</cite> <small class="commentmetadata">March 9, 2019 at 10:56</small>'
+        "<p>Thank you for following this case so closely.</p></li><li class='comment'><cite>Reader"
+        ' Two</cite> <small class="commentmetadata">March 11, 2019 at 08:02</small>'
+        "<p>Any news from the hearing?</p></li></ol></div>"
+    )
+    html = shell(
+        "<main><div class='entry'><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"{paragraphs(STORY)}<p class='postmetadata'>Filed under Courts</p></div>{comments}</main>"
+    )
+    assert extract(html, url="https://someblog.example.org/teachers-appeal").published_day is None
+    dated = html.replace("Filed under Courts", "Filed under Courts, 5 March 2019")
+    assert extract(dated, url="https://someblog.example.org/teachers-appeal").published_day == date(
+        2019, 3, 5
+    )
+
+
+def test_a_labelled_dotted_date_by_the_headline_is_the_posts_date() -> None:
+    """ "Datum: 05.03.2019" under the headline is the notice's own date; the generic search
+    would take the oldest date in the page (the gazette it cites, in a link's title)."""
+    cited = (
+        '<p>The ruling cites the <a href="/docs/gazette.pdf" title="Official gazette no. 53 of'
+        ' 17.08.2018 (PDF)">official gazette</a> of the previous year.</p>'
+    )
+    html = shell(
+        "<main><div class='notice'><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"<div class='docData'><span>Datum:</span> <span>05.03.2019</span></div>{paragraphs(STORY)}"
+        f"{cited}</div></main>"
+    )
+    article = extract(html, url="https://monitor.example.org/notices/teachers")
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "near-title")
+
+
+def test_text_written_in_decomposed_form_is_stored_composed() -> None:
+    """A page that writes "u" + combining diaeresis gets the same text as one writing "ü"
+    (NFC, trafilatura's own output form)."""
+    decomposed = [t.replace("u", "u\u0308", 3) for t in STORY]
+    html = shell(f"<main><article><h1>Appeal hearing</h1>{paragraphs(decomposed)}</article></main>")
+    text = extract(html).text
+    assert "\u0308" not in text
+    assert unicodedata.normalize("NFC", decomposed[0]) in text
 
 
 # --- listings, word minimum, read-also --------------------------------------------------------

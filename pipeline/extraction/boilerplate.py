@@ -110,9 +110,24 @@ _TAIL_RE = re.compile(r"^(?:" + "|".join(TAIL_HEADINGS) + r")\s*[:.…»]*$", _I
 # A tail heading only ends the article in its last part (a "Related" heading in the first
 # half is more likely a real sub-heading).
 TAIL_START_FRACTION = 0.4
+# After a teaser heading come headlines (short lines); when most of what follows is in
+# paragraphs of PROSE_LINE_CHARS or more, the article goes on and only the teaser box
+# (its heading and headlines) goes.
+PROSE_LINE_CHARS = 200
+PROSE_FOLLOWS_SHARE = 0.5
 # Every general rule and threshold, hashed: recorded with each extraction's settings.
 RULES_SHA256 = hashlib.sha256(
-    "\n".join([*DROP_LINE_PATTERNS, "--", *TAIL_HEADINGS, "--", str(TAIL_START_FRACTION)]).encode("utf-8")
+    "\n".join(
+        [
+            *DROP_LINE_PATTERNS,
+            "--",
+            *TAIL_HEADINGS,
+            "--",
+            str(TAIL_START_FRACTION),
+            str(PROSE_LINE_CHARS),
+            str(PROSE_FOLLOWS_SHARE),
+        ]
+    ).encode("utf-8")
 ).hexdigest()
 
 
@@ -123,6 +138,12 @@ def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:
 _DEFAULT_DROP = compile_patterns(DROP_LINE_PATTERNS)
 
 
+def _prose_follows(rest: list[str]) -> bool:
+    total = sum(len(x.strip()) for x in rest)
+    prose = sum(len(x.strip()) for x in rest if len(x.strip()) >= PROSE_LINE_CHARS)
+    return total > 0 and prose / total >= PROSE_FOLLOWS_SHARE
+
+
 def clean_lines(
     lines: list[str], extra_patterns: Iterable[re.Pattern[str]] = ()
 ) -> tuple[list[str], dict[str, int]]:
@@ -131,6 +152,7 @@ def clean_lines(
     stats = {"dropped_lines": 0, "tail_cut_lines": 0}
     total_chars = sum(len(x) for x in lines) or 1
     seen_chars = 0
+    in_box = False
     kept: list[str] = []
     for i, line in enumerate(lines):
         stripped = line.strip()
@@ -141,9 +163,19 @@ def clean_lines(
             and len(stripped) <= 60
             and _TAIL_RE.match(stripped)
         ):
+            if _prose_follows(lines[i + 1 :]):
+                # a teaser box the article goes on after: the heading and the short lines
+                # after it (its headlines) go, up to the next paragraph of prose
+                stats["dropped_lines"] += 1
+                in_box = True
+                continue
             stats["tail_cut_lines"] = len(lines) - i
             break
         seen_chars += len(line)
+        if in_box and len(stripped) < PROSE_LINE_CHARS:
+            stats["dropped_lines"] += 1
+            continue
+        in_box = False
         if any(p.search(stripped) for p in extra) or any(p.search(stripped) for p in _DEFAULT_DROP):
             stats["dropped_lines"] += 1
             continue

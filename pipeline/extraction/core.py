@@ -6,6 +6,7 @@ import copy
 import html as html_lib
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from trafilatura.settings import Document
 
 from pipeline.extraction import boilerplate
 from pipeline.extraction.completion import complete_paragraphs
-from pipeline.extraction.dates import find_published, is_date_line
+from pipeline.extraction.dates import Source, find_published, is_date_line
 from pipeline.extraction.jalali import fold_chars
 from pipeline.extraction.language import choose_language
 from pipeline.extraction.page import (
@@ -32,7 +33,7 @@ from pipeline.extraction.page import (
 from pipeline.urls import declared_urls
 
 # Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.5"
+EXTRACTOR_VERSION = "1.6"
 EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
@@ -448,7 +449,10 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     lines, _stats = boilerplate.clean_lines(raw_lines, extra)
     lines = strip_page_furniture(lines, title, site_names)
     lines, byline_names = take_bylines(lines)
-    text = "\n".join(lines)
+    # NFC, as trafilatura's own output is (its bare extraction, used here, is not): a page
+    # written in decomposed form ("u" + combining diaeresis, Bengali's nukta pairs) is stored
+    # in the form every other page and a reader's search use. Canonical equivalence only.
+    text = unicodedata.normalize("NFC", "\n".join(lines))
 
     reason = _listing_by_address(hints.url, sd) or _listing_by_links(sd, lines, tree)
     if reason:
@@ -470,6 +474,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
         title=title,
         feed_published=hints.feed_published,
         feed_published_raw=hints.feed_published_raw,
+        source=Source(html, hints.drop_selectors),
     )
     declared = sd.html_lang or sd.in_language or sd.meta.get("content-language") or (sd.meta.get("og:locale"))
     return ExtractedArticle(

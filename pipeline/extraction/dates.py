@@ -10,7 +10,9 @@ Order of trust (``published_method``):
 6. ``near-title``   — a date written in the few lines around the headline (Jalali included);
 7. ``htmldate``     — htmldate's generic search, on a copy without modification markers.
 
-Site chrome (a "today" date in the header) and footer copyright years never count.
+Site chrome (a "today" date in the header) and footer copyright years never count. Where
+the page's declarations are weak or disagree (JSON-LD against a meta tag; a bare ``date``
+meta tag), the day the page shows by its headline decides.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from dateutil import parser as dateutil_parser
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, HTMLParser, fromstring
 
 from pipeline.extraction.jalali import find_persian_dates, fold_chars
-from pipeline.extraction.page import StructuredData
+from pipeline.extraction.page import StructuredData, drop_elements
 
 log = logging.getLogger(__name__)
 
@@ -219,16 +221,28 @@ def _meta_date(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | N
     return None
 
 
-def _structured(sd: StructuredData, tree: HtmlElement, url: str) -> FoundDate | None:
+def _structured(
+    sd: StructuredData, tree: HtmlElement, url: str, title: str | None, source: Source
+) -> FoundDate | None:
     json_ld, meta = _json_ld_date(sd, tree, url), _meta_date(sd, tree, url)
     if json_ld and meta and json_ld.local_day != meta.local_day:
         # The page's two declarations disagree (one of them is often a republication or a
-        # template's default): the generic search of the page decides, when it sides with
-        # one of them; otherwise JSON-LD stands. Only such pages pay for the search.
-        searched = _htmldate(tree, sd, url)
+        # template's default): the day the page shows by its headline decides, else the
+        # generic search of the page, when it sides with one of them; otherwise JSON-LD
+        # stands. Only such pages pay for the search.
+        shown = _near_title(tree, title)
+        if shown is not None and shown.local_day in (json_ld.local_day, meta.local_day):
+            return json_ld if shown.local_day == json_ld.local_day else meta
+        searched = _htmldate(tree, sd, url, source)
         if searched is not None and searched.local_day == meta.local_day:
             return meta
         return json_ld
+    if meta and not json_ld and _weak_meta(sd):
+        # a bare ``date`` meta tag is often the day the page was generated or cached: the
+        # day the page shows by its headline, when there is one, is the publication's
+        shown = _near_title(tree, title, dotted=True)
+        if shown is not None and shown.local_day != meta.local_day:
+            return shown
     if json_ld or meta:
         return json_ld or meta
     for el in tree.xpath('//*[@itemprop="datePublished"]'):
@@ -310,16 +324,31 @@ def is_date_line(line: str) -> bool:
     return bool(_LEFTOVER_RE.fullmatch(rest))
 
 
-def _text_after(el: HtmlElement, limit: int) -> str:
+# A date inside a block of running text this long (a photo caption, the lead's first
+# sentence) is a date the text talks about; a byline or date line is shorter.
+PROSE_BLOCK_CHARS = 150
+
+
+def _text_after(el: HtmlElement, limit: int, short_blocks: bool = False) -> str:
+    """Text following the headline, outside chrome; with ``short_blocks``, the text of
+    blocks of PROSE_BLOCK_CHARS or more is blanked (its length still counts)."""
     parts: list[str] = []
     size = 0
+    lengths: dict[int, int] = {}
     for node in el.xpath("following::text()"):
         parent = node.getparent()
         if parent is None or parent.tag in ("script", "style", "noscript"):
             continue
         if in_chrome(parent):
             continue
-        parts.append(str(node))
+        text = str(node)
+        if short_blocks:
+            block = parent.getparent() if node.is_tail and parent.getparent() is not None else parent
+            if id(block) not in lengths:
+                lengths[id(block)] = len(" ".join(block.text_content().split()))
+            if lengths[id(block)] >= PROSE_BLOCK_CHARS:
+                text = " " * len(text)
+        parts.append(text)
         size += len(node)
         if size >= limit:
             break
@@ -371,23 +400,69 @@ def _up(el: HtmlElement, levels: int) -> list[HtmlElement]:
 
 
 def _windows(head: HtmlElement) -> Iterator[str]:
-    """Text after the headline, then before it: in its container, then (a date header above
-    the post, as blogs write it) before its container and the one above."""
-    yield _text_after(head, NEAR_TITLE_CHARS)
+    """Text after the headline (its short blocks first: a byline, a date line), then before
+    it: in its container, then (a date header above the post, as blogs write it) before its
+    container and the one above; last, the text after it with its prose."""
+    yield _text_after(head, NEAR_TITLE_CHARS, short_blocks=True)
     yield _text_before(head, 300)
     for ancestor in _up(head, 2):
         yield _text_before(ancestor, 300)
+    yield _text_after(head, NEAR_TITLE_CHARS)
 
 
-def _near_title(tree: HtmlElement, title: str | None) -> FoundDate | None:
+def _near_title(tree: HtmlElement, title: str | None, dotted: bool = False) -> FoundDate | None:
+    """The first date written near the headline that is not a modification date; with
+    ``dotted``, day-first dotted dates ("18.10.2021") count too (alone they are ambiguous
+    with event and registration dates, so they only check a weak declaration)."""
     head = title_element(tree, title)
     if head is None:
         return None
     for window in _windows(head):
-        for offset, found in find_dates_in_text(window):
+        for offset, found in _dates_in_window(window, dotted):
             if not _MODIFIED_BEFORE_RE.search(window[max(0, offset - 40) : offset]):
                 return found
     return None
+
+
+# Day-first dotted dates ("18.10.2021", "3.5.2019"): the dot is the day-first convention
+# (German, Russian, Turkish, ...); a month-first writer uses slashes.
+_DOTTED_DATE_RE = re.compile(
+    r"(?<![\d.])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})(?![\d.])"
+)
+
+
+# A label that says the date after it is the page's own ("Datum: 18.10.2021").
+_DATE_LABEL_RE = re.compile(
+    r"\b(datum|date|published|posted|veröffentlicht|publiziert|erschienen|publié le|publicado)\W{0,4}$", re.I
+)
+
+
+def _dates_in_window(text: str, dotted: bool) -> list[tuple[int, FoundDate]]:
+    """Dates in a window; dotted ones everywhere with ``dotted``, else only after a label."""
+    out = find_dates_in_text(text)
+    for m in _DOTTED_DATE_RE.finditer(fold_chars(text)):
+        if not dotted and not _DATE_LABEL_RE.search(text[max(0, m.start() - 30) : m.start()]):
+            continue
+        try:
+            value = _from_date(date(int(m.group(3)), int(m.group(2)), int(m.group(1))))
+        except ValueError:
+            continue
+        if _plausible(value) and all(not (o <= m.start() < o + len(d.raw)) for o, d in out):
+            out.append((m.start(), FoundDate(value, text[m.start() : m.end()], "gregorian", "near-title")))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
+# Meta keys that name no publication: a page's generic ``date`` (or ``dc.date``).
+WEAK_META_KEYS = ("date", "dc.date")
+
+
+def _weak_meta(sd: StructuredData) -> bool:
+    """Whether the meta date read (the first key of META_DATE_KEYS that parses) is weak."""
+    for key in META_DATE_KEYS:
+        if (raw := sd.meta.get(key)) and parse_date_string(raw):
+            return key in WEAK_META_KEYS
+    return False
 
 
 # A copyright line is short; a script or a long text that mentions a photo's copyright is not
@@ -396,13 +471,43 @@ COPYRIGHT_LINE_CHARS = 300
 _COPYRIGHT_RE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|حقوق .{0,40}محفوظ", re.I)
 
 
-def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | None:
+@dataclass(frozen=True)
+class Source:
+    """The page as fetched, for htmldate's search: its comments are kept there (an old
+    blog's trackback RDF in a comment carries the entry's ``dc:date``), while the parsed
+    tree the rest of the extraction reads has lost them. ``drop_selectors`` are the
+    outlet's, applied again to the fresh parse."""
+
+    html: str | None = None
+    drop_selectors: tuple[str, ...] = ()
+
+
+# lxml's HTML parser keeping comments (trafilatura's loader removes them).
+_COMMENT_PARSER = HTMLParser(collect_ids=False, default_doctype=False, remove_pis=True)
+
+
+def _search_copy(tree: HtmlElement, source: Source) -> HtmlElement:
+    """A copy of the page for htmldate: a fresh parse of the source with its comments,
+    else a copy of the tree."""
+    if source.html:
+        try:
+            work = fromstring(source.html, parser=_COMMENT_PARSER)
+        except (ValueError, TypeError):  # an encoding declaration in a str, an empty page
+            work = None
+        if work is not None and len(work):
+            drop_elements(work, source.drop_selectors)
+            return work
+    return copy.deepcopy(tree)
+
+
+def _htmldate(tree: HtmlElement, sd: StructuredData, url: str, source: Source) -> FoundDate | None:
     """htmldate's generic search, on a copy without modification dates or copyright lines.
 
     The page's modification markers (``article:modified_time`` and the like, ``dateModified``,
     a ``<time>`` named updated/modified) are removed before the search rather than its
     answer refused afterwards: a post modified on the day it was published keeps that day,
-    and a modified date still never passes for the publication date. The search runs on the
+    and a modified date still never passes for the publication date; readers' comments go
+    too (a comment's date is not the post's). The search runs on the
     whole page (asides, elements named header, widget or menu: many templates write the
     post's own date there; stripping them lost more dates than it saved on htmldate's set);
     only when it returns a day the site's header, navigation or footer writes (its "today")
@@ -410,8 +515,9 @@ def _htmldate(tree: HtmlElement, sd: StructuredData, url: str) -> FoundDate | No
     htmldate turns a bare year ("© 2019", "updated 2019") into 1 January: a 1 January
     result counts only when the page or its URL really writes that day.
     """
-    work = copy.deepcopy(tree)
+    work = _search_copy(tree, source)
     drop_modification_markers(work)
+    drop_reader_comments(work)
     for el in list(work.iter()):
         if (
             el.getparent() is not None
@@ -506,6 +612,23 @@ def drop_modification_markers(work: HtmlElement) -> None:
             el.drop_tree()
 
 
+# A readers' comment section (or one comment) by its class or id: "comments", "comment-list",
+# "comment__date", Disqus's thread (not WordPress's "respond": themes put the post there).
+_COMMENTS_NAME_RE = re.compile(r"(^|[\s_-])(comments?|disqus\w*)([\s_-]|$)", re.I)
+
+
+def drop_reader_comments(work: HtmlElement) -> None:
+    """Remove readers' comments: their dates are the readers', later than the post's."""
+    for el in list(work.iter()):
+        if (
+            isinstance(el.tag, str)
+            and el.tag not in ("html", "body", "article", "main")
+            and el.getparent() is not None
+            and _COMMENTS_NAME_RE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
+        ):
+            el.drop_tree()
+
+
 def _publication_name(names: str) -> bool:
     return "publish" in names or "pubdate" in names
 
@@ -528,12 +651,14 @@ def find_published(
     title: str | None,
     feed_published: datetime | None,
     feed_published_raw: str | None,
+    source: Source | None = None,
 ) -> FoundDate | None:
     """The publication date by the order of trust above; None when nothing is found."""
-    found = _structured(sd, tree, url)
+    source = source or Source()
+    found = _structured(sd, tree, url, title, source)
     if found:
         return found
     if feed_published is not None:
         value = _aware(feed_published)
         return FoundDate(value, feed_published_raw or value.isoformat(), "gregorian", "feed")
-    return _near_title(tree, title) or _htmldate(tree, sd, url)
+    return _near_title(tree, title) or _htmldate(tree, sd, url, source)
