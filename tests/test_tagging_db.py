@@ -289,7 +289,7 @@ def test_retag_reports_progress_and_model_evidence_is_stored_with_offsets(fresh_
     ids = _insert_articles(fresh_engine, ARTICLES + [described])
     calls: list[tuple[int, int]] = []
     counts = tag_pending(fresh_engine, TOPICS_FILE, batch_size=2, progress=lambda d, t: calls.append((d, t)))
-    assert counts["method"] == "lexicon/2+e5-sentences/1"
+    assert counts["method"].startswith("lexicon/2+e5-sentences/1+linear/1#")
     assert calls[0] == (0, 5) and calls[-1] == (5, 5)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) == 4  # 0, 2, 4, 5
     calls.clear()
@@ -302,9 +302,33 @@ def test_retag_reports_progress_and_model_evidence_is_stored_with_offsets(fresh_
             text("SELECT method, evidence FROM article_topics WHERE article_id = :a AND topic = :t"),
             {"a": ids[-1], "t": "enforced_disappearance"},
         ).one()
-    assert method == "lexicon/2+e5-sentences/1"
+    assert method == counts["method"]
     by_model = [e for e in evidence if e["method"] == "e5-sentences/1"]
     assert by_model
     for e in by_model:
         assert described[1][e["start"] : e["end"]] == e["snippet"]
         assert e["similarity"] > 0 and e["model"].startswith("multilingual-e5-small")
+
+
+def test_retrained_linear_weights_retag_as_a_method_change(fresh_engine, tmp_path):
+    from pipeline.tagging.linear import MODEL_FILE, LinearModel
+
+    _insert_articles(fresh_engine)
+    first = tag_pending(fresh_engine, TOPICS_FILE)
+    assert "+linear/1#" in first["method"]
+    assert tag_pending(fresh_engine, TOPICS_FILE)["examined"] == 0
+    # Same weights but one bias moved: other weights, so another method id.
+    model = LinearModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
+    model.bias[0] += 0.5
+    retrained = tmp_path / "linear.json"
+    retrained.write_text(model.to_json(), encoding="utf-8")
+    counts = tag_pending(fresh_engine, TOPICS_FILE, model_file=retrained)
+    assert counts["method"] != first["method"] and counts["method"].startswith(
+        "lexicon/2+e5-sentences/1+linear/1#"
+    )
+    assert counts["examined"] == counts["tagged"] == 4
+    with fresh_engine.connect() as conn:
+        methods = {m for (m,) in conn.execute(text("SELECT DISTINCT method FROM article_taggings"))}
+    assert methods == {counts["method"]}
+    assert tag_pending(fresh_engine, TOPICS_FILE, model_file=retrained)["examined"] == 0
+    assert tag_pending(fresh_engine, TOPICS_FILE)["examined"] == 4  # back to the shipped weights
