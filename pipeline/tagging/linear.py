@@ -72,11 +72,15 @@ def bag_of_words(title: str, text: str) -> dict[str, float]:
     return {g: v / norm for g, v in values.items()}
 
 
-def lexicon_features(result: TagResult, taxonomy: Taxonomy, model_tags: set[str]) -> np.ndarray:
-    """(topics, LEX_FEATURES) signals of the first two methods, in taxonomy topic order."""
-    out = np.zeros((len(taxonomy.topics), len(LEX_FEATURES)), dtype=np.float64)
+def lexicon_features(
+    result: TagResult, taxonomy: Taxonomy, model_tags: set[str], topics: tuple[str, ...] | None = None
+) -> np.ndarray:
+    """(topics, LEX_FEATURES) signals of the first two methods, in ``topics`` order (default:
+    the taxonomy's; a model's own order when it decides)."""
+    topics = tuple(taxonomy.topics) if topics is None else topics
+    out = np.zeros((len(topics), len(LEX_FEATURES)), dtype=np.float64)
     needs = {slug for slug, t in taxonomy.topics.items() if t.requires}
-    for i, slug in enumerate(taxonomy.topics):
+    for i, slug in enumerate(topics):
         scored = result.scored.get(slug)
         score = scored.score if scored else 0.0
         ratio = score / taxonomy.threshold(slug)
@@ -117,8 +121,9 @@ class LinearModel:
         return f"{self.version}#{self.sha256[:8]}" if self.sha256 else self.version
 
     def applies_to(self, taxonomy: Taxonomy) -> bool:
-        """Only for the taxonomy's own topics (a custom topics file tags without it)."""
-        return tuple(taxonomy.topics) == self.topics
+        """Only for the taxonomy's own topics (a custom topics file tags without it); their
+        order in the file does not matter."""
+        return set(taxonomy.topics) == set(self.topics)
 
     def probabilities(self, bow: dict[str, float], lex: np.ndarray) -> np.ndarray:
         logits = self.bias + (self.lex * lex).sum(axis=1)
@@ -202,7 +207,7 @@ def decide(
     lead: int = 0,
 ) -> dict[str, tuple[float, list[dict[str, Any]]]]:
     """Topics the layer assigns: slug -> (probability, the sentences that carried it)."""
-    lex = lexicon_features(result, taxonomy, model_tags)
+    lex = lexicon_features(result, taxonomy, model_tags, model.topics)
     probs = model.probabilities(bag_of_words(title, body), lex)
     chosen = [i for i, p in enumerate(probs) if p >= model.threshold]
     if not chosen:
