@@ -35,19 +35,35 @@ ITEMS = [
 ]
 
 
-def test_bench_runs_a_holdout_split_only_by_name(tmp_path, capsys):
+def test_bench_runs_the_final_split_only_by_name_with_the_shipped_model(tmp_path, capsys):
     for lang in ("en", "fa"):
         items = [i for i in ITEMS if i["lang"] == lang]
-        (tmp_path / f"holdout_{lang}.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), "utf-8")
+        (tmp_path / f"final_{lang}.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), "utf-8")
     bench = _bench()
     assert bench.main(["--data", str(tmp_path)]) == 0
-    assert "HOLDOUT" not in capsys.readouterr().out  # "each" never runs it
-    assert bench.main(["--data", str(tmp_path), "--split", "holdout"]) == 0
+    assert "FINAL" not in capsys.readouterr().out  # "each" never runs it
+    assert bench.main(["--data", str(tmp_path), "--split", "final"]) == 0
     out = capsys.readouterr().out
-    assert "HOLDOUT" in out and "2 articles (en 1, fa 1)" in out
-    assert "lexicon lexicon/2" in out and "combined lexicon/2+e5-sentences/1" in out
+    assert "FINAL" in out and "2 articles (en 1, fa 1)" in out
+    assert "lexicon lexicon/2" in out and "lexicon+sentences lexicon/2+e5-sentences/1" in out
+    assert "combined lexicon/2+e5-sentences/1+linear/1#" in out and "grouped CV" not in out
     assert "  en (1)" in out and "  fa (1)" in out and "ms CPU/article" in out
     assert "corporal_punishment" in out and "execution" in out  # the per-topic table
+
+
+def test_bench_says_when_the_final_split_is_absent(tmp_path, capsys):
+    assert _bench().main(["--data", str(tmp_path), "--split", "final"]) == 2
+    assert "final split is not there yet" in capsys.readouterr().err
+
+
+def test_bench_scores_the_linear_layer_by_grouped_cv_on_each_split(tmp_path, capsys):
+    for split in ("dev", "holdout"):
+        items = [{**i, "id": f"{i['id']}-{split}"} for i in ITEMS]
+        (tmp_path / f"{split}_en.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), "utf-8")
+    assert _bench().main(["--data", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "on dev:" in out and "on holdout" in out and "every split pooled" in out
+    assert out.count("(grouped CV)") >= 3 and "training fit of the shipped weights" in out
 
 
 def test_bench_says_when_a_named_split_is_empty(tmp_path, capsys):

@@ -202,7 +202,10 @@ def test_model_loads_once_per_process_and_caches_examples(taxonomy):
 
 
 def test_method_ids_are_versioned(taxonomy):
-    assert CombinedTagger(taxonomy).method == f"{METHOD}+{MODEL_METHOD}"
+    shipped = CombinedTagger(taxonomy)
+    assert shipped.method == f"{METHOD}+{MODEL_METHOD}+{shipped.linear.method}"
+    assert shipped.linear.method.startswith("linear/1#")
+    assert CombinedTagger(taxonomy, use_linear=False).method == f"{METHOD}+{MODEL_METHOD}"
     assert CombinedTagger(taxonomy, use_model=False).method == METHOD
     assert METHOD.split("/")[1].isdigit() and MODEL_METHOD.split("/")[1].isdigit()
 
@@ -216,7 +219,7 @@ def _eager(raw: dict) -> Taxonomy:
 
 
 def test_model_tag_keeps_the_sentences_that_carried_it_with_offsets():
-    tagger = CombinedTagger(_eager(_raw()))
+    tagger = CombinedTagger(_eager(_raw()), use_linear=False)  # the second layer's own decisions
     title = "A teacher's family waits for news"
     text = (
         "The teacher was taken from his school by agents in March. "
@@ -248,7 +251,7 @@ def test_calibrated_model_recognises_a_described_disappearance(taxonomy):
         "Agents detained the engineer at his office in Tabriz on 2 May. Six weeks on, no "
         "office will say where he is, and his wife has heard nothing from him since."
     )
-    tagger = CombinedTagger(taxonomy)
+    tagger = CombinedTagger(taxonomy, use_linear=False)  # the second layer's own decision
     assert "enforced_disappearance" not in tagger.lexicon.tag(title, text).topics
     tag = tagger.tag(title, text).topics.get("enforced_disappearance")
     assert tag is not None

@@ -5,9 +5,11 @@ A labelled set is a folder of YAML files (``<split>_<lang>.yaml``), each a list 
 
 Splits: ``dev`` (the lexicon was tuned on it), ``test`` (held out, then used for fixes),
 ``blind`` (written without seeing the lexicon; since taxonomy 2026.12-1 it is tuning data
-too), ``train`` (items written for the error classes of issue 14) and ``holdout`` (written
-and labelled before the second method was tuned; run once for the README's figure, never
-part of any aggregate). ``"all"`` means dev + test; ``"tuning"`` every split but holdout.
+too), ``train`` (items written for the error classes of issue 14), ``holdout`` (written
+and labelled before the second method was tuned and run once; since the linear layer it is
+training data like the others) and ``final`` (written blind for the linear layer; never
+trained or tuned on, run once by name). ``"all"`` means dev + test; ``"tuning"`` dev, test,
+blind and train.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ DEVELOPMENT_SPLITS = ("dev", "test")
 BLIND_SPLITS = ("blind",)
 TUNING_SPLITS = ("dev", "test", "blind", "train")
 HOLDOUT_SPLITS = ("holdout",)
-SPLITS = TUNING_SPLITS + HOLDOUT_SPLITS
+FINAL_SPLITS = ("final",)  # never read by training (``pipeline.tagging.train.TRAIN_SPLITS``)
+SPLITS = TUNING_SPLITS + HOLDOUT_SPLITS + FINAL_SPLITS
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.tagging.embedder import Embedder, get_embedder, model_id
+from pipeline.tagging.linear import LinearModel, decide, load_model
 from pipeline.tagging.sentences import Sentence, clip, sentence_at, split_sentences
 from pipeline.tagging.tagger import METHOD as LEXICON_METHOD
 from pipeline.tagging.tagger import (
@@ -85,6 +86,8 @@ class CombinedTagger:
         text_cap: int | None = TEXT_CAP,
         embedder: Embedder | None = None,
         use_model: bool | None = None,
+        use_linear: bool | None = None,
+        linear: LinearModel | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.lexicon = LexiconTagger(taxonomy, text_cap=text_cap)
@@ -92,6 +95,17 @@ class CombinedTagger:
         self.config = taxonomy.model.scoring.model
         self.use_model = self.config.enabled if use_model is None else use_model
         self.method = f"{LEXICON_METHOD}+{MODEL_METHOD}" if self.use_model else LEXICON_METHOD
+        # The supervised layer: on by default when the sentence model is, and only for the
+        # topics it was trained on (a custom taxonomy tags with the first two methods).
+        self.linear: LinearModel | None = None
+        if self.use_model and use_linear is not False:
+            candidate = linear or load_model()
+            if candidate is not None and candidate.applies_to(taxonomy):
+                self.linear = candidate
+            elif use_linear:
+                raise ValueError("no linear model for this taxonomy's topics (retrain it)")
+        if self.linear is not None:
+            self.method = f"{self.method}+{self.linear.method}"
         self._embedder = embedder
         self._prototypes: Prototypes | None = None
         self.sentences_embedded = 0  # sentences shown to the model (cache hits included)
@@ -112,9 +126,43 @@ class CombinedTagger:
         return self.lexicon.find_facets(text)
 
     def tag(self, title: str | None, text: str | None) -> TagResult:
+        """Topics of one article: the lexicon's and the sentence model's, then, with the
+        supervised layer, the topics it assigns given both (with the sentences that carried it)."""
+        result, model_tags = self.tag_signals(title, text)
+        if self.linear is None:
+            return result
+        return self.decide(result, model_tags, title, text)
+
+    def decide(
+        self, result: TagResult, model_tags: set[str], title: str | None, text: str | None
+    ) -> TagResult:
+        """Replace ``result``'s topics by the linear layer's: each keeps the earlier methods'
+        evidence for it plus the sentences whose words carried the decision."""
+        assert self.linear is not None
+        title = title or ""
+        title = title[: examined_length(title, self.text_cap)]
+        body = (text or "")[: result.text_examined]
+        lead = lead_end(body, self.lexicon.scoring.lead_chars)
+        decided = decide(self.linear, self.taxonomy, result, title, body, model_tags, lead)
+        topics = {}
+        for slug, (probability, evidence) in decided.items():
+            earlier = result.topics.get(slug) or result.scored.get(slug)
+            topics[slug] = TopicScore(
+                slug, round(probability, 4), (earlier.evidence if earlier else []) + evidence
+            )
+        result.topics = topics
+        return result
+
+    def tag_signals(self, title: str | None, text: str | None) -> tuple[TagResult, set[str]]:
+        """The first two methods' result, and the topics the sentence model assigned."""
         result = self.lexicon.tag(title, text)
         if not self.use_model:
-            return result
+            return result, set()
+        before = set(result.topics)
+        self._tag_sentences(result, title, text)
+        return result, set(result.topics) - before
+
+    def _tag_sentences(self, result: TagResult, title: str | None, text: str | None) -> TagResult:
         title = title or ""
         title = title[: examined_length(title, self.text_cap)]
         body = (text or "")[: result.text_examined]

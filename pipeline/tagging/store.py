@@ -47,6 +47,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
 from pipeline import workqueue
+from pipeline.tagging.linear import MODEL_FILE, linear_model_sha256, load_model
 from pipeline.tagging.model import CombinedTagger
 from pipeline.tagging.tagger import TEXT_CAP, TagResult
 from pipeline.tagging.taxonomy import Taxonomy, TaxonomyError, load_taxonomy, matching_fingerprint
@@ -312,16 +313,20 @@ def _new_counts(version: str, method: str) -> dict[str, Any]:
     }
 
 
-def _nothing_to_do(engine: Engine, file_sha256: str, text_cap: int | None) -> dict[str, Any] | None:
+def _nothing_to_do(
+    engine: Engine, file_sha256: str, text_cap: int | None, model_sha256: str | None = None
+) -> dict[str, Any] | None:
     """The counts of an idle run when the archive was swept under this very file, method and
     cap and nothing is queued (without loading the taxonomy: that alone costs ~0.3 s)."""
     with engine.connect() as conn:
         swept = workqueue.swept(conn, workqueue.TAGGING) or {}
         # The method follows from the file (whether its model is enabled), so the file's hash
         # covers it.
-        if (swept.get("file_sha256"), swept.get("text_cap")) != (
+        # The supervised layer's weights are a file of their own: retrained weights are a new method.
+        if (swept.get("file_sha256"), swept.get("text_cap"), swept.get("model_sha256")) != (
             file_sha256,
             text_cap,
+            model_sha256,
         ) or workqueue.pending(conn, workqueue.TAGGING, limit=1):
             return None
     counts = _new_counts(swept["taxonomy_version"], swept["method"])
@@ -337,8 +342,12 @@ def tag_pending(
     batch_size: int = 500,
     text_cap: int | None = TEXT_CAP,
     progress: Callable[[int, int], None] | None = None,
+    model_file: Path = MODEL_FILE,
 ) -> dict:
     """Tag articles that need it; with ``retag`` re-tag every article. Returns counts.
+
+    ``model_file`` holds the linear layer's weights (``pipeline.tagging.linear``); its hash
+    is part of the method id, so retrained weights re-tag the archive like a method change.
 
     Handles tagging's queued events; walks the archive first only under a configuration not
     yet swept, or with ``retag`` (see the module docstring). With nothing queued and the
@@ -361,14 +370,15 @@ def tag_pending(
 
         topics_file = Settings.from_env().topics_file
     file_sha256 = hashlib.sha256(Path(topics_file).read_bytes()).hexdigest()
+    model_sha256 = linear_model_sha256(model_file)
     if not retag:
-        idle = _nothing_to_do(engine, file_sha256, text_cap)
+        idle = _nothing_to_do(engine, file_sha256, text_cap, model_sha256)
         if idle is not None:
             if progress is not None:
                 progress(0, 0)
             return idle
     taxonomy = load_taxonomy(topics_file)
-    tagger = CombinedTagger(taxonomy, text_cap=text_cap)
+    tagger = CombinedTagger(taxonomy, text_cap=text_cap, linear=load_model(model_file))
     method = tagger.method
     version = taxonomy.version
     fingerprint = taxonomy.matching_fingerprint()
@@ -384,9 +394,10 @@ def tag_pending(
     sweeping = retag or {k: swept.get(k) for k in config} != config
     if sweeping:
         _sweep(engine, taxonomy, tagger, fingerprint, fingerprints, retag, batch_size, counts, progress)
-    if swept != {**config, "file_sha256": file_sha256}:
+    done = {**config, "file_sha256": file_sha256, "model_sha256": model_sha256}
+    if swept != done:
         with engine.begin() as conn:
-            workqueue.set_swept(conn, workqueue.TAGGING, {**config, "file_sha256": file_sha256})
+            workqueue.set_swept(conn, workqueue.TAGGING, done)
     # After a walk, the queue holds mostly events the walk already covered: progress is the
     # walk's; otherwise it is the queue's.
     _drain(

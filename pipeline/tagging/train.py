@@ -1,0 +1,253 @@
+"""Train the per-topic logistic layer (``pipeline.tagging.linear``) on the labelled set.
+
+    python -m pipeline.tagging.train            # grouped CV, then fit on every split, write the file
+    python -m pipeline.tagging.train --cv-only  # only the cross-validation report
+
+Everything is chosen by grouped cross-validation: each labelled split (dev, test, blind,
+train, holdout) is one group; for every setting on a small grid the model is fitted on all
+groups but one and scores the one left out, and the setting with the best pooled held-out
+micro-F1 (ties: fewer errors of the worst topic) is the one shipped, then refitted on every
+group. The ``final`` split is never read here. Fitting is exact and deterministic: L2
+logistic regression by Newton's method in the row space of the training articles' word
+vectors (an L2-penalised weight vector lies in that space), no random start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.tagging.evaluate import LabelledArticle, evaluate, load_labelled
+from pipeline.tagging.linear import (
+    LEX_FEATURES,
+    MODEL_FILE,
+    LinearModel,
+    bag_of_words,
+    lexicon_features,
+)
+from pipeline.tagging.taxonomy import Taxonomy, load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "tagging"
+TOPICS_FILE = ROOT / "config" / "topics.yaml"
+VERSION = "linear/1"
+TRAIN_SPLITS = ("dev", "test", "blind", "train", "holdout")  # never "final"
+GRID = {
+    "l2_words": (0.01, 0.03),
+    "l2_signals": (1.0, 3.0),
+    "positive_weight": (3.0, 10.0),
+    "min_df": (2,),
+}
+DEFAULT_PARAMS = {"l2_words": 0.01, "l2_signals": 1.0, "positive_weight": 10.0, "min_df": 2}
+THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.1, 0.81, 0.05))
+
+
+@dataclass
+class Dataset:
+    """Features of labelled articles: bag of words, per-topic signals (articles, topics, F), labels."""
+
+    articles: list[LabelledArticle]
+    bows: list[dict[str, float]]
+    lex: np.ndarray
+    labels: np.ndarray
+    topics: tuple[str, ...]
+
+
+def featurize(articles: Sequence[LabelledArticle], taxonomy: Taxonomy, tagger=None) -> Dataset:  # noqa: ANN001
+    """Run the lexicon and sentence model (``CombinedTagger`` without this layer) on each article."""
+    from pipeline.tagging.model import CombinedTagger
+
+    tagger = tagger or CombinedTagger(taxonomy, use_linear=False)
+    topics = tuple(taxonomy.topics)
+    bows, lex = [], []
+    for a in articles:
+        result, model_tags = tagger.tag_signals(a.title, a.text)
+        bows.append(bag_of_words(a.title, a.text[: result.text_examined]))
+        lex.append(lexicon_features(result, taxonomy, model_tags))
+    labels = np.array([[t in a.topics for t in topics] for a in articles], dtype=np.float64)
+    return Dataset(list(articles), bows, np.array(lex), labels, topics)
+
+
+def _matrix(bows: Iterable[dict[str, float]], vocab: dict[str, int]) -> np.ndarray:
+    rows = list(bows)
+    x = np.zeros((len(rows), len(vocab)))
+    for i, bow in enumerate(rows):
+        for g, v in bow.items():
+            j = vocab.get(g)
+            if j is not None:
+                x[i, j] = v
+    return x
+
+
+def _newton(
+    z: np.ndarray, y: np.ndarray, penalty: np.ndarray, weight: np.ndarray, iters: int = 30
+) -> np.ndarray:
+    """Weighted L2 logistic regression; the last column of ``z`` is the unpenalised bias."""
+    w = np.zeros(z.shape[1])
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        grad = z.T @ (weight * (p - y)) + penalty * w
+        hess = (z * (weight * p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def fit(data: Dataset, rows: Sequence[int], params: dict, threshold: float = 0.5) -> LinearModel:
+    """Fit every topic on ``rows`` of ``data`` with the given regularisation."""
+    rows = list(rows)
+    df: dict[str, int] = {}
+    for i in rows:
+        for g in data.bows[i]:
+            df[g] = df.get(g, 0) + 1
+    grams = sorted(g for g, n in df.items() if n >= params["min_df"])
+    vocab = {g: j for j, g in enumerate(grams)}
+    x = _matrix((data.bows[i] for i in rows), vocab)
+    # Row space of the word vectors: a penalised solution lies in it, so n, not |vocab|, unknowns.
+    # From the n x n Gram matrix: x = u s vt, so the coordinates are u s, the basis vt = s^-1 u' x.
+    evals, u = np.linalg.eigh(x @ x.T)
+    keep = evals > 1e-10
+    s = np.sqrt(evals[keep])
+    zw = u[:, keep] * s
+    basis = (u[:, keep] / s).T @ x  # (r, vocab), orthonormal rows
+    n_topics = len(data.topics)
+    f = len(LEX_FEATURES)
+    bow = np.zeros((len(vocab), n_topics))
+    lex = np.zeros((n_topics, f))
+    bias = np.zeros(n_topics)
+    penalty = np.concatenate(
+        [np.full(zw.shape[1], params["l2_words"]), np.full(f, params["l2_signals"]), [0.0]]
+    )
+    for t in range(n_topics):
+        y = data.labels[rows, t]
+        z = np.hstack([zw, data.lex[rows, t, :], np.ones((len(rows), 1))])
+        weight = np.where(y > 0, params["positive_weight"], 1.0)
+        w = _newton(z, y, penalty, weight)
+        bow[:, t] = basis.T @ w[: zw.shape[1]]
+        lex[t] = w[zw.shape[1] : zw.shape[1] + f]
+        bias[t] = w[-1]
+    return LinearModel(
+        version=VERSION,
+        topics=data.topics,
+        vocab=vocab,
+        bow=bow,
+        lex=lex,
+        bias=bias,
+        threshold=threshold,
+        meta={},
+        sha256="",
+    )
+
+
+def predict_proba(model: LinearModel, data: Dataset, rows: Sequence[int]) -> np.ndarray:
+    return np.array([model.probabilities(data.bows[i], data.lex[i]) for i in rows])
+
+
+def grouped_cv(data: Dataset, params: dict) -> np.ndarray:
+    """Held-out probabilities of every article: each split scored by a model fitted on the others."""
+    splits = [a.split for a in data.articles]
+    out = np.zeros(data.labels.shape)
+    for group in sorted(set(splits)):
+        test = [i for i, s in enumerate(splits) if s == group]
+        train = [i for i, s in enumerate(splits) if s != group]
+        out[test] = predict_proba(fit(data, train, params), data, test)
+    return out
+
+
+def _score(data: Dataset, probs: np.ndarray, threshold: float, rows: Sequence[int] | None = None):  # noqa: ANN202
+    rows = list(range(len(data.articles))) if rows is None else list(rows)
+    pred = {
+        data.articles[i].id: {t for t, p in zip(data.topics, probs[i], strict=True) if p >= threshold}
+        for i in rows
+    }
+    return evaluate(lambda a: pred[a.id], [data.articles[i] for i in rows], data.topics)
+
+
+def search(data: Dataset, log=print) -> tuple[dict, float, np.ndarray]:  # noqa: ANN001
+    """The grid setting and threshold with the best pooled held-out micro-F1."""
+    best = None
+    keys = list(GRID)
+    for values in itertools.product(*(GRID[k] for k in keys)):
+        params = dict(zip(keys, values, strict=True))
+        probs = grouped_cv(data, params)
+        for th in THRESHOLDS:
+            r = _score(data, probs, th)
+            key = (round(r.micro_f1, 4), round(r.macro_f1, 4), r.min_recall()[1])
+            if best is None or key > best[0]:
+                best = (key, params, th, probs)
+        log(f"  {params}: best so far micro {best[0][0]:.3f} macro {best[0][1]:.3f} ({best[1]}, t={best[2]})")
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def data_fingerprint(articles: Sequence[LabelledArticle]) -> str:
+    h = hashlib.sha256()
+    for a in sorted(articles, key=lambda a: a.id):
+        h.update(f"{a.id}\0{a.title}\0{a.text}\0{','.join(sorted(a.topics))}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def train(
+    data: Dataset, params: dict, threshold: float, taxonomy: Taxonomy, cv: dict | None = None
+) -> LinearModel:
+    """The shipped model: fitted on every article of ``data``, with its provenance."""
+    model = fit(data, range(len(data.articles)), params, threshold)
+    counts: dict[str, int] = {}
+    for a in data.articles:
+        counts[a.split] = counts.get(a.split, 0) + 1
+    meta = {
+        "taxonomy_version": taxonomy.version,
+        "trained_on": dict(sorted(counts.items())),
+        "data_sha256": data_fingerprint(data.articles),
+        "params": params,
+        "cv": cv or {},
+    }
+    return LinearModel(**{**model.__dict__, "meta": meta})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--topics-file", type=Path, default=TOPICS_FILE)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--cv-only", action="store_true")
+    args = parser.parse_args(argv)
+    taxonomy = load_taxonomy(args.topics_file)
+    articles = load_labelled(args.data, TRAIN_SPLITS)
+    print(f"featurizing {len(articles)} articles ({', '.join(TRAIN_SPLITS)})", file=sys.stderr)
+    data = featurize(articles, taxonomy)
+    params, threshold, probs = search(data, log=lambda s: print(s, file=sys.stderr))
+    r = _score(data, probs, threshold)
+    cv = {
+        "micro_f1": round(r.micro_f1, 4),
+        "macro_f1": round(r.macro_f1, 4),
+        "min_recall": [r.min_recall()[0], round(r.min_recall()[1], 4)],
+        "threshold": threshold,
+    }
+    print(f"chosen {params} threshold {threshold}: grouped CV {cv}")
+    if args.cv_only:
+        return 0
+    model = train(data, params, threshold, taxonomy, cv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(model.to_json(), encoding="utf-8")
+    print(f"wrote {args.out} ({len(model.vocab)} n-grams x {len(model.topics)} topics)")
+    return 0
+
+
+if __name__ == "__main__":
+    if "OPENBLAS_NUM_THREADS" not in os.environ:
+        # Fitting is many small matrix products: BLAS threads only contend (20x slower on two
+        # busy cores), and numpy is imported (by the package) before this module runs.
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+        os.execv(sys.executable, [sys.executable, "-m", "pipeline.tagging.train", *sys.argv[1:]])
+    raise SystemExit(main())

