@@ -22,12 +22,14 @@ import hashlib
 import importlib.util
 import io
 import json
+import math
 import os
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,11 +49,14 @@ OUTLETS = [
     (f"Outlet {i:02d}", "fa" if i < 6 else "en") for i in range(10)
 ]  # 6 Persian of 10 (~55% of articles)
 TOPICS = [
-    "execution", "arrest", "prison-conditions", "torture", "death-in-custody", "flogging",
-    "protest", "women-rights", "ethnic-minorities", "religious-minorities", "labour", "students",
-    "journalists", "lawyers", "internet-censorship", "death-sentence", "amputation", "child-rights",
-    "hunger-strike", "enforced-disappearance", "unfair-trial", "economy", "environment", "refugees",
-]  # fmt: skip
+    "execution", "arbitrary_arrest", "prison_conditions", "torture_ill_treatment", "death_in_custody",
+    "corporal_punishment", "protest_crackdown", "women_gender_sexuality", "ethnic_minorities",
+    "religious_minorities", "political_prisoners", "defenders_lawyers_civil_society",
+    "expression_media_internet", "death_sentence", "children_juveniles", "enforced_disappearance",
+    "unfair_trial_sentencing", "forced_confession", "extrajudicial_killing", "accountability_justice",
+    "un_international_mechanisms", "transnational_repression_hostages", "massacre_1988_1980s",
+    "economy",
+]  # fmt: skip  # the taxonomy's slugs (config/topics.yaml) and one that has no window index
 FA_LETTERS = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
 EN_LETTERS = "abcdefghijklmnoprstuvwy"
 VOCAB_SIZE = 20000
@@ -187,6 +192,9 @@ class Loader:
                 )
         return out
 
+    def encoded(self, lo: int, hi: int) -> dict[str, bytes]:
+        return {t: buf.getvalue().encode() for t, buf in self.batch(lo, hi).items()}
+
     COLUMNS = {
         "fetches": "fetch_id, fetch_uid, outlet_id, kind, requested_url, final_url, http_status, outcome, "
         "fetched_at, raw_sha256, warc_file, warc_offset, warc_length",
@@ -205,7 +213,7 @@ class Loader:
         "article_facets": 'article_id, taxonomy_version, facet, value, start, "end", matched',
     }
 
-    def load(self, lo: int, hi: int, step: int = 20000) -> None:
+    def load(self, lo: int, hi: int, step: int = 5000) -> None:
         """COPY articles [lo, hi) with the secondary indexes dropped, then rebuild them."""
         import psycopg
 
@@ -222,14 +230,22 @@ class Loader:
             for name, _ in indexes:
                 conn.execute(f"DROP INDEX {name}")
             conn.commit()
-            for start in range(lo, hi, step):
-                parts = self.batch(start, min(hi, start + step))
-                with conn.cursor() as cur:
-                    for table, buf in parts.items():
-                        with cur.copy(f"COPY {table} ({self.COLUMNS[table]}) FROM STDIN") as cp:
-                            cp.write(buf.getvalue().encode())
-                conn.commit()
-                print(f"  loaded {min(hi, start + step):,}", file=sys.stderr, flush=True)
+            # The next batch is generated in another process while this one is copied (one
+            # ahead: memory stays at two batches).
+            starts = list(range(lo, hi, step))
+            with ProcessPoolExecutor(1) as pool:
+                ahead = pool.submit(self.encoded, starts[0], min(hi, starts[0] + step)) if starts else None
+                for k, start in enumerate(starts):
+                    parts = ahead.result()
+                    if k + 1 < len(starts):
+                        nxt = starts[k + 1]
+                        ahead = pool.submit(self.encoded, nxt, min(hi, nxt + step))
+                    with conn.cursor() as cur:
+                        for table, data in parts.items():
+                            with cur.copy(f"COPY {table} ({self.COLUMNS[table]}) FROM STDIN") as cp:
+                                cp.write(data)
+                    conn.commit()
+                    print(f"  loaded {min(hi, start + step):,}", file=sys.stderr, flush=True)
             t0 = time.perf_counter()
             for _, ddl in indexes:
                 conn.execute(ddl)
@@ -320,6 +336,9 @@ def _queries(
             "to": end,
         }
 
+    def any_window() -> dict:  # any slug of the taxonomy, rare ones included
+        return {**window(), "topic": rng.choice(TOPICS[:23])}
+
     def cluster() -> dict:
         return {"id": rng.randint(1, n)}
 
@@ -344,6 +363,17 @@ def _queries(
             "AND language = :lang AND published_at >= :from AND published_at < :to "
             "ORDER BY published_at DESC LIMIT 100",
             window,
+        ),
+        "'slug' = ANY(topics) + language + 30 days": (
+            "SELECT article_id, title, published_at FROM consumer.articles WHERE :topic = ANY(topics) "
+            "AND language = :lang AND published_at >= :from AND published_at < :to "
+            "ORDER BY published_at DESC LIMIT 100",
+            any_window,
+        ),
+        "newest 100 of a topic (any date)": (
+            "SELECT article_id, title, published_at FROM consumer.articles WHERE :topic = ANY(topics) "
+            "ORDER BY published_at DESC LIMIT 100",
+            lambda: {"topic": rng.choice(TOPICS[:23])},
         ),
         "article joined to its cluster": (
             "SELECT a.article_id, a.title, c.article_count, c.outlet_count, c.outlets "
@@ -405,10 +435,12 @@ def _old_views(engine) -> None:
             conn.execute(text(f"CREATE VIEW consumer_0004.{name} AS {body}"))
 
 
-def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path) -> dict:
+def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path, derived: bool = True) -> dict:
     rng = random.Random(n)
     with engine.connect() as conn:
-        newest = conn.execute(text("SELECT max(published_at) FROM articles")).scalar_one()
+        newest = conn.execute(  # of the loaded articles (a rerun finds the probes of derived_work)
+            text("SELECT max(published_at) FROM articles WHERE article_id < :p"), {"p": PROBE_IDS}
+        ).scalar_one()
     results: dict[str, object] = {"articles": n}
     plans = [f"# EXPLAIN (ANALYZE, BUFFERS) at {n:,} articles, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"]
     with engine.connect() as conn:
@@ -466,7 +498,8 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path) -> dict
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA consumer_0004 CASCADE"))
 
-    results["derived work"] = derived_work(engine, n, synth, plans)
+    if derived:
+        results["derived work"] = derived_work(engine, n, synth, plans)
 
     with engine.connect() as conn:
         size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
@@ -558,11 +591,12 @@ def derived_work(engine, n: int, synth: Synth, plans: list[str]) -> dict:
             )
         )
         # As after the archive was tagged under this configuration (the load wrote its rows).
+        from pipeline.tagging.model import CombinedTagger
         from pipeline.tagging.store import register_taxonomy
-        from pipeline.tagging.tagger import TEXT_CAP, LexiconTagger
+        from pipeline.tagging.tagger import TEXT_CAP
 
         register_taxonomy(conn, taxonomy)
-        method = LexiconTagger(taxonomy).method
+        method = CombinedTagger(taxonomy, text_cap=TEXT_CAP).method  # the one tag_pending uses
         workqueue.set_swept(
             conn,
             workqueue.TAGGING,
@@ -648,6 +682,44 @@ def _report(all_results: list[dict]) -> None:
         print(f"  at {r['articles']:,}: total {r['disk']['total_bytes'] / 1e9:.2f} GB; {largest}")
 
 
+def _merge_results(path: Path, new: list[dict]) -> list[dict]:
+    """The stored results with these sizes replaced (one run per size may be kept apart)."""
+    old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    sizes = {r["articles"] for r in new}
+    return sorted([r for r in old if r["articles"] not in sizes] + new, key=lambda r: r["articles"])
+
+
+def extrapolate(sizes: list[int], values: list[float], target: int) -> tuple[float, float]:
+    """A power law ``t = a * n**b`` fitted by least squares on log t against log n (every
+    measured size), evaluated at ``target``; returns (value, exponent b). b near 0 is flat,
+    1 is proportional to the archive."""
+    xs = [math.log(n) for n in sizes]
+    ys = [math.log(max(v, 1e-3)) for v in values]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
+    return math.exp(my + b * (math.log(target) - mx)), b
+
+
+def _report_curve(results: list[dict], target: int = 10_000_000) -> None:
+    """Per query: the measured medians / p95 at each size and 10M extrapolated from them."""
+    results = [r for r in results if r["articles"] < target]
+    if len(results) < 2:
+        return
+    sizes = [r["articles"] for r in results]
+    print(f"\nThe curve (ms, median / p95); {target:,} EXTRAPOLATED (power law fitted per query on log-log):")
+    head = "".join(f"{n:>18,}" for n in sizes)
+    print(f"{'query':<44}{head}{f'{target:,} (extrap.)':>26}{'exponent':>10}")
+    for name in results[-1]:
+        cells = [r.get(name) for r in results]
+        if not all(isinstance(c, list) and len(c) == 2 for c in cells):
+            continue
+        med, b_med = extrapolate(sizes, [c[0] for c in cells], target)
+        p95, _ = extrapolate(sizes, [c[1] for c in cells], target)
+        row = "".join(f"{f'{c[0]:.2f} / {c[1]:.2f}':>18}" for c in cells)
+        print(f"{name:<44}{row}{f'~{med:.2f} / ~{p95:.2f}':>26}{b_med:>10.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100000, 1000000])
@@ -665,6 +737,9 @@ def main() -> int:
         "upgraded to the current migrations either way (reruns skip the load).",
     )
     parser.add_argument("--load-only", action="store_true", help="Load, do not measure.")
+    parser.add_argument(
+        "--no-derived", action="store_true", help="Skip the clustering and tagging work through the queue."
+    )
     args = parser.parse_args()
     sizes = sorted(args.sizes)
     server = normalise_url(args.server)
@@ -703,12 +778,19 @@ def main() -> int:
                 continue
             if args.load_only:
                 continue
-            all_results.append(measure(engine, n, synth, args.reps, RESULTS / f"scale-explain-{n}.txt"))
-            _report(all_results)
-        if all_results:
-            (RESULTS / "scale.json").write_text(
-                json.dumps(all_results, indent=1, default=str), encoding="utf-8"
+            all_results.append(
+                measure(engine, n, synth, args.reps, RESULTS / f"scale-explain-{n}.txt", not args.no_derived)
             )
+            all_results[-1]["measured_at"] = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+            all_results[-1]["load_average"] = os.getloadavg()
+            _report(all_results)
+            # Each size as soon as it is measured (a later, larger size may not finish).
+            merged = _merge_results(RESULTS / "scale.json", all_results)
+            (RESULTS / "scale.json").write_text(json.dumps(merged, indent=1, default=str), encoding="utf-8")
+        if all_results:
+            merged = _merge_results(RESULTS / "scale.json", all_results)
+            (RESULTS / "scale.json").write_text(json.dumps(merged, indent=1, default=str), encoding="utf-8")
+            _report_curve(merged)
     finally:
         engine.dispose()
         if not keep:
