@@ -220,15 +220,21 @@ class Loader:
         with psycopg.connect(self.url.replace("postgresql+psycopg", "postgresql")) as conn:
             conn.execute("SET session_replication_role = replica")  # bulk: no triggers, no FK checks
             conn.execute("SET maintenance_work_mem = '256MB'")
-            indexes = conn.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            # The dropped indexes' DDL is kept in the database until they are rebuilt: an
+            # interrupted load is resumed by the next run, which rebuilds them all.
+            conn.execute("CREATE TABLE IF NOT EXISTS bench_dropped_indexes (name text PRIMARY KEY, ddl text)")
+            conn.execute(
+                "INSERT INTO bench_dropped_indexes SELECT i.indexrelid::regclass::text, "
+                "pg_get_indexdef(i.indexrelid) FROM pg_index i "
                 "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
                 "WHERE n.nspname = 'public' AND NOT i.indisprimary AND NOT i.indisunique "
-                "AND t.relname = ANY(%s)",
+                "AND t.relname = ANY(%s) ON CONFLICT DO NOTHING",
                 [list(self.COLUMNS)],
-            ).fetchall()
+            )
+            conn.commit()
+            indexes = conn.execute("SELECT name, ddl FROM bench_dropped_indexes ORDER BY name").fetchall()
             for name, _ in indexes:
-                conn.execute(f"DROP INDEX {name}")
+                conn.execute(f"DROP INDEX IF EXISTS {name}")
             conn.commit()
             # The next batch is generated in another process while this one is copied (one
             # ahead: memory stays at two batches).
@@ -247,8 +253,9 @@ class Loader:
                     conn.commit()
                     print(f"  loaded {min(hi, start + step):,}", file=sys.stderr, flush=True)
             t0 = time.perf_counter()
-            for _, ddl in indexes:
+            for name, ddl in indexes:
                 conn.execute(ddl)
+                conn.execute("DELETE FROM bench_dropped_indexes WHERE name = %s", [name])
                 conn.commit()
             print(
                 f"  rebuilt {len(indexes)} indexes in {time.perf_counter() - t0:.0f} s",
@@ -313,6 +320,16 @@ def _timed(fn: Callable[[], object], reps: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - t0) * 1000)
     return out
+
+
+def _server_work(conn, sql: str, params: dict) -> tuple[float, float]:
+    """Shared buffers touched and planning + execution ms of one run, from EXPLAIN ANALYZE."""
+    (doc,) = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql), params).scalar_one()
+    top = doc["Plan"]
+    planning = doc.get("Planning", {})
+    buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+    buffers += planning.get("Shared Hit Blocks", 0) + planning.get("Shared Read Blocks", 0)
+    return float(buffers), doc["Planning Time"] + doc["Execution Time"]
 
 
 def _stats(ms: list[float]) -> tuple[float, float]:
@@ -449,6 +466,12 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path, derived
             conn.execute(stmt, params()).all()  # warm
             ms = _timed(lambda stmt=stmt, params=params: conn.execute(stmt, params()).all(), reps)
             results[name] = _stats(ms)
+            # What the server read (shared buffers hit + read, and server-side ms), over 20
+            # parameter draws: buffers do not depend on the machine's load, so they show
+            # whether a query's work grows with the archive when the timings are noisy.
+            work = [_server_work(conn, sql, params()) for _ in range(20)]
+            results[f"{name} [buffers]"] = _stats([w[0] for w in work])
+            results[f"{name} [server ms]"] = _stats([w[1] for w in work])
             p = params()
             plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql), p).scalars().all()
             plans.append(f"\n## {name}\n-- {sql}\n-- {json.dumps(p, default=str, ensure_ascii=False)}\n")
@@ -659,10 +682,12 @@ def derived_work(engine, n: int, synth: Synth, plans: list[str]) -> dict:
 
 
 def _report(all_results: list[dict]) -> None:
-    skip = ("articles", "disk", "derived work")
-    names = [k for k in all_results[0] if k not in skip]
-    for r in all_results[1:]:
-        names += [k for k in r if k not in names and k not in skip]
+    def timed(r: dict, k: str) -> bool:
+        return isinstance(r[k], list | tuple) and len(r[k]) == 2
+
+    names: list[str] = []
+    for r in all_results:
+        names += [k for k in r if k not in names and timed(r, k)]
     head = "".join(f"{r['articles']:>22,}" for r in all_results)
     print(f"{'ms (median / p95)':<44}{head}")
     for name in names:
@@ -768,7 +793,15 @@ def main() -> int:
             if n > loaded:
                 t0 = time.perf_counter()
                 loader.load(loaded, n)
-                _derive(engine, loaded, n)
+                with engine.connect() as conn:  # how far the bulk-built state got (a resumed load)
+                    derived = conn.execute(
+                        text(
+                            "SELECT coalesce(max(article_id), 0) FROM article_changes "
+                            "WHERE kind = 'article' AND article_id < :p"
+                        ),
+                        {"p": PROBE_IDS},
+                    ).scalar_one()
+                _derive(engine, min(derived, loaded), n)
                 print(
                     f"loaded {n:,} articles in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True
                 )
