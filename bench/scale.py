@@ -731,18 +731,20 @@ def _report_curve(results: list[dict], target: int = 10_000_000) -> None:
     results = [r for r in results if r["articles"] < target]
     if len(results) < 2:
         return
-    sizes = [r["articles"] for r in results]
-    print(f"\nThe curve (ms, median / p95); {target:,} EXTRAPOLATED (power law fitted per query on log-log):")
-    head = "".join(f"{n:>18,}" for n in sizes)
-    print(f"{'query':<44}{head}{f'{target:,} (extrap.)':>26}{'exponent':>10}")
+    all_sizes = [r["articles"] for r in results]
+    print(f"\nThe curve (median / p95); {target:,} EXTRAPOLATED (power law fitted per query on log-log):")
+    head = "".join(f"{n:>18,}" for n in all_sizes)
+    print(f"{'query':<52}{head}{f'{target:,} (extrap.)':>26}{'exponent':>10}")
     for name in results[-1]:
-        cells = [r.get(name) for r in results]
-        if not all(isinstance(c, list) and len(c) == 2 for c in cells):
-            continue
-        med, b_med = extrapolate(sizes, [c[0] for c in cells], target)
-        p95, _ = extrapolate(sizes, [c[1] for c in cells], target)
-        row = "".join(f"{f'{c[0]:.2f} / {c[1]:.2f}':>18}" for c in cells)
-        print(f"{name:<44}{row}{f'~{med:.2f} / ~{p95:.2f}':>26}{b_med:>10.2f}")
+        pairs = [(r["articles"], r[name]) for r in results if isinstance(r.get(name), list | tuple)]
+        if len(pairs) < 2 or not all(len(c) == 2 for _, c in pairs):
+            continue  # a series measured at one size only (or not a timing)
+        sizes = [n for n, _ in pairs]
+        med, b_med = extrapolate(sizes, [c[0] for _, c in pairs], target)
+        p95, _ = extrapolate(sizes, [c[1] for _, c in pairs], target)
+        got = dict(pairs)
+        row = "".join(f"{f'{got[n][0]:.2f} / {got[n][1]:.2f}' if n in got else '-':>18}" for n in all_sizes)
+        print(f"{name:<52}{row}{f'~{med:.2f} / ~{p95:.2f}':>26}{b_med:>10.2f}")
 
 
 def main() -> int:
@@ -763,9 +765,15 @@ def main() -> int:
     )
     parser.add_argument("--load-only", action="store_true", help="Load, do not measure.")
     parser.add_argument(
+        "--curve", action="store_true", help="Print the curve of bench/results/scale.json and exit."
+    )
+    parser.add_argument(
         "--no-derived", action="store_true", help="Skip the clustering and tagging work through the queue."
     )
     args = parser.parse_args()
+    if args.curve:
+        _report_curve(json.loads((RESULTS / "scale.json").read_text(encoding="utf-8")))
+        return 0
     sizes = sorted(args.sizes)
     server = normalise_url(args.server)
     name = args.database or f"dadkhah_bench_scale_{os.getpid()}"
