@@ -22,12 +22,14 @@ import hashlib
 import importlib.util
 import io
 import json
+import math
 import os
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,11 +49,14 @@ OUTLETS = [
     (f"Outlet {i:02d}", "fa" if i < 6 else "en") for i in range(10)
 ]  # 6 Persian of 10 (~55% of articles)
 TOPICS = [
-    "execution", "arrest", "prison-conditions", "torture", "death-in-custody", "flogging",
-    "protest", "women-rights", "ethnic-minorities", "religious-minorities", "labour", "students",
-    "journalists", "lawyers", "internet-censorship", "death-sentence", "amputation", "child-rights",
-    "hunger-strike", "enforced-disappearance", "unfair-trial", "economy", "environment", "refugees",
-]  # fmt: skip
+    "execution", "arbitrary_arrest", "prison_conditions", "torture_ill_treatment", "death_in_custody",
+    "corporal_punishment", "protest_crackdown", "women_gender_sexuality", "ethnic_minorities",
+    "religious_minorities", "political_prisoners", "defenders_lawyers_civil_society",
+    "expression_media_internet", "death_sentence", "children_juveniles", "enforced_disappearance",
+    "unfair_trial_sentencing", "forced_confession", "extrajudicial_killing", "accountability_justice",
+    "un_international_mechanisms", "transnational_repression_hostages", "massacre_1988_1980s",
+    "economy",
+]  # fmt: skip  # the taxonomy's slugs (config/topics.yaml) and one that has no window index
 FA_LETTERS = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
 EN_LETTERS = "abcdefghijklmnoprstuvwy"
 VOCAB_SIZE = 20000
@@ -187,6 +192,9 @@ class Loader:
                 )
         return out
 
+    def encoded(self, lo: int, hi: int) -> dict[str, bytes]:
+        return {t: buf.getvalue().encode() for t, buf in self.batch(lo, hi).items()}
+
     COLUMNS = {
         "fetches": "fetch_id, fetch_uid, outlet_id, kind, requested_url, final_url, http_status, outcome, "
         "fetched_at, raw_sha256, warc_file, warc_offset, warc_length",
@@ -205,34 +213,49 @@ class Loader:
         "article_facets": 'article_id, taxonomy_version, facet, value, start, "end", matched',
     }
 
-    def load(self, lo: int, hi: int, step: int = 20000) -> None:
+    def load(self, lo: int, hi: int, step: int = 5000) -> None:
         """COPY articles [lo, hi) with the secondary indexes dropped, then rebuild them."""
         import psycopg
 
         with psycopg.connect(self.url.replace("postgresql+psycopg", "postgresql")) as conn:
             conn.execute("SET session_replication_role = replica")  # bulk: no triggers, no FK checks
             conn.execute("SET maintenance_work_mem = '256MB'")
-            indexes = conn.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            # The dropped indexes' DDL is kept in the database until they are rebuilt: an
+            # interrupted load is resumed by the next run, which rebuilds them all.
+            conn.execute("CREATE TABLE IF NOT EXISTS bench_dropped_indexes (name text PRIMARY KEY, ddl text)")
+            conn.execute(
+                "INSERT INTO bench_dropped_indexes SELECT i.indexrelid::regclass::text, "
+                "pg_get_indexdef(i.indexrelid) FROM pg_index i "
                 "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
                 "WHERE n.nspname = 'public' AND NOT i.indisprimary AND NOT i.indisunique "
-                "AND t.relname = ANY(%s)",
+                "AND t.relname = ANY(%s) ON CONFLICT DO NOTHING",
                 [list(self.COLUMNS)],
-            ).fetchall()
-            for name, _ in indexes:
-                conn.execute(f"DROP INDEX {name}")
+            )
             conn.commit()
-            for start in range(lo, hi, step):
-                parts = self.batch(start, min(hi, start + step))
-                with conn.cursor() as cur:
-                    for table, buf in parts.items():
-                        with cur.copy(f"COPY {table} ({self.COLUMNS[table]}) FROM STDIN") as cp:
-                            cp.write(buf.getvalue().encode())
-                conn.commit()
-                print(f"  loaded {min(hi, start + step):,}", file=sys.stderr, flush=True)
+            indexes = conn.execute("SELECT name, ddl FROM bench_dropped_indexes ORDER BY name").fetchall()
+            for name, _ in indexes:
+                conn.execute(f"DROP INDEX IF EXISTS {name}")
+            conn.commit()
+            # The next batch is generated in another process while this one is copied (one
+            # ahead: memory stays at two batches).
+            starts = list(range(lo, hi, step))
+            with ProcessPoolExecutor(1) as pool:
+                ahead = pool.submit(self.encoded, starts[0], min(hi, starts[0] + step)) if starts else None
+                for k, start in enumerate(starts):
+                    parts = ahead.result()
+                    if k + 1 < len(starts):
+                        nxt = starts[k + 1]
+                        ahead = pool.submit(self.encoded, nxt, min(hi, nxt + step))
+                    with conn.cursor() as cur:
+                        for table, data in parts.items():
+                            with cur.copy(f"COPY {table} ({self.COLUMNS[table]}) FROM STDIN") as cp:
+                                cp.write(data)
+                    conn.commit()
+                    print(f"  loaded {min(hi, start + step):,}", file=sys.stderr, flush=True)
             t0 = time.perf_counter()
-            for _, ddl in indexes:
+            for name, ddl in indexes:
                 conn.execute(ddl)
+                conn.execute("DELETE FROM bench_dropped_indexes WHERE name = %s", [name])
                 conn.commit()
             print(
                 f"  rebuilt {len(indexes)} indexes in {time.perf_counter() - t0:.0f} s",
@@ -299,6 +322,16 @@ def _timed(fn: Callable[[], object], reps: int) -> list[float]:
     return out
 
 
+def _server_work(conn, sql: str, params: dict) -> tuple[float, float]:
+    """Shared buffers touched and planning + execution ms of one run, from EXPLAIN ANALYZE."""
+    (doc,) = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql), params).scalar_one()
+    top = doc["Plan"]
+    planning = doc.get("Planning", {})
+    buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+    buffers += planning.get("Shared Hit Blocks", 0) + planning.get("Shared Read Blocks", 0)
+    return float(buffers), doc["Planning Time"] + doc["Execution Time"]
+
+
 def _stats(ms: list[float]) -> tuple[float, float]:
     ms = sorted(ms)
     return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
@@ -319,6 +352,9 @@ def _queries(
             "from": end - timedelta(days=30),
             "to": end,
         }
+
+    def any_window() -> dict:  # any slug of the taxonomy, rare ones included
+        return {**window(), "topic": rng.choice(TOPICS[:23])}
 
     def cluster() -> dict:
         return {"id": rng.randint(1, n)}
@@ -344,6 +380,17 @@ def _queries(
             "AND language = :lang AND published_at >= :from AND published_at < :to "
             "ORDER BY published_at DESC LIMIT 100",
             window,
+        ),
+        "'slug' = ANY(topics) + language + 30 days": (
+            "SELECT article_id, title, published_at FROM consumer.articles WHERE :topic = ANY(topics) "
+            "AND language = :lang AND published_at >= :from AND published_at < :to "
+            "ORDER BY published_at DESC LIMIT 100",
+            any_window,
+        ),
+        "newest 100 of a topic (any date)": (
+            "SELECT article_id, title, published_at FROM consumer.articles WHERE :topic = ANY(topics) "
+            "ORDER BY published_at DESC LIMIT 100",
+            lambda: {"topic": rng.choice(TOPICS[:23])},
         ),
         "article joined to its cluster": (
             "SELECT a.article_id, a.title, c.article_count, c.outlet_count, c.outlets "
@@ -405,10 +452,12 @@ def _old_views(engine) -> None:
             conn.execute(text(f"CREATE VIEW consumer_0004.{name} AS {body}"))
 
 
-def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path) -> dict:
+def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path, derived: bool = True) -> dict:
     rng = random.Random(n)
     with engine.connect() as conn:
-        newest = conn.execute(text("SELECT max(published_at) FROM articles")).scalar_one()
+        newest = conn.execute(  # of the loaded articles (a rerun finds the probes of derived_work)
+            text("SELECT max(published_at) FROM articles WHERE article_id < :p"), {"p": PROBE_IDS}
+        ).scalar_one()
     results: dict[str, object] = {"articles": n}
     plans = [f"# EXPLAIN (ANALYZE, BUFFERS) at {n:,} articles, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"]
     with engine.connect() as conn:
@@ -417,6 +466,12 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path) -> dict
             conn.execute(stmt, params()).all()  # warm
             ms = _timed(lambda stmt=stmt, params=params: conn.execute(stmt, params()).all(), reps)
             results[name] = _stats(ms)
+            # What the server read (shared buffers hit + read, and server-side ms), over 20
+            # parameter draws: buffers do not depend on the machine's load, so they show
+            # whether a query's work grows with the archive when the timings are noisy.
+            work = [_server_work(conn, sql, params()) for _ in range(20)]
+            results[f"{name} [buffers]"] = _stats([w[0] for w in work])
+            results[f"{name} [server ms]"] = _stats([w[1] for w in work])
             p = params()
             plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql), p).scalars().all()
             plans.append(f"\n## {name}\n-- {sql}\n-- {json.dumps(p, default=str, ensure_ascii=False)}\n")
@@ -466,7 +521,8 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path) -> dict
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA consumer_0004 CASCADE"))
 
-    results["derived work"] = derived_work(engine, n, synth, plans)
+    if derived:
+        results["derived work"] = derived_work(engine, n, synth, plans)
 
     with engine.connect() as conn:
         size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
@@ -558,11 +614,12 @@ def derived_work(engine, n: int, synth: Synth, plans: list[str]) -> dict:
             )
         )
         # As after the archive was tagged under this configuration (the load wrote its rows).
+        from pipeline.tagging.model import CombinedTagger
         from pipeline.tagging.store import register_taxonomy
-        from pipeline.tagging.tagger import TEXT_CAP, LexiconTagger
+        from pipeline.tagging.tagger import TEXT_CAP
 
         register_taxonomy(conn, taxonomy)
-        method = LexiconTagger(taxonomy).method
+        method = CombinedTagger(taxonomy, text_cap=TEXT_CAP).method  # the one tag_pending uses
         workqueue.set_swept(
             conn,
             workqueue.TAGGING,
@@ -625,10 +682,12 @@ def derived_work(engine, n: int, synth: Synth, plans: list[str]) -> dict:
 
 
 def _report(all_results: list[dict]) -> None:
-    skip = ("articles", "disk", "derived work")
-    names = [k for k in all_results[0] if k not in skip]
-    for r in all_results[1:]:
-        names += [k for k in r if k not in names and k not in skip]
+    def timed(r: dict, k: str) -> bool:
+        return isinstance(r[k], list | tuple) and len(r[k]) == 2
+
+    names: list[str] = []
+    for r in all_results:
+        names += [k for k in r if k not in names and timed(r, k)]
     head = "".join(f"{r['articles']:>22,}" for r in all_results)
     print(f"{'ms (median / p95)':<44}{head}")
     for name in names:
@@ -648,6 +707,46 @@ def _report(all_results: list[dict]) -> None:
         print(f"  at {r['articles']:,}: total {r['disk']['total_bytes'] / 1e9:.2f} GB; {largest}")
 
 
+def _merge_results(path: Path, new: list[dict]) -> list[dict]:
+    """The stored results with these sizes replaced (one run per size may be kept apart)."""
+    old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    sizes = {r["articles"] for r in new}
+    return sorted([r for r in old if r["articles"] not in sizes] + new, key=lambda r: r["articles"])
+
+
+def extrapolate(sizes: list[int], values: list[float], target: int) -> tuple[float, float]:
+    """A power law ``t = a * n**b`` fitted by least squares on log t against log n (every
+    measured size), evaluated at ``target``; returns (value, exponent b). b near 0 is flat,
+    1 is proportional to the archive."""
+    xs = [math.log(n) for n in sizes]
+    ys = [math.log(max(v, 1e-3)) for v in values]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
+    return math.exp(my + b * (math.log(target) - mx)), b
+
+
+def _report_curve(results: list[dict], target: int = 10_000_000) -> None:
+    """Per query: the measured medians / p95 at each size and 10M extrapolated from them."""
+    results = [r for r in results if r["articles"] < target]
+    if len(results) < 2:
+        return
+    all_sizes = [r["articles"] for r in results]
+    print(f"\nThe curve (median / p95); {target:,} EXTRAPOLATED (power law fitted per query on log-log):")
+    head = "".join(f"{n:>18,}" for n in all_sizes)
+    print(f"{'query':<52}{head}{f'{target:,} (extrap.)':>26}{'exponent':>10}")
+    for name in results[-1]:
+        pairs = [(r["articles"], r[name]) for r in results if isinstance(r.get(name), list | tuple)]
+        if len(pairs) < 2 or not all(len(c) == 2 for _, c in pairs):
+            continue  # a series measured at one size only (or not a timing)
+        sizes = [n for n, _ in pairs]
+        med, b_med = extrapolate(sizes, [c[0] for _, c in pairs], target)
+        p95, _ = extrapolate(sizes, [c[1] for _, c in pairs], target)
+        got = dict(pairs)
+        row = "".join(f"{f'{got[n][0]:.2f} / {got[n][1]:.2f}' if n in got else '-':>18}" for n in all_sizes)
+        print(f"{name:<52}{row}{f'~{med:.2f} / ~{p95:.2f}':>26}{b_med:>10.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100000, 1000000])
@@ -665,7 +764,16 @@ def main() -> int:
         "upgraded to the current migrations either way (reruns skip the load).",
     )
     parser.add_argument("--load-only", action="store_true", help="Load, do not measure.")
+    parser.add_argument(
+        "--curve", action="store_true", help="Print the curve of bench/results/scale.json and exit."
+    )
+    parser.add_argument(
+        "--no-derived", action="store_true", help="Skip the clustering and tagging work through the queue."
+    )
     args = parser.parse_args()
+    if args.curve:
+        _report_curve(json.loads((RESULTS / "scale.json").read_text(encoding="utf-8")))
+        return 0
     sizes = sorted(args.sizes)
     server = normalise_url(args.server)
     name = args.database or f"dadkhah_bench_scale_{os.getpid()}"
@@ -693,7 +801,15 @@ def main() -> int:
             if n > loaded:
                 t0 = time.perf_counter()
                 loader.load(loaded, n)
-                _derive(engine, loaded, n)
+                with engine.connect() as conn:  # how far the bulk-built state got (a resumed load)
+                    derived = conn.execute(
+                        text(
+                            "SELECT coalesce(max(article_id), 0) FROM article_changes "
+                            "WHERE kind = 'article' AND article_id < :p"
+                        ),
+                        {"p": PROBE_IDS},
+                    ).scalar_one()
+                _derive(engine, min(derived, loaded), n)
                 print(
                     f"loaded {n:,} articles in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True
                 )
@@ -703,12 +819,19 @@ def main() -> int:
                 continue
             if args.load_only:
                 continue
-            all_results.append(measure(engine, n, synth, args.reps, RESULTS / f"scale-explain-{n}.txt"))
-            _report(all_results)
-        if all_results:
-            (RESULTS / "scale.json").write_text(
-                json.dumps(all_results, indent=1, default=str), encoding="utf-8"
+            all_results.append(
+                measure(engine, n, synth, args.reps, RESULTS / f"scale-explain-{n}.txt", not args.no_derived)
             )
+            all_results[-1]["measured_at"] = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+            all_results[-1]["load_average"] = os.getloadavg()
+            _report(all_results)
+            # Each size as soon as it is measured (a later, larger size may not finish).
+            merged = _merge_results(RESULTS / "scale.json", all_results)
+            (RESULTS / "scale.json").write_text(json.dumps(merged, indent=1, default=str), encoding="utf-8")
+        if all_results:
+            merged = _merge_results(RESULTS / "scale.json", all_results)
+            (RESULTS / "scale.json").write_text(json.dumps(merged, indent=1, default=str), encoding="utf-8")
+            _report_curve(merged)
     finally:
         engine.dispose()
         if not keep:

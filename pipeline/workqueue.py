@@ -1,6 +1,6 @@
 """One queue of "article changed" events for every step that derives data (migration 0011).
 
-Each consumer (``work_consumers``: clustering, tagging; a later step is one more row naming the
+Each consumer (``work_consumers``: clustering, tagging, incidents; a later step is one more row naming the
 article columns it reads) has its own pending events in ``work_queue``. An insert queues an
 event for every consumer (a trigger); any code that stores a new version of an article calls
 :func:`enqueue_changed` in the same transaction, and an event is queued for each consumer
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 CLUSTERING = "clustering"
 TAGGING = "tagging"
+INCIDENTS = "incidents"
 
 # The article columns a consumer may derive from; a new version compares these.
 WATCHED = ("title", "text", "published_at", "language")

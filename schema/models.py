@@ -175,6 +175,35 @@ class HostSlot(Base):
     __table_args__ = {"prefixes": ["UNLOGGED"]}  # no evidence: a server crash may empty it
 
 
+# Topic window indexes (0015): per slug, a B-tree on (published_at, language) over the articles
+# carrying it, in both ways a filter is written, so a topic + date query reads its window only.
+TOPIC_WINDOW_SLUGS = (
+    "execution", "death_sentence", "extrajudicial_killing", "death_in_custody", "corporal_punishment",
+    "arbitrary_arrest", "enforced_disappearance", "unfair_trial_sentencing", "political_prisoners",
+    "torture_ill_treatment", "forced_confession", "prison_conditions", "protest_crackdown",
+    "expression_media_internet", "defenders_lawyers_civil_society", "women_gender_sexuality",
+    "ethnic_minorities", "religious_minorities", "children_juveniles", "massacre_1988_1980s",
+    "un_international_mechanisms", "accountability_justice", "transnational_repression_hostages",
+)  # fmt: skip
+
+
+def _topic_window_indexes(slug: str) -> tuple[Index, Index]:
+    return (
+        Index(
+            f"ix_articles_topic_{slug}",
+            "published_at",
+            "language",
+            postgresql_where=sql_text(f"topics @> '{{{slug}}}'::text[]"),
+        ),
+        Index(
+            f"ix_articles_topic_any_{slug}",
+            "published_at",
+            "language",
+            postgresql_where=sql_text(f"'{slug}'::text = ANY (topics)"),
+        ),
+    )
+
+
 class Article(Base):
     """One stored story copy of one outlet; its current extraction is the latest version."""
 
@@ -222,6 +251,7 @@ class Article(Base):
         Index("ix_articles_published_desc", sql_text("published_at DESC NULLS LAST"), "article_id"),
         Index("ix_articles_search", "search_tsv", postgresql_using="gin"),
         CheckConstraint("status IN ('live', 'edited', 'removed')", name="ck_articles_status"),
+        *(index for slug in TOPIC_WINDOW_SLUGS for index in _topic_window_indexes(slug)),
     )
 
 
@@ -355,6 +385,8 @@ class WorkConsumer(Base):
     swept: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     description: Mapped[str] = mapped_column(Text)
+    # The change-feed id (article_changes) up to which it has acted on changes (0015).
+    changes_read: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class WorkEvent(Base):

@@ -15,6 +15,7 @@ from pipeline.incidents import extract_pending, pending_articles
 from pipeline.ingest import ingest_outlet
 from pipeline.settings import Settings
 from pipeline.tagging import tag_pending
+from pipeline.workqueue import enqueue_changed
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,8 @@ def test_rerun_is_idempotent_and_a_changed_article_is_read_again(crawled):
             ),
             {"i": row["incident_id"]},
         ).scalar_one()
-        # A re-extraction that lost the execution paragraphs (as reprocess stores a new version).
+        # A re-extraction that lost the execution paragraphs (as reprocess stores a new
+        # version: the row updated and the change queued in one transaction).
         conn.execute(
             text(
                 "UPDATE articles SET text = 'A court hearing was postponed in Karaj on Saturday.',"
@@ -139,6 +141,7 @@ def test_rerun_is_idempotent_and_a_changed_article_is_read_again(crawled):
             ),
             {"a": article_id},
         )
+        enqueue_changed(conn, article_id, ["text"])
     counts = extract_pending(crawled)
     assert counts["examined"] == 1
     after = _karimzadeh(_incidents(crawled))
@@ -199,8 +202,13 @@ def test_a_real_reprocess_updates_the_register(crawled):
         )
     counts = reprocess(crawled, Settings.from_env().archive_dir, outlet=wire)
     assert counts["updated"] >= 1, counts
+    with crawled.connect() as conn:  # the versions whose title, text or date changed
+        queued = conn.execute(
+            text("SELECT count(*) FROM work_queue WHERE consumer = 'incidents'")
+        ).scalar_one()
     again = extract_pending(crawled)
-    assert again["examined"] == counts["updated"]
+    # Those are read again; a version that changed nothing the register reads is not.
+    assert 1 <= again["examined"] == again["events"] == queued <= counts["updated"]
     after = _karimzadeh(_incidents(crawled))
     assert after["incident_id"] == row["incident_id"]
     assert wire not in after["outlets"] and after["source_count"] == row["source_count"] - 1

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 from pipeline import workqueue
 from pipeline.clustering import cluster_pending
 from pipeline.extraction import ExtractionHints, extract_article
+from pipeline.incidents import extract_pending
 from pipeline.tagging import tag_pending
 from tests.test_clustering import DOCS, T0, add_articles, cluster_row, clusters_of
 from tests.test_reprocess import OLD_EXTRACTOR, World
@@ -92,11 +93,12 @@ def test_reprocessed_article_is_reclustered_and_retagged_only_when_its_text_chan
         extractor=OLD_EXTRACTOR,
     )
     world.archive.close()
-    assert set(pending(fresh_engine)) == {"clustering", "tagging"}  # inserts queue every consumer
+    assert set(pending(fresh_engine)) == {"clustering", "tagging", "incidents"}  # every consumer
 
     first = cluster_pending(fresh_engine)
     assert first["events"] == first["placed"] == 4
     tag_pending(fresh_engine, TOPICS_FILE)
+    assert extract_pending(fresh_engine)["examined"] == 4
     assert pending(fresh_engine) == {}
     before = clusters_of(fresh_engine)
     assert before[a] == before[c] != before[b]
@@ -113,7 +115,8 @@ def test_reprocessed_article_is_reclustered_and_retagged_only_when_its_text_chan
 
     result = reprocess(fresh_engine, world.archive_dir)
     assert result["updated"] == 2 and result["unchanged"] == 2 and result["errors"] == 0
-    assert pending(fresh_engine) == {"clustering": [a], "tagging": [a]}  # D's text did not change
+    # D's text did not change
+    assert pending(fresh_engine) == {"clustering": [a], "tagging": [a], "incidents": [a]}
 
     clustered = cluster_pending(fresh_engine)
     assert clustered["events"] == 1 and clustered["replaced"] == 1
@@ -144,11 +147,19 @@ def test_reprocessed_article_is_reclustered_and_retagged_only_when_its_text_chan
     assert rows[d] == 1 and now[d] == stamps[d]  # D: a new version, neither placed nor tagged again
     assert now[c] == stamps[c] and now[b] == stamps[b]
     assert {(x, k) for x, k in changes} == {(a, "version"), (a, "cluster"), (a, "tags"), (d, "version")}
+    read = extract_pending(fresh_engine)  # the register reads A again, not D
+    assert read["events"] == read["examined"] == 1 and read["swept"] is False
+    with fresh_engine.connect() as conn:
+        extracted = dict(
+            conn.execute(text("SELECT article_id, article_version FROM incident_extractions")).all()
+        )
+    assert extracted[a] == 2 and extracted[d] == 1
 
     assert reprocess(fresh_engine, world.archive_dir)["updated"] == 0
     assert cluster_pending(fresh_engine)["events"] == 0
     again = tag_pending(fresh_engine, TOPICS_FILE)
     assert again["examined"] == again["events"] == 0 and again["swept"] is False
+    assert extract_pending(fresh_engine)["examined"] == 0
 
 
 # --- where a changed text goes ------------------------------------------------------------
@@ -162,7 +173,7 @@ def test_an_article_alone_that_now_matches_another_cluster_moves_and_its_cluster
     cluster_pending(fresh_engine)
     old = clusters_of(fresh_engine)
     assert old[a] != old[b]
-    assert store_version(fresh_engine, b, text=DOCS["en01-c2"]["text"]) == 2
+    assert store_version(fresh_engine, b, text=DOCS["en01-c2"]["text"]) == 3  # every consumer reads it
     stats = cluster_pending(fresh_engine)
     assert stats["replaced"] == 1 and stats["events"] == 1
     new = clusters_of(fresh_engine)
@@ -212,12 +223,16 @@ def test_an_edited_member_stays_and_a_new_date_only_moves_the_representative(fre
     assert clusters_of(fresh_engine) == {a: cluster, b: cluster}
     # A date fixed (text as it was): no new placement, but the earliest member leads.
     assert "clustering" not in pending(fresh_engine)
-    assert store_version(fresh_engine, b, published_at=T0 - timedelta(days=1)) == 1  # clustering only
+    # Clustering and the incident register read the date; tagging does not.
+    assert store_version(fresh_engine, b, published_at=T0 - timedelta(days=1)) == 2
     stats = cluster_pending(fresh_engine)
     assert stats["unchanged"] == 1 and stats["replaced"] == 0
     row = cluster_row(fresh_engine, cluster)
     assert row.representative_article_id == b and row.first_published_at == T0 - timedelta(days=1)
-    assert store_version(fresh_engine, b, language="en") == 0  # nobody reads the language yet
+    assert store_version(fresh_engine, b, language="en") == 1  # the incident register only
+    assert (
+        scalar(fresh_engine, "SELECT consumer FROM work_queue ORDER BY event_id DESC LIMIT 1") == "incidents"
+    )
 
 
 # --- concurrency and crashes ----------------------------------------------------------------

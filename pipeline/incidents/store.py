@@ -1,13 +1,18 @@
 """Extract incident mentions from stored articles and keep the register in PostgreSQL.
 
-An article is (re)read when it has no extraction yet, when its text changed since
-(``articles.current_version > incident_extractions.article_version``) or when the
-extractor version changed: ``pending_articles`` is that one selection (a general work
-queue can replace it). For each batch, under one transaction-level advisory lock (one
-resolver at a time): the articles' old mentions are removed, the open incidents are loaded
-into the resolver, the new mentions assigned (creating or merging incidents), and every
-touched incident's register row is recomputed from its mentions. Rerunning with nothing
-changed does nothing; a crash mid-batch rolls the batch back whole.
+The register is a consumer of the one work queue (``pipeline.workqueue``, consumer
+``incidents``): an inserted article and a stored version whose title, text, date or language
+changed queue an event, and a run drains them, re-reading an article only when its current
+version is newer than its extraction (an event already covered is dropped unread). The whole
+archive is walked (``pending_articles``, an anti-join) only under an extractor version not yet
+swept (``work_consumers.swept``), or with ``reextract``. For each batch, under one
+transaction-level advisory lock (one resolver at a time): the articles' old mentions are
+removed, the open incidents are loaded into the resolver, the new mentions assigned (creating
+or merging incidents), and every touched incident's register row is recomputed from its
+mentions. Independent sources are then recounted only for incidents whose articles changed
+cluster since the last run (the change feed, from ``work_consumers.changes_read``). Rerunning
+with nothing changed reads no article; a crash mid-batch rolls the batch back whole, its
+events still queued.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy import Engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
+from pipeline import workqueue
 from pipeline.incidents.extract import EXTRACTOR_VERSION, ArticleInput, examined, extract_mentions
 from pipeline.incidents.register import Source, summarise
 from pipeline.incidents.resolve import IncidentState, Resolver, step
@@ -57,29 +63,45 @@ def outlet_type(affiliation: str | None) -> str:
     return "independent_media"
 
 
+def _article_query():
+    """An article with what the extractor reads and its current extraction's versions."""
+    return select(
+        _articles.c.article_id,
+        _articles.c.title,
+        _articles.c.text,
+        _articles.c.language,
+        _articles.c.published_at,
+        _articles.c.first_seen_at,
+        _articles.c.current_version,
+        _outlets.c.affiliation,
+        _extractions.c.article_version.label("extracted_version"),
+        _extractions.c.extractor_version,
+    ).select_from(
+        _articles.join(_outlets, _outlets.c.outlet_id == _articles.c.outlet_id).outerjoin(
+            _extractions, _extractions.c.article_id == _articles.c.article_id
+        )
+    )
+
+
+def _outdated(row) -> bool:
+    """Whether the article's extraction is missing, of an older text or another extractor."""
+    return (
+        row.extracted_version is None
+        or row.current_version > row.extracted_version
+        or row.extractor_version != EXTRACTOR_VERSION
+    )
+
+
 def pending_articles(
     conn: Connection, *, after_id: int = -1, limit: int = 200, everything: bool = False
 ) -> list:
     """Articles whose stored text (or the extractor) is newer than their incident extraction.
 
-    The one place that decides what needs (re)reading, in article-id order from ``after_id``.
+    The walk of the whole archive (a sweep), in article-id order from ``after_id``; runs
+    otherwise take their work from the queue.
     """
     query = (
-        select(
-            _articles.c.article_id,
-            _articles.c.title,
-            _articles.c.text,
-            _articles.c.language,
-            _articles.c.published_at,
-            _articles.c.first_seen_at,
-            _articles.c.current_version,
-            _outlets.c.affiliation,
-        )
-        .select_from(
-            _articles.join(_outlets, _outlets.c.outlet_id == _articles.c.outlet_id).outerjoin(
-                _extractions, _extractions.c.article_id == _articles.c.article_id
-            )
-        )
+        _article_query()
         .where(_articles.c.article_id > after_id)
         .order_by(_articles.c.article_id)
         .limit(limit)
@@ -100,49 +122,147 @@ def _published(row) -> date | None:
     return when.date() if when is not None else None
 
 
-def extract_pending(
-    engine: Engine, *, topics_file: str | None = None, batch_size: int = 200, reextract: bool = False
-) -> dict[str, Any]:
-    """Read the articles that changed, store their mentions, update the incidents. Counts."""
-    counts = {
+def _new_counts() -> dict[str, Any]:
+    return {
         "examined": 0,
         "mentions": 0,
         "incidents_created": 0,
         "incidents_merged": 0,
         "incidents_updated": 0,
         "independent_recounted": 0,
+        "events": 0,
+        "swept": False,
     }
-    last_id = -1
-    while True:
+
+
+def _config() -> dict[str, str]:
+    return {"extractor_version": EXTRACTOR_VERSION}
+
+
+def _idle(conn: Connection) -> bool:
+    """Swept under this extractor, nothing queued, no change since the last recount: three
+    index look-ups, whatever the archive size."""
+    read = conn.execute(
+        text("SELECT changes_read FROM work_consumers WHERE name = :c"), {"c": workqueue.INCIDENTS}
+    ).scalar_one()
+    return (
+        workqueue.swept(conn, workqueue.INCIDENTS) == _config()
+        and not workqueue.pending(conn, workqueue.INCIDENTS, limit=1)
+        and read is not None
+        and read >= _last_change(conn)
+    )
+
+
+def _last_change(conn: Connection) -> int:
+    return conn.execute(text("SELECT coalesce(max(change_id), 0) FROM article_changes")).scalar_one()
+
+
+def extract_pending(
+    engine: Engine, *, topics_file: str | None = None, batch_size: int = 200, reextract: bool = False
+) -> dict[str, Any]:
+    """Read the articles that changed, store their mentions, update the incidents. Counts.
+
+    ``examined``: articles read; ``events``: queue events handled (read or found covered);
+    ``swept``: whether the archive was walked; ``independent_recounted``: incidents whose
+    independent-source count changed with their articles' clusters.
+    """
+    counts = _new_counts()
+    with engine.connect() as conn:
+        if not reextract and _idle(conn):
+            return counts
+        swept = workqueue.swept(conn, workqueue.INCIDENTS)
+    if reextract or swept != _config():
+        _sweep(engine, topics_file, batch_size, reextract, counts)
         with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-            rows = pending_articles(conn, after_id=last_id, limit=batch_size, everything=reextract)
-            if not rows:
-                break
-            last_id = rows[-1].article_id
-            _process_batch(conn, rows, topics_file, counts)
+            workqueue.set_swept(conn, workqueue.INCIDENTS, _config())
+    _drain(engine, topics_file, batch_size, counts)
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-        counts["independent_recounted"] = conn.execute(_RECOUNT_INDEPENDENT).rowcount
+        counts["independent_recounted"] = recount_independent(conn)
     log.info("incidents: %s", counts)
     return counts
 
 
+def _sweep(engine: Engine, topics_file: str | None, batch_size: int, everything: bool, counts: dict) -> None:
+    """Walk the archive (a new extractor version, or ``reextract``): work proportional to it."""
+    counts["swept"] = True
+    last_id = -1
+    while True:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            rows = pending_articles(conn, after_id=last_id, limit=batch_size, everything=everything)
+            if not rows:
+                return
+            last_id = rows[-1].article_id
+            _process_batch(conn, rows, topics_file, counts)
+
+
+def _drain(engine: Engine, topics_file: str | None, batch_size: int, counts: dict) -> None:
+    """Handle the register's queued events, oldest first: per batch, under the resolver lock,
+    claim events, read their articles (after claiming: at least the text that caused each
+    event), re-extract those whose extraction is outdated, and delete the events."""
+    while True:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            events = workqueue.claim(conn, workqueue.INCIDENTS, batch_size)
+            if not events:
+                return
+            ids = sorted({e.article_id for e in events})
+            rows = conn.execute(
+                _article_query().where(_articles.c.article_id.in_(ids)).order_by(_articles.c.article_id)
+            ).all()
+            todo = [r for r in rows if _outdated(r)]
+            if todo:
+                _process_batch(conn, todo, topics_file, counts)
+            workqueue.done(conn, events)
+            counts["events"] += len(events)
+
+
 # Story clusters change after an incident was last recomputed (a later article bridges two
-# clusters): independent sources are recounted from the current membership every run; only
-# the incidents whose count changed are written.
-_RECOUNT_INDEPENDENT = text(
-    """
+# clusters, a reprocessed text is placed again): the incidents with a mention of an article
+# whose cluster changed after ``changes_read`` are recounted from the current membership;
+# only those whose count changed are written. With no ``changes_read`` yet, every incident.
+_RECOUNT_INDEPENDENT = """
     UPDATE incidents i SET independent_source_count = n.independent, updated_at = now()
       FROM (SELECT m.incident_id,
                    count(DISTINCT COALESCE('c' || ac.cluster_id, 'a' || m.article_id))::int AS independent
               FROM incident_mentions m
               LEFT JOIN article_clusters ac ON ac.article_id = m.article_id
+             {where}
              GROUP BY m.incident_id) n
      WHERE n.incident_id = i.incident_id AND i.merged_into IS NULL
        AND i.independent_source_count IS DISTINCT FROM n.independent
-    """
-)
+"""
+_CHANGED_CLUSTER = """
+             WHERE m.incident_id IN (
+                   SELECT cm.incident_id FROM article_changes ch
+                     JOIN incident_mentions cm ON cm.article_id = ch.article_id
+                    WHERE ch.change_id > :read AND ch.change_id <= :top AND ch.kind = 'cluster')
+"""
+
+
+def recount_independent(conn: Connection, *, full: bool = False) -> int:
+    """Recount independent sources of the incidents whose articles changed cluster since the
+    last recount (or all, with ``full`` or on the first run); the number whose count changed.
+    Call under the resolver lock."""
+    read = conn.execute(
+        text("SELECT changes_read FROM work_consumers WHERE name = :c FOR UPDATE"),
+        {"c": workqueue.INCIDENTS},
+    ).scalar_one()
+    top = _last_change(conn)
+    if full or read is None:
+        changed = conn.execute(text(_RECOUNT_INDEPENDENT.format(where=""))).rowcount
+    elif top > read:
+        changed = conn.execute(
+            text(_RECOUNT_INDEPENDENT.format(where=_CHANGED_CLUSTER)), {"read": read, "top": top}
+        ).rowcount
+    else:
+        changed = 0
+    conn.execute(
+        text("UPDATE work_consumers SET changes_read = :top WHERE name = :c"),
+        {"top": top, "c": workqueue.INCIDENTS},
+    )
+    return changed
 
 
 def _process_batch(conn: Connection, rows: list, topics_file: str | None, counts: dict) -> None:
