@@ -346,7 +346,7 @@ def test_labelled_set_size_languages_and_lengths():
     assert (
         {"dev", "test", "blind"}
         <= {a.split for a in articles}
-        <= {"dev", "test", "blind", "train", "holdout"}
+        <= {"dev", "test", "blind", "train", "holdout", "final"}
     )
     for a in articles:
         # Training items each show one error class of issue 14, so they may be shorter.
@@ -368,11 +368,13 @@ def test_blind_split_is_separate_from_all():
     assert {a.split for a in blind} == {"blind"}
     assert {a.id for a in development}.isdisjoint(a.id for a in blind)
     rest = [a for a in every if a.split not in {"dev", "test", "blind"}]
-    assert {a.split for a in rest} <= {"train", "holdout"}
+    assert {a.split for a in rest} <= {"train", "holdout", "final"}
     assert len(development) + len(blind) + len(rest) == len(every)
     tuning = load_labelled(LABELLED, "tuning")
-    assert "holdout" not in {a.split for a in tuning}  # never tuned on, whatever is present
-    assert len(tuning) == len(every) - len(load_labelled(LABELLED, "holdout"))
+    # Never the untouched splits, whatever is present.
+    assert not {"holdout", "final"} & {a.split for a in tuning}
+    untouched = len(load_labelled(LABELLED, "holdout")) + len(load_labelled(LABELLED, "final"))
+    assert len(tuning) == len(every) - untouched
     assert [a.lang for a in blind].count("en") == [a.lang for a in blind].count("fa") == 20
     assert sum(1 for a in blind if not a.topics) >= 6
 

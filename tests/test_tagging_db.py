@@ -163,7 +163,7 @@ def test_changed_article_text_is_retagged(fresh_engine):
             .values(title="Man flogged in Tehran", text=new_text, current_version=2)
         )
         # What every path that stores a new version does (pipeline.workqueue).
-        assert enqueue_changed(conn, ids[3], ["title", "text"]) == 2  # clustering and tagging
+        assert enqueue_changed(conn, ids[3], ["title", "text"]) == 3  # clustering, tagging and incidents
     counts = tag_pending(fresh_engine, TOPICS_FILE)
     assert counts["swept"] is False and counts["events"] == 1
     assert counts["examined"] == counts["tagged"] == 1
