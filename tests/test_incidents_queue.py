@@ -181,8 +181,12 @@ def test_a_new_extractor_version_walks_the_archive_once(archive, monkeypatch):
     engine, ids = archive
     extract_pending(engine)
     monkeypatch.setattr(store, "EXTRACTOR_VERSION", store.EXTRACTOR_VERSION + "+test")
+    before = _register(engine)
     walked = extract_pending(engine)
     assert walked["swept"] is True and walked["examined"] == len(ids)
+    # Every article re-read in one walk: the same incidents under the same ids, none new.
+    assert walked["incidents_created"] == 0
+    assert _register(engine) == before
     with engine.connect() as conn:
         assert workqueue.swept(conn, workqueue.INCIDENTS) == {"extractor_version": store.EXTRACTOR_VERSION}
     assert extract_pending(engine) == store._new_counts()
@@ -204,11 +208,10 @@ def test_concurrent_runs_read_each_changed_article_once(archive):
     assert sum(r["examined"] for r in results) == len(reports)
     assert sum(r["events"] for r in results) == len(reports)
 
-    # The same register: the new sentence adds nothing to any incident. (Ids are not
-    # compared: when every source of an incident is re-read in one batch, the resolver no
-    # longer sees it and lists a new one; that is the resolver's, not the queue's.)
+    # The same register, ids included: the new sentence adds nothing to any incident, and
+    # an incident whose every source was re-read in one batch keeps its id.
     def listed(rows: list[tuple]) -> list[tuple]:
-        return sorted((r[2], r[3], tuple(r[4])) for r in rows if r[1] is None and r[2] > 0)
+        return sorted((r[0], r[2], r[3], tuple(r[4])) for r in rows if r[1] is None and r[2] > 0)
 
     assert listed(_register(engine)) == listed(before)
     assert extract_pending(engine) == store._new_counts()

@@ -267,11 +267,17 @@ def recount_independent(conn: Connection, *, full: bool = False) -> int:
 
 def _process_batch(conn: Connection, rows: list, topics_file: str | None, counts: dict) -> None:
     ids = [r.article_id for r in rows]
-    touched: set[int] = set(
-        conn.execute(
-            select(_mentions.c.incident_id).where(_mentions.c.article_id.in_(ids)).distinct()
-        ).scalars()
-    )
+    # What these articles reported before, in order: when every source of an incident is
+    # re-read in this batch, the resolver no longer sees the incident, and the id it held
+    # must come back to the same article's mention of the same kind (ids keep their meaning).
+    held: dict[int, list[tuple[str, int]]] = {}
+    for article_id, kind, iid in conn.execute(
+        select(_mentions.c.article_id, _mentions.c.kind, _mentions.c.incident_id)
+        .where(_mentions.c.article_id.in_(ids))
+        .order_by(_mentions.c.article_id, _mentions.c.seq)
+    ):
+        held.setdefault(article_id, []).append((kind, iid))
+    touched: set[int] = {iid for pairs in held.values() for _, iid in pairs}
     conn.execute(delete(_mentions).where(_mentions.c.article_id.in_(ids)))
     extracted = []
     kinds: set[str] = set()
@@ -283,8 +289,19 @@ def _process_batch(conn: Connection, rows: list, topics_file: str | None, counts
         kinds.update(m["kind"] for m in found)
         extracted.append((row, found))
     created: list[int] = []
+    reading: list[int] = [0]  # the article whose mentions are being assigned
+    orphaned: set[int] = set()  # held by this batch only: free to come back
 
     def new_id(mention: dict) -> int:
+        for kind, old in held.get(reading[0], ()):
+            if kind == mention["kind"] and old in orphaned:
+                orphaned.discard(old)
+                conn.execute(
+                    update(_incidents)
+                    .where(_incidents.c.incident_id == old)
+                    .values(step=step(mention["kind"], mention["stage"]))
+                )
+                return old
         iid = conn.execute(
             insert(_incidents)
             .values(kind=mention["kind"], step=step(mention["kind"], mention["stage"]))
@@ -294,8 +311,18 @@ def _process_batch(conn: Connection, rows: list, topics_file: str | None, counts
         return iid
 
     resolver = _load_resolver(conn, kinds, new_id)
+    if touched:
+        orphaned.update(
+            conn.execute(
+                select(_incidents.c.incident_id).where(
+                    _incidents.c.incident_id.in_(sorted(touched - set(resolver.incidents))),
+                    _incidents.c.merged_into.is_(None),
+                )
+            ).scalars()
+        )
     order = sorted(extracted, key=lambda rf: (_published(rf[0]) or date.min, rf[0].article_id))
     for row, found in order:
+        reading[0] = row.article_id
         n_merges = len(resolver.merges)
         for seq, m in enumerate(found):
             iid = resolver.assign(m, (row.article_id, seq))
