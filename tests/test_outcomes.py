@@ -338,7 +338,9 @@ def test_losing_the_database_stops_the_crawl(pg_server_url, tmp_path):
     upgrade(engine)
     name = engine.url.database
     admin = create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
-    site = news_site(40, delay=0.2)
+    # Each page answers slowly enough (40 x 0.5 s) that fetching cannot finish before the
+    # database is cut even when extraction lags on a loaded machine (0.2 s did, once).
+    site = news_site(40, delay=0.5)
     outlets = outlets_yaml(
         tmp_path, [{"name": "Cut", "home": site.base + "/", "feeds": [site.base + "/feed"]}]
     )
