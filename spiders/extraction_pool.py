@@ -65,6 +65,16 @@ class ExtractionFailed(Exception):
     """The extractor raised (message: ``TypeName: message``) or its worker died."""
 
 
+class PageUnreadable(Exception):
+    """A fetched page the worker could not read as text: ``outcome`` is ``binary``, ``blocked``
+    (a bot wall) or ``extract_error`` (the decoder raised); ``detail`` says why."""
+
+    def __init__(self, outcome: str, detail: str) -> None:
+        super().__init__(f"{outcome}: {detail}")
+        self.outcome = outcome
+        self.detail = detail
+
+
 def settings_from_env(environ: dict[str, str] | None = None) -> tuple[float, int]:
     """(time limit in seconds, number of workers) from the environment; ValueError if bad."""
     environ = os.environ if environ is None else environ
@@ -267,11 +277,21 @@ class ExtractionPool:
 
     async def extract(self, html: str, hints: ExtractionHints) -> ExtractedArticle:
         """The article of one page; raises NotAnArticle, ExtractionTimeout or ExtractionFailed."""
+        return await self._run(("text", html, hints))
+
+    async def extract_raw(
+        self, body: bytes, headers: dict[str, str], status: int, hints: ExtractionHints
+    ) -> ExtractedArticle:
+        """The article of a fetched page's bytes, decoded and checked for a wall in the worker
+        (``spiders.extraction_worker``); raises PageUnreadable too."""
+        return await self._run(("raw", body, headers, status, hints))
+
+    async def _run(self, request: tuple) -> ExtractedArticle:
         worker = await self._checkout()
         self._busy_since[worker] = time.monotonic()
         try:
             worker.start()
-            answer = await worker.call((html, hints), self.time_limit)
+            answer = await worker.call(request, self.time_limit)
         finally:
             del self._busy_since[worker]
             self._checkin(worker)
@@ -280,6 +300,8 @@ class ExtractionPool:
             return answer[1]
         if status == "not_article":
             raise NotAnArticle(answer[1], answer[2])
+        if status == "unreadable":
+            raise PageUnreadable(answer[1], answer[2])
         raise ExtractionFailed(answer[1])
 
     def close(self) -> None:

@@ -2,8 +2,13 @@
 
 It reads requests from stdin and writes answers to its original stdout, each a frame of an
 8-byte big-endian length and a pickle (both ends are dadkhah's own code). A request is
-``(html, hints)``; the answer is ``("ok", ExtractedArticle)``, ``("not_article", reason,
-message)`` or ``("error", "TypeName: message")``. Anything a library prints goes to stderr,
+``("text", html, hints)``, or ``("raw", body, headers, status, hints)`` for a fetched page's
+bytes, which the worker decodes and checks for a bot wall itself (the crawl's one decoding
+path, ``pipeline.extraction.decode``): bytes cross the pipe as they are, while decoded text
+costs an encoding on the crawl's side and a decoding here. The answer is ``("ok",
+ExtractedArticle)``, ``("not_article", reason, message)``, ``("unreadable", outcome,
+detail)`` (a raw page that is ``binary``, a ``blocked`` wall, or an ``extract_error`` of
+the decoder) or ``("error", "TypeName: message")``. Anything a library prints goes to stderr,
 so it cannot corrupt the answers. The worker exits at the end of its input, and is killed
 with its parent (Linux), so a crawl that dies leaves no worker behind.
 
@@ -19,7 +24,9 @@ import signal
 import struct
 import sys
 
+from pipeline.challenge import recognise_wall
 from pipeline.extraction import NotAnArticle, extract_article
+from pipeline.extraction.decode import BinaryContent, decode_text
 
 HEADER = struct.Struct(">Q")
 
@@ -62,6 +69,32 @@ def _answer(html: str, hints) -> tuple:
         return ("error", f"{type(exc).__name__}: {exc}")
 
 
+def _page_html(body: bytes, headers: dict[str, str], status: int) -> str | tuple:
+    """The page's text, decoded as the crawl, reprocess and extract decode it; or the
+    ``unreadable`` answer for a binary body, a bot wall, or bytes that break the decoder."""
+    try:
+        html, _encoding = decode_text(body, headers)
+    except BinaryContent as exc:
+        return ("unreadable", "binary", exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a page that breaks the decoder is an answer
+        return ("unreadable", "extract_error", f"decoding: {type(exc).__name__}: {exc}")
+    wall = recognise_wall(status, headers, html)
+    if wall:
+        return ("unreadable", "blocked", wall)
+    return html
+
+
+def _handle(request: tuple) -> tuple:
+    if request[0] == "raw":
+        _kind, body, headers, status, hints = request
+        html = _page_html(body, headers, status)
+        if isinstance(html, tuple):
+            return html
+    else:
+        _kind, html, hints = request
+    return _answer(html, hints)
+
+
 def serve(fd_in: int, fd_out: int) -> None:
     while True:
         header = _read_exact(fd_in, HEADER.size)
@@ -70,8 +103,7 @@ def serve(fd_in: int, fd_out: int) -> None:
         body = _read_exact(fd_in, HEADER.unpack(header)[0])
         if body is None:
             return
-        html, hints = pickle.loads(body)
-        answer = pickle.dumps(_answer(html, hints), protocol=pickle.HIGHEST_PROTOCOL)
+        answer = pickle.dumps(_handle(pickle.loads(body)), protocol=pickle.HIGHEST_PROTOCOL)
         _write_all(fd_out, HEADER.pack(len(answer)) + answer)
 
 

@@ -9,12 +9,17 @@ from typing import Any
 
 @dataclass
 class ArticlePage:
-    """An HTML response that may hold an article; extraction fills ``extracted``."""
+    """An HTML response that may hold an article; extraction fills ``extracted``.
+
+    ``body`` is the response's bytes, ``headers`` the ones decoding and wall recognition
+    read, ``status`` its HTTP status: the extraction worker decodes the page itself."""
 
     fetch_id: int | None
     requested_url: str
     final_url: str
-    html: str
+    body: bytes
+    headers: dict[str, str]
+    status: int
     feed_published: datetime | None = None
     feed_published_raw: str | None = None
     extracted: Any = None

@@ -314,15 +314,16 @@ class OutletSpider(scrapy.Spider):
                 set_fetch_outcome(self.context.db, fetch_id, "not_html", detail)
             self.stats_.fail("not_html", f"{response.url}: {detail}")
             return
-        html = self._page_text(response)
-        if html is None:
-            return
+        # Decoded, checked for a wall and extracted in the extraction worker
+        # (spiders.pipelines): the bytes cross its pipe for less than decoded text would.
         redirects = response.meta.get("redirect_urls") or []
         yield ArticlePage(
             fetch_id=fetch_id,
             requested_url=redirects[0] if redirects else response.url,
             final_url=response.url,
-            html=html,
+            body=response.body,
+            headers=self._headers(response),
+            status=response.status,
             feed_published=response.meta.get("feed_published"),
             feed_published_raw=response.meta.get("feed_published_raw"),
         )

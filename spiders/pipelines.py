@@ -3,8 +3,11 @@
 Every way a page can fail here is a recorded outcome on its fetch row, with the error
 text, and a counted failure; the crawl goes on with the next page:
 
+* ``binary``, ``blocked``: the worker found the body is not text, or is a bot wall
+  (decoded and checked as everywhere else: ``pipeline.extraction.decode``,
+  ``pipeline.challenge``); counted, like the spider's own parse failures, as a failed source;
 * ``not_article``: the extractor found no article (counted in ``not_article``);
-* ``extract_error``: the extractor raised, its worker died, or it took longer than the
+* ``extract_error``: the decoder or the extractor raised, its worker died, or it took longer than the
   time limit (``DADKHAH_EXTRACT_TIME_LIMIT``, see ``spiders.extraction_pool``);
 * ``store_error``: storing the article raised (a database error, a constraint, a bug).
 
@@ -24,7 +27,7 @@ from pipeline.extraction import ExtractionHints, NotAnArticle
 from pipeline.storage import ArticleData, set_fetch_outcome, store_article
 from pipeline.urls import canonicalize, pick_declared_canonical
 from spiders.context import CrawlContext
-from spiders.extraction_pool import ExtractionPool, acquire_pool, release_pool
+from spiders.extraction_pool import ExtractionPool, PageUnreadable, acquire_pool, release_pool
 from spiders.items import ArticlePage
 from spiders.storage_thread import StorageThread, acquire_storage, release_storage
 
@@ -100,7 +103,10 @@ class ExtractionPipeline(_ContextPipeline):
         )
         assert self.pool is not None, "open_spider gives the pipeline its pool"
         try:
-            item.extracted = await self.pool.extract(item.html, hints)
+            item.extracted = await self.pool.extract_raw(item.body, item.headers, item.status, hints)
+        except PageUnreadable as exc:
+            self.context.stats.sources_failed += 1  # as the spider counts its own parse failures
+            raise self._failed(item, exc.outcome, exc.detail) from exc
         except NotAnArticle as exc:
             self._outcome(item, "not_article", str(exc))
             self.context.stats.not_article += 1
