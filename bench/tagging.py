@@ -47,6 +47,7 @@ from pipeline.tagging.model import MODEL_METHOD, CombinedTagger  # noqa: E402
 from pipeline.tagging.tagger import METHOD as LEXICON_METHOD  # noqa: E402
 from pipeline.tagging.tagger import LexiconTagger  # noqa: E402
 from pipeline.tagging.taxonomy import load_taxonomy  # noqa: E402
+from pipeline.tagging.train import dense_matrix  # noqa: E402
 from pipeline.textnorm import normalize_for_matching  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "tagging"
@@ -71,16 +72,6 @@ def _features(article: LabelledArticle) -> dict[int, float]:
     return {k: v / norm for k, v in counts.items()}
 
 
-def _matrix(rows: list[dict[int, float]], vocab: dict[int, int]) -> np.ndarray:
-    x = np.zeros((len(rows), len(vocab)), dtype=np.float64)
-    for i, row in enumerate(rows):
-        for k, v in row.items():
-            j = vocab.get(k)
-            if j is not None:
-                x[i, j] = v
-    return x
-
-
 class CharNgramModel:
     """One-vs-rest L2 logistic regression, full-batch gradient descent."""
 
@@ -91,7 +82,7 @@ class CharNgramModel:
         feats = [_features(a) for a in articles]
         df = Counter(k for f in feats for k in f)
         self.vocab = {k: j for j, k in enumerate(sorted(k for k, n in df.items() if n >= 2))}
-        x = _matrix(feats, self.vocab)
+        x = dense_matrix(feats, self.vocab)
         y = np.array([[t in a.topics for t in self.topics] for a in articles], dtype=float)
         w = np.zeros((x.shape[1], len(self.topics)))
         b = np.zeros(len(self.topics))
@@ -106,7 +97,7 @@ class CharNgramModel:
         return self
 
     def predict(self, article: LabelledArticle) -> list[str]:
-        x = _matrix([_features(article)], self.vocab)
+        x = dense_matrix([_features(article)], self.vocab)
         p = 1 / (1 + np.exp(-(x @ self.w + self.b)))[0]
         return [t for t, v in zip(self.topics, p, strict=True) if v >= 0.5]
 

@@ -19,7 +19,7 @@ import hashlib
 import itertools
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +76,8 @@ def featurize(articles: Sequence[LabelledArticle], taxonomy: Taxonomy, tagger=No
     return Dataset(list(articles), bows, np.array(lex), labels, topics)
 
 
-def _matrix(bows: Iterable[dict[str, float]], vocab: dict[str, int]) -> np.ndarray:
+def dense_matrix(bows: Iterable[Mapping[Hashable, float]], vocab: Mapping[Hashable, int]) -> np.ndarray:
+    """Sparse feature rows as one dense matrix over ``vocab``'s columns (others dropped)."""
     rows = list(bows)
     x = np.zeros((len(rows), len(vocab)))
     for i, bow in enumerate(rows):
@@ -112,7 +113,7 @@ def fit(data: Dataset, rows: Sequence[int], params: dict, threshold: float = 0.5
             df[g] = df.get(g, 0) + 1
     grams = sorted(g for g, n in df.items() if n >= params["min_df"])
     vocab = {g: j for j, g in enumerate(grams)}
-    x = _matrix((data.bows[i] for i in rows), vocab)
+    x = dense_matrix((data.bows[i] for i in rows), vocab)
     # Row space of the word vectors: a penalised solution lies in it, so n, not |vocab|, unknowns.
     # From the n x n Gram matrix: x = u s vt, so the coordinates are u s, the basis vt = s^-1 u' x.
     evals, u = np.linalg.eigh(x @ x.T)
