@@ -7,31 +7,19 @@ the revisit spider and its item pipeline. The job names the outlets, the article
 
 from __future__ import annotations
 
-import gc
 import json
-import signal
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings as ScrapySettings
-from sqlalchemy import create_engine
 
 import spiders.revisit_pipeline  # noqa: F401 - loaded by name by Scrapy; imported before gc.freeze()
-from pipeline.archive import WarcArchive
-from pipeline.config import load_outlets
 from pipeline.revisit.schedule import Target
-from pipeline.storage import CrawlConnection
 from spiders.context import CrawlContext
 from spiders.revisit_spider import RevisitSpider
-from spiders.run import (
-    EXIT_DATABASE_UNAVAILABLE,
-    _configure_logging,
-    _die_with_parent,
-    crawler_process,
-    outlet_context,
-)
+from spiders.run import CrawlJob, _die_with_parent, outlet_context
 from spiders.settings import outlet_settings
 from spiders.shutdown import GracefulStop
 
@@ -55,42 +43,26 @@ def revisit_settings(outlet, user_agent: str, log_level: str) -> dict:
 
 
 def run_job(job: dict) -> int:
-    level = job.get("log_level", "WARNING")
-    _configure_logging(level)
-    config = load_outlets(Path(job["outlets_file"]))
-    engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
-    db = CrawlConnection(engine)
-    process = crawler_process(level)
+    crawl = CrawlJob.open(job)
     checked_at = datetime.fromisoformat(job["checked_at"])
-    archives: list[WarcArchive] = []
     contexts: list[CrawlContext] = []
-    for name in job["outlets"]:
-        targets = [Target(**t) for t in job["targets"].get(name, [])]
-        if not targets:
-            continue
-        outlet = config.get(name)
-        outlet_id = job["outlet_ids"][name]
-        context = outlet_context(job, engine, db, name, outlet, outlet_id, len(targets))
-        archives.append(context.archive)
-        contexts.append(context)
-        settings = ScrapySettings(revisit_settings(outlet, job["user_agent"], level))
-        crawler = Crawler(RevisitSpider, settings, init_reactor=not contexts[:-1])
-        process.crawl(crawler, context=context, targets=targets, checked_at=checked_at)
-    gc.freeze()
-    stop = RevisitStop(contexts, db, archives)
     try:
-        if contexts:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, stop.on_signal)
-            process.start(install_signal_handlers=False)
-    finally:
-        for archive in archives:
-            archive.close()
-        db.close()
-        engine.dispose()
-    if any(c.database_error for c in contexts):
-        return EXIT_DATABASE_UNAVAILABLE
-    return 0
+        for name in job["outlets"]:
+            targets = [Target(**t) for t in job["targets"].get(name, [])]
+            if not targets:
+                continue
+            outlet = crawl.config.get(name)
+            outlet_id = job["outlet_ids"][name]
+            context = outlet_context(job, crawl.engine, crawl.db, name, outlet, outlet_id, len(targets))
+            contexts.append(context)
+            settings = ScrapySettings(revisit_settings(outlet, job["user_agent"], crawl.level))
+            crawler = Crawler(RevisitSpider, settings, init_reactor=len(contexts) == 1)
+            crawl.process.crawl(crawler, context=context, targets=targets, checked_at=checked_at)
+    except BaseException:
+        for context in contexts:
+            context.archive.close()
+        raise
+    return crawl.run(contexts, RevisitStop(contexts, crawl.db, [c.archive for c in contexts]))
 
 
 def main(argv: list[str]) -> int:

@@ -12,15 +12,17 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 
 import spiders.pipelines  # noqa: F401 - Scrapy loads it by name later; imported now so gc.freeze() covers it
 from pipeline.archive import WarcArchive
-from pipeline.config import load_outlets
+from pipeline.config import OutletsConfig, load_outlets
 from pipeline.locks import OutletLocks
 from pipeline.storage import CrawlConnection, save_outlet_run
 from spiders.context import CrawlContext
@@ -101,69 +103,95 @@ def outlet_context(
     )
 
 
+@dataclass
+class CrawlJob:
+    """What every crawl child opens before its spiders start (ingestion and revisits alike):
+    logging in the parent's line format, the outlets file, one engine and connection, and
+    the Scrapy process; `run` starts the spiders and closes everything, whatever happens."""
+
+    level: str
+    config: OutletsConfig
+    engine: Engine
+    db: CrawlConnection
+    process: CrawlerProcess
+
+    @classmethod
+    def open(cls, job: dict) -> CrawlJob:
+        level = job.get("log_level", "WARNING")
+        _configure_logging(level)
+        config = load_outlets(Path(job["outlets_file"]))
+        # The URL carries the connect timeout (pipeline.db), so no connection attempt hangs.
+        engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
+        return cls(level, config, engine, CrawlConnection(engine), crawler_process(level))
+
+    def run(
+        self,
+        contexts: list[CrawlContext],
+        stop: GracefulStop,
+        release: Callable[[], None] = lambda: None,
+    ) -> int:
+        """Run the spiders already added to the process; the exit code says whether the
+        database went away during the crawl (so the parent never reports success)."""
+        # Everything alive now (modules, settings, the spiders) lives as long as the process:
+        # keep the cyclic collector from walking it again and again, and let it run less often
+        # (lxml trees and Scrapy requests make many short-lived objects, few cycles).
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLD, 20, 20)
+        try:
+            if contexts:
+                # SIGINT and SIGTERM (Ctrl-C, Docker, systemd, Airflow, or the parent's death)
+                # record what was in flight and end the crawl at once (spiders.shutdown).
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, stop.on_signal)
+                self.process.start(install_signal_handlers=False)
+        finally:
+            for context in contexts:
+                context.archive.close()
+            self.db.close()
+            release()
+            self.engine.dispose()
+        if any(c.database_error for c in contexts):
+            return EXIT_DATABASE_UNAVAILABLE
+        return 0
+
+
 def run_job(job: dict) -> int:
-    level = job.get("log_level", "WARNING")
-    _configure_logging(level)
-    config = load_outlets(Path(job["outlets_file"]))
-    # The URL carries the connect timeout (pipeline.db), so no connection attempt hangs.
-    engine = create_engine(job["database_url"], pool_size=2, max_overflow=2)
-    db = CrawlConnection(engine)
-    locks = OutletLocks(engine, label=f"dadkhah crawl run {job['run_id']} (pid {os.getpid()})")
-    process = crawler_process(level)
-    archives: list[WarcArchive] = []
+    crawl = CrawlJob.open(job)
+    locks = OutletLocks(crawl.engine, label=f"dadkhah crawl run {job['run_id']} (pid {os.getpid()})")
     contexts: list[CrawlContext] = []
-    started = 0
-    for name in job["outlets"]:
-        outlet = config.get(name)
-        outlet_id = job["outlet_ids"][name]
-        holder = locks.acquire(outlet_id)
-        if holder is not None:
-            # Another process crawls this outlet right now: skip it, and say so.
-            message = f"skipped: another crawl of this outlet is in progress ({holder})"
-            logging.getLogger("dadkhah.crawl").warning("[%s] %s", name, message)
-            save_outlet_run(
-                engine,
-                run_id=job["run_id"],
-                outlet_id=outlet_id,
-                status="skipped",
-                stats={},
-                error=message,
-                finished=True,
-            )
-            continue
-        context = outlet_context(
-            job, engine, db, name, outlet, outlet_id, job.get("max_articles") or outlet.max_articles_per_run
-        )
-        archives.append(context.archive)
-        settings = ScrapySettings(
-            outlet_settings(outlet, job["user_agent"], log_level=job.get("log_level", "WARNING"))
-        )
-        contexts.append(context)
-        # The first crawler installs the reactor; the others share it.
-        process.crawl(Crawler(OutletSpider, settings, init_reactor=started == 0), context=context)
-        started += 1
-    # Everything alive now (modules, settings, the spiders) lives as long as the process:
-    # keep the cyclic collector from walking it again and again, and let it run less often
-    # (lxml trees and Scrapy requests make many short-lived objects, few cycles).
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, 20, 20)
-    stop = GracefulStop(contexts, db, archives)
     try:
-        if started:
-            # SIGINT and SIGTERM (Ctrl-C, Docker, systemd, Airflow, or the parent's death)
-            # record what was in flight and end the crawl at once (spiders.shutdown).
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, stop.on_signal)
-            process.start(install_signal_handlers=False)
-    finally:
-        for archive in archives:
-            archive.close()
-        db.close()
+        for name in job["outlets"]:
+            outlet = crawl.config.get(name)
+            outlet_id = job["outlet_ids"][name]
+            holder = locks.acquire(outlet_id)
+            if holder is not None:
+                # Another process crawls this outlet right now: skip it, and say so.
+                message = f"skipped: another crawl of this outlet is in progress ({holder})"
+                logging.getLogger("dadkhah.crawl").warning("[%s] %s", name, message)
+                save_outlet_run(
+                    crawl.engine,
+                    run_id=job["run_id"],
+                    outlet_id=outlet_id,
+                    status="skipped",
+                    stats={},
+                    error=message,
+                    finished=True,
+                )
+                continue
+            max_articles = job.get("max_articles") or outlet.max_articles_per_run
+            context = outlet_context(job, crawl.engine, crawl.db, name, outlet, outlet_id, max_articles)
+            contexts.append(context)
+            settings = ScrapySettings(outlet_settings(outlet, job["user_agent"], log_level=crawl.level))
+            # The first crawler installs the reactor; the others share it.
+            crawl.process.crawl(
+                Crawler(OutletSpider, settings, init_reactor=len(contexts) == 1), context=context
+            )
+    except BaseException:
+        for context in contexts:
+            context.archive.close()
         locks.release()
-        engine.dispose()
-    if any(c.database_error for c in contexts):
-        return EXIT_DATABASE_UNAVAILABLE
-    return 0
+        raise
+    return crawl.run(contexts, GracefulStop(contexts, crawl.db, [c.archive for c in contexts]), locks.release)
 
 
 def _die_with_parent() -> None:
