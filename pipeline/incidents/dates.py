@@ -43,11 +43,12 @@ _ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 _MONTH_YEAR = re.compile(rf"\b(?:in |since |during |of )?({_MON}) (\d{{4}})\b")
 _IN_MONTH = re.compile(rf"\b(?:in|early|late|mid-?|since) ({_MON})\b")
 _YEAR = re.compile(r"\bin (19\d\d|20\d\d)\b")
+_MAY_VERB = re.compile(r" (?:be|have|not|also|well|still|never|soon|face|lead|go|take)\b")
 _EN_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # A weekday names a day when introduced ("on Tuesday", "last Sunday") or followed by a time of
 # day or a date ("Tuesday morning", "Tuesday, 3 February"), not in "Friday prayers".
 _WEEKDAY = re.compile(
-    r"\b(?:(?:on|last|this|early|late|since|from|until|by) (?:the (?:morning|night|evening) of )?("
+    r"\b(?:(?:on|last|this|early|late|since|from|until|by|in|during) (?:the (?:morning|night|evening|afternoon|early hours|small hours|dawn) of )?("
     + "|".join(_EN_WEEKDAYS)
     + r")\b|("
     + "|".join(_EN_WEEKDAYS)
@@ -193,7 +194,10 @@ def find_dates(text: str, published: date | None, *, folded: str | None = None) 
             add(m.start(), m.end(), value, "day", "jalali")
     if published is not None:
         for m in _scan(_IN_MONTH, folded):
-            if m[1] == "may":
+            # "in May" names the month; "early may be", "since may have" are the verb
+            if m[1] == "may" and (
+                not m.group().startswith(("in ", "since ")) or _MAY_VERB.match(folded, m.end())
+            ):
                 continue
             value = _year_before(published, _EN_MONTHS[m[1]], 1)
             add(m.start(1), m.end(), value, "month", "undated_year")

@@ -177,7 +177,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     # and prison read the whole text only when a mention needs them.
     near_text, near_folded = _near_triggers(text, folded, sents, raw)
     dates = find_dates(near_text, article.published, folded=near_folded)
-    triggers = _event_triggers(raw, folded, sents, dates)
+    triggers = _event_triggers(raw, text, folded, sents, dates, persian)
     if not triggers:
         return []
     finder = _prison_finder(topics_file)
@@ -227,6 +227,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
 
 
 NEAR = 2  # sentences either side of a trigger that dates, places and charges are read from
+NOTIFIED_AFTER = 4  # how far after a sentence's trigger "the ruling was communicated on ..." is read
 
 
 def _near_triggers(text: str, folded: str, sents, raw) -> tuple[str, str]:
@@ -237,6 +238,8 @@ def _near_triggers(text: str, folded: str, sents, raw) -> tuple[str, str]:
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         for j in range(max(0, si - NEAR), min(len(sents), si + NEAR + 1)):
             keep[j] = True
+        for j in range(si + NEAR + 1, min(len(sents), si + NOTIFIED_AFTER + 1)):
+            keep[j] = keep[j] or bool(L.NOTIFIED_CUES.search(folded, *sents[j]))
     if all(keep):
         return text, folded
     spans, pos = [], 0
@@ -275,7 +278,18 @@ class _Lazy:
         return self._e
 
 
-def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str, int, int, bool]]:
+def _one_event(text: str, folded: str, a: int, b: int, dates, persian: bool) -> bool:
+    """A sentence that names someone and gives a day reports one event, even when it also
+    has words of figures ("the execution on Wednesday of X, and the arrest of dozens")."""
+    if not any(a <= d.start < b and d.precision == "day" for d in dates):
+        return False
+    names = persian_names(text, folded, a, b) if persian else english_names(text, a, b)
+    return bool(names)
+
+
+def _event_triggers(
+    triggers, text: str, folded: str, sents, dates, persian: bool
+) -> list[tuple[str, str, int, int, bool]]:
     """Triggers that report an event: not in a sentence of figures or generalities; a bare
     death verb becomes a death in custody or a killing by what the sentence says (or the
     sentence before: "... was shot by security forces. He died on the way to hospital").
@@ -288,7 +302,12 @@ def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str,
     for kind, stage, ts, te in triggers:
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         a, b = sents[si]
-        if L.STATISTIC_CUES.search(folded, a, b):
+        if L.TALLY_CUES.search(folded, a, b):
+            continue
+        if L.STATISTIC_CUES.search(folded, a, b) and not _one_event(text, folded, a, b, dates, persian):
+            continue
+        habit = L.HABIT_CUES.search(folded, a, b)
+        if habit and habit.start() < te:
             continue
         if L.AT_LEAST_CUES.search(folded, a, b) and not any(
             a <= d.start < b and d.precision == "day" for d in dates
@@ -306,6 +325,8 @@ def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str,
             ]
             near = min(acts + families, key=lambda f: abs(f[0] - ts))[1] if acts + families else "execution"
             kind = "execution" if near == "death_sentence" else near
+        if kind in ("death", "extrajudicial_killing") and L.NON_STATE_ATTACKERS.search(folded, a, b):
+            continue  # gunmen, smugglers: a crime, not a killing by state agents
         if kind == "death":
             pa = sents[si - 1][0] if si > 0 else a
             if L.SHOOTING_CONTEXT.search(folded, a, b) and L.STATE_AGENTS.search(folded, a, b):
@@ -392,12 +413,18 @@ def _commuted(m: Mention, folded: str, sents) -> bool:
 def _drop_history(mentions: list[Mention]) -> list[Mention]:
     """An execution (or flogging, amputation) report's sentence, appeal and transfer are its
     history, not mentions of their own: fold them into the act."""
-    acts = [m for m in mentions if m.stage == "carried_out" and not m.background]
+    acts = [m for m in mentions if m.stage == "carried_out"]
     out = []
     for m in mentions:
         act_kind = "execution" if m.kind == "death_sentence" else m.kind
         if m.stage != "carried_out":
-            same = [a for a in acts if a.kind == act_kind and (_same_victims(a, m) or m.inherited)]
+            # an old act (anniversary piece) takes only the history of its named victims
+            same = [
+                a
+                for a in acts
+                if a.kind == act_kind
+                and (_named_same(a, m) if a.background else (_same_victims(a, m) or m.inherited))
+            ]
             act = same[0] if len(same) == 1 or (same and not m.inherited) else None
             if act is not None:
                 _absorb(act, m)
@@ -553,17 +580,53 @@ _DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "re
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
+_CLAUSE_OPEN = re.compile(r"[,،;؛:()«»]| که | who | which | after | before ")
+_PLUPERFECT = re.compile(
+    r"\bhad (?:(?:been|already|once|previously|earlier) )?[a-z]+(?:ed|en|led|ght|ung|ot)\b"
+    r"|[\u0600-\u06ff]ه (?:بود|بودند)(?![\u0600-\u06ff])"
+)
+
+
+def _earlier_act_date(d: DateHit, m: Mention, folded: str, a: int, b: int) -> bool:
+    """The date of an earlier act told in a clause of its own, not of the event: «... خبر داد
+    که سال ۱۴۰۳ به بانک حمله کرده بود», "..., who had attacked a bank in 2024, ...": the
+    date's clause has a pluperfect verb and the trigger lies outside it."""
+    lo = max((x.end() for x in _CLAUSE_OPEN.finditer(folded, a, d.start)), default=a)
+    nxt = _CLAUSE_OPEN.search(folded, d.end, b)
+    hi = nxt.start() if nxt else b
+    if m.start < hi and lo < m.end:  # the trigger's own clause
+        return False
+    return bool(_PLUPERFECT.search(folded, lo, hi))
+
+
+def _date_sentences(m: Mention, sents, si, folded) -> list[tuple[int, bool]]:
+    """Sentences to read the event date from, in order, and whether any precision will do
+    there: the trigger's own; the next and the previous; for a sentence (not an act), a
+    following sentence that tells
+    when the ruling was made known ("the ruling was communicated to him on Monday",
+    «این حکم در تیرماه ابلاغ شد»); the neighbours first, for a day (the day of the step
+    itself, when told, comes before the day it was made known)."""
+    out = [(si, True), (si + 1, False), (si - 1, False)]
+    if m.stage != "carried_out":
+        for j in range(si + 1, si + NOTIFIED_AFTER + 1):
+            if j < len(sents) and L.NOTIFIED_CUES.search(folded, *sents[j]):
+                out.append((j, True))
+                break
+    return out
+
+
 def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, persian: bool = False) -> None:
-    for j in (si, si + 1, si - 1):
+    for j, any_precision in _date_sentences(m, sents, si, folded):
         if not 0 <= j < len(sents):
             continue
         a, b = sents[j]
         near = [d for d in dates if a <= d.start < b]
         # a date that goes with an arrest in its clause is not the event's
         near = [d for d in near if not _arrest_date(d, m, folded, a, b, persian)]
+        near = [d for d in near if not _earlier_act_date(d, m, folded, a, b)]
         # "..., the spokesman said on Tuesday": the day of the statement, not of the event
         near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
-        if j != si:
+        if not any_precision:
             near = [d for d in near if d.how == "relative" or d.precision == "day"]
         if L.BACKGROUND_CUES.search(folded, a, b) and any(d.how != "relative" for d in near):
             # "today marks the anniversary of the execution ... in December 2022": today is
@@ -615,6 +678,12 @@ def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: da
     if cue and (m.event_date is None or m.event_date_precision == "year"):
         m.evidence["background"] = [cue.start(), cue.end()]
         return True
+    # "Two months after X was hanged, ...": the trigger is the event the time runs from
+    if m.stage == "carried_out" and sent[0] < sent[1]:
+        for el in L.ELAPSED_CUES.finditer(folded, sent[0], m.start):
+            if not _CLAUSE_END.search(folded, el.end(), m.start) and m.start - el.end() < 80:
+                m.evidence["background"] = [el.start(), el.end()]
+                return True
     # A sentence still pending is its current state, never background, however old.
     pending = m.stage != "carried_out" and m.kind in ("death_sentence", "flogging", "amputation")
     if m.event_date and published is not None and not pending and _long_before(m, published):
@@ -641,11 +710,27 @@ def _victim_key(v: Victim) -> str:
     return v.name or f"#{v.count}"
 
 
+def same_name_in_article(x: str, y: str) -> bool:
+    """Two names written in one article for one person: similar spellings, or a surname
+    alone after the full name ("Omid Taheri ... Taheri", «امید طاهری ... طاهری»)."""
+    if name_similarity(x, y) >= SAME_PERSON:
+        return True
+    px, py = x.replace("\u200c", " ").split(), y.replace("\u200c", " ").split()
+    short, full = (px, py) if len(px) < len(py) else (py, px)
+    return len(short) == 1 and len(full) >= 2 and len(short[0]) >= 4 and short[0] == full[-1]
+
+
+def _named_same(a: Mention, b: Mention) -> bool:
+    na = [v.name for v in a.victims if v.name]
+    nb = [v.name for v in b.victims if v.name]
+    return any(same_name_in_article(x, y) for x in na for y in nb)
+
+
 def _same_victims(a: Mention, b: Mention) -> bool:
     na = [v.name for v in a.victims if v.name]
     nb = [v.name for v in b.victims if v.name]
     if na and nb:
-        return any(name_similarity(x, y) >= SAME_PERSON for x in na for y in nb)
+        return any(same_name_in_article(x, y) for x in na for y in nb)
     if not na and not nb:
         return True
     return True  # an unnamed mention of the same kind in one article is the named one, retold
@@ -695,10 +780,10 @@ def _absorb(o: Mention, m: Mention) -> None:
         o.victims = m.victims
     elif named_m:
         for v in named_m:
-            if not any(name_similarity(v.name, w.name) >= SAME_PERSON for w in named_o):
+            if not any(same_name_in_article(v.name, w.name) for w in named_o):
                 o.victims.append(v)
             else:
-                w = next(w for w in named_o if name_similarity(v.name, w.name) >= SAME_PERSON)
+                w = next(w for w in named_o if same_name_in_article(v.name, w.name))
                 for attr in ("age", "age_at_offence", "gender", "ethnicity", "nationality", "religion"):
                     if getattr(w, attr) is None and getattr(v, attr) is not None:
                         setattr(w, attr, getattr(v, attr))

@@ -21,7 +21,7 @@ MALE_FA = (
     "داوود داود رحیم رحمان رسول روح الله سعید سجاد سلمان سامان سیامک شاهین شهرام صادق صالح عادل عبدالله "
     "عبدالرحمن عبدالحمید عبدالغنی عبدالمجید عبدالرحیم عبدالباسط عبدالواحد عثمان عمر عرفان فرهاد فرامرز فرشید فریدون فرزاد "
     "کامران کریم کیوان ماجد مجید محسن محمدرضا محمدعلی محمدحسین مسعود منصور موسی میلاد ناصر نادر نوید "
-    "نیما وحید هادی هاشم هوشنگ یاسر یاسین یونس ادریس اسحاق خالد زانیار لقمان شیرکو پژمان آرمان "
+    "عبدالمالک نعیم عبدالرشید عبدالغفور عبدالستار عبدالقادر عبدالوهاب نیما وحید هادی هاشم هوشنگ یاسر یاسین یونس ادریس اسحاق خالد زانیار لقمان شیرکو پژمان آرمان "
     "ارسلان ایوب بشیر جعفر حبیب حیدر خلیل رامین زاهد سهراب سیاوش شریف طاهر غلامرضا غلام فواد "
     "قادر کمال کورش مراد منوچهر نبی نصرالله نورالدین هیمن وریا حمزه ایرج اسلام رامین سینا مهران "
     "آرش کیومرث آکو هیوا کامیار بهنام کاوه سیروان یدالله نورالله عدنان آزاد پیمان شهاب فرید "
@@ -47,7 +47,7 @@ MALE_EN = (
     "abdolhamid abdolghani abdolmajid abdolrahim abdolbaset abdolvahed osman omar erfan farhad faramarz "
     "farshid fereydoun farzad kamran karim keyvan majed majid mohsen mohammadreza mohammadali "
     "mohammadhossein masoud mansour mousa musa milad naser nasser nader navid nima vahid hadi hashem "
-    "houshang yaser yasser yasin younes edris idris eshagh khaled zaniar loghman luqman shirko pezhman "
+    "abdolmalek abdulmalik naeem naim abdolrashid abdolghafour abdolsattar houshang yaser yasser yasin younes edris idris eshagh khaled zaniar loghman luqman shirko pezhman "
     "arman arsalan ayoub bashir jafar habib heydar khalil ramin zahed sohrab siavash sharif taher "
     "gholamreza gholam fuad foad ghader kamal kourosh morad manouchehr nabi nasrollah nooraddin heiman "
     "wrya hamzeh iraj eslam sina mehran abdolkarim abdolaziz jamshid arash kiumars ako hiwa kamyar behnam "
@@ -87,6 +87,7 @@ _NOT_NAME = set(
     un united nations special rapporteur office news agency centre center campaign mr mrs ms
     ward solitary confinement death penalty law anti narcotics national security council
     persian kurdish baluch arab afghan turkish sunni shia baha'i bahai christian jewish muslim
+    lur lor lori turk azeri azerbaijani turkmen ahvazi ahwazi gilak talysh yarsan yarsani
     """.split()
 )
 for _city, _province, _spellings in L.CITIES:
@@ -105,7 +106,9 @@ _ROLE_AFTER = re.compile(
     r"^,? (?:said|says|told|added|wrote|the (?:director|head|spokes)|director|who heads|spokes|deputy|head of)",
     re.IGNORECASE,
 )
-_EN_NAME = re.compile(r"\b([A-Z][a-z'’\-]+(?: (?:[A-Z][a-z'’\-]+|al-[A-Z][a-z]+|e-[A-Z][a-z]+)){1,3})\b")
+# a word: "Sawari", "Al-Sawari", "Shahr-e" (hyphenated parts keep their capitals)
+_EN_WORD = r"[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]*)*"
+_EN_NAME = re.compile(rf"\b({_EN_WORD}(?: (?:{_EN_WORD}|al-[A-Z][a-z]+|e-[A-Z][a-z]+)){{1,3}})\b")
 
 _FA_TOKEN = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]+")
 _FA_STOP_WORDS = """
@@ -116,11 +119,13 @@ _FA_STOP_WORDS = """
     شد شدند کرد کردند داشت داشتند نداشت گفت گفته را هیچ کسی چیزی زیادی بسیار دیگری
     بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
     سایر بقیه دیگر برخی
+    نبود نبودند نیست نیستند نشد نشدند نکرد نکردند نمی می توانست نتوانست عقل
     """
 _FA_STOP = {fold_chars(w) for w in _FA_STOP_WORDS.split()}
 _FA_NAMED = _folded_re(
     rf"{L.B}(?:به نام های|به نام\u200cهای|به نام|با نام|با هویت های|با هویت|به اسامی|با اسامی|(?<!احراز )(?<!شناسایی )هویت)"
-    r"(?: (?:این|آن|او|وی))?(?: (?:زندانی|زندانیان|زن|مرد|جوان|کولبر|شهروند|فرد|افراد|محکوم))?،? «?"
+    r"(?: (?:این|آن|او|وی))?(?: (?:دو|سه|چهار|پنج|شش|هفت|هشت|نه|ده|\d+))?"
+    r"(?: (?:زندانی|زندانیان|زن|مرد|جوان|کولبر|شهروند|فرد|افراد|محکوم|جان باخته|جان باختگان|قربانی|قربانیان|کشته|کشته شده|سوخت بر|کولبران|سوخت بران|تن|نفر))?،? «?"
     r"([\u0620-\u064a\u066e-\u06d3 ]{3,80}?)(?=[»،,.؛:\(\n]| و | فرزند| \d| ساله| که| از | در | به | را | است| عنوان)"
 )
 # "X Y، ۲۹ ساله" / "X Y، زندانی ..." at a sentence start: an appositive names the person.
@@ -239,7 +244,7 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
             r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman)),?\s*$",
             before,
         )
-        or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|an? )", after)
+        or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|had |an? )", after)
     )
 
 
@@ -309,6 +314,21 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 j -= 1
             if j > i + 1:
                 s, e = ws, words[j - 1][1]
+                if (
+                    "".join(words[i + 1][2]) in _SURNAME_TAILS
+                    and i > 0
+                    and _surname_like(words[i], text, words[i - 1][1])
+                ):
+                    prev = "".join(words[i - 1][2])
+                    ps = words[i - 1][0]
+                    opens = ps == start or re.search(r"[،,.:؛«\n\-–]\s*$", folded[max(0, ps - 3) : ps])
+                    after_stop = i > 1 and "".join(words[i - 2][2]) in _FA_STOP
+                    if (
+                        prev not in _FA_STOP
+                        and (opens or after_stop)
+                        and not _FA_MONTH_WORD.match(folded, ps)
+                    ):
+                        s = ps
                 role = _FA_ROLE_BEFORE.search(folded[max(0, s - 12) : s]) or _FA_ROLE_AFTER.search(
                     folded[e : e + 12]
                 )
@@ -338,6 +358,8 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+# «حسین پور», «علی زاده»: a given name with these after it is the first half of a surname
+_SURNAME_TAILS = {fold_chars(w) for w in ("پور", "زاده", "نژاد", "زادە")}
 _FA_GIVEN_AND = re.compile(r"(?<![\u0600-\u06ff])([\u0620-\u064a\u066e-\u06d3]+) و $")
 _FA_VERB_AFTER = _folded_re(r" (?:بود|بودند|است|هست|شد|شدند|کرد|کردند|بوده|شده)(?![\u0600-\u06ff])")
 _FA_HONORIFIC = _folded_re(
@@ -402,12 +424,30 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
                 gender = "female"
             elif re.fullmatch(r"m[ae]n|boys?|brothers?|مرد|مردان|پسر|پسران|برادر|برادران", noun):
                 gender = "male"
+            if _OFFENCE_OBJECT.search(folded, max(0, m.start() - 40), m.start()):
+                continue  # "convicted of assaulting a young woman": the offence's victim
             if _SUBSET_BEFORE.search(folded[max(0, m.start() - 20) : m.start()]):
-                continue  # "five prisoners, including an Afghan national": part of the five
+                # "five prisoners, including an Afghan national": part of the five; "six
+                # prisoners, among them a woman": the woman is told apart from the five men
+                whole = next((g for g in reversed(out) if g.count > n and g.gender is None), None)
+                if gender is not None and whole is not None:
+                    whole.count -= n
+                    out.append(Victim(None, m.start(), m.end(), count=n, gender=gender))
+                continue
+            if _PART_OF.match(folded, m.end()):
+                continue  # «دو تن از ۹ زندانی», "two of the nine men": the nine are the group
             out.append(Victim(None, m.start(), m.end(), count=n, gender=gender))
     return out
 
 
+_OFFENCE_OBJECT = _folded_re(
+    r"\b(?:killing|murdering|stabbing|assaulting|raping|abducting|kidnapping|attacking|robbing|beating|injuring"
+    r"|shooting|strangling|poisoning)(?: and (?:[a-z]+ )?[a-z]+ing)? $"
+    r"|(?<![\u0600-\u06ff])(?:قتل|ربودن|آدم ربایی|تجاوز به|آزار|به قتل رساندن|ضرب و جرح|چاقو زدن به)(?: (?:عنف )?به)? $"
+)
+_PART_OF = _folded_re(
+    r" (?:(?:تن|نفر) )?از (?:(?:این|آن|میان) )?\d+|(?: [a-z]+)? of (?:the |those |these )?(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+)
 _SUBSET_BEFORE = _folded_re(
     r"(?:\bincluding|\bamong them|\bof whom|\bone of them|از جمله|که از میان آنان|یکی از) $"
 )
