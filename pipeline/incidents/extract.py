@@ -202,6 +202,11 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         for v in mention.victims:
             own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
             fill_details(v, text, folded, own, sent)
+        for v in mention.victims:  # "six prisoners, among them a woman": her word, not theirs
+            g = v.evidence.get("gender")
+            if g and any(w is not v and w.start <= g[0] < w.end for w in mention.victims):
+                v.gender = None
+                del v.evidence["gender"]
         _set_charge(mention, charges, sents, si)
         _set_place(mention, prisons, cities, provinces, sents, si, folded)
         _set_date(mention, dates, sents, si, article.published, folded, persian)
@@ -591,8 +596,14 @@ def _earlier_act_date(d: DateHit, m: Mention, folded: str, a: int, b: int) -> bo
     """The date of an earlier act told in a clause of its own, not of the event: «... خبر داد
     که سال ۱۴۰۳ به بانک حمله کرده بود», "..., who had attacked a bank in 2024, ...": the
     date's clause has a pluperfect verb and the trigger lies outside it."""
-    lo = max((x.end() for x in _CLAUSE_OPEN.finditer(folded, a, d.start)), default=a)
-    nxt = _CLAUSE_OPEN.search(folded, d.end, b)
+    return _in_earlier_clause(d.start, d.end, m, folded, a, b)
+
+
+def _in_earlier_clause(s: int, e: int, m: Mention, folded: str, a: int, b: int) -> bool:
+    """``folded[s:e]`` lies in a clause (commas, «که», who/which bound it) with a pluperfect
+    verb that the trigger is not in: it tells an earlier act."""
+    lo = max((x.end() for x in _CLAUSE_OPEN.finditer(folded, a, s)), default=a)
+    nxt = _CLAUSE_OPEN.search(folded, e, b)
     hi = nxt.start() if nxt else b
     if m.start < hi and lo < m.end:  # the trigger's own clause
         return False
@@ -674,7 +685,14 @@ def _set_source(m: Mention, folded: str, sent: tuple[int, int], article_source: 
 def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: date | None) -> bool:
     """An anniversary cue, or an event date well before publication; the evidence (the cue
     or the date) is recorded under ``background``."""
-    cue = L.BACKGROUND_CUES.search(folded, sent[0], sent[1])
+    cue = next(
+        (
+            c
+            for c in L.BACKGROUND_CUES.finditer(folded, sent[0], sent[1])
+            if not _in_earlier_clause(c.start(), c.end(), m, folded, sent[0], sent[1])
+        ),
+        None,
+    )
     if cue and (m.event_date is None or m.event_date_precision == "year"):
         m.evidence["background"] = [cue.start(), cue.end()]
         return True
