@@ -381,3 +381,372 @@ def test_a_named_act_with_a_day_is_an_event_among_figures():
     )
     m = _one(text)
     assert (m["kind"], _names(m), m["event_date"]) == ("execution", ["Sohrab Azizi"], "2026-08-13")
+
+
+# --- more phrasings of each kind, one sentence each (written for this table) -----------------
+
+PHRASINGS = [
+    # (lang, text, kind, stage, event date, names or unnamed counts); published PUB
+    (
+        "en",
+        "Iran hanged a Baluch prisoner, Abdolghani Rigi, in Zahedan Central Prison on Monday.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["Abdolghani Rigi"],
+    ),
+    (
+        "en",
+        "Authorities executed three men convicted of drug trafficking at Ghezel Hesar Prison on Sunday, 9 August.",
+        "execution",
+        "carried_out",
+        "2026-08-09",
+        [3],
+    ),
+    (
+        "en",
+        "The execution of Reza Moradi took place on Monday morning in Adelabad Prison in Shiraz.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Moradi"],
+    ),
+    (
+        "en",
+        "Iranian authorities carried out the execution of political prisoner Saman Yasin on Monday.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["Saman Yasin"],
+    ),
+    (
+        "en",
+        "A woman was executed in Vakilabad Prison in Mashhad on Saturday for the murder of her husband, rights groups said.",
+        "execution",
+        "carried_out",
+        "2026-08-08",
+        [1],
+    ),
+    (
+        "en",
+        "Kurdish prisoner Hiwa Azizi was put to death in Urmia Central Prison early on Thursday.",
+        "execution",
+        "carried_out",
+        "2026-08-13",
+        ["Hiwa Azizi"],
+    ),
+    (
+        "fa",
+        "سحرگاه روز دوشنبه ۱۹ مرداد، حکم اعدام رضا کریمی در زندان قزلحصار اجرا شد.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کریمی"],
+    ),
+    (
+        "fa",
+        "حکم قصاص نفس علی رضایی صبح دیروز در زندان اصفهان به اجرا گذاشته شد.",
+        "execution",
+        "carried_out",
+        "2026-08-13",
+        ["علی رضایی"],
+    ),
+    (
+        "fa",
+        "علی رضایی صبح روز چهارشنبه در زندان رشت قصاص شد.",
+        "execution",
+        "carried_out",
+        "2026-08-12",
+        ["علی رضایی"],
+    ),
+    (
+        "fa",
+        "خبرگزاری میزان صبح امروز از اعدام علی رضایی، محکوم به جاسوسی، در زندان قزلحصار خبر داد.",
+        "execution",
+        "carried_out",
+        "2026-08-14",
+        ["علی رضایی"],
+    ),
+    (
+        "fa",
+        "حکم اعدام علی رضایی صبح امروز در زندان مرکزی زاهدان اجرایی شد.",
+        "execution",
+        "carried_out",
+        "2026-08-14",
+        ["علی رضایی"],
+    ),
+    (
+        "fa",
+        "سه زندانی به اتهام قاچاق مواد مخدر روز پنجشنبه در زندان قزلحصار کرج اعدام شدند.",
+        "execution",
+        "carried_out",
+        "2026-08-13",
+        [3],
+    ),
+    (
+        "en",
+        "Ali Nouri received a death sentence from a Revolutionary Court in Tabriz on Sunday.",
+        "death_sentence",
+        "issued",
+        "2026-08-09",
+        ["Ali Nouri"],
+    ),
+    (
+        "en",
+        "The Supreme Court upheld Ali Nouri's death sentence on Sunday.",
+        "death_sentence",
+        "upheld",
+        "2026-08-09",
+        ["Ali Nouri"],
+    ),
+    (
+        "en",
+        "A court in Tabriz has sentenced Ali Nouri to be hanged in public, his lawyer said on Sunday.",
+        "death_sentence",
+        "issued",
+        None,
+        ["Ali Nouri"],
+    ),
+    (
+        "fa",
+        "دیوان عالی کشور روز یکشنبه حکم اعدام علی نوری را تأیید کرد.",
+        "death_sentence",
+        "upheld",
+        "2026-08-09",
+        ["علی نوری"],
+    ),
+    (
+        "fa",
+        "علی نوری روز یکشنبه برای اجرای حکم به سلول انفرادی زندان قزلحصار منتقل شد.",
+        "death_sentence",
+        "imminent",
+        "2026-08-09",
+        ["علی نوری"],
+    ),
+    (
+        "en",
+        "Ali Nouri was found dead in his cell in Evin Prison on Monday.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["Ali Nouri"],
+    ),
+    (
+        "en",
+        "Ali Nouri died in Evin Prison on Monday after being denied medical care.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["Ali Nouri"],
+    ),
+    (
+        "fa",
+        "علی نوری روز دوشنبه در بازداشتگاه اداره آگاهی سنندج جان باخت.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["علی نوری"],
+    ),
+    (
+        "en",
+        "Border guards shot and killed a kolbar near Baneh on Sunday.",
+        "extrajudicial_killing",
+        "carried_out",
+        "2026-08-09",
+        [1],
+    ),
+    (
+        "en",
+        "Security forces killed Ali Nouri, a 22-year-old protester, in Zahedan on Sunday.",
+        "extrajudicial_killing",
+        "carried_out",
+        "2026-08-09",
+        ["Ali Nouri"],
+    ),
+    (
+        "fa",
+        "ماموران مرزبانی روز یکشنبه یک کولبر را در نزدیکی بانه هدف گلوله قرار دادند و او جان باخت.",
+        "extrajudicial_killing",
+        "carried_out",
+        "2026-08-09",
+        [1],
+    ),
+    (
+        "fa",
+        "علی نوری، کولبر ۲۵ ساله، روز یکشنبه با شلیک مستقیم نیروهای مرزبانی در مرز بانه کشته شد.",
+        "extrajudicial_killing",
+        "carried_out",
+        "2026-08-09",
+        ["علی نوری"],
+    ),
+    (
+        "en",
+        "Ali Nouri was flogged 74 times in Sanandaj Central Prison on Sunday.",
+        "flogging",
+        "carried_out",
+        "2026-08-09",
+        ["Ali Nouri"],
+    ),
+    (
+        "fa",
+        "علی نوری روز یکشنبه در زندان سنندج ۷۴ ضربه شلاق خورد.",
+        "flogging",
+        "carried_out",
+        "2026-08-09",
+        ["علی نوری"],
+    ),
+    (
+        "en",
+        "Ali Nouri had his fingers amputated in Urmia Central Prison on Sunday.",
+        "amputation",
+        "carried_out",
+        "2026-08-09",
+        ["Ali Nouri"],
+    ),
+    (
+        "en",
+        "Ali Nouri was sentenced on Sunday to have four fingers of his right hand amputated.",
+        "amputation",
+        "issued",
+        "2026-08-09",
+        ["Ali Nouri"],
+    ),
+    (
+        "en",
+        "Two Kurdish kolbars were shot dead by border guards near Sardasht earlier this week.",
+        "extrajudicial_killing",
+        "carried_out",
+        None,
+        [2],
+    ),
+    (
+        "en",
+        "Ali Nouri, 34, was executed in Ghezel Hesar Prison on the morning of Wednesday, 12 August.",
+        "execution",
+        "carried_out",
+        "2026-08-12",
+        ["Ali Nouri"],
+    ),
+    (
+        "en",
+        "Rights groups said Ali Nouri was hanged on 12 August in Qezelhesar Prison.",
+        "execution",
+        "carried_out",
+        "2026-08-12",
+        ["Ali Nouri"],
+    ),
+    (
+        "en",
+        "On Wednesday, authorities in Karaj hanged Ali Nouri, a father of two convicted on drug charges.",
+        "execution",
+        "carried_out",
+        "2026-08-12",
+        ["Ali Nouri"],
+    ),
+    (
+        "fa",
+        "به گزارش هرانا، علی نوری زندانی محکوم به اعدام صبح چهارشنبه ۲۲ مرداد در زندان قزلحصار اعدام شد.",
+        "execution",
+        "carried_out",
+        "2026-08-13",
+        ["علی نوری"],
+    ),
+    (
+        "fa",
+        "حکم اعدام دو زندانی به نام‌های علی نوری و رضا کریمی سحرگاه امروز در زندان زاهدان اجرا شد.",
+        "execution",
+        "carried_out",
+        "2026-08-14",
+        ["علی نوری", "رضا کریمی"],
+    ),
+    (
+        "en",
+        "Ali Nouri and Reza Karimi were executed in Zahedan on Thursday, 13 August.",
+        "execution",
+        "carried_out",
+        "2026-08-13",
+        ["Ali Nouri", "Reza Karimi"],
+    ),
+    (
+        "en",
+        "Ali Nouri's death sentence has been carried out, his family said on Friday. He was hanged on Thursday.",
+        "execution",
+        "carried_out",
+        "2026-08-13",
+        ["Ali Nouri"],
+    ),
+    (
+        "en",
+        "Ali Nouri, a Sunni cleric, was sentenced to death by a court in Zahedan last week.",
+        "death_sentence",
+        "issued",
+        "2026-08",
+        ["Ali Nouri"],
+    ),
+    (
+        "fa",
+        "علی نوری، روحانی اهل سنت، هفته گذشته از سوی دادگاه انقلاب زاهدان به اعدام محکوم شد.",
+        "death_sentence",
+        "issued",
+        "2026-08",
+        ["علی نوری"],
+    ),
+]
+
+
+@pytest.mark.parametrize("lang, text, kind, stage, day, victims", PHRASINGS)
+def test_one_sentence_phrasings_of_each_kind(lang, text, kind, stage, day, victims):
+    m = _one(text, lang)
+    assert (m["kind"], m["stage"], m["event_date"], m["background"]) == (kind, stage, day, False)
+    assert [v["name"] or v["count"] for v in m["victims"]] == victims
+
+
+NOT_INCIDENTS = [
+    ("en", "Amnesty International called on Iran to halt all executions and abolish the death penalty."),
+    ("en", "At least 120 people were executed in Iran in July, according to Iran Human Rights."),
+    ("en", "The Supreme Court quashed the death sentence of Ali Nouri and ordered a retrial."),
+    ("en", "Ali Nouri's death sentence was commuted to 15 years in prison on Sunday."),
+    ("en", "The family of the victim pardoned Ali Nouri minutes before his scheduled execution on Sunday."),
+    ("en", "A shopkeeper was killed by robbers in Karaj on Sunday, police said."),
+    ("en", "Two men died when their car overturned on the Saravan road on Sunday."),
+    ("en", "Protesters gathered outside Ghezel Hesar Prison on Sunday to demand an end to executions."),
+    ("en", "The execution of Ali Nouri was postponed on Sunday after an outcry."),
+    ("en", "Ali Nouri was acquitted of all charges and released on Sunday."),
+    ("en", "Ali Nouri could face the death penalty if convicted, his lawyer warned."),
+    ("en", "The prosecutor demanded the death penalty for Ali Nouri at a hearing on Sunday."),
+    ("en", "Executions in Iran rose by 30 percent in the first half of the year."),
+    (
+        "en",
+        "Ali Nouri's execution was halted on Sunday after the family of the victim agreed to accept blood money.",
+    ),
+    ("fa", "سازمان عفو بین‌الملل خواستار توقف فوری اعدام‌ها در ایران شد."),
+    ("fa", "دست کم ۱۲۰ نفر در تیرماه در ایران اعدام شدند."),
+    ("fa", "حکم اعدام علی نوری در دیوان عالی کشور نقض شد."),
+    ("fa", "اولیای دم با رضایت دادن، علی نوری را از قصاص نجات دادند."),
+    ("fa", "یک مغازه‌دار روز یکشنبه در کرج به دست سارقان کشته شد."),
+    ("fa", "دو سرنشین خودرو روز یکشنبه در جاده سراوان بر اثر واژگونی جان باختند."),
+    ("fa", "اجرای حکم اعدام علی نوری روز یکشنبه متوقف شد."),
+    ("fa", "علی نوری از همه اتهامات تبرئه و روز یکشنبه آزاد شد."),
+    ("fa", "دادستان در جلسه روز یکشنبه برای علی نوری تقاضای اعدام کرد."),
+    ("en", "A kolbar died after falling from a cliff near Baneh on Sunday while carrying goods."),
+]
+
+
+@pytest.mark.parametrize("lang, text", NOT_INCIDENTS)
+def test_talk_figures_halts_reversals_crimes_and_accidents_are_not_incidents(lang, text):
+    assert _ms(text, lang) == []
+
+
+def test_short_surnames_one_consonant_apart_are_two_people():
+    from pipeline.incidents.names import SAME_PERSON, name_similarity
+
+    assert name_similarity("Ali Nouri", "Ali Nasiri") < SAME_PERSON
+    assert name_similarity("Reza Kamali", "Reza Karimi") < SAME_PERSON
+    for a, b in [
+        ("Habib Alsawari", "Habib Sawari"),
+        ("Habib Al-Sawari", "حبیب سواری"),
+        ("Ali Rezaei", "Ali Rezai"),
+        ("Sarkout Hosseinpour", "سرکوت حسین پور"),
+        ("Pezhman Gholizadeh", "پژمان قلی‌زاده"),
+    ]:
+        assert name_similarity(a, b) >= SAME_PERSON, (a, b)

@@ -331,6 +331,8 @@ def _event_triggers(
             ]
             near = min(acts + families, key=lambda f: abs(f[0] - ts))[1] if acts + families else "execution"
             kind = "execution" if near == "death_sentence" else near
+        if kind == "execution" and _halted(folded, ts, te, b):
+            continue  # "the execution of X was postponed": it did not take place
         if kind in ("death", "extrajudicial_killing") and L.NON_STATE_ATTACKERS.search(folded, a, b):
             continue  # gunmen, smugglers: a crime, not a killing by state agents
         if kind == "death":
@@ -352,6 +354,13 @@ def _event_triggers(
             continue
         out.append((kind, stage, ts, te, anaphoric))
     return out
+
+
+def _halted(folded: str, ts: int, te: int, b: int) -> bool:
+    """The act's trigger is followed closely, in its sentence, by its postponement or halt
+    ("The execution of X was postponed", «اجرای حکم اعدام X روز یکشنبه متوقف شد»)."""
+    cue = L.HALTED_CUES.search(folded, ts, b)
+    return cue is not None and cue.start() - te < 60
 
 
 _PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")

@@ -104,6 +104,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bupheld (?:the |his |her |their )?death sentences?",
             r"\bdeath sentences? (?:[\w'’-]+ ){0,12}(?:was |were |has been |have been |had been )?(?:upheld|confirmed)\b",
             r"\bconfirmed (?:the |his |her |their )?death sentences?",
+            r"\b(?:upheld|confirmed) (?:[\w'’-]+ ){1,3}(?:[\w-]+['’]s? )death sentences?",
             r"\bdeath sentences? (?:of|for|against|passed on|handed to) [^.!?;\n]{0,140}? (?:was|were|has been|have been|had been) (?:upheld|confirmed)\b",
             rf"{B}(?:حکم|احکام) (?:اعدام|قصاص){LONG_GAP}{B}(?:تایید|تأیید|ابرام) (?:شد|کرد|شده|کرده)",
             rf"{B}(?:تایید|تأیید|ابرام){SUF} حکم اعدام",
@@ -120,6 +121,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bdeath sentences? (?:[\w'’-]+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
             r"\bhanded (?:[\w'’-]+ ){0,2}(?:a )?death sentences?",
             r"\bissued (?:a |the )?death sentences?",
+            r"\b(?:received|was given|were given|was handed|were handed) (?:a |the )?death sentences?",
+            r"\bsentenced (?:[\w'’-]+ ){0,8}to (?:be hanged|be executed|hanging|execution)\b",
             rf"{B}به (?:اعدام|مرگ|قصاص نفس|قصاص){E}{GAP}{B}محکوم",
             rf"{B}محکوم{SUF} به (?:اعدام|قصاص)",
             rf"{B}حکم (?:اعدام|قصاص){GAP}{B}صادر",
@@ -144,6 +147,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
             rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}",
             rf"{B}به دار (?:مجازات )?آویخت(?:ه|ن)",
+            rf"{B}(?<!حکم )از اعدام{CLAUSE_GAP}{B}خبر (?:داد|دادند|داده)",
+            rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرایی|به اجرا گذاشته) (?:شد|گردید){E}",
             rf"{B}اعدام (?!ها{E}|های{E}){GAP}{B}(?:انجام|اجرا) (?:شد|گردید){E}",  # «اعدام X که ... انجام شد»
             rf"{B}قصاص (?:شد|شدند|گردید|گردیدند){E}",
             r"\b(?:qisas|qesas|retribution) (?:\(retribution\) )?(?:sentence )?(?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) carried out",
@@ -169,7 +174,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "carried_out",
         rx(
             rf"{B}(?:جان باخت|جان سپرد|جان خود را از دست داد|درگذشت|فوت کرد|فوت شد|کشته شد){SUF}{E}",
-            r"\b(?:died|dies|was killed|were killed|have been killed|has been killed|lost (?:his|her|their) li(?:fe|ves)|bled to death)\b",
+            r"\b(?:died|dies|was killed|were killed|have been killed|has been killed|lost (?:his|her|their) li(?:fe|ves)|bled to death|(?:was|were) found dead)\b",
         ),
     ),
     (
@@ -177,6 +182,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "carried_out",
         rx(
             r"\bshot (?:[\w'’-]+ ){0,2}dead",
+            r"\bshot and killed\b",
+            r"\b(?:forces|guards|police|agents|troops|officers|soldiers) (?:[\w'’-]+ ){0,2}killed\b(?! by)",
             r"\b(?:was|were) (?:[\w'’-]+ ){0,2}killed (?:[\w'’-]+ ){0,4}(?:by|when|after) (?:[\w'’-]+ ){0,4}(?:forces|guards|police|agents|fire|gunfire|shots|troops)",
             r"\bkilled by (?:[\w'’-]+ ){0,3}(?:forces|guards|police|agents|gunfire|fire)",
             r"\bopened fire (?:[\w'’-]+ ){0,8}kill",
@@ -195,6 +202,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bflogging (?:sentence )?(?:[\w'’-]+ ){0,4}(?:was|were) carried out",
             rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){LONG_GAP}{B}(?:اجرا|به اجرا|زده){E}",
             rf"{B}شلاق زده شد",
+            rf"{B}(?:ضربه )?شلاق (?:خورد|خوردند|زدند){E}",
         ),
     ),
     (
@@ -296,6 +304,7 @@ NOT_EVENT = rx(
     rf"{B}(?:دست کم |حداقل |بیش از )?\d+ (?:مورد )?اعدام",
     rf"{B}آمار اعدام",
     rf"{B}(?:در )?انتظار (?:مرگ|اعدام|اجرای حکم)",
+    rf"{B}(?:تقاضای|درخواست|خواستار|مطالبه) (?:صدور )?(?:حکم )?(?:اعدام|قصاص)",
     r"\b(?:on death row|awaiting execution)\b",
     rf"{B}مجازات اعدام",
     rf"{B}لغو (?:مجازات |حکم )?اعدام",
@@ -476,7 +485,7 @@ RELIGION: list[tuple[str, re.Pattern[str]]] = [
 # Words that make a nearby count or group a set of victims.
 VICTIM_NOUNS_EN = (
     r"(?:men|women|man|woman|prisoners?|inmates?|people|persons|individuals|detainees|"
-    r"convicts|kolbars|porters|fuel carriers|protesters|brothers|juveniles?|youths?|boys?|girls?|"
+    r"convicts|kolbars?|porters?|fuel carriers?|protesters?|brothers|juveniles?|youths?|boys?|girls?|"
     r"nationals?|citizens?|teenagers?|clerics?|activists?|workers?|members?|sukhtbars|couriers|fathers?)"
 )
 VICTIM_NOUNS_FA = (
@@ -805,6 +814,12 @@ NOTIFIED_CUES = rx(
 AT_LEAST_CUES = rx(
     r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
     rf"{B}(?:دست کم|حداقل|بیش از) (?:هزار|\d+) ",
+)
+# "the execution of X was postponed", «اجرای حکم ... متوقف شد»: the act did not take place.
+HALTED_CUES = rx(
+    r"\b(?:was|were|has been|have been|had been) (?:[\w'’-]+ )?(?:postponed|halted|stopped|suspended|delayed|called off|averted|put on hold)\b",
+    rf"{B}(?:متوقف|به تعویق|معلق) (?:شد|گردید|افتاد|شده|مانده)",
+    rf"{B}(?:توقف|تعلیق|تعویق) (?:اجرای )?حکم",
 )
 UPHELD_CUE = rx(r"\b(?:upheld|confirmed)\b", rf"{B}(?:تایید|تأیید|ابرام)")
 # A sentence was commuted, quashed or pardoned: no longer a death sentence.
