@@ -750,3 +750,19 @@ def test_short_surnames_one_consonant_apart_are_two_people():
         ("Pezhman Gholizadeh", "پژمان قلی‌زاده"),
     ]:
         assert name_similarity(a, b) >= SAME_PERSON, (a, b)
+
+
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("He was hanged the day before yesterday.", "2026-08-12"),
+        ("او پریروز در زندان رشت اعدام شد.", "2026-08-12"),
+        ("او بیست و دوم مرداد اعدام شد.", "2026-08-13"),
+        ("او دوازدهم مرداد اعدام شد.", "2026-08-03"),
+        ("او سی و یکم تیر اعدام شد.", "2026-07-22"),
+        ("او روز نوزدهم مردادماه ۱۴۰۵ اعدام شد.", "2026-08-10"),
+    ],
+)
+def test_the_day_before_yesterday_and_persian_ordinal_days(text, day):
+    hits = [h for h in find_dates(text, PUB) if h.precision == "day"]
+    assert [h.value.isoformat() for h in hits] == [day]

@@ -56,6 +56,7 @@ _WEEKDAY = re.compile(
 )
 _TODAY = re.compile(r"\b(?:today|this morning|earlier today|at dawn today|on the morning of today|tonight)\b")
 _YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b")
+_DAY_BEFORE = re.compile(r"\b(?:the )?day before yesterday\b|(?<![\w])پریروز(?![\w])")
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a": 1}
 _DAYS_AGO = re.compile(r"\b(\d|one|two|three|four|five|six) days? ago\b")
 _FA_DAYS_AGO = re.compile(r"(?<![\w])(\d|دو|سه|چهار|پنج|شش) روز (?:پیش|قبل)(?![\w])")
@@ -88,8 +89,33 @@ _FA_ORDINALS = {
     "نهم": 9,
     "دهم": 10,
 }
+_FA_ORDINALS |= {
+    "یازدهم": 11,
+    "دوازدهم": 12,
+    "سیزدهم": 13,
+    "چهاردهم": 14,
+    "پانزدهم": 15,
+    "شانزدهم": 16,
+    "هفدهم": 17,
+    "هجدهم": 18,
+    "هیجدهم": 18,
+    "نوزدهم": 19,
+    "بیستم": 20,
+    "سی ام": 30,
+    "سیام": 30,
+}
+# «بیست و دوم», «سی و یکم»: tens and a unit ordinal
+_FA_ORDINALS |= {
+    f"{tens} و {unit}": base + value
+    for tens, base in (("بیست", 20), ("سی", 30))
+    for unit, value in list(_FA_ORDINALS.items())
+    if value < 10 and unit != "اول"
+    if base + value <= 31
+}
+_FA_ORD_ALT = "|".join(sorted((fold_chars(k) for k in _FA_ORDINALS), key=len, reverse=True))
+_FA_ORDINALS = {fold_chars(k): v for k, v in _FA_ORDINALS.items()}
 _FA_DAY_MONTH = re.compile(
-    rf"(?<!\d)(\d{{1,2}}|{'|'.join(_FA_ORDINALS)}) ({_FA_MONTHS})(?: ?ماه)?(?: (1[34]\d\d))?(?! ?\d)(?!{_L})"
+    rf"(?<!\d)(?<!{_L})(?<!{_L} و )(\d{{1,2}}|{_FA_ORD_ALT}) ({_FA_MONTHS})(?: ?ماه)?(?: (1[34]\d\d))?(?! ?\d)(?!{_L})"
 )
 _FA_MONTH_ONLY = re.compile(
     rf"(?<!{_L})(?<!\d )({_FA_MONTHS})(?: ?ماه(?: (1[34]\d\d))?| (1[34]\d\d))(?!{_L})"
@@ -221,6 +247,8 @@ def find_dates(text: str, published: date | None, *, folded: str | None = None) 
             add(m.start(), m.end(), published, "day", "relative")
         for m in _scan(_FA_TODAY, folded):
             add(m.start(), m.end(), published, "day", "relative")
+        for m in _scan(_DAY_BEFORE, folded):
+            add(m.start(), m.end(), published - timedelta(days=2), "day", "relative")
         for m in _scan(_YESTERDAY, folded):
             add(m.start(), m.end(), published - timedelta(days=1), "day", "relative")
         for m in _scan(_FA_YESTERDAY, folded):
