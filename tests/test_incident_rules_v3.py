@@ -766,3 +766,75 @@ def test_short_surnames_one_consonant_apart_are_two_people():
 def test_the_day_before_yesterday_and_persian_ordinal_days(text, day):
     hits = [h for h in find_dates(text, PUB) if h.precision == "day"]
     assert [h.value.isoformat() for h in hits] == [day]
+
+
+# --- resolution across articles ----------------------------------------------------------------
+
+
+def _resolve(articles: list[tuple[str, date, str]]) -> list[tuple[str, list]]:
+    import itertools
+
+    from pipeline.incidents.resolve import Resolver
+
+    counter = itertools.count(1)
+    resolver = Resolver(lambda _m: next(counter))
+    out = []
+    for lang, pub, text in articles:
+        for m in _ms(text, lang, pub):
+            out.append((resolver.assign(m, text[:30]), [v["name"] or v["count"] for v in m["victims"]]))
+    merged = dict(resolver.merges)
+
+    def final(iid):
+        while iid in merged:
+            iid = merged[iid]
+        return iid
+
+    return [(final(i), v) for i, v in out]
+
+
+def test_an_unnamed_group_and_its_later_partial_naming_are_one_incident_across_scripts():
+    got = _resolve(
+        [
+            (
+                "en",
+                date(2026, 8, 13),
+                "Three men were hanged in Ghezel Hesar Prison in Karaj on Wednesday, HRANA said.",
+            ),
+            (
+                "fa",
+                date(2026, 8, 13),
+                "به گزارش هرانا، سه زندانی روز چهارشنبه در زندان قزلحصار کرج اعدام شدند.",
+            ),
+            (
+                "en",
+                date(2026, 8, 15),
+                "One of three men hanged in Ghezel Hesar Prison on Wednesday has been identified as Morteza Jalali, 41.",
+            ),
+            (
+                "en",
+                date(2026, 8, 13),
+                "Three men were hanged in Adelabad Prison in Shiraz on Wednesday, HRANA said.",
+            ),
+        ]
+    )
+    assert [v for _, v in got] == [[3], [3], ["Morteza Jalali", 2], [3]]
+    assert got[0][0] == got[1][0] == got[2][0] != got[3][0]
+
+
+def test_kolbars_killed_on_one_day_in_two_places_are_two_incidents():
+    got = _resolve(
+        [
+            ("en", date(2026, 8, 12), "Two kolbars were shot dead by border guards near Baneh on Tuesday."),
+            (
+                "fa",
+                date(2026, 8, 12),
+                "دو کولبر روز سه‌شنبه با شلیک مستقیم ماموران مرزبانی در نزدیکی بانه جان باختند.",
+            ),
+            (
+                "en",
+                date(2026, 8, 12),
+                "Two kolbars were shot dead by border guards near Sardasht on Tuesday.",
+            ),
+        ]
+    )
+    assert got[0][0] == got[1][0] != got[2][0]

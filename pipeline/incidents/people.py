@@ -397,7 +397,7 @@ def _surname_like(word: tuple[int, int, list[str]], text: str, prev_end: int) ->
 
 
 _COUNT_EN = re.compile(
-    rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: [a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
+    rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: (?!of\b|and\b)[a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
 )
 _COUNT_FA = _folded_re(
     rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?:[\u0620-\u064a\u066e-\u06d3]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
