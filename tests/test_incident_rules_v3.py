@@ -838,3 +838,195 @@ def test_kolbars_killed_on_one_day_in_two_places_are_two_incidents():
         ]
     )
     assert got[0][0] == got[1][0] != got[2][0]
+
+
+# --- short articles: the event, its history, relatives and figures around it --------------------
+# (lang, text, mentions as (kind, stage, event date, background, names or unnamed counts))
+
+ARTICLES = [
+    (
+        "en",
+        "Hengaw: A Kurdish political prisoner was executed in Urmia Central Prison at dawn on Wednesday, 12 August. The prisoner has been identified as Soran Karimi, 33, from Mahabad. He had been arrested in 2023 and sentenced to death for baghi.",
+        [("execution", "carried_out", "2026-08-12", False, ["Soran Karimi"])],
+    ),
+    (
+        "en",
+        "Three prisoners were hanged in Ghezel Hesar Prison on Wednesday. Two of them have been identified as Ali Nouri and Reza Karimi. The identity of the third is not known.",
+        [("execution", "carried_out", "2026-08-12", False, ["Ali Nouri", "Reza Karimi", 1])],
+    ),
+    (
+        "fa",
+        "به گزارش هرانا، صبح روز چهارشنبه ۲۲ مرداد ۱۴۰۵، سه زندانی در زندان قزلحصار کرج اعدام شدند. هویت دو تن از این زندانیان علی نوری و رضا کریمی اعلام شده است.",
+        [("execution", "carried_out", "2026-08-13", False, ["علی نوری", "رضا کریمی", 1])],
+    ),
+    (
+        "fa",
+        "کامران احمدی روز دوشنبه در زندان مرکزی زاهدان جان باخت. برادر او، جمال احمدی، سال ۱۳۹۹ در زندان قزلحصار اعدام شده بود.",
+        [
+            ("death_in_custody", "carried_out", "2026-08-10", False, ["کامران احمدی"]),
+            ("execution", "carried_out", "2020", True, ["جمال احمدی"]),
+        ],
+    ),
+    (
+        "en",
+        "Ali Nouri, who was sentenced to death in March, was executed on Wednesday in Qom.",
+        [("execution", "carried_out", "2026-08-12", False, ["Ali Nouri"])],
+    ),
+    (
+        "en",
+        "Ali Nouri was transferred to solitary confinement on Tuesday ahead of his execution. His family were told to visit him for the last time.",
+        [("death_sentence", "imminent", "2026-08-11", False, ["Ali Nouri"])],
+    ),
+    (
+        "fa",
+        "دادگاه کیفری تهران زهرا احمدی را به دلیل عدم رعایت حجاب به ۷۴ ضربه شلاق محکوم کرد. این حکم روز دوشنبه به او ابلاغ شد.",
+        [("flogging", "issued", "2026-08-10", False, ["زهرا احمدی"])],
+    ),
+    (
+        "en",
+        "Ali Nouri died in hospital on Monday, three days after he was released from Evin Prison, where his family say he was beaten.",
+        [("death_in_custody", "carried_out", "2026-08-10", False, ["Ali Nouri"])],
+    ),
+    (
+        "en",
+        "A Kurdish kolbar, Azad Rahimi, 27, was shot dead by border guards near Nowsud on Sunday. Another porter was wounded.",
+        [("extrajudicial_killing", "carried_out", "2026-08-09", False, ["Azad Rahimi"])],
+    ),
+    (
+        "fa",
+        "آزاد رحیمی، کولبر ۲۷ ساله اهل پاوه، روز یکشنبه با شلیک مستقیم نیروهای نظامی در مرز نوسود جان باخت.",
+        [("extrajudicial_killing", "carried_out", "2026-08-09", False, ["آزاد رحیمی"])],
+    ),
+    (
+        "en",
+        "The family of Majid Rahimi, who was executed in Mashhad in 2021, gathered at his grave on Thursday.",
+        [("execution", "carried_out", "2021", True, ["Majid Rahimi"])],
+    ),
+    (
+        "en",
+        "Two men were executed in Shiraz on Monday. Rights groups named them as Ali Nouri and Reza Karimi. Separately, a court in Tabriz sentenced Kaveh Sharifi to death on Tuesday.",
+        [
+            ("execution", "carried_out", "2026-08-10", False, ["Ali Nouri", "Reza Karimi"]),
+            ("death_sentence", "issued", "2026-08-11", False, ["Kaveh Sharifi"]),
+        ],
+    ),
+    (
+        "fa",
+        "حکم اعدام علی نوری، زندانی سیاسی کرد، سحرگاه روز چهارشنبه در زندان مرکزی ارومیه اجرا شد. او سال ۱۴۰۲ بازداشت و در دادگاه انقلاب به اتهام بغی به اعدام محکوم شده بود. خانواده او روز سه‌شنبه برای آخرین ملاقات به زندان فراخوانده شده بودند.",
+        [("execution", "carried_out", "2026-08-12", False, ["علی نوری"])],
+    ),
+    (
+        "en",
+        "Ali Nouri was executed on Wednesday. His wife, Maryam Sadeghi, said he had been tortured.",
+        [("execution", "carried_out", "2026-08-12", False, ["Ali Nouri"])],
+    ),
+    (
+        "en",
+        "The Supreme Court has upheld the death sentences of two Baluch men, Abdolrahim Shahbakhsh and Yaser Rigi, convicted of drug trafficking. The ruling was communicated to their lawyers on Tuesday.",
+        [("death_sentence", "upheld", "2026-08-11", False, ["Abdolrahim Shahbakhsh", "Yaser Rigi"])],
+    ),
+    (
+        "fa",
+        "دو زندانی بلوچ به نام‌های عبدالرحیم شاه‌بخش و یاسر ریگی روز سه‌شنبه به سلول انفرادی زندان زاهدان منتقل شدند.",
+        [("death_sentence", "imminent", "2026-08-11", False, ["عبدالرحیم شاه‌بخش", "یاسر ریگی"])],
+    ),
+]
+
+# (lang, outlet type, text, mentions)
+ARTICLES_BY_OUTLET = [
+    (
+        "fa",
+        "state_media",
+        "به گزارش میزان، رئیس کل دادگستری استان کرمان از اجرای حکم قصاص قاتل یک مامور پلیس در زندان کرمان خبر داد. وی گفت: این فرد که در اسفند ۱۴۰۳ در جریان یک درگیری مامور انتظامی را به قتل رسانده بود، پس از طی مراحل قانونی و تأیید حکم در دیوان عالی کشور، صبح امروز قصاص شد.",
+        [("execution", "carried_out", "2026-08-14", False, [1])],
+    ),
+    (
+        "fa",
+        "rights_group",
+        "کمپین فعالین بلوچ: عبدالواحد ریگی، زندانی ۲۸ ساله اهل سراوان، صبح روز پنجشنبه ۲۳ مرداد در زندان مرکزی زاهدان اعدام شد. این زندانی سه سال پیش به اتهام حمل مواد مخدر بازداشت شده بود. خانواده او روز چهارشنبه برای آخرین ملاقات به زندان فراخوانده شدند.",
+        [("execution", "carried_out", "2026-08-14", False, ["عبدالواحد ریگی"])],
+    ),
+    (
+        "en",
+        "rights_group",
+        "Baluch Activists Campaign: Abdolvahed Rigi, a 28-year-old prisoner from Saravan, was executed in Zahedan Central Prison on Thursday morning. He had been arrested three years ago on drug charges. His family were summoned for a last visit on Wednesday.",
+        [("execution", "carried_out", "2026-08-13", False, ["Abdolvahed Rigi"])],
+    ),
+    (
+        "en",
+        "independent_media",
+        "Zeynab Moradi, a 31-year-old woman convicted of killing her husband, was hanged in Qarchak prison at dawn on Wednesday. She had been married at 15. Her lawyer said the family of her husband had refused to accept blood money.",
+        [("execution", "carried_out", "2026-08-12", False, ["Zeynab Moradi"])],
+    ),
+    (
+        "en",
+        "rights_group",
+        "Iran Human Rights has learned that Hamed Yousefi, a 26-year-old man from Karaj, has been sentenced to death for drug trafficking. The sentence was issued by Branch 1 of the Revolutionary Court of Karaj in July. Yousefi is held in Ghezel Hesar Prison.",
+        [("death_sentence", "issued", "2026-07", False, ["Hamed Yousefi"])],
+    ),
+    (
+        "fa",
+        "rights_group",
+        "حامد یوسفی، جوان ۲۶ ساله اهل کرج، از سوی شعبه یک دادگاه انقلاب کرج به اتهام قاچاق مواد مخدر به اعدام محکوم شد. این حکم تیرماه صادر شده است.",
+        [("death_sentence", "issued", "2026-07", False, ["حامد یوسفی"])],
+    ),
+    (
+        "en",
+        "rights_group",
+        "Ten years after Kamal Ahmadi was executed in Urmia, his mother still visits the prison gate every month.",
+        [("execution", "carried_out", None, True, ["Kamal Ahmadi"])],
+    ),
+    (
+        "en",
+        "rights_group",
+        "A prisoner died in Dizelabad Prison in Kermanshah on Monday after being denied treatment for a heart condition. He has been identified as Bahram Soltani, 58.",
+        [("death_in_custody", "carried_out", "2026-08-10", False, ["Bahram Soltani"])],
+    ),
+    (
+        "fa",
+        "rights_group",
+        "بهرام سلطانی، زندانی ۵۸ ساله، روز دوشنبه به دلیل عدم رسیدگی پزشکی در زندان دیزل‌آباد کرمانشاه جان خود را از دست داد.",
+        [("death_in_custody", "carried_out", "2026-08-10", False, ["بهرام سلطانی"])],
+    ),
+    (
+        "en",
+        "rights_group",
+        "On Wednesday, 12 August, Mina Karimi, a Christian convert, was flogged 40 times in Evin Prison for drinking communion wine.",
+        [("flogging", "carried_out", "2026-08-12", False, ["Mina Karimi"])],
+    ),
+    (
+        "fa",
+        "rights_group",
+        "حکم ۸۰ ضربه شلاق مینا کریمی، نوکیش مسیحی، روز چهارشنبه ۲۲ مرداد در زندان اوین اجرا شد.",
+        [("flogging", "carried_out", "2026-08-13", False, ["مینا کریمی"])],
+    ),
+    (
+        "en",
+        "rights_group",
+        "Security forces opened fire on protesters in Zahedan on Friday, killing at least three people, including a 16-year-old boy named Yasin Baloch.",
+        [("extrajudicial_killing", "carried_out", "2026-08-14", False, ["Yasin Baloch", 2])],
+    ),
+]
+
+
+def _mentions(text: str, lang: str, outlet_type: str = "rights_group") -> list[tuple]:
+    return sorted(
+        (
+            m["kind"],
+            m["stage"],
+            m["event_date"],
+            m["background"],
+            [v["name"] or v["count"] for v in m["victims"]],
+        )
+        for m in _ms(text, lang, PUB, outlet_type)
+    )
+
+
+@pytest.mark.parametrize("lang, text, want", ARTICLES)
+def test_short_articles(lang, text, want):
+    assert _mentions(text, lang) == sorted(want)
+
+
+@pytest.mark.parametrize("lang, outlet_type, text, want", ARTICLES_BY_OUTLET)
+def test_short_articles_of_state_media_rights_groups_and_independent_media(lang, outlet_type, text, want):
+    assert _mentions(text, lang, outlet_type) == sorted(want)

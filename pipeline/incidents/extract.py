@@ -141,6 +141,10 @@ def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) ->
     groups = counted_groups(folded, s, e)
     # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
     if names:  # "five prisoners, including X": the named and the rest of the group
+        for k, g in enumerate(groups):  # "three people, including a boy named X": X is the part
+            if g.part and k > 0:
+                groups[k - 1].count += g.count
+        groups = [g for g in groups if not g.part]
         rest = []
         for g in groups:
             if g.count > len(names):

@@ -187,6 +187,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:was|were) (?:[\w'’-]+ ){0,2}killed (?:[\w'’-]+ ){0,4}(?:by|when|after) (?:[\w'’-]+ ){0,4}(?:forces|guards|police|agents|fire|gunfire|shots|troops)",
             r"\bkilled by (?:[\w'’-]+ ){0,3}(?:forces|guards|police|agents|gunfire|fire)",
             r"\bopened fire (?:[\w'’-]+ ){0,8}kill",
+            r"\b(?:opened fire|fired) (?:on|at|into|upon) [^.!?;\n]{0,80}?\bkill(?:ing|ed)\b",
             r"\b(?:fatally|lethally) shot",
             r"\bdied (?:[\w'’-]+ ){0,3}(?:of|from|after) (?:gunshot|bullet) wounds?",
             rf"{B}(?:با |به )?(?:شلیک|ضرب گلوله|تیراندازی){GAP}(?:کشته|جان باخت|جان سپرد|به قتل رسید)",
@@ -809,6 +810,9 @@ NOTIFIED_CUES = rx(
     r"\b(?:ruling|verdict|sentence|decision|judgment|judgement)s? (?:was|were|had been|has been) (?:communicated|notified|announced|delivered|conveyed|read out)\b",
     r"\b(?:announced|communicated|notified|read out|delivered) the (?:verdict|ruling|sentence|judgment)\b",
     rf"{B}(?:حکم|رای|رأی){GAP}ابلاغ (?:شد|شده|گردید|کرد)",
+    # "The sentence was issued by Branch 1 in July", «این حکم تیرماه صادر شده است»
+    r"\b(?:ruling|verdict|sentence|judgment|judgement)s? (?:was|were|had been|has been) (?:issued|handed down|passed|pronounced)\b",
+    rf"{B}این (?:حکم|رای|رأی){GAP}صادر (?:شد|شده|گردید)",
 )
 # "at least nine prisoners": a figure, unless the sentence gives the day (one group event).
 AT_LEAST_CUES = rx(

@@ -165,6 +165,7 @@ class Victim:
     nationality: str | None = None
     religion: str | None = None
     evidence: dict[str, list] = field(default_factory=dict)
+    part: bool = False  # a gendered part told apart from its group ("among them a woman")
 
     def as_dict(self) -> dict:
         return {
@@ -433,7 +434,7 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
                 whole = next((g for g in reversed(out) if g.count > n and g.gender is None), None)
                 if gender is not None and whole is not None:
                     whole.count -= n
-                    out.append(Victim(None, m.start(), m.end(), count=n, gender=gender))
+                    out.append(Victim(None, m.start(), m.end(), count=n, gender=gender, part=True))
                 continue
             if _PART_OF.match(folded, m.end()):
                 continue  # «دو تن از ۹ زندانی», "two of the nine men": the nine are the group
