@@ -1030,3 +1030,96 @@ def test_short_articles(lang, text, want):
 @pytest.mark.parametrize("lang, outlet_type, text, want", ARTICLES_BY_OUTLET)
 def test_short_articles_of_state_media_rights_groups_and_independent_media(lang, outlet_type, text, want):
     assert _mentions(text, lang, outlet_type) == sorted(want)
+
+
+# passing mentions, history, groups, several people on one day and place, figures around an event
+MORE_ARTICLES = [
+    (
+        "en",
+        "The rally came days after the execution of Farid Sadeghi in Qom, which drew condemnation from rights groups.",
+        [("execution", "carried_out", None, False, ["Farid Sadeghi"])],
+    ),
+    (
+        "en",
+        "Farid Sadeghi, whose death sentence was upheld in May, was executed in Qom Central Prison on Tuesday.",
+        [("execution", "carried_out", "2026-08-11", False, ["Farid Sadeghi"])],
+    ),
+    (
+        "en",
+        "A group of five prisoners convicted of drug offences were executed at Ghezel Hesar Prison on Wednesday.",
+        [("execution", "carried_out", "2026-08-12", False, [5])],
+    ),
+    (
+        "en",
+        "Twelve prisoners were executed in Ghezel Hesar Prison on Wednesday, 12 August, in one of the largest mass executions this year.",
+        [("execution", "carried_out", "2026-08-12", False, [12])],
+    ),
+    (
+        "fa",
+        "صبح روز چهارشنبه ۱۲ زندانی در زندان قزلحصار کرج اعدام شدند.",
+        [("execution", "carried_out", "2026-08-12", False, [12])],
+    ),
+    (
+        "en",
+        "Ali Nouri was executed in Qom on Tuesday. Another prisoner, Reza Karimi, was also hanged in the same prison on Tuesday.",
+        [("execution", "carried_out", "2026-08-11", False, ["Ali Nouri", "Reza Karimi"])],
+    ),
+    (
+        "fa",
+        "علی نوری سحرگاه سه‌شنبه در زندان قم اعدام شد. یک زندانی دیگر به نام رضا کریمی نیز همان روز در این زندان اعدام شد.",
+        [("execution", "carried_out", "2026-08-11", False, ["علی نوری", "رضا کریمی"])],
+    ),
+    (
+        "en",
+        "Two brothers, Hossein and Mehdi Azadi, were sentenced to death by the Revolutionary Court of Ahvaz on Sunday.",
+        [("death_sentence", "issued", "2026-08-09", False, ["Hossein Azadi", "Mehdi Azadi"])],
+    ),
+    (
+        "fa",
+        "دو برادر به نام‌های حسین و مهدی آزادی روز یکشنبه از سوی دادگاه انقلاب اهواز به اعدام محکوم شدند.",
+        [("death_sentence", "issued", "2026-08-09", False, ["حسین آزادی", "مهدی آزادی"])],
+    ),
+    (
+        "en",
+        "Ali Nouri was executed in Qom on Tuesday. He had been sentenced to death in 2024 and his sentence was upheld in March.",
+        [("execution", "carried_out", "2026-08-11", False, ["Ali Nouri"])],
+    ),
+    (
+        "en",
+        "Rights groups say at least 45 people have been executed in Iran since the start of August. Among them was Ali Nouri, hanged in Qom on Tuesday.",
+        [("execution", "carried_out", "2026-08-11", False, ["Ali Nouri"])],
+    ),
+    (
+        "fa",
+        "دست کم ۴۵ نفر از ابتدای مرداد در ایران اعدام شده‌اند. علی نوری یکی از آنان بود که روز سه‌شنبه در زندان قم به دار آویخته شد.",
+        [("execution", "carried_out", "2026-08-11", False, ["علی نوری"])],
+    ),
+    (
+        "en",
+        "The judiciary announced on Thursday that a man convicted of raping a teenager had been executed in Kerman. It did not name him.",
+        [("execution", "carried_out", None, False, [1])],
+    ),
+    (
+        "en",
+        "Ali Nouri, 24, was hanged in public in Mashhad on Thursday morning for the murder of a cleric.",
+        [("execution", "carried_out", "2026-08-13", False, ["Ali Nouri"])],
+    ),
+    (
+        "en",
+        "Ali Nouri, a juvenile offender who was 16 at the time of the alleged crime, was executed on Thursday in Isfahan.",
+        [("execution", "carried_out", "2026-08-13", False, ["Ali Nouri"])],
+    ),
+]
+
+
+@pytest.mark.parametrize("lang, text, want", MORE_ARTICLES)
+def test_more_short_articles(lang, text, want):
+    assert _mentions(text, lang) == sorted(want)
+
+
+def test_dozens_is_no_count_and_a_call_to_stop_executions_is_no_act():
+    text = (
+        "ده‌ها تن از خانواده‌های زندانیان روز جمعه مقابل زندان قم تجمع کردند و خواستار توقف اجرای احکام"
+        " اعدام شدند. این تجمع دو روز پس از آن برگزار شد که علی نوری صبح چهارشنبه در این زندان اعدام شد."
+    )
+    assert _mentions(text, "fa") == [("execution", "carried_out", "2026-08-12", False, ["علی نوری"])]

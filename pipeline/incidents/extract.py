@@ -225,7 +225,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         if not (m.kind == "death_sentence" and title_commuted) and not _commuted(m, folded, sents)
     ]
     mentions = [m for m in mentions if not _a_figure(m)]
-    out = _drop_history(_merge(mentions))
+    out = _one_event_per_day_and_place(_drop_history(_merge(mentions)))
     for m in out:
         for v in m.victims:
             details_elsewhere(v, text, folded, sents)
@@ -289,12 +289,13 @@ class _Lazy:
 
 
 def _one_event(text: str, folded: str, a: int, b: int, dates, persian: bool) -> bool:
-    """A sentence that names someone and gives a day reports one event, even when it also
-    has words of figures ("the execution on Wednesday of X, and the arrest of dozens")."""
+    """A sentence that names someone (or counts a group) and gives a day reports one event,
+    even when it also has words of figures ("the execution on Wednesday of X, and the
+    arrest of dozens", "twelve prisoners were hanged on Wednesday, the most this year")."""
     if not any(a <= d.start < b and d.precision == "day" for d in dates):
         return False
     names = persian_names(text, folded, a, b) if persian else english_names(text, a, b)
-    return bool(names)
+    return bool(names) or bool(counted_groups(folded, a, b))
 
 
 def _event_triggers(
@@ -786,6 +787,32 @@ def _merge(mentions: list[Mention]) -> list[Mention]:
                 break
         else:
             out.append(m)
+    return out
+
+
+def _same_event(o: Mention, m: Mention) -> bool:
+    """Two mentions of one article that report one event of several people: same kind and
+    step, news, the same day, and the same prison (or the same city, prisons not differing)."""
+    if o.kind != m.kind or _stage_family(o.stage) != _stage_family(m.stage) or o.background or m.background:
+        return False
+    if o.event_date_precision != "day" or o.event_date != m.event_date:
+        return False
+    if o.prison and m.prison:
+        return o.prison == m.prison
+    return bool(o.city and o.city == m.city) and not (o.prison and m.prison and o.prison != m.prison)
+
+
+def _one_event_per_day_and_place(mentions: list[Mention]) -> list[Mention]:
+    """ "X was hanged in Qom Prison on Tuesday. Another prisoner, Y, was also hanged there on
+    Tuesday": executions (sentences, floggings, killings) of several people at one place on
+    one day, told in one article, are one incident with several victims."""
+    out: list[Mention] = []
+    for m in mentions:
+        o = next((o for o in out if _same_event(o, m)), None)
+        if o is None:
+            out.append(m)
+        else:
+            _absorb(o, m)
     return out
 
 

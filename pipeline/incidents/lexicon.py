@@ -309,7 +309,7 @@ NOT_EVENT = rx(
     r"\b(?:on death row|awaiting execution)\b",
     rf"{B}مجازات اعدام",
     rf"{B}لغو (?:مجازات |حکم )?اعدام",
-    rf"{B}توقف (?:اجرای )?(?:حکم )?اعدام",
+    rf"{B}توقف (?:اجرای )?(?:حکم |احکام )?(?:اعدام|قصاص)",
     r"\b(?:stop|halt|end|abolish|prevent)(?:ing)? (?:the |all |his |her |their )?(?:executions?|death penalty)",
 )
 

@@ -401,7 +401,7 @@ _COUNT_EN = re.compile(
     rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: (?!of\b|and\b)[a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
 )
 _COUNT_FA = _folded_re(
-    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?:[\u0620-\u064a\u066e-\u06d3]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
+    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?!ها{L.E}|های{L.E})(?:[\u0620-\u064a\u066e-\u06d3]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
 )
 _PLURAL_FA = re.compile(r"(?:ان|ها|های)$")
 
