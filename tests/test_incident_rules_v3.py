@@ -1123,3 +1123,31 @@ def test_dozens_is_no_count_and_a_call_to_stop_executions_is_no_act():
         " اعدام شدند. این تجمع دو روز پس از آن برگزار شد که علی نوری صبح چهارشنبه در این زندان اعدام شد."
     )
     assert _mentions(text, "fa") == [("execution", "carried_out", "2026-08-12", False, ["علی نوری"])]
+
+
+def test_an_act_recalled_by_elapsed_time_stays_background_when_its_date_is_told_again():
+    text = (
+        "Two months after Sohrab Azizi was hanged in Urmia, his family still do not know where he is"
+        " buried. His mother says she has written to the judiciary every week. Azizi, a Kurdish"
+        " teacher, was executed in June on a charge of baghi."
+    )
+    m = _one(text)
+    assert (m["kind"], m["event_date"], m["background"]) == ("execution", "2026-06", True)
+
+
+def test_a_late_first_report_in_the_lead_is_news_and_a_passing_mention_after_it_is_background():
+    late = (
+        "Iran Human Rights has learned that Sohrab Azizi, a 30-year-old prisoner, was executed in"
+        " Ghezel Hesar Prison on 10 June. His execution had not been reported."
+    )
+    m = _one(late)
+    assert (m["event_date"], m["background"]) == ("2026-06-10", False)
+    passing = (
+        "Teachers in Urmia held a sit-in on Thursday to demand higher wages. The protest was"
+        " organised by the teachers' union. Union members also carried photographs of Sohrab Azizi,"
+        " a teacher executed in Urmia on 10 June."
+    )
+    m = _one(passing)
+    assert (m["event_date"], m["background"]) == ("2026-06-10", True)
+    recent = passing.replace("10 June", "25 July")
+    assert _one(recent)["background"] is False

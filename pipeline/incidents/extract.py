@@ -45,6 +45,9 @@ CHARGES = (
     "unknown",
 )
 BACKGROUND_DAYS = 120  # an event this much older than the article is background, not news
+# ... and this much older when told after the article's lead (a passing mention of an event
+# more than about a month old recalls it; a late first report tells it in the lead)
+PASSING_DAYS = 45
 _SENTENCE = re.compile(r"[^.!?؟\n]+(?:[.!?؟]+|\n|$)")
 
 
@@ -76,6 +79,7 @@ class Mention:
     source_type: str = "media"
     evidence: dict[str, list] = field(default_factory=dict)
     inherited: bool = False  # victims read from other sentences than the trigger's
+    recalled: bool = False  # background by a cue (anniversary, "two months after X was hanged")
 
     def as_dict(self) -> dict:
         return {
@@ -216,7 +220,9 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         _set_place(mention, prisons, cities, provinces, sents, si, folded)
         _set_date(mention, dates, sents, si, article.published, folded, persian)
         _set_source(mention, folded, sent, article_source)
-        mention.background = mention.background or _is_background(mention, folded, sent, article.published)
+        mention.background = mention.background or _is_background(
+            mention, folded, sent, article.published, lead=si <= 1
+        )
         mentions.append(mention)
     title_commuted = bool(L.COMMUTED_CUES.search(fold_chars(article.title or "")))
     mentions = [
@@ -230,7 +236,10 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         for v in m.victims:
             details_elsewhere(v, text, folded, sents)
         # a merged mention dated long before publication recalls an old incident
-        m.background = m.background or _is_background(m, folded, (m.start, m.start), article.published)
+        lead = m.start < sents[min(1, len(sents) - 1)][1]
+        m.background = m.background or _is_background(
+            m, folded, (m.start, m.start), article.published, lead=lead
+        )
         if m.stage == "at_risk":
             m.stage = "imminent"
     return out
@@ -697,9 +706,12 @@ def _set_source(m: Mention, folded: str, sent: tuple[int, int], article_source: 
         m.evidence["source_type"] = [rights.start(), rights.end()]
 
 
-def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: date | None) -> bool:
-    """An anniversary cue, or an event date well before publication; the evidence (the cue
-    or the date) is recorded under ``background``."""
+def _is_background(
+    m: Mention, folded: str, sent: tuple[int, int], published: date | None, *, lead: bool = True
+) -> bool:
+    """An anniversary cue, time elapsed since the act, or an event date well before
+    publication (``BACKGROUND_DAYS``; ``PASSING_DAYS`` after the lead); the evidence (the
+    cue or the date) is recorded under ``background``."""
     cue = next(
         (
             c
@@ -710,23 +722,29 @@ def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: da
     )
     if cue and (m.event_date is None or m.event_date_precision == "year"):
         m.evidence["background"] = [cue.start(), cue.end()]
+        m.recalled = m.stage == "carried_out" and bool(_ANNIVERSARY.match(folded, cue.start()))
         return True
     # "Two months after X was hanged, ...": the trigger is the event the time runs from
     if m.stage == "carried_out" and sent[0] < sent[1]:
         for el in L.ELAPSED_CUES.finditer(folded, sent[0], m.start):
             if not _CLAUSE_END.search(folded, el.end(), m.start) and m.start - el.end() < 80:
                 m.evidence["background"] = [el.start(), el.end()]
+                m.recalled = True
                 return True
     # A sentence still pending is its current state, never background, however old.
     pending = m.stage != "carried_out" and m.kind in ("death_sentence", "flogging", "amputation")
-    if m.event_date and published is not None and not pending and _long_before(m, published):
+    days = BACKGROUND_DAYS if lead else PASSING_DAYS
+    if m.event_date and published is not None and not pending and _long_before(m, published, days):
         if "event_date" in m.evidence:
             m.evidence["background"] = m.evidence["event_date"]
         return True
     return False
 
 
-def _long_before(m: Mention, published: date) -> bool:
+_ANNIVERSARY = re.compile(r"anniversary|سالگرد")
+
+
+def _long_before(m: Mention, published: date, days: int = BACKGROUND_DAYS) -> bool:
     if m.event_date:
         y = int(m.event_date[:4])
         mo = int(m.event_date[5:7]) if len(m.event_date) >= 7 else 12
@@ -735,7 +753,7 @@ def _long_before(m: Mention, published: date) -> bool:
             when = date(y, mo, d)
         except ValueError:
             return False
-        return when < published - timedelta(days=BACKGROUND_DAYS)
+        return when < published - timedelta(days=days)
     return False
 
 
@@ -784,6 +802,10 @@ def _merge(mentions: list[Mention]) -> list[Mention]:
                     out[i] = m
                 else:
                     _absorb(o, m)
+                # recalled as an old event once ("two months after X was hanged"): the
+                # retelling of its date later in the article does not make it news
+                if o.recalled or m.recalled:
+                    out[i].background = out[i].recalled = True
                 break
         else:
             out.append(m)
