@@ -616,7 +616,7 @@ PHRASINGS = [
         "Two Kurdish kolbars were shot dead by border guards near Sardasht earlier this week.",
         "extrajudicial_killing",
         "carried_out",
-        None,
+        "2026-08",
         [2],
     ),
     (
@@ -1151,3 +1151,22 @@ def test_a_late_first_report_in_the_lead_is_news_and_a_passing_mention_after_it_
     assert (m["event_date"], m["background"]) == ("2026-06-10", True)
     recent = passing.replace("10 June", "25 July")
     assert _one(recent)["background"] is False
+
+
+@pytest.mark.parametrize(
+    "text, pub, value",
+    [
+        ("He was hanged earlier this week.", date(2026, 8, 14), "2026-08"),
+        ("او این هفته در زندان قم اعدام شد.", date(2026, 8, 14), "2026-08"),
+        ("He was hanged last month.", date(2026, 8, 14), "2026-07"),
+        ("او ماه گذشته اعدام شد.", date(2026, 8, 14), "2026-07"),  # Tir 1405: its 15th is 6 July
+        ("او ماه گذشته اعدام شد.", date(2026, 7, 20), "2026-06"),  # 29 Tir: Khordad, its 15th 5 June
+    ],
+)
+def test_this_week_and_last_month_give_a_month(text, pub, value):
+    hits = find_dates(text, pub)
+    assert [(h.value.isoformat()[:7], h.precision) for h in hits] == [(value, "month")]
+
+
+def test_this_week_across_a_month_boundary_gives_no_month():
+    assert find_dates("He was hanged earlier this week.", date(2026, 9, 2)) == []  # Monday 31 August

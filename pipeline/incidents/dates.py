@@ -63,6 +63,12 @@ _FA_DAYS_AGO = re.compile(r"(?<![\w])(\d|دو|سه|چهار|پنج|شش) روز 
 _LAST_WEEK = re.compile(r"\blast week\b")
 _FA_LAST_WEEK = re.compile(r"(?<![\w])هفته (?:گذشته|پیش|قبل)(?![\w])")
 _THIS_MONTH = re.compile(r"\b(?:earlier|early) this month\b")
+_THIS_WEEK = re.compile(r"\b(?:earlier |early )?this week\b")
+_FA_THIS_WEEK = re.compile(
+    r"(?<![\w])(?:(?:اوایل|اوایل همین|در) )?(?:این|همین) هفته(?![\w])|(?<![\w])هفته جاری(?![\w])"
+)
+_LAST_MONTH = re.compile(r"\blast month\b")
+_FA_LAST_MONTH = re.compile(r"(?<![\w])(?<!در )(?<!طی )(?<!یک )ماه (?:گذشته|پیش|قبل)(?![\w])")
 _FA_THIS_MONTH = re.compile(
     r"(?<![\w])(?:اوایل|ابتدای|اوایل همین|در) (?:این|همین) ماه(?![\w])|(?<![\w])ماه جاری(?![\w])"
 )
@@ -266,9 +272,27 @@ def find_dates(text: str, published: date | None, *, folded: str | None = None) 
                 end = start + timedelta(days=6)
                 if (start.year, start.month) == (end.year, end.month):  # one month: its month
                     add(m.start(), m.end(), start.replace(day=1), "month", "relative")
+        for rx_week, first_day in ((_THIS_WEEK, 0), (_FA_THIS_WEEK, 5)):  # Monday; Saturday
+            for m in _scan(rx_week, folded):  # from the week's first day to publication
+                start = published - timedelta(days=(published.weekday() - first_day) % 7)
+                if (start.year, start.month) == (published.year, published.month):
+                    add(m.start(), m.end(), start.replace(day=1), "month", "relative")
         for rx_month in (_THIS_MONTH, _FA_THIS_MONTH):
             for m in _scan(rx_month, folded):
                 add(m.start(), m.end(), published.replace(day=1), "month", "relative")
+        for m in _scan(_LAST_MONTH, folded):  # the Gregorian month before
+            add(
+                m.start(),
+                m.end(),
+                (published.replace(day=1) - timedelta(days=1)).replace(day=1),
+                "month",
+                "relative",
+            )
+        for m in _scan(_FA_LAST_MONTH, folded):  # the Jalali month before, as its 15th day's month
+            jy = _gregorian_to_jalali_year(published)
+            jm = next(k for k in range(12, 0, -1) if jalali_to_gregorian(jy, k, 1) <= published)
+            py, pm = (jy, jm - 1) if jm > 1 else (jy - 1, 12)
+            add(m.start(), m.end(), jalali_to_gregorian(py, pm, 15).replace(day=1), "month", "relative")
         for m in _scan(_WEEKDAY, folded):
             value = _last_weekday(published, _EN_WEEKDAYS.index(m[1] or m[2]))
             if value == published and m.group().startswith("last "):
