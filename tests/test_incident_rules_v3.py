@@ -1170,3 +1170,59 @@ def test_this_week_and_last_month_give_a_month(text, pub, value):
 
 def test_this_week_across_a_month_boundary_gives_no_month():
     assert find_dates("He was hanged earlier this week.", date(2026, 9, 2)) == []  # Monday 31 August
+
+
+# --- names whose given name is in none of our lists ----------------------------------------------
+# (lang, text, victims): the sentence's subject with a surname's shape, after «حکم اعدام» or a
+# title, joined by «و» / "and" to another name
+UNLISTED_GIVEN_NAMES = [
+    ("fa", "شاهو ویسی سحرگاه امروز در زندان مرکزی ارومیه اعدام شد.", ["شاهو ویسی"]),
+    ("fa", "ژیار کریمی، زندانی سیاسی کرد، سحرگاه امروز در زندان مرکزی ارومیه اعدام شد.", ["ژیار کریمی"]),
+    ("fa", "حکم اعدام دیاکو رسولی سحرگاه امروز در زندان مرکزی ارومیه اجرا شد.", ["دیاکو رسولی"]),
+    (
+        "fa",
+        "زانیار و لقمان مرادی سحرگاه امروز در زندان رجایی‌شهر اعدام شدند.",
+        ["زانیار مرادی", "لقمان مرادی"],
+    ),
+    ("fa", "هژار محمدی و شاهو ویسی سحرگاه امروز در زندان ارومیه اعدام شدند.", ["هژار محمدی", "شاهو ویسی"]),
+    ("fa", "یک زندانی بلوچ به نام دادشاه ریگی سحرگاه امروز در زندان زاهدان اعدام شد.", ["دادشاه ریگی"]),
+    ("fa", "ماموستا دیاکو رسولی سحرگاه امروز در زندان سنندج اعدام شد.", ["دیاکو رسولی"]),
+    (
+        "en",
+        "Shaho Veisi, a Kurdish political prisoner, was executed in Urmia Central Prison on Thursday.",
+        ["Shaho Veisi"],
+    ),
+    (
+        "en",
+        "Kurdish political prisoner Zhiar Karimi was executed in Urmia Central Prison on Thursday.",
+        ["Zhiar Karimi"],
+    ),
+    ("en", "The death sentence of Diako Rasouli was carried out in Urmia on Thursday.", ["Diako Rasouli"]),
+    (
+        "en",
+        "Dadshah Rigi was hanged in Zahedan Central Prison on Thursday, the Baluch Activists Campaign said.",
+        ["Dadshah Rigi"],
+    ),
+    (
+        "en",
+        "Hengaw said Shaho Veisi and Hazhar Mohammadi were hanged in Urmia on Thursday.",
+        ["Shaho Veisi", "Hazhar Mohammadi"],
+    ),
+    ("en", "A Baluch man, Dadshah Rigi, was executed in Zahedan on Thursday.", ["Dadshah Rigi"]),
+]
+
+
+@pytest.mark.parametrize("lang, text, victims", UNLISTED_GIVEN_NAMES)
+def test_names_with_given_names_outside_our_lists(lang, text, victims):
+    assert [v["name"] or v["count"] for v in _one(text, lang)["victims"]] == victims
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "نیروهای امنیتی روز پنجشنبه معترضان را در زاهدان بازداشت کردند و یک زندانی سحرگاه امروز اعدام شد.",
+        "دادگاه انقلاب سحرگاه امروز حکم را صادر کرد. یک زندانی سحرگاه امروز در زندان قم اعدام شد.",
+    ],
+)
+def test_a_sentence_opening_noun_and_adjective_is_no_name(text):
+    assert all(v["name"] is None for m in _ms(text, "fa") for v in m["victims"])

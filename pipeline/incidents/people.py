@@ -190,6 +190,7 @@ def given_gender(name: str) -> str | None:
 def english_names(text: str, start: int, end: int) -> list[Victim]:
     """Capitalised names in ``text[start:end]`` that are not roles, places or organisations."""
     out = []
+    pending: list[Victim] = []  # capitalised pairs without a person cue of their own
     for m in _EN_NAME.finditer(text, start, end):
         words = m.group(1).split()
         # trim leading/trailing non-name words ("On Tuesday Reza Kamali" -> "Reza Kamali")
@@ -214,8 +215,13 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
             name, e = name[:-2], e - 2  # "Reza Zarei's execution": the victim is Reza Zarei
         after_name = bool(out) and re.fullmatch(r",? (?:and )?|, ", text[out[-1].end : s] or "x") is not None
         if words[0].lower() not in _EN_GIVEN and not after_name and not _looks_like_person(text, s, e):
+            pending.append(Victim(name, s, e, gender=None))
             continue
         out.append(Victim(name, s, e, gender=None))
+    # "Shaho Veisi and Hazhar Mohammadi were hanged": a pair joined to a person is one too
+    for p in pending:
+        if any(re.fullmatch(r",? and |, ", text[p.end : v.start]) for v in out if v.start > p.end):
+            out.append(p)
     for m in _SHARED_SURNAME.finditer(text, start, end):
         given = m.group(1)
         nxt = next((v for v in out if v.start == m.end()), None)
@@ -261,6 +267,14 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
         s, e = m.start(1), m.end(1)
         out.append(Victim(text[s:e], s, e, gender=None))
         seen.append((s, e))
+    # «شاهو ویسی سحرگاه امروز ... اعدام شد», «حکم اعدام دیاکو رسولی»: a given name not in
+    # our lists, known by its place (the sentence's subject, after «حکم اعدام» or a title)
+    # and a surname's shape
+    for m in _FA_SUBJECT_NAME.finditer(folded, start, end):
+        s, e = m.start(1), m.end(1)
+        if _fa_surname_shape(folded[s:e]) and not any(a < e and s < b for a, b in seen):
+            out.append(Victim(text[s:e], s, e, gender=None))
+            seen.append((s, e))
     for m in _FA_HONORIFIC.finditer(folded, start, end):  # «آقای کاظمی»: a surname alone
         if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
             g = "female" if m.group().startswith("خانم") else "male"
@@ -352,7 +366,9 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 out.append(Victim(full, m.start(1), m.end(1), gender=None))
                 seen.append((m.start(1), m.end(1)))
     for v in list(out):
-        m = _FA_AND_NAME.match(text, v.end)
+        m = _FA_AND_NAME.match(text, v.end) or _FA_AND_SHAPED.match(text, v.end)
+        if m is not None and m.re is _FA_AND_SHAPED and not _fa_surname_shape(fold_chars(m.group(1))):
+            m = None
         if m and m.end(1) <= end and not any(a < m.end(1) and m.start(1) < b for a, b in seen):
             out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
             seen.append((m.start(1), m.end(1)))
@@ -372,6 +388,50 @@ _FA_QUOTED = re.compile(
     r"«([\u0620-\u064a\u066e-\u06d3\u200c]+(?: [\u0620-\u064a\u066e-\u06d3\u200c]+){1,2})»(?= ?[\d۰-۹]+ ?ساله|،| و |\s*$| \()"
 )
 # "X Y و Z W، ..." / "X Y و Z W ۲۹ ساله": the second of two named people.
+_FA_W = r"[\u0620-\u064a\u066e-\u06d3]+"
+_FA_TIME_AFTER = r"(?:سحرگاه|صبح|بامداد|روز|امروز|دیروز|شامگاه|عصر|ظهر|شب|نیز|هم)"
+_FA_SUBJECT_NAME = _folded_re(
+    rf"(?:^|(?<=[.:!؟\n]) ?|(?<=[.:!؟\n] )|(?<=حکم اعدام )|(?<=حکم قصاص )|(?<=حکم قصاص نفس )|(?<=حکم شلاق )"
+    rf"|(?<=ماموستا )|(?<=مولوی )|(?<=زندانی سیاسی )|(?<=زندانی )|(?<=به نام ))"
+    rf"({_FA_W} {_FA_W})(?= (?:{_FA_TIME_AFTER}|و|،|در|که)(?![\u0600-\u06ff])|،)"
+)
+_FA_AND_SHAPED = re.compile(
+    rf"(?:،? \d+ ساله)?(?:،)? و ({_FA_W} {_FA_W})(?= {_FA_TIME_AFTER}(?![\u0600-\u06ff])| در )"
+)
+_SURNAME_ENDINGS = tuple(fold_chars(w) for w in ("ی", "پور", "زاده", "نژاد", "یان", "وند", "لو", "فر", "زهی"))
+# Nouns that open a sentence with an adjective in «ی» («نیروهای امنیتی», «دادگاه انقلاب»):
+# never a given name.
+_FA_NOT_GIVEN = {
+    fold_chars(w)
+    for w in """
+    نیروهای نیروی ماموران مأموران مقامات منابع زندانیان زندانی زندان دادگاه دیوان قوه سازمان
+    شبکه کمپین خبرگزاری رسانه رسانه‌های مرکز دفتر رئیس دادستان وکیل خانواده خانواده‌های مادر پدر
+    همسر برادر خواهر فرزند فعالان فعال گروه گزارشگران گزارش نهاد نهادهای وزارت اداره پلیس سپاه
+    شعبه حکم احکام اجرای اعدام مجازات کولبر کولبران سوخت‌بران شهروند شهروندان معترضان جوان
+    مردم اهالی روستای شهر استان کشور جمهوری حکومت نظام مسئولان مسئول سخنگوی دبیر کارشناسان
+    """.split()
+}
+
+
+def _fa_surname_shape(pair: str) -> bool:
+    """«شاهو ویسی»: two words, the second with a surname's ending, the first no stop word,
+    noun of institutions or people, month or number."""
+    words = pair.split()
+    if len(words) != 2:
+        return False
+    first, second = words
+    if (
+        first in _FA_STOP
+        or first in _FA_NOT_GIVEN
+        or second in _FA_STOP
+        or _FA_MONTH_WORD.match(first + " ماه")
+    ):
+        return False
+    if first.endswith(("ها", "های", "ان")) and first not in _FA_GIVEN:
+        return False  # a plural noun («مأموران»), not a given name
+    return len(second) >= 4 and second.endswith(_SURNAME_ENDINGS)
+
+
 _FA_AND_NAME = re.compile(
     r"(?:،? \d+ ساله)?(?:،)? و ([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)(?=، | \d+ ساله| \()"
 )
