@@ -1226,3 +1226,183 @@ def test_names_with_given_names_outside_our_lists(lang, text, victims):
 )
 def test_a_sentence_opening_noun_and_adjective_is_no_name(text):
     assert all(v["name"] is None for m in _ms(text, "fa") for v in m["victims"])
+
+
+# --- deaths in custody, killings, floggings, amputations and sentences, more phrasings ------------
+CUSTODY_KILLINGS_LASHES_SENTENCES = [
+    (
+        "fa",
+        "رضا کمالی، زندانی ۴۰ ساله، روز دوشنبه در زندان اوین بر اثر عدم رسیدگی پزشکی درگذشت.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "fa",
+        "رضا کمالی روز دوشنبه چند ساعت پس از بازداشت در کلانتری ۱۲ کرج جان باخت.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "fa",
+        "پیکر رضا کمالی که روز دوشنبه در بازداشتگاه اطلاعات سنندج جان باخته بود، به خانواده‌اش تحویل داده شد.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "fa",
+        "رضا کمالی روز دوشنبه زیر شکنجه ماموران اطلاعات در سنندج کشته شد.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "Reza Kamali, 40, died of a heart attack in Evin Prison on Monday after prison officials delayed his transfer to hospital.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "en",
+        "Reza Kamali died in custody on Monday, four days after his arrest in Sanandaj.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "en",
+        "Reza Kamali, who was arrested on Friday, died on Monday at a detention centre of the intelligence ministry in Sanandaj.",
+        "death_in_custody",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "en",
+        "Border guards fired on a group of kolbars near Baneh on Monday, killing Reza Kamali, 25.",
+        "extrajudicial_killing",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "رضا کمالی، سوخت‌بر ۲۲ ساله، روز دوشنبه هدف تیراندازی مستقیم ماموران سپاه قرار گرفت و جان باخت.",
+        "extrajudicial_killing",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "fa",
+        "ماموران سپاه روز دوشنبه به خودروی سوخت‌بران شلیک کردند که در نتیجه آن رضا کمالی کشته شد.",
+        "extrajudicial_killing",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "Reza Kamali, a 17-year-old boy, was shot dead by riot police during a protest in Zahedan on Monday.",
+        "extrajudicial_killing",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "حکم ۷۴ ضربه شلاق رضا کمالی به اتهام شرب خمر روز دوشنبه در زندان قزوین اجرا شد.",
+        "flogging",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "fa",
+        "دادگاه کیفری قزوین روز دوشنبه رضا کمالی را به ۸۰ ضربه شلاق محکوم کرد.",
+        "flogging",
+        "issued",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "A court in Qazvin sentenced Reza Kamali to 80 lashes on Monday for drinking alcohol.",
+        "flogging",
+        "issued",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "en",
+        "Reza Kamali was lashed 80 times in Qazvin prison on Monday for drinking alcohol.",
+        "flogging",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "حکم قطع چهار انگشت دست راست رضا کمالی روز دوشنبه در زندان ارومیه اجرا شد.",
+        "amputation",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "fa",
+        "دیوان عالی کشور حکم قطع انگشتان رضا کمالی را روز دوشنبه تأیید کرد.",
+        "amputation",
+        "upheld",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "Reza Kamali's death sentence was confirmed by the Supreme Court on Monday.",
+        "death_sentence",
+        "upheld",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "en",
+        "Reza Kamali is at imminent risk of execution after the Supreme Court upheld his death sentence on Monday.",
+        "death_sentence",
+        "upheld",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "رضا کمالی که روز دوشنبه برای اجرای حکم به انفرادی منتقل شده بود، در خطر اعدام قریب‌الوقوع قرار دارد.",
+        "death_sentence",
+        "imminent",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "Reza Kamali's family were told on Monday to come for a final visit, a sign that his execution is imminent.",
+        "death_sentence",
+        "imminent",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+]
+
+
+@pytest.mark.parametrize("lang, text, kind, stage, day, victims", CUSTODY_KILLINGS_LASHES_SENTENCES)
+def test_more_phrasings_of_custody_killings_lashes_and_sentences(lang, text, kind, stage, day, victims):
+    m = _one(text, lang)
+    assert (m["kind"], m["stage"], m["event_date"], m["background"]) == (kind, stage, day, False)
+    assert [v["name"] or v["count"] for v in m["victims"]] == victims

@@ -210,8 +210,9 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
         if _ROLE_BEFORE.search(text[max(0, s - 40) : s]) or _ROLE_AFTER.search(text[e : e + 30]):
             continue
         if name.endswith(("'s", "’s")):
-            if _RELATIVE_OF.match(text, e - 2):  # "X's friend Y": X is named for Y's sake
-                continue
+            rel = _RELATIVE_OF.match(text, e - 2)
+            if rel and re.match(r",? [A-Z]", text[rel.end() : rel.end() + 3]):
+                continue  # "X's friend Y": X is named for Y's sake ("X's family were told": X)
             name, e = name[:-2], e - 2  # "Reza Zarei's execution": the victim is Reza Zarei
         after_name = bool(out) and re.fullmatch(r",? (?:and )?|, ", text[out[-1].end : s] or "x") is not None
         if words[0].lower() not in _EN_GIVEN and not after_name and not _looks_like_person(text, s, e):
