@@ -1406,3 +1406,151 @@ def test_more_phrasings_of_custody_killings_lashes_and_sentences(lang, text, kin
     m = _one(text, lang)
     assert (m["kind"], m["stage"], m["event_date"], m["background"]) == (kind, stage, day, False)
     assert [v["name"] or v["count"] for v in m["victims"]] == victims
+
+
+# --- quarantine transfers, announced dates, groups with a named member, secret acts --------------
+TRANSFERS_GROUPS_AND_SECRET_ACTS = [
+    (
+        "en",
+        "Reza Kamali was moved to the quarantine ward of Ghezel Hesar Prison on Monday in preparation for his execution.",
+        "death_sentence",
+        "imminent",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "رضا کمالی روز دوشنبه جهت اجرای حکم به قرنطینه زندان قزلحصار منتقل شد.",
+        "death_sentence",
+        "imminent",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "Reza Kamali's family were informed on Monday that his execution is scheduled for Wednesday.",
+        "death_sentence",
+        "imminent",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "en",
+        "Reza Kamali faces imminent execution after his final appeal was rejected on Monday.",
+        "death_sentence",
+        "imminent",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "en",
+        "The convict, identified as Reza Kamali, was hanged at dawn on Monday in Qazvin.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "en",
+        "The qisas sentence of Reza Kamali was carried out on Monday in Qazvin.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "بامداد روز دوشنبه ۲۰ مرداد ماه ۱۴۰۵، رضا کمالی در زندان قزوین اعدام شد.",
+        "execution",
+        "carried_out",
+        "2026-08-11",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "A Revolutionary Court in Ahvaz handed down death sentences to three Arab men on Monday.",
+        "death_sentence",
+        "issued",
+        "2026-08-10",
+        [3],
+    ),
+    (
+        "fa",
+        "دادگاه انقلاب اهواز روز دوشنبه سه مرد عرب را به اعدام محکوم کرد.",
+        "death_sentence",
+        "issued",
+        "2026-08-10",
+        [3],
+    ),
+    (
+        "en",
+        "Reza Kamali was secretly executed in Qazvin Central Prison on Monday without his family being informed.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "رضا کمالی روز دوشنبه بدون اطلاع خانواده‌اش در زندان قزوین اعدام شد.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "At least three prisoners, including Reza Kamali, were hanged in Qazvin Central Prison on Monday.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali", 2],
+    ),
+    (
+        "fa",
+        "دست کم سه زندانی از جمله رضا کمالی روز دوشنبه در زندان قزوین اعدام شدند.",
+        "execution",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی", 2],
+    ),
+    (
+        "en",
+        "Reza Kamali, a 29-year-old man from Qazvin, was given 74 lashes on Monday for taking part in a party.",
+        "flogging",
+        "carried_out",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "رضا کمالی روز دوشنبه به دلیل حضور در یک مهمانی در زندان قزوین ۷۴ ضربه شلاق خورد.",
+        "flogging",
+        "carried_out",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+    (
+        "en",
+        "The Supreme Court rejected Reza Kamali's request for a retrial on Monday, leaving him at imminent risk of execution.",
+        "death_sentence",
+        "imminent",
+        "2026-08-10",
+        ["Reza Kamali"],
+    ),
+    (
+        "fa",
+        "دیوان عالی کشور روز دوشنبه درخواست اعاده دادرسی رضا کمالی را رد کرد و او در خطر اجرای حکم قرار دارد.",
+        "death_sentence",
+        "imminent",
+        "2026-08-10",
+        ["رضا کمالی"],
+    ),
+]
+
+
+@pytest.mark.parametrize("lang, text, kind, stage, day, victims", TRANSFERS_GROUPS_AND_SECRET_ACTS)
+def test_transfers_groups_and_secret_acts(lang, text, kind, stage, day, victims):
+    m = _one(text, lang)
+    assert (m["kind"], m["stage"], m["event_date"], m["background"]) == (kind, stage, day, False)
+    assert [v["name"] or v["count"] for v in m["victims"]] == victims

@@ -196,9 +196,11 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
         # trim leading/trailing non-name words ("On Tuesday Reza Kamali" -> "Reza Kamali")
         while words and words[0].lower().strip("'’") in _NOT_NAME:
             words.pop(0)
+        place = False
         while words and words[-1].lower().strip("'’") in _NOT_NAME:
+            place = place or words[-1].lower() in _INSTITUTION_WORDS
             words.pop()
-        if len(words) < 2:
+        if len(words) < 2 or place:  # "Ghezel Hesar Prison", "Evin Court": a place's name
             continue
         if any(w.lower() in _NOT_NAME for w in words):
             continue
@@ -234,6 +236,24 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_INSTITUTION_WORDS = {
+    "prison",
+    "court",
+    "province",
+    "city",
+    "ward",
+    "centre",
+    "center",
+    "organization",
+    "organisation",
+    "network",
+    "agency",
+    "campaign",
+    "ministry",
+    "office",
+    "council",
+    "jail",
+}
 _RELATIVE_OF = re.compile(
     r"['’]s (?:friend|brother|sister|father|mother|son|daughter|wife|husband|lawyer|family|cousin|uncle"
     r"|aunt|nephew|niece|relative|fiancée?|colleague|cellmate|co-defendant)s?\b",
