@@ -1554,3 +1554,22 @@ def test_transfers_groups_and_secret_acts(lang, text, kind, stage, day, victims)
     m = _one(text, lang)
     assert (m["kind"], m["stage"], m["event_date"], m["background"]) == (kind, stage, day, False)
     assert [v["name"] or v["count"] for v in m["victims"]] == victims
+
+
+def test_a_group_reported_without_a_place_joins_the_same_group_on_that_day():
+    got = _resolve(
+        [
+            (
+                "en",
+                date(2026, 8, 13),
+                "Three men were hanged on Wednesday on drug charges, state media said.",
+            ),
+            ("fa", date(2026, 8, 13), "سه زندانی روز چهارشنبه در زندان قزلحصار کرج اعدام شدند."),
+            ("en", date(2026, 8, 13), "Two men were hanged on Wednesday on drug charges, state media said."),
+            ("en", date(2026, 8, 13), "A man was hanged in Qom on Wednesday, state media said."),
+            ("en", date(2026, 8, 13), "A man was hanged on Wednesday, state media said."),
+        ]
+    )
+    assert [v for _, v in got] == [[3], [3], [2], [1], [1]]
+    ids = [i for i, _ in got]
+    assert ids[0] == ids[1] and len({ids[0], ids[2], ids[3], ids[4]}) == 4  # a lone unnamed man: not joined
