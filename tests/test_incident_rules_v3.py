@@ -1573,3 +1573,41 @@ def test_a_group_reported_without_a_place_joins_the_same_group_on_that_day():
     assert [v for _, v in got] == [[3], [3], [2], [1], [1]]
     ids = [i for i, _ in got]
     assert ids[0] == ids[1] and len({ids[0], ids[2], ids[3], ids[4]}) == 4  # a lone unnamed man: not joined
+
+
+# --- where a name stands: after a reporting verb, a time phrase or a comma; before a bare verb ---
+NAME_PLACES = [
+    ("en", "Iranian authorities executed Shahu Veysi in Urmia on Monday.", ["Shahu Veysi"]),
+    ("en", "A man was hanged in Urmia on Monday. Hengaw identified him as Shahu Veysi, 33.", ["Shahu Veysi"]),
+    ("en", "A man was hanged in Urmia on Monday. He was named as Shahu Veysi.", ["Shahu Veysi"]),
+    ("en", "Authorities hanged Baluch prisoner Dadshah Rigi in Zahedan on Monday.", ["Dadshah Rigi"]),
+    ("en", "Shahu Veysi, 33, was hanged in Urmia on Monday.", ["Shahu Veysi"]),
+    ("en", "Shahu Veysi was hanged in Urmia on Monday.", ["Shahu Veysi"]),
+    ("en", "On Monday, Shahu Veysi was hanged in Urmia.", ["Shahu Veysi"]),
+    ("en", "The Kurdish activist Shahu Veysi was hanged in Urmia on Monday.", ["Shahu Veysi"]),
+    ("en", "Urmia: Shahu Veysi hanged on Monday after an unfair trial.", ["Shahu Veysi"]),
+    (
+        "en",
+        "The execution of Shahu Veysi on Monday in Urmia was condemned by Amnesty International.",
+        ["Shahu Veysi"],
+    ),
+    ("en", "Mrs Golrokh Ebrahimi died in Qarchak Prison on Monday.", ["Golrokh Ebrahimi"]),
+    (
+        "fa",
+        "یک زندانی روز دوشنبه در زندان ارومیه اعدام شد. هویت این زندانی شاهو ویسی اعلام شده است.",
+        ["شاهو ویسی"],
+    ),
+    ("fa", "شاهو ویسی ۳۳ ساله روز دوشنبه در زندان ارومیه اعدام شد.", ["شاهو ویسی"]),
+    ("fa", "روز دوشنبه شاهو ویسی در زندان ارومیه اعدام شد.", ["شاهو ویسی"]),
+    ("fa", "سازمان هەنگاو اعلام کرد شاهو ویسی روز دوشنبه در زندان ارومیه اعدام شد.", ["شاهو ویسی"]),
+]
+
+
+@pytest.mark.parametrize("lang, text, victims", NAME_PLACES)
+def test_names_where_they_stand(lang, text, victims):
+    assert [v["name"] or v["count"] for v in _one(text, lang)["victims"]] == victims
+
+
+def test_a_description_after_a_comma_is_no_name():
+    text = "حکم ۸۰ ضربه شلاق مینا کریمی، نوکیش مسیحی، روز چهارشنبه در زندان اوین اجرا شد."
+    assert [v["name"] for v in _one(text, "fa")["victims"]] == ["مینا کریمی"]

@@ -119,7 +119,7 @@ _FA_STOP_WORDS = """
     شد شدند کرد کردند داشت داشتند نداشت گفت گفته را هیچ کسی چیزی زیادی بسیار دیگری
     بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
     سایر بقیه دیگر برخی
-    سحرگاه بامداد شامگاه عصر ظهر شب ظهر دیشب
+    سحرگاه بامداد شامگاه عصر ظهر شب ظهر دیشب اعلام
     نبود نبودند نیست نیستند نشد نشدند نکرد نکردند نمی می توانست نتوانست عقل
     """
 _FA_STOP = {fold_chars(w) for w in _FA_STOP_WORDS.split()}
@@ -134,7 +134,7 @@ _FA_APPOSITIVE = re.compile(
     r"(?:^|(?<=[.:\n\-–]) ?|(?<=، )|(?<=اعدام )|(?<=قصاص )|(?<=مرگ )|(?<=زندانی ))"
     r"([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)، "
     r"(?:[\u0620-\u064a\u066e-\u06d3\u200c]+ ){0,3}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت\u200c?بر|متهم|جوان|نوجوان|"
-    r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)"
+    r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)(?![\u0600-\u06ff])"
 )
 # «فرزند محمد» gives the father's given name; «مادر/برادر X» ("X's mother") names X, who is
 # a person of the story (often the victim), so kinship words do not block a name.
@@ -268,12 +268,13 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
     before, after = text[max(0, s - 40) : s].lower(), text[e : e + 25].lower()
     return bool(
         re.search(
-            r"(?:identified as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?"
+            r"(?:identified as|identified (?:him|her|them) as|named as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?"
             r"|\bthe (?:teenager|convict|defendant|accused|detainee|porter|youth|boy|girl|student|activist"
             r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman)),?\s*$",
             before,
         )
         or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|had |an? )", after)
+        or re.match(r"^ (?:hanged|executed|sentenced|flogged|lashed|killed|shot|died|dies)\b", after)
     )
 
 
@@ -413,8 +414,9 @@ _FA_W = r"[\u0620-\u064a\u066e-\u06d3]+"
 _FA_TIME_AFTER = r"(?:سحرگاه|صبح|بامداد|روز|امروز|دیروز|شامگاه|عصر|ظهر|شب|نیز|هم)"
 _FA_SUBJECT_NAME = _folded_re(
     rf"(?:^|(?<=[.:!؟\n]) ?|(?<=[.:!؟\n] )|(?<=حکم اعدام )|(?<=حکم قصاص )|(?<=حکم قصاص نفس )|(?<=حکم شلاق )"
-    rf"|(?<=ماموستا )|(?<=مولوی )|(?<=زندانی سیاسی )|(?<=زندانی )|(?<=به نام ))"
-    rf"({_FA_W} {_FA_W})(?= (?:{_FA_TIME_AFTER}|و|،|در|که)(?![\u0600-\u06ff])|،)"
+    rf"|(?<=ماموستا )|(?<=مولوی )|(?<=زندانی سیاسی )|(?<=زندانی )|(?<=به نام )|(?<=، )"
+    rf"|(?<=شنبه )|(?<=جمعه )|(?<=امروز )|(?<=دیروز )|(?<=اعلام کرد )|(?<=خبر داد )|(?<=گزارش داد )|(?<=گفت ))"
+    rf"({_FA_W} {_FA_W})(?= (?:{_FA_TIME_AFTER}|و|،|در|که|\d+ ساله)(?![\u0600-\u06ff])|،)"
 )
 _FA_AND_SHAPED = re.compile(
     rf"(?:،? \d+ ساله)?(?:،)? و ({_FA_W} {_FA_W})(?= {_FA_TIME_AFTER}(?![\u0600-\u06ff])| در )"
@@ -430,6 +432,10 @@ _FA_NOT_GIVEN = {
     همسر برادر خواهر فرزند فعالان فعال گروه گزارشگران گزارش نهاد نهادهای وزارت اداره پلیس سپاه
     شعبه حکم احکام اجرای اعدام مجازات کولبر کولبران سوخت‌بران شهروند شهروندان معترضان جوان
     مردم اهالی روستای شهر استان کشور جمهوری حکومت نظام مسئولان مسئول سخنگوی دبیر کارشناسان
+    جزای کارگر کارگران کارمند راننده دانشجوی دانشجو معلم کشاورز فروشنده مامور مأمور نماینده قاضی
+    بازپرس ضربه اتهام پرونده جرم جرائم مواد سلاح ماده قانون دستگاه بیمارستان مرز منطقه جاده خودرو
+    حبس تبعید مصادره محرومیت جریمه زن مرد دختر پسر کودک نوجوان سال ماه روز هفته شب
+    نوکیش روحانی شاعر نویسنده خواننده ورزشکار قهرمان کشتی‌گیر هنرمند وکلای فعالان روزنامه‌نگار
     """.split()
 }
 
@@ -450,6 +456,10 @@ def _fa_surname_shape(pair: str) -> bool:
         return False
     if first.endswith(("ها", "های", "ان")) and first not in _FA_GIVEN:
         return False  # a plural noun («مأموران»), not a given name
+    if any(
+        next(L.scan_span(rx, pair, len(first) + 1, len(pair)), None) for _, rx in (*L.ETHNICITY, *L.RELIGION)
+    ):
+        return False  # «نوکیش مسیحی», «فعال بلوچ»: a description, not a surname
     return len(second) >= 4 and second.endswith(_SURNAME_ENDINGS)
 
 
