@@ -43,11 +43,12 @@ _ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 _MONTH_YEAR = re.compile(rf"\b(?:in |since |during |of )?({_MON}) (\d{{4}})\b")
 _IN_MONTH = re.compile(rf"\b(?:in|early|late|mid-?|since) ({_MON})\b")
 _YEAR = re.compile(r"\bin (19\d\d|20\d\d)\b")
+_MAY_VERB = re.compile(r" (?:be|have|not|also|well|still|never|soon|face|lead|go|take)\b")
 _EN_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # A weekday names a day when introduced ("on Tuesday", "last Sunday") or followed by a time of
 # day or a date ("Tuesday morning", "Tuesday, 3 February"), not in "Friday prayers".
 _WEEKDAY = re.compile(
-    r"\b(?:(?:on|last|this|early|late|since|from|until|by) (?:the (?:morning|night|evening) of )?("
+    r"\b(?:(?:on|last|this|early|late|since|from|until|by|in|during) (?:the (?:morning|night|evening|afternoon|early hours|small hours|dawn) of )?("
     + "|".join(_EN_WEEKDAYS)
     + r")\b|("
     + "|".join(_EN_WEEKDAYS)
@@ -55,12 +56,19 @@ _WEEKDAY = re.compile(
 )
 _TODAY = re.compile(r"\b(?:today|this morning|earlier today|at dawn today|on the morning of today|tonight)\b")
 _YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b")
+_DAY_BEFORE = re.compile(r"\b(?:the )?day before yesterday\b|(?<![\w])پریروز(?![\w])")
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a": 1}
 _DAYS_AGO = re.compile(r"\b(\d|one|two|three|four|five|six) days? ago\b")
 _FA_DAYS_AGO = re.compile(r"(?<![\w])(\d|دو|سه|چهار|پنج|شش) روز (?:پیش|قبل)(?![\w])")
 _LAST_WEEK = re.compile(r"\blast week\b")
 _FA_LAST_WEEK = re.compile(r"(?<![\w])هفته (?:گذشته|پیش|قبل)(?![\w])")
 _THIS_MONTH = re.compile(r"\b(?:earlier|early) this month\b")
+_THIS_WEEK = re.compile(r"\b(?:earlier |early )?this week\b")
+_FA_THIS_WEEK = re.compile(
+    r"(?<![\w])(?:(?:اوایل|اوایل همین|در) )?(?:این|همین) هفته(?![\w])|(?<![\w])هفته جاری(?![\w])"
+)
+_LAST_MONTH = re.compile(r"\blast month\b")
+_FA_LAST_MONTH = re.compile(r"(?<![\w])(?<!در )(?<!طی )(?<!یک )ماه (?:گذشته|پیش|قبل)(?![\w])")
 _FA_THIS_MONTH = re.compile(
     r"(?<![\w])(?:اوایل|ابتدای|اوایل همین|در) (?:این|همین) ماه(?![\w])|(?<![\w])ماه جاری(?![\w])"
 )
@@ -87,8 +95,33 @@ _FA_ORDINALS = {
     "نهم": 9,
     "دهم": 10,
 }
+_FA_ORDINALS |= {
+    "یازدهم": 11,
+    "دوازدهم": 12,
+    "سیزدهم": 13,
+    "چهاردهم": 14,
+    "پانزدهم": 15,
+    "شانزدهم": 16,
+    "هفدهم": 17,
+    "هجدهم": 18,
+    "هیجدهم": 18,
+    "نوزدهم": 19,
+    "بیستم": 20,
+    "سی ام": 30,
+    "سیام": 30,
+}
+# «بیست و دوم», «سی و یکم»: tens and a unit ordinal
+_FA_ORDINALS |= {
+    f"{tens} و {unit}": base + value
+    for tens, base in (("بیست", 20), ("سی", 30))
+    for unit, value in list(_FA_ORDINALS.items())
+    if value < 10 and unit != "اول"
+    if base + value <= 31
+}
+_FA_ORD_ALT = "|".join(sorted((fold_chars(k) for k in _FA_ORDINALS), key=len, reverse=True))
+_FA_ORDINALS = {fold_chars(k): v for k, v in _FA_ORDINALS.items()}
 _FA_DAY_MONTH = re.compile(
-    rf"(?<!\d)(\d{{1,2}}|{'|'.join(_FA_ORDINALS)}) ({_FA_MONTHS})(?: ?ماه)?(?: (1[34]\d\d))?(?! ?\d)(?!{_L})"
+    rf"(?<!\d)(?<!{_L})(?<!{_L} و )(\d{{1,2}}|{_FA_ORD_ALT}) ({_FA_MONTHS})(?: ?ماه)?(?: (1[34]\d\d))?(?! ?\d)(?!{_L})"
 )
 _FA_MONTH_ONLY = re.compile(
     rf"(?<!{_L})(?<!\d )({_FA_MONTHS})(?: ?ماه(?: (1[34]\d\d))?| (1[34]\d\d))(?!{_L})"
@@ -193,7 +226,10 @@ def find_dates(text: str, published: date | None, *, folded: str | None = None) 
             add(m.start(), m.end(), value, "day", "jalali")
     if published is not None:
         for m in _scan(_IN_MONTH, folded):
-            if m[1] == "may":
+            # "in May" names the month; "early may be", "since may have" are the verb
+            if m[1] == "may" and (
+                not m.group().startswith(("in ", "since ")) or _MAY_VERB.match(folded, m.end())
+            ):
                 continue
             value = _year_before(published, _EN_MONTHS[m[1]], 1)
             add(m.start(1), m.end(), value, "month", "undated_year")
@@ -217,6 +253,8 @@ def find_dates(text: str, published: date | None, *, folded: str | None = None) 
             add(m.start(), m.end(), published, "day", "relative")
         for m in _scan(_FA_TODAY, folded):
             add(m.start(), m.end(), published, "day", "relative")
+        for m in _scan(_DAY_BEFORE, folded):
+            add(m.start(), m.end(), published - timedelta(days=2), "day", "relative")
         for m in _scan(_YESTERDAY, folded):
             add(m.start(), m.end(), published - timedelta(days=1), "day", "relative")
         for m in _scan(_FA_YESTERDAY, folded):
@@ -234,9 +272,27 @@ def find_dates(text: str, published: date | None, *, folded: str | None = None) 
                 end = start + timedelta(days=6)
                 if (start.year, start.month) == (end.year, end.month):  # one month: its month
                     add(m.start(), m.end(), start.replace(day=1), "month", "relative")
+        for rx_week, first_day in ((_THIS_WEEK, 0), (_FA_THIS_WEEK, 5)):  # Monday; Saturday
+            for m in _scan(rx_week, folded):  # from the week's first day to publication
+                start = published - timedelta(days=(published.weekday() - first_day) % 7)
+                if (start.year, start.month) == (published.year, published.month):
+                    add(m.start(), m.end(), start.replace(day=1), "month", "relative")
         for rx_month in (_THIS_MONTH, _FA_THIS_MONTH):
             for m in _scan(rx_month, folded):
                 add(m.start(), m.end(), published.replace(day=1), "month", "relative")
+        for m in _scan(_LAST_MONTH, folded):  # the Gregorian month before
+            add(
+                m.start(),
+                m.end(),
+                (published.replace(day=1) - timedelta(days=1)).replace(day=1),
+                "month",
+                "relative",
+            )
+        for m in _scan(_FA_LAST_MONTH, folded):  # the Jalali month before, as its 15th day's month
+            jy = _gregorian_to_jalali_year(published)
+            jm = next(k for k in range(12, 0, -1) if jalali_to_gregorian(jy, k, 1) <= published)
+            py, pm = (jy, jm - 1) if jm > 1 else (jy - 1, 12)
+            add(m.start(), m.end(), jalali_to_gregorian(py, pm, 15).replace(day=1), "month", "relative")
         for m in _scan(_WEEKDAY, folded):
             value = _last_weekday(published, _EN_WEEKDAYS.index(m[1] or m[2]))
             if value == published and m.group().startswith("last "):

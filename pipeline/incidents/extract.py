@@ -31,7 +31,8 @@ from pipeline.incidents.people import (
 from pipeline.tagging.tagger import TEXT_CAP, examined_length
 
 # 2: the test split's error classes fixed (stored articles are read again)
-EXTRACTOR_VERSION = "incidents-rules 2"
+# 3: the spent holdout split's error classes fixed with general rules (read again)
+EXTRACTOR_VERSION = "incidents-rules 3"
 KINDS = ("execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation")
 CHARGES = (
     "drug",
@@ -44,6 +45,9 @@ CHARGES = (
     "unknown",
 )
 BACKGROUND_DAYS = 120  # an event this much older than the article is background, not news
+# ... and this much older when told after the article's lead (a passing mention of an event
+# more than about a month old recalls it; a late first report tells it in the lead)
+PASSING_DAYS = 45
 _SENTENCE = re.compile(r"[^.!?؟\n]+(?:[.!?؟]+|\n|$)")
 
 
@@ -75,6 +79,7 @@ class Mention:
     source_type: str = "media"
     evidence: dict[str, list] = field(default_factory=dict)
     inherited: bool = False  # victims read from other sentences than the trigger's
+    recalled: bool = False  # background by a cue (anniversary, "two months after X was hanged")
 
     def as_dict(self) -> dict:
         return {
@@ -140,6 +145,10 @@ def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) ->
     groups = counted_groups(folded, s, e)
     # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
     if names:  # "five prisoners, including X": the named and the rest of the group
+        for k, g in enumerate(groups):  # "three people, including a boy named X": X is the part
+            if g.part and k > 0:
+                groups[k - 1].count += g.count
+        groups = [g for g in groups if not g.part]
         rest = []
         for g in groups:
             if g.count > len(names):
@@ -177,7 +186,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     # and prison read the whole text only when a mention needs them.
     near_text, near_folded = _near_triggers(text, folded, sents, raw)
     dates = find_dates(near_text, article.published, folded=near_folded)
-    triggers = _event_triggers(raw, folded, sents, dates)
+    triggers = _event_triggers(raw, text, folded, sents, dates, persian)
     if not triggers:
         return []
     finder = _prison_finder(topics_file)
@@ -202,11 +211,18 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         for v in mention.victims:
             own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
             fill_details(v, text, folded, own, sent)
+        for v in mention.victims:  # "six prisoners, among them a woman": her word, not theirs
+            g = v.evidence.get("gender")
+            if g and any(w is not v and w.start <= g[0] < w.end for w in mention.victims):
+                v.gender = None
+                del v.evidence["gender"]
         _set_charge(mention, charges, sents, si)
         _set_place(mention, prisons, cities, provinces, sents, si, folded)
         _set_date(mention, dates, sents, si, article.published, folded, persian)
         _set_source(mention, folded, sent, article_source)
-        mention.background = mention.background or _is_background(mention, folded, sent, article.published)
+        mention.background = mention.background or _is_background(
+            mention, folded, sent, article.published, lead=si <= 1
+        )
         mentions.append(mention)
     title_commuted = bool(L.COMMUTED_CUES.search(fold_chars(article.title or "")))
     mentions = [
@@ -215,18 +231,22 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         if not (m.kind == "death_sentence" and title_commuted) and not _commuted(m, folded, sents)
     ]
     mentions = [m for m in mentions if not _a_figure(m)]
-    out = _drop_history(_merge(mentions))
+    out = _one_event_per_day_and_place(_drop_history(_merge(mentions)))
     for m in out:
         for v in m.victims:
             details_elsewhere(v, text, folded, sents)
         # a merged mention dated long before publication recalls an old incident
-        m.background = m.background or _is_background(m, folded, (m.start, m.start), article.published)
+        lead = m.start < sents[min(1, len(sents) - 1)][1]
+        m.background = m.background or _is_background(
+            m, folded, (m.start, m.start), article.published, lead=lead
+        )
         if m.stage == "at_risk":
             m.stage = "imminent"
     return out
 
 
 NEAR = 2  # sentences either side of a trigger that dates, places and charges are read from
+NOTIFIED_AFTER = 4  # how far after a sentence's trigger "the ruling was communicated on ..." is read
 
 
 def _near_triggers(text: str, folded: str, sents, raw) -> tuple[str, str]:
@@ -237,6 +257,8 @@ def _near_triggers(text: str, folded: str, sents, raw) -> tuple[str, str]:
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         for j in range(max(0, si - NEAR), min(len(sents), si + NEAR + 1)):
             keep[j] = True
+        for j in range(si + NEAR + 1, min(len(sents), si + NOTIFIED_AFTER + 1)):
+            keep[j] = keep[j] or bool(L.NOTIFIED_CUES.search(folded, *sents[j]))
     if all(keep):
         return text, folded
     spans, pos = [], 0
@@ -275,7 +297,19 @@ class _Lazy:
         return self._e
 
 
-def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str, int, int, bool]]:
+def _one_event(text: str, folded: str, a: int, b: int, dates, persian: bool) -> bool:
+    """A sentence that names someone (or counts a group) and gives a day reports one event,
+    even when it also has words of figures ("the execution on Wednesday of X, and the
+    arrest of dozens", "twelve prisoners were hanged on Wednesday, the most this year")."""
+    if not any(a <= d.start < b and d.precision == "day" for d in dates):
+        return False
+    names = persian_names(text, folded, a, b) if persian else english_names(text, a, b)
+    return bool(names) or bool(counted_groups(folded, a, b))
+
+
+def _event_triggers(
+    triggers, text: str, folded: str, sents, dates, persian: bool
+) -> list[tuple[str, str, int, int, bool]]:
     """Triggers that report an event: not in a sentence of figures or generalities; a bare
     death verb becomes a death in custody or a killing by what the sentence says (or the
     sentence before: "... was shot by security forces. He died on the way to hospital").
@@ -288,7 +322,12 @@ def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str,
     for kind, stage, ts, te in triggers:
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         a, b = sents[si]
-        if L.STATISTIC_CUES.search(folded, a, b):
+        if L.TALLY_CUES.search(folded, a, b):
+            continue
+        if L.STATISTIC_CUES.search(folded, a, b) and not _one_event(text, folded, a, b, dates, persian):
+            continue
+        habit = L.HABIT_CUES.search(folded, a, b)
+        if habit and habit.start() < te:
             continue
         if L.AT_LEAST_CUES.search(folded, a, b) and not any(
             a <= d.start < b and d.precision == "day" for d in dates
@@ -306,6 +345,10 @@ def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str,
             ]
             near = min(acts + families, key=lambda f: abs(f[0] - ts))[1] if acts + families else "execution"
             kind = "execution" if near == "death_sentence" else near
+        if kind == "execution" and _halted(folded, ts, te, b):
+            continue  # "the execution of X was postponed": it did not take place
+        if kind in ("death", "extrajudicial_killing") and L.NON_STATE_ATTACKERS.search(folded, a, b):
+            continue  # gunmen, smugglers: a crime, not a killing by state agents
         if kind == "death":
             pa = sents[si - 1][0] if si > 0 else a
             if L.SHOOTING_CONTEXT.search(folded, a, b) and L.STATE_AGENTS.search(folded, a, b):
@@ -325,6 +368,13 @@ def _event_triggers(triggers, folded: str, sents, dates) -> list[tuple[str, str,
             continue
         out.append((kind, stage, ts, te, anaphoric))
     return out
+
+
+def _halted(folded: str, ts: int, te: int, b: int) -> bool:
+    """The act's trigger is followed closely, in its sentence, by its postponement or halt
+    ("The execution of X was postponed", «اجرای حکم اعدام X روز یکشنبه متوقف شد»)."""
+    cue = L.HALTED_CUES.search(folded, ts, b)
+    return cue is not None and cue.start() - te < 60
 
 
 _PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
@@ -392,12 +442,18 @@ def _commuted(m: Mention, folded: str, sents) -> bool:
 def _drop_history(mentions: list[Mention]) -> list[Mention]:
     """An execution (or flogging, amputation) report's sentence, appeal and transfer are its
     history, not mentions of their own: fold them into the act."""
-    acts = [m for m in mentions if m.stage == "carried_out" and not m.background]
+    acts = [m for m in mentions if m.stage == "carried_out"]
     out = []
     for m in mentions:
         act_kind = "execution" if m.kind == "death_sentence" else m.kind
         if m.stage != "carried_out":
-            same = [a for a in acts if a.kind == act_kind and (_same_victims(a, m) or m.inherited)]
+            # an old act (anniversary piece) takes only the history of its named victims
+            same = [
+                a
+                for a in acts
+                if a.kind == act_kind
+                and (_named_same(a, m) if a.background else (_same_victims(a, m) or m.inherited))
+            ]
             act = same[0] if len(same) == 1 or (same and not m.inherited) else None
             if act is not None:
                 _absorb(act, m)
@@ -553,17 +609,59 @@ _DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "re
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
+_CLAUSE_OPEN = re.compile(r"[,،;؛:()«»]| که | who | which | after | before ")
+_PLUPERFECT = re.compile(
+    r"\bhad (?:(?:been|already|once|previously|earlier) )?[a-z]+(?:ed|en|led|ght|ung|ot)\b"
+    r"|[\u0600-\u06ff]ه (?:بود|بودند)(?![\u0600-\u06ff])"
+)
+
+
+def _earlier_act_date(d: DateHit, m: Mention, folded: str, a: int, b: int) -> bool:
+    """The date of an earlier act told in a clause of its own, not of the event: «... خبر داد
+    که سال ۱۴۰۳ به بانک حمله کرده بود», "..., who had attacked a bank in 2024, ...": the
+    date's clause has a pluperfect verb and the trigger lies outside it."""
+    return _in_earlier_clause(d.start, d.end, m, folded, a, b)
+
+
+def _in_earlier_clause(s: int, e: int, m: Mention, folded: str, a: int, b: int) -> bool:
+    """``folded[s:e]`` lies in a clause (commas, «که», who/which bound it) with a pluperfect
+    verb that the trigger is not in: it tells an earlier act."""
+    lo = max((x.end() for x in _CLAUSE_OPEN.finditer(folded, a, s)), default=a)
+    nxt = _CLAUSE_OPEN.search(folded, e, b)
+    hi = nxt.start() if nxt else b
+    if m.start < hi and lo < m.end:  # the trigger's own clause
+        return False
+    return bool(_PLUPERFECT.search(folded, lo, hi))
+
+
+def _date_sentences(m: Mention, sents, si, folded) -> list[tuple[int, bool]]:
+    """Sentences to read the event date from, in order, and whether any precision will do
+    there: the trigger's own; the next and the previous; for a sentence (not an act), a
+    following sentence that tells
+    when the ruling was made known ("the ruling was communicated to him on Monday",
+    «این حکم در تیرماه ابلاغ شد»); the neighbours first, for a day (the day of the step
+    itself, when told, comes before the day it was made known)."""
+    out = [(si, True), (si + 1, False), (si - 1, False)]
+    if m.stage != "carried_out":
+        for j in range(si + 1, si + NOTIFIED_AFTER + 1):
+            if j < len(sents) and L.NOTIFIED_CUES.search(folded, *sents[j]):
+                out.append((j, True))
+                break
+    return out
+
+
 def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, persian: bool = False) -> None:
-    for j in (si, si + 1, si - 1):
+    for j, any_precision in _date_sentences(m, sents, si, folded):
         if not 0 <= j < len(sents):
             continue
         a, b = sents[j]
         near = [d for d in dates if a <= d.start < b]
         # a date that goes with an arrest in its clause is not the event's
         near = [d for d in near if not _arrest_date(d, m, folded, a, b, persian)]
+        near = [d for d in near if not _earlier_act_date(d, m, folded, a, b)]
         # "..., the spokesman said on Tuesday": the day of the statement, not of the event
         near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
-        if j != si:
+        if not any_precision:
             near = [d for d in near if d.how == "relative" or d.precision == "day"]
         if L.BACKGROUND_CUES.search(folded, a, b) and any(d.how != "relative" for d in near):
             # "today marks the anniversary of the execution ... in December 2022": today is
@@ -608,23 +706,45 @@ def _set_source(m: Mention, folded: str, sent: tuple[int, int], article_source: 
         m.evidence["source_type"] = [rights.start(), rights.end()]
 
 
-def _is_background(m: Mention, folded: str, sent: tuple[int, int], published: date | None) -> bool:
-    """An anniversary cue, or an event date well before publication; the evidence (the cue
-    or the date) is recorded under ``background``."""
-    cue = L.BACKGROUND_CUES.search(folded, sent[0], sent[1])
+def _is_background(
+    m: Mention, folded: str, sent: tuple[int, int], published: date | None, *, lead: bool = True
+) -> bool:
+    """An anniversary cue, time elapsed since the act, or an event date well before
+    publication (``BACKGROUND_DAYS``; ``PASSING_DAYS`` after the lead); the evidence (the
+    cue or the date) is recorded under ``background``."""
+    cue = next(
+        (
+            c
+            for c in L.BACKGROUND_CUES.finditer(folded, sent[0], sent[1])
+            if not _in_earlier_clause(c.start(), c.end(), m, folded, sent[0], sent[1])
+        ),
+        None,
+    )
     if cue and (m.event_date is None or m.event_date_precision == "year"):
         m.evidence["background"] = [cue.start(), cue.end()]
+        m.recalled = m.stage == "carried_out" and bool(_ANNIVERSARY.match(folded, cue.start()))
         return True
+    # "Two months after X was hanged, ...": the trigger is the event the time runs from
+    if m.stage == "carried_out" and sent[0] < sent[1]:
+        for el in L.ELAPSED_CUES.finditer(folded, sent[0], m.start):
+            if not _CLAUSE_END.search(folded, el.end(), m.start) and m.start - el.end() < 80:
+                m.evidence["background"] = [el.start(), el.end()]
+                m.recalled = True
+                return True
     # A sentence still pending is its current state, never background, however old.
     pending = m.stage != "carried_out" and m.kind in ("death_sentence", "flogging", "amputation")
-    if m.event_date and published is not None and not pending and _long_before(m, published):
+    days = BACKGROUND_DAYS if lead else PASSING_DAYS
+    if m.event_date and published is not None and not pending and _long_before(m, published, days):
         if "event_date" in m.evidence:
             m.evidence["background"] = m.evidence["event_date"]
         return True
     return False
 
 
-def _long_before(m: Mention, published: date) -> bool:
+_ANNIVERSARY = re.compile(r"anniversary|سالگرد")
+
+
+def _long_before(m: Mention, published: date, days: int = BACKGROUND_DAYS) -> bool:
     if m.event_date:
         y = int(m.event_date[:4])
         mo = int(m.event_date[5:7]) if len(m.event_date) >= 7 else 12
@@ -633,7 +753,7 @@ def _long_before(m: Mention, published: date) -> bool:
             when = date(y, mo, d)
         except ValueError:
             return False
-        return when < published - timedelta(days=BACKGROUND_DAYS)
+        return when < published - timedelta(days=days)
     return False
 
 
@@ -641,11 +761,27 @@ def _victim_key(v: Victim) -> str:
     return v.name or f"#{v.count}"
 
 
+def same_name_in_article(x: str, y: str) -> bool:
+    """Two names written in one article for one person: similar spellings, or a surname
+    alone after the full name ("Omid Taheri ... Taheri", «امید طاهری ... طاهری»)."""
+    if name_similarity(x, y) >= SAME_PERSON:
+        return True
+    px, py = x.replace("\u200c", " ").split(), y.replace("\u200c", " ").split()
+    short, full = (px, py) if len(px) < len(py) else (py, px)
+    return len(short) == 1 and len(full) >= 2 and len(short[0]) >= 4 and short[0] == full[-1]
+
+
+def _named_same(a: Mention, b: Mention) -> bool:
+    na = [v.name for v in a.victims if v.name]
+    nb = [v.name for v in b.victims if v.name]
+    return any(same_name_in_article(x, y) for x in na for y in nb)
+
+
 def _same_victims(a: Mention, b: Mention) -> bool:
     na = [v.name for v in a.victims if v.name]
     nb = [v.name for v in b.victims if v.name]
     if na and nb:
-        return any(name_similarity(x, y) >= SAME_PERSON for x in na for y in nb)
+        return any(same_name_in_article(x, y) for x in na for y in nb)
     if not na and not nb:
         return True
     return True  # an unnamed mention of the same kind in one article is the named one, retold
@@ -666,9 +802,39 @@ def _merge(mentions: list[Mention]) -> list[Mention]:
                     out[i] = m
                 else:
                     _absorb(o, m)
+                # recalled as an old event once ("two months after X was hanged"): the
+                # retelling of its date later in the article does not make it news
+                if o.recalled or m.recalled:
+                    out[i].background = out[i].recalled = True
                 break
         else:
             out.append(m)
+    return out
+
+
+def _same_event(o: Mention, m: Mention) -> bool:
+    """Two mentions of one article that report one event of several people: same kind and
+    step, news, the same day, and the same prison (or the same city, prisons not differing)."""
+    if o.kind != m.kind or _stage_family(o.stage) != _stage_family(m.stage) or o.background or m.background:
+        return False
+    if o.event_date_precision != "day" or o.event_date != m.event_date:
+        return False
+    if o.prison and m.prison:
+        return o.prison == m.prison
+    return bool(o.city and o.city == m.city) and not (o.prison and m.prison and o.prison != m.prison)
+
+
+def _one_event_per_day_and_place(mentions: list[Mention]) -> list[Mention]:
+    """ "X was hanged in Qom Prison on Tuesday. Another prisoner, Y, was also hanged there on
+    Tuesday": executions (sentences, floggings, killings) of several people at one place on
+    one day, told in one article, are one incident with several victims."""
+    out: list[Mention] = []
+    for m in mentions:
+        o = next((o for o in out if _same_event(o, m)), None)
+        if o is None:
+            out.append(m)
+        else:
+            _absorb(o, m)
     return out
 
 
@@ -695,10 +861,10 @@ def _absorb(o: Mention, m: Mention) -> None:
         o.victims = m.victims
     elif named_m:
         for v in named_m:
-            if not any(name_similarity(v.name, w.name) >= SAME_PERSON for w in named_o):
+            if not any(same_name_in_article(v.name, w.name) for w in named_o):
                 o.victims.append(v)
             else:
-                w = next(w for w in named_o if name_similarity(v.name, w.name) >= SAME_PERSON)
+                w = next(w for w in named_o if same_name_in_article(v.name, w.name))
                 for attr in ("age", "age_at_offence", "gender", "ethnicity", "nationality", "religion"):
                     if getattr(w, attr) is None and getattr(v, attr) is not None:
                         setattr(w, attr, getattr(v, attr))

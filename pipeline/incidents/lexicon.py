@@ -22,6 +22,7 @@ E = rf"(?!{_L})"  # end of word
 SUF = r"(?:ها|های|هایی|ی|ای|ان|اند|ند|ه|ش|شان)?"
 GAP = r"[^.!?؟\n]{0,60}?"  # a short stretch within one sentence
 LONG_GAP = r"[^.!?؟\n]{0,120}?"  # room for a name and its description
+CLAUSE_GAP = r"[^.!?؟\n]{0,180}?"  # a name, a relative clause about it, a date and a place
 
 
 def rx(*alternatives: str) -> re.Pattern[str]:
@@ -73,12 +74,17 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "death_sentence",
         "imminent",
         rx(
-            r"\b(?:transferred|moved|taken) to solitary confinement",
+            r"\b(?:transferred|moved|taken) (?:[\w'’-]+ ){0,4}to solitary(?: confinement)?\b",
             r"\bexecution (?:is |was |has been )?(?:scheduled|set for)",
             r"\b(?:a |their |his |her )?(?:final|last) (?:family )?visit",
             rf"{B}(?:به )?(?:سلول )?انفرادی{GAP}منتقل",
             rf"{B}منتقل{GAP}(?:سلول )?انفرادی",
             rf"{B}(?:جهت|برای) اجرای حکم (?:اعدام|قصاص)",
+            rf"{B}(?:جهت|برای) اجرای حکم{GAP}{B}منتقل",
+            rf"{B}(?:به )?قرنطینه{GAP}{B}منتقل",
+            rf"{B}منتقل{GAP}{B}قرنطینه",
+            r"\b(?:transferred|moved|taken) (?:[\w'’-]+ ){0,4}to (?:the |a )?quarantine",
+            r"\bin preparation for (?:his |her |their )?executions?\b",
             rf"{B}(?:آخرین ملاقات|ملاقات آخر)",
         ),
     ),
@@ -103,6 +109,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bupheld (?:the |his |her |their )?death sentences?",
             r"\bdeath sentences? (?:[\w'’-]+ ){0,12}(?:was |were |has been |have been |had been )?(?:upheld|confirmed)\b",
             r"\bconfirmed (?:the |his |her |their )?death sentences?",
+            r"\b(?:upheld|confirmed) (?:[\w'’-]+ ){1,3}(?:[\w-]+['’]s? )death sentences?",
+            r"\bdeath sentences? (?:of|for|against|passed on|handed to) [^.!?;\n]{0,140}? (?:was|were|has been|have been|had been) (?:upheld|confirmed)\b",
             rf"{B}(?:حکم|احکام) (?:اعدام|قصاص){LONG_GAP}{B}(?:تایید|تأیید|ابرام) (?:شد|کرد|شده|کرده)",
             rf"{B}(?:تایید|تأیید|ابرام){SUF} حکم اعدام",
         ),
@@ -114,9 +122,12 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bsentenced (?:[\w'’-]+ ){0,8}to death",
             r"\bsentenced (?:[\w'’-]+ ){0,3}to (?:qisas|qesas)\b(?! of (?:the )?(?:eye|eyes|limb|hand|foot))",
             r"\bcondemned (?:[\w'’-]+ ){0,2}to death",
+            r"\bcondemned [^.!?;\n]{3,140}? to death\b",
             r"\bdeath sentences? (?:[\w'’-]+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
             r"\bhanded (?:[\w'’-]+ ){0,2}(?:a )?death sentences?",
             r"\bissued (?:a |the )?death sentences?",
+            r"\b(?:received|was given|were given|was handed|were handed) (?:a |the )?death sentences?",
+            r"\bsentenced (?:[\w'’-]+ ){0,8}to (?:be hanged|be executed|hanging|execution)\b",
             rf"{B}به (?:اعدام|مرگ|قصاص نفس|قصاص){E}{GAP}{B}محکوم",
             rf"{B}محکوم{SUF} به (?:اعدام|قصاص)",
             rf"{B}حکم (?:اعدام|قصاص){GAP}{B}صادر",
@@ -132,12 +143,17 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bhanged\b",
             r"\bexecution (?:[\w'’-]+ ){0,6}(?:was|were) carried out",
             r"\b(?:death|qisas|execution) sentences? (?:[\w'’-]+ ){0,16}(?:was|were|has been|have been) carried out",
+            r"\b(?:death|qisas) sentences? (?:of|for|against|passed on|handed to) [^.!?;\n]{0,160}? (?:was|were|has been|have been|had been) (?:carried out|enforced|implemented)\b",
+            r"\b(?:sent|went|led|taken|marched) to the gallows\b",
+            r"\bexecution (?:on|last|this|early on|late on) (?:[\w'’-]+ ){1,2}of (?!the death penalty)",
             r"\bupheld (?:[\w'’-]+ ){0,4}and carried out",
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
             rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}",
-            rf"{B}به دار آویخته",
+            rf"{B}به دار (?:مجازات )?آویخت(?:ه|ن)",
+            rf"{B}(?<!حکم )از اعدام{CLAUSE_GAP}{B}خبر (?:داد|دادند|داده)",
+            rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرایی|به اجرا گذاشته) (?:شد|گردید){E}",
             rf"{B}اعدام (?!ها{E}|های{E}){GAP}{B}(?:انجام|اجرا) (?:شد|گردید){E}",  # «اعدام X که ... انجام شد»
             rf"{B}قصاص (?:شد|شدند|گردید|گردیدند){E}",
             r"\b(?:qisas|qesas|retribution) (?:\(retribution\) )?(?:sentence )?(?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) carried out",
@@ -154,7 +170,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:died|lost (?:his|her) life) (?:[\w'’-]+ ){0,4}(?:ward|cell|prison)",
             r"\bcustodial death",
             r"\bdied (?:[\w'’-]+ ){0,3}(?:of|from) (?:medical neglect|torture|a lack of medical care|lack of medical care)",
-            rf"{B}مرگ{SUF}{GAP}(?:در |زیر )?(?:بازداشت|زندان|شکنجه)",
+            rf"{B}(?<!انتظار )مرگ{SUF}{E}{GAP}(?:در |زیر )?(?:بازداشت|زندان|شکنجه)",
         ),
     ),
     # A death verb alone: custody or a shooting in the sentence decides the kind (extract.py).
@@ -163,7 +179,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "carried_out",
         rx(
             rf"{B}(?:جان باخت|جان سپرد|جان خود را از دست داد|درگذشت|فوت کرد|فوت شد|کشته شد){SUF}{E}",
-            r"\b(?:died|dies|was killed|were killed|have been killed|has been killed|lost (?:his|her|their) li(?:fe|ves)|bled to death)\b",
+            r"\b(?:died|dies|was killed|were killed|have been killed|has been killed|lost (?:his|her|their) li(?:fe|ves)|bled to death|(?:was|were) found dead)\b",
         ),
     ),
     (
@@ -171,9 +187,12 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "carried_out",
         rx(
             r"\bshot (?:[\w'’-]+ ){0,2}dead",
-            r"\b(?:was|were) (?:[\w'’-]+ ){0,2}killed (?:[\w'’-]+ ){0,4}(?:by|when|after) (?:[\w'’-]+ ){0,3}(?:forces|guards|police|agents|fire|gunfire|shots|troops)",
+            r"\bshot and killed\b",
+            r"\b(?:forces|guards|police|agents|troops|officers|soldiers) (?:[\w'’-]+ ){0,2}killed\b(?! by)",
+            r"\b(?:was|were) (?:[\w'’-]+ ){0,2}killed (?:[\w'’-]+ ){0,4}(?:by|when|after) (?:[\w'’-]+ ){0,4}(?:forces|guards|police|agents|fire|gunfire|shots|troops)",
             r"\bkilled by (?:[\w'’-]+ ){0,3}(?:forces|guards|police|agents|gunfire|fire)",
             r"\bopened fire (?:[\w'’-]+ ){0,8}kill",
+            r"\b(?:opened fire|fired) (?:on|at|into|upon) [^.!?;\n]{0,80}?\bkill(?:ing|ed)\b",
             r"\b(?:fatally|lethally) shot",
             r"\bdied (?:[\w'’-]+ ){0,3}(?:of|from|after) (?:gunshot|bullet) wounds?",
             rf"{B}(?:با |به )?(?:شلیک|ضرب گلوله|تیراندازی){GAP}(?:کشته|جان باخت|جان سپرد|به قتل رسید)",
@@ -189,6 +208,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bflogging (?:sentence )?(?:[\w'’-]+ ){0,4}(?:was|were) carried out",
             rf"{B}(?:حکم )?(?:شلاق|ضربه شلاق){LONG_GAP}{B}(?:اجرا|به اجرا|زده){E}",
             rf"{B}شلاق زده شد",
+            rf"{B}(?:ضربه )?شلاق (?:خورد|خوردند|زدند){E}",
         ),
     ),
     (
@@ -208,6 +228,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "upheld",
         rx(
             r"\bupheld (?:[\w'’-]+ ){0,8}amputation",
+            r"\b(?:upheld|confirmed|endorsed) (?:the |his |her |their )?(?:sentences?|rulings?|verdicts?) (?:[\w'’-]+ ){0,2}to (?:cut off|amputate|sever)\b",
             r"\bamputation sentences? (?:[\w'’-]+ ){0,12}(?:was|were|has been|have been) (?:upheld|confirmed)",
             rf"{B}حکم قطع{LONG_GAP}{B}(?:تایید|تأیید|ابرام) (?:شد|کرد|شده|کرده)",
         ),
@@ -225,7 +246,9 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "carried_out",
         rx(
             r"\b(?:fingers?|hands?|limbs?) (?:[\w'’-]+ ){0,3}(?:were|was) (?:[\w'’-]+ ){0,2}(?:amputated|cut off)",
-            r"\bamputation (?:[\w'’-]+ ){0,5}(?:was|were) carried out",
+            r"\bamputation (?:[\w'’-]+ ){0,8}(?:was|were|has been|have been) (?:carried out|inflicted|enforced|implemented)",
+            r"\bhad (?:[\w'’-]+ ){0,6}(?:fingers?|hands?|feet|foot) (?:[\w'’-]+ ){0,4}(?:cut off|amputated|severed)",
+            r"\b(?:fingers?|hands?) (?:[\w'’-]+ ){0,4}(?:were|was|had been|have been) (?:[\w'’-]+ ){0,2}severed",
             r"\b(?:were|was|had been|have been) (?:[\w'’-]+ ){0,2}amputated\b",
             rf"{B}(?:حکم )?قطع{GAP}(?:انگشت|دست|پا){LONG_GAP}(?:اجرا|به اجرا){E}",
             rf"{B}انگشتان{GAP}قطع (?:شد|کردند)",
@@ -237,6 +260,7 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         rx(
             r"\bsentenced (?:[\w'’-]+ ){0,6}amputation",
             r"\bsentenced (?:[\w'’-]+ ){0,12}amputated\b",
+            r"\b(?:sentences?|sentenced|rulings?|verdicts?) (?:[\w'’-]+ ){0,2}to (?:cut off|amputate|sever)\b",
             r"\bamputation sentences?",
             r"\bsentence of amputation",
             rf"{B}(?:محکوم{SUF} به |حکم ){GAP}قطع{GAP}(?:انگشت|دست|پا)",
@@ -261,8 +285,10 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         "sentence_act",
         "carried_out",
         rx(
-            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این محکوم)?{LONG_GAP}{B}(?:اجرا|به اجرا) (?:شد|شدند|گردید)",
-            r"\b(?:the |his |her |their )sentences? (?:was|were|has been|have been) carried out",
+            rf"{B}(?:حکم|احکام) (?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این محکوم)?{CLAUSE_GAP}{B}(?:اجرا|به اجرا) (?:شد|شدند|گردید|درآمد|در آمد|رسید)",
+            rf"{B}به مرحله (?:اجرا|اجرای حکم) (?:رسید|درآمد|در آمد|گذاشته شد)",
+            r"\b(?:the |his |her |their )sentences? (?:was|were|has been|have been|had been) (?:carried out|enforced|implemented|inflicted)",
+            r"\b(?:the )?punishments? (?:of|for) [^.!?;\n]{0,140}? (?:was|were|has been|have been|had been) (?:carried out|enforced|implemented|inflicted)\b",
         ),
     ),
 ]
@@ -283,9 +309,12 @@ NOT_EVENT = rx(
     r"|dissidents|activists|detainees|nationals|members)\b",
     rf"{B}(?:دست کم |حداقل |بیش از )?\d+ (?:مورد )?اعدام",
     rf"{B}آمار اعدام",
+    rf"{B}(?:در )?انتظار (?:مرگ|اعدام|اجرای حکم)",
+    rf"{B}(?:تقاضای|درخواست|خواستار|مطالبه) (?:صدور )?(?:حکم )?(?:اعدام|قصاص)",
+    r"\b(?:on death row|awaiting execution)\b",
     rf"{B}مجازات اعدام",
     rf"{B}لغو (?:مجازات |حکم )?اعدام",
-    rf"{B}توقف (?:اجرای )?(?:حکم )?اعدام",
+    rf"{B}توقف (?:اجرای )?(?:حکم |احکام )?(?:اعدام|قصاص)",
     r"\b(?:stop|halt|end|abolish|prevent)(?:ing)? (?:the |all |his |her |their )?(?:executions?|death penalty)",
 )
 
@@ -462,7 +491,7 @@ RELIGION: list[tuple[str, re.Pattern[str]]] = [
 # Words that make a nearby count or group a set of victims.
 VICTIM_NOUNS_EN = (
     r"(?:men|women|man|woman|prisoners?|inmates?|people|persons|individuals|detainees|"
-    r"convicts|kolbars|porters|fuel carriers|protesters|brothers|juveniles?|youths?|boys?|girls?|"
+    r"convicts|kolbars?|porters?|fuel carriers?|protesters?|brothers|juveniles?|youths?|boys?|girls?|"
     r"nationals?|citizens?|teenagers?|clerics?|activists?|workers?|members?|sukhtbars|couriers|fathers?)"
 )
 VICTIM_NOUNS_FA = (
@@ -743,8 +772,6 @@ STATISTIC_CUES = rx(
     r"\b(?:since|from) the (?:start|beginning) of",
     r"\bannual report",
     r"\b(?:dozens|hundreds|thousands|scores) of",
-    r"\busually\b",
-    r"\btypically\b",
     r"\bthis year\b",
     r"\brecorded\b",
     r"\bfigures\b",
@@ -758,13 +785,50 @@ STATISTIC_CUES = rx(
     rf"{B}(?:از ابتدای|از آغاز) (?:سال|ماه)",
     rf"{B}گزارش سالانه",
     rf"{B}(?:ده ها|صدها|هزاران)",
-    rf"{B}معمولا",
     rf"{B}سال جاری",
+)
+# "executions are usually carried out at dawn": a habit, not an event, when the cue comes
+# before (or inside) the trigger; "moved to solitary, a step that usually precedes an
+# execution" still reports the transfer.
+HABIT_CUES = rx(r"\busually\b", r"\btypically\b", r"\bgenerally\b", rf"{B}(?:معمولا|معمولاً|غالبا)")
+# "she is at least the third woman to be sentenced to death": a tally, not the event.
+TALLY_CUES = rx(
+    r"\bthe (?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th)) (?:[\w'’-]+ ){0,3}(?:known )?to (?:have been|be)\b",
+    rf"{B}(?:دومین|سومین|چهارمین|پنجمین|\d+ ?(?:مین|امین)) {GAP}(?:است|بود) که",
+)
+# Killers who are not state agents ("armed men opened fire on a police patrol"): the dead
+# are victims of a crime, not of an extrajudicial killing.
+NON_STATE_ATTACKERS = rx(
+    r"\b(?:armed men|gunmen|assailants|attackers|unknown attackers|bandits|smugglers|militants|insurgents)\b",
+    rf"{B}(?:افراد مسلح|مهاجمان|ضاربان|اشرار|قاچاقچیان|افراد ناشناس|مسلحین|تروریست ها)",
+)
+# "two months after X was hanged", «هفت سال پس از اعدام»: time elapsed since an old event.
+ELAPSED_CUES = rx(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many) (?:months|years) (?:after|since)\b",
+    r"\b(?:a|one) year (?:after|since)\b",
+    rf"{B}(?:\d+|یک|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ده|چند) (?:ماه|سال) (?:پس از|بعد از|از)",
+    rf"{B}(?:\d+|یک|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ده|چند) سال (?:پیش|قبل)",
+)
+# "the ruling was communicated to his lawyer on Monday", «این حکم ... ابلاغ شد»: the day a
+# sentence (or its upholding) was made known, the date of that step.
+NOTIFIED_CUES = rx(
+    r"\b(?:ruling|verdict|sentence|decision|judgment|judgement)s? (?:was|were|had been|has been) (?:communicated|notified|announced|delivered|conveyed|read out)\b",
+    r"\b(?:announced|communicated|notified|read out|delivered) the (?:verdict|ruling|sentence|judgment)\b",
+    rf"{B}(?:حکم|رای|رأی){GAP}ابلاغ (?:شد|شده|گردید|کرد)",
+    # "The sentence was issued by Branch 1 in July", «این حکم تیرماه صادر شده است»
+    r"\b(?:ruling|verdict|sentence|judgment|judgement)s? (?:was|were|had been|has been) (?:issued|handed down|passed|pronounced)\b",
+    rf"{B}این (?:حکم|رای|رأی){GAP}صادر (?:شد|شده|گردید)",
 )
 # "at least nine prisoners": a figure, unless the sentence gives the day (one group event).
 AT_LEAST_CUES = rx(
     r"\bat least \d[\d,]* (?:people|prisoners|executions|kolbars|men|women)",
     rf"{B}(?:دست کم|حداقل|بیش از) (?:هزار|\d+) ",
+)
+# "the execution of X was postponed", «اجرای حکم ... متوقف شد»: the act did not take place.
+HALTED_CUES = rx(
+    r"\b(?:was|were|has been|have been|had been) (?:[\w'’-]+ )?(?:postponed|halted|stopped|suspended|delayed|called off|averted|put on hold)\b",
+    rf"{B}(?:متوقف|به تعویق|معلق) (?:شد|گردید|افتاد|شده|مانده)",
+    rf"{B}(?:توقف|تعلیق|تعویق) (?:اجرای )?حکم",
 )
 UPHELD_CUE = rx(r"\b(?:upheld|confirmed)\b", rf"{B}(?:تایید|تأیید|ابرام)")
 # A sentence was commuted, quashed or pardoned: no longer a death sentence.
@@ -783,7 +847,9 @@ CUSTODY_CONTEXT = rx(
 )
 SHOOTING_CONTEXT = rx(
     r"\b(?:shot|shooting|gunfire|opened fire|bullet)",
+    r"\bfired (?:[\w'’-]+ ){0,2}(?:at|on|upon|into)\b",
     rf"{B}(?:شلیک|گلوله|تیراندازی|تیر)",
+    rf"{B}آتش (?:گشود|گشودند)",
 )
 STATE_AGENTS = rx(
     r"\b(?:forces|guards|police|agents|troops|irgc|basij|security)",

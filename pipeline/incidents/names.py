@@ -67,6 +67,8 @@ _DROP = {
     "mawlawi",
     "mamosta",
     "mullah",
+    "al",  # Al-Sawari, Alsawari and Sawari: the article is no part of the surname's skeleton
+    "el",
     "مولوی",
     "ماموستا",
     "آقای",
@@ -115,6 +117,18 @@ def _ratio(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+SHORT = 3  # a skeleton this short differs in one consonant only between different names
+
+
+def _token_ratio(a: str, b: str) -> float:
+    """``_ratio`` of two tokens' skeletons, discounted when they differ and one is short:
+    Nouri (nr) and Nasiri (nsr) are two surnames, not two spellings of one; a skeleton
+    inside the other (Sawari in Alsawari, a prefix glued on) is not discounted."""
+    r = _ratio(a, b)
+    short = min(len(a), len(b)) <= SHORT and a not in b and b not in a  # Sawari in Alsawari: one
+    return r * 0.9 if short else r
+
+
 def name_similarity(a: str, b: str) -> float:
     """0..1: how likely two written names are one person's (order of tokens may differ).
 
@@ -131,9 +145,9 @@ def name_similarity(a: str, b: str) -> float:
     whole = _ratio("".join(sa), "".join(sb))
     if len(sa) == 1 or len(sb) == 1:
         short, long_ = (sa, sb) if len(sa) == 1 else (sb, sa)
-        score = _ratio(short[0], long_[-1]) * (0.9 if len(long_) > 1 else 1.0)
+        score = _token_ratio(short[0], long_[-1]) * (0.9 if len(long_) > 1 else 1.0)
     else:  # given name(s) against given name(s), surname against surname
-        score = min(_ratio("".join(sa[:-1]), "".join(sb[:-1])), _ratio(sa[-1], sb[-1]))
+        score = min(_ratio("".join(sa[:-1]), "".join(sb[:-1])), _token_ratio(sa[-1], sb[-1]))
     return max(score, whole if whole >= 0.9 else 0.0)
 
 

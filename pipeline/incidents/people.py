@@ -21,7 +21,7 @@ MALE_FA = (
     "داوود داود رحیم رحمان رسول روح الله سعید سجاد سلمان سامان سیامک شاهین شهرام صادق صالح عادل عبدالله "
     "عبدالرحمن عبدالحمید عبدالغنی عبدالمجید عبدالرحیم عبدالباسط عبدالواحد عثمان عمر عرفان فرهاد فرامرز فرشید فریدون فرزاد "
     "کامران کریم کیوان ماجد مجید محسن محمدرضا محمدعلی محمدحسین مسعود منصور موسی میلاد ناصر نادر نوید "
-    "نیما وحید هادی هاشم هوشنگ یاسر یاسین یونس ادریس اسحاق خالد زانیار لقمان شیرکو پژمان آرمان "
+    "عبدالمالک نعیم عبدالرشید عبدالغفور عبدالستار عبدالقادر عبدالوهاب نیما وحید هادی هاشم هوشنگ یاسر یاسین یونس ادریس اسحاق خالد زانیار لقمان شیرکو پژمان آرمان "
     "ارسلان ایوب بشیر جعفر حبیب حیدر خلیل رامین زاهد سهراب سیاوش شریف طاهر غلامرضا غلام فواد "
     "قادر کمال کورش مراد منوچهر نبی نصرالله نورالدین هیمن وریا حمزه ایرج اسلام رامین سینا مهران "
     "آرش کیومرث آکو هیوا کامیار بهنام کاوه سیروان یدالله نورالله عدنان آزاد پیمان شهاب فرید "
@@ -47,7 +47,7 @@ MALE_EN = (
     "abdolhamid abdolghani abdolmajid abdolrahim abdolbaset abdolvahed osman omar erfan farhad faramarz "
     "farshid fereydoun farzad kamran karim keyvan majed majid mohsen mohammadreza mohammadali "
     "mohammadhossein masoud mansour mousa musa milad naser nasser nader navid nima vahid hadi hashem "
-    "houshang yaser yasser yasin younes edris idris eshagh khaled zaniar loghman luqman shirko pezhman "
+    "abdolmalek abdulmalik naeem naim abdolrashid abdolghafour abdolsattar houshang yaser yasser yasin younes edris idris eshagh khaled zaniar loghman luqman shirko pezhman "
     "arman arsalan ayoub bashir jafar habib heydar khalil ramin zahed sohrab siavash sharif taher "
     "gholamreza gholam fuad foad ghader kamal kourosh morad manouchehr nabi nasrollah nooraddin heiman "
     "wrya hamzeh iraj eslam sina mehran abdolkarim abdolaziz jamshid arash kiumars ako hiwa kamyar behnam "
@@ -87,6 +87,7 @@ _NOT_NAME = set(
     un united nations special rapporteur office news agency centre center campaign mr mrs ms
     ward solitary confinement death penalty law anti narcotics national security council
     persian kurdish baluch arab afghan turkish sunni shia baha'i bahai christian jewish muslim
+    lur lor lori turk azeri azerbaijani turkmen ahvazi ahwazi gilak talysh yarsan yarsani
     """.split()
 )
 for _city, _province, _spellings in L.CITIES:
@@ -105,7 +106,9 @@ _ROLE_AFTER = re.compile(
     r"^,? (?:said|says|told|added|wrote|the (?:director|head|spokes)|director|who heads|spokes|deputy|head of)",
     re.IGNORECASE,
 )
-_EN_NAME = re.compile(r"\b([A-Z][a-z'’\-]+(?: (?:[A-Z][a-z'’\-]+|al-[A-Z][a-z]+|e-[A-Z][a-z]+)){1,3})\b")
+# a word: "Sawari", "Al-Sawari", "Shahr-e" (hyphenated parts keep their capitals)
+_EN_WORD = r"[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]*)*"
+_EN_NAME = re.compile(rf"\b({_EN_WORD}(?: (?:{_EN_WORD}|al-[A-Z][a-z]+|e-[A-Z][a-z]+)){{1,3}})\b")
 
 _FA_TOKEN = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]+")
 _FA_STOP_WORDS = """
@@ -116,11 +119,14 @@ _FA_STOP_WORDS = """
     شد شدند کرد کردند داشت داشتند نداشت گفت گفته را هیچ کسی چیزی زیادی بسیار دیگری
     بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
     سایر بقیه دیگر برخی
+    سحرگاه بامداد شامگاه عصر ظهر شب ظهر دیشب اعلام
+    نبود نبودند نیست نیستند نشد نشدند نکرد نکردند نمی می توانست نتوانست عقل
     """
 _FA_STOP = {fold_chars(w) for w in _FA_STOP_WORDS.split()}
 _FA_NAMED = _folded_re(
     rf"{L.B}(?:به نام های|به نام\u200cهای|به نام|با نام|با هویت های|با هویت|به اسامی|با اسامی|(?<!احراز )(?<!شناسایی )هویت)"
-    r"(?: (?:این|آن|او|وی))?(?: (?:زندانی|زندانیان|زن|مرد|جوان|کولبر|شهروند|فرد|افراد|محکوم))?،? «?"
+    r"(?: (?:این|آن|او|وی))?(?: (?:دو|سه|چهار|پنج|شش|هفت|هشت|نه|ده|\d+))?"
+    r"(?: (?:زندانی|زندانیان|زن|مرد|جوان|کولبر|شهروند|فرد|افراد|محکوم|جان باخته|جان باختگان|قربانی|قربانیان|کشته|کشته شده|سوخت بر|کولبران|سوخت بران|تن|نفر))?،? «?"
     r"([\u0620-\u064a\u066e-\u06d3 ]{3,80}?)(?=[»،,.؛:\(\n]| و | فرزند| \d| ساله| که| از | در | به | را | است| عنوان)"
 )
 # "X Y، ۲۹ ساله" / "X Y، زندانی ..." at a sentence start: an appositive names the person.
@@ -128,7 +134,7 @@ _FA_APPOSITIVE = re.compile(
     r"(?:^|(?<=[.:\n\-–]) ?|(?<=، )|(?<=اعدام )|(?<=قصاص )|(?<=مرگ )|(?<=زندانی ))"
     r"([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)، "
     r"(?:[\u0620-\u064a\u066e-\u06d3\u200c]+ ){0,3}?(?:\d+ ساله|زندانی|شهروند|کولبر|سوخت\u200c?بر|متهم|جوان|نوجوان|"
-    r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)"
+    r"فعال|معلم|دانشجو|کارگر|تبعه|روحانی|ورزشکار|زن|مرد|پدر|مادر|عضو)(?![\u0600-\u06ff])"
 )
 # «فرزند محمد» gives the father's given name; «مادر/برادر X» ("X's mother") names X, who is
 # a person of the story (often the victim), so kinship words do not block a name.
@@ -159,6 +165,7 @@ class Victim:
     nationality: str | None = None
     religion: str | None = None
     evidence: dict[str, list] = field(default_factory=dict)
+    part: bool = False  # a gendered part told apart from its group ("among them a woman")
 
     def as_dict(self) -> dict:
         return {
@@ -183,14 +190,17 @@ def given_gender(name: str) -> str | None:
 def english_names(text: str, start: int, end: int) -> list[Victim]:
     """Capitalised names in ``text[start:end]`` that are not roles, places or organisations."""
     out = []
+    pending: list[Victim] = []  # capitalised pairs without a person cue of their own
     for m in _EN_NAME.finditer(text, start, end):
         words = m.group(1).split()
         # trim leading/trailing non-name words ("On Tuesday Reza Kamali" -> "Reza Kamali")
         while words and words[0].lower().strip("'’") in _NOT_NAME:
             words.pop(0)
+        place = False
         while words and words[-1].lower().strip("'’") in _NOT_NAME:
+            place = place or words[-1].lower() in _INSTITUTION_WORDS
             words.pop()
-        if len(words) < 2:
+        if len(words) < 2 or place:  # "Ghezel Hesar Prison", "Evin Court": a place's name
             continue
         if any(w.lower() in _NOT_NAME for w in words):
             continue
@@ -202,13 +212,19 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
         if _ROLE_BEFORE.search(text[max(0, s - 40) : s]) or _ROLE_AFTER.search(text[e : e + 30]):
             continue
         if name.endswith(("'s", "’s")):
-            if _RELATIVE_OF.match(text, e - 2):  # "X's friend Y": X is named for Y's sake
-                continue
+            rel = _RELATIVE_OF.match(text, e - 2)
+            if rel and re.match(r",? [A-Z]", text[rel.end() : rel.end() + 3]):
+                continue  # "X's friend Y": X is named for Y's sake ("X's family were told": X)
             name, e = name[:-2], e - 2  # "Reza Zarei's execution": the victim is Reza Zarei
         after_name = bool(out) and re.fullmatch(r",? (?:and )?|, ", text[out[-1].end : s] or "x") is not None
         if words[0].lower() not in _EN_GIVEN and not after_name and not _looks_like_person(text, s, e):
+            pending.append(Victim(name, s, e, gender=None))
             continue
         out.append(Victim(name, s, e, gender=None))
+    # "Shaho Veisi and Hazhar Mohammadi were hanged": a pair joined to a person is one too
+    for p in pending:
+        if any(re.fullmatch(r",? and |, ", text[p.end : v.start]) for v in out if v.start > p.end):
+            out.append(p)
     for m in _SHARED_SURNAME.finditer(text, start, end):
         given = m.group(1)
         nxt = next((v for v in out if v.start == m.end()), None)
@@ -220,6 +236,24 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_INSTITUTION_WORDS = {
+    "prison",
+    "court",
+    "province",
+    "city",
+    "ward",
+    "centre",
+    "center",
+    "organization",
+    "organisation",
+    "network",
+    "agency",
+    "campaign",
+    "ministry",
+    "office",
+    "council",
+    "jail",
+}
 _RELATIVE_OF = re.compile(
     r"['’]s (?:friend|brother|sister|father|mother|son|daughter|wife|husband|lawyer|family|cousin|uncle"
     r"|aunt|nephew|niece|relative|fiancée?|colleague|cellmate|co-defendant)s?\b",
@@ -234,12 +268,13 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
     before, after = text[max(0, s - 40) : s].lower(), text[e : e + 25].lower()
     return bool(
         re.search(
-            r"(?:identified as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?"
+            r"(?:identified as|identified (?:him|her|them) as|named as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?"
             r"|\bthe (?:teenager|convict|defendant|accused|detainee|porter|youth|boy|girl|student|activist"
             r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman)),?\s*$",
             before,
         )
-        or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|an? )", after)
+        or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|had |an? )", after)
+        or re.match(r"^ (?:hanged|executed|sentenced|flogged|lashed|killed|shot|died|dies)\b", after)
     )
 
 
@@ -254,6 +289,14 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
         s, e = m.start(1), m.end(1)
         out.append(Victim(text[s:e], s, e, gender=None))
         seen.append((s, e))
+    # «شاهو ویسی سحرگاه امروز ... اعدام شد», «حکم اعدام دیاکو رسولی»: a given name not in
+    # our lists, known by its place (the sentence's subject, after «حکم اعدام» or a title)
+    # and a surname's shape
+    for m in _FA_SUBJECT_NAME.finditer(folded, start, end):
+        s, e = m.start(1), m.end(1)
+        if _fa_surname_shape(folded[s:e]) and not any(a < e and s < b for a, b in seen):
+            out.append(Victim(text[s:e], s, e, gender=None))
+            seen.append((s, e))
     for m in _FA_HONORIFIC.finditer(folded, start, end):  # «آقای کاظمی»: a surname alone
         if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
             g = "female" if m.group().startswith("خانم") else "male"
@@ -309,6 +352,21 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 j -= 1
             if j > i + 1:
                 s, e = ws, words[j - 1][1]
+                if (
+                    "".join(words[i + 1][2]) in _SURNAME_TAILS
+                    and i > 0
+                    and _surname_like(words[i], text, words[i - 1][1])
+                ):
+                    prev = "".join(words[i - 1][2])
+                    ps = words[i - 1][0]
+                    opens = ps == start or re.search(r"[،,.:؛«\n\-–]\s*$", folded[max(0, ps - 3) : ps])
+                    after_stop = i > 1 and "".join(words[i - 2][2]) in _FA_STOP
+                    if (
+                        prev not in _FA_STOP
+                        and (opens or after_stop)
+                        and not _FA_MONTH_WORD.match(folded, ps)
+                    ):
+                        s = ps
                 role = _FA_ROLE_BEFORE.search(folded[max(0, s - 12) : s]) or _FA_ROLE_AFTER.search(
                     folded[e : e + 12]
                 )
@@ -330,7 +388,9 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
                 out.append(Victim(full, m.start(1), m.end(1), gender=None))
                 seen.append((m.start(1), m.end(1)))
     for v in list(out):
-        m = _FA_AND_NAME.match(text, v.end)
+        m = _FA_AND_NAME.match(text, v.end) or _FA_AND_SHAPED.match(text, v.end)
+        if m is not None and m.re is _FA_AND_SHAPED and not _fa_surname_shape(fold_chars(m.group(1))):
+            m = None
         if m and m.end(1) <= end and not any(a < m.end(1) and m.start(1) < b for a, b in seen):
             out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
             seen.append((m.start(1), m.end(1)))
@@ -338,6 +398,8 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+# «حسین پور», «علی زاده»: a given name with these after it is the first half of a surname
+_SURNAME_TAILS = {fold_chars(w) for w in ("پور", "زاده", "نژاد", "زادە")}
 _FA_GIVEN_AND = re.compile(r"(?<![\u0600-\u06ff])([\u0620-\u064a\u066e-\u06d3]+) و $")
 _FA_VERB_AFTER = _folded_re(r" (?:بود|بودند|است|هست|شد|شدند|کرد|کردند|بوده|شده)(?![\u0600-\u06ff])")
 _FA_HONORIFIC = _folded_re(
@@ -348,6 +410,59 @@ _FA_QUOTED = re.compile(
     r"«([\u0620-\u064a\u066e-\u06d3\u200c]+(?: [\u0620-\u064a\u066e-\u06d3\u200c]+){1,2})»(?= ?[\d۰-۹]+ ?ساله|،| و |\s*$| \()"
 )
 # "X Y و Z W، ..." / "X Y و Z W ۲۹ ساله": the second of two named people.
+_FA_W = r"[\u0620-\u064a\u066e-\u06d3]+"
+_FA_TIME_AFTER = r"(?:سحرگاه|صبح|بامداد|روز|امروز|دیروز|شامگاه|عصر|ظهر|شب|نیز|هم)"
+_FA_SUBJECT_NAME = _folded_re(
+    rf"(?:^|(?<=[.:!؟\n]) ?|(?<=[.:!؟\n] )|(?<=حکم اعدام )|(?<=حکم قصاص )|(?<=حکم قصاص نفس )|(?<=حکم شلاق )"
+    rf"|(?<=ماموستا )|(?<=مولوی )|(?<=زندانی سیاسی )|(?<=زندانی )|(?<=به نام )|(?<=، )"
+    rf"|(?<=شنبه )|(?<=جمعه )|(?<=امروز )|(?<=دیروز )|(?<=اعلام کرد )|(?<=خبر داد )|(?<=گزارش داد )|(?<=گفت ))"
+    rf"({_FA_W} {_FA_W})(?= (?:{_FA_TIME_AFTER}|و|،|در|که|\d+ ساله)(?![\u0600-\u06ff])|،)"
+)
+_FA_AND_SHAPED = re.compile(
+    rf"(?:،? \d+ ساله)?(?:،)? و ({_FA_W} {_FA_W})(?= {_FA_TIME_AFTER}(?![\u0600-\u06ff])| در )"
+)
+_SURNAME_ENDINGS = tuple(fold_chars(w) for w in ("ی", "پور", "زاده", "نژاد", "یان", "وند", "لو", "فر", "زهی"))
+# Nouns that open a sentence with an adjective in «ی» («نیروهای امنیتی», «دادگاه انقلاب»):
+# never a given name.
+_FA_NOT_GIVEN = {
+    fold_chars(w)
+    for w in """
+    نیروهای نیروی ماموران مأموران مقامات منابع زندانیان زندانی زندان دادگاه دیوان قوه سازمان
+    شبکه کمپین خبرگزاری رسانه رسانه‌های مرکز دفتر رئیس دادستان وکیل خانواده خانواده‌های مادر پدر
+    همسر برادر خواهر فرزند فعالان فعال گروه گزارشگران گزارش نهاد نهادهای وزارت اداره پلیس سپاه
+    شعبه حکم احکام اجرای اعدام مجازات کولبر کولبران سوخت‌بران شهروند شهروندان معترضان جوان
+    مردم اهالی روستای شهر استان کشور جمهوری حکومت نظام مسئولان مسئول سخنگوی دبیر کارشناسان
+    جزای کارگر کارگران کارمند راننده دانشجوی دانشجو معلم کشاورز فروشنده مامور مأمور نماینده قاضی
+    بازپرس ضربه اتهام پرونده جرم جرائم مواد سلاح ماده قانون دستگاه بیمارستان مرز منطقه جاده خودرو
+    حبس تبعید مصادره محرومیت جریمه زن مرد دختر پسر کودک نوجوان سال ماه روز هفته شب
+    نوکیش روحانی شاعر نویسنده خواننده ورزشکار قهرمان کشتی‌گیر هنرمند وکلای فعالان روزنامه‌نگار
+    """.split()
+}
+
+
+def _fa_surname_shape(pair: str) -> bool:
+    """«شاهو ویسی»: two words, the second with a surname's ending, the first no stop word,
+    noun of institutions or people, month or number."""
+    words = pair.split()
+    if len(words) != 2:
+        return False
+    first, second = words
+    if (
+        first in _FA_STOP
+        or first in _FA_NOT_GIVEN
+        or second in _FA_STOP
+        or _FA_MONTH_WORD.match(first + " ماه")
+    ):
+        return False
+    if first.endswith(("ها", "های", "ان")) and first not in _FA_GIVEN:
+        return False  # a plural noun («مأموران»), not a given name
+    if any(
+        next(L.scan_span(rx, pair, len(first) + 1, len(pair)), None) for _, rx in (*L.ETHNICITY, *L.RELIGION)
+    ):
+        return False  # «نوکیش مسیحی», «فعال بلوچ»: a description, not a surname
+    return len(second) >= 4 and second.endswith(_SURNAME_ENDINGS)
+
+
 _FA_AND_NAME = re.compile(
     r"(?:،? \d+ ساله)?(?:،)? و ([\u0620-\u064a\u066e-\u06d3\u200c]+ [\u0620-\u064a\u066e-\u06d3\u200c]+)(?=، | \d+ ساله| \()"
 )
@@ -374,10 +489,10 @@ def _surname_like(word: tuple[int, int, list[str]], text: str, prev_end: int) ->
 
 
 _COUNT_EN = re.compile(
-    rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: [a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
+    rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: other)?(?: (?!of\b|and\b)[a-z\-]+){{0,2}}? ({L.VICTIM_NOUNS_EN})\b"
 )
 _COUNT_FA = _folded_re(
-    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?:[\u0620-\u064a\u066e-\u06d3]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
+    rf"{L.B}(\d+|{'|'.join(L.NUMBER_WORDS_FA)}) (?!ساله)(?!ها{L.E}|های{L.E})(?:[\u0620-\u064a\u066e-\u06d3]+ )?({L.VICTIM_NOUNS_FA}){L.E}"
 )
 _PLURAL_FA = re.compile(r"(?:ان|ها|های)$")
 
@@ -402,12 +517,30 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
                 gender = "female"
             elif re.fullmatch(r"m[ae]n|boys?|brothers?|مرد|مردان|پسر|پسران|برادر|برادران", noun):
                 gender = "male"
+            if _OFFENCE_OBJECT.search(folded, max(0, m.start() - 40), m.start()):
+                continue  # "convicted of assaulting a young woman": the offence's victim
             if _SUBSET_BEFORE.search(folded[max(0, m.start() - 20) : m.start()]):
-                continue  # "five prisoners, including an Afghan national": part of the five
+                # "five prisoners, including an Afghan national": part of the five; "six
+                # prisoners, among them a woman": the woman is told apart from the five men
+                whole = next((g for g in reversed(out) if g.count > n and g.gender is None), None)
+                if gender is not None and whole is not None:
+                    whole.count -= n
+                    out.append(Victim(None, m.start(), m.end(), count=n, gender=gender, part=True))
+                continue
+            if _PART_OF.match(folded, m.end()):
+                continue  # «دو تن از ۹ زندانی», "two of the nine men": the nine are the group
             out.append(Victim(None, m.start(), m.end(), count=n, gender=gender))
     return out
 
 
+_OFFENCE_OBJECT = _folded_re(
+    r"\b(?:killing|murdering|stabbing|assaulting|raping|abducting|kidnapping|attacking|robbing|beating|injuring"
+    r"|shooting|strangling|poisoning)(?: and (?:[a-z]+ )?[a-z]+ing)? $"
+    r"|(?<![\u0600-\u06ff])(?:قتل|ربودن|آدم ربایی|تجاوز به|آزار|به قتل رساندن|ضرب و جرح|چاقو زدن به)(?: (?:عنف )?به)? $"
+)
+_PART_OF = _folded_re(
+    r" (?:(?:تن|نفر) )?از (?:(?:این|آن|میان) )?\d+|(?: [a-z]+)? of (?:the |those |these )?(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+)
 _SUBSET_BEFORE = _folded_re(
     r"(?:\bincluding|\bamong them|\bof whom|\bone of them|از جمله|که از میان آنان|یکی از) $"
 )

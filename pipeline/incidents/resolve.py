@@ -6,7 +6,8 @@ amputations, the same step: a sentence and its carrying out are two incidents) w
 * both name victims and one name matches across scripts and spellings
   (``names.name_similarity``), and their dates are compatible; or
 * one or both are unnamed and kind, place and date agree (day-precise dates within a
-  day; a prison or city in common and none conflicting), and the counts fit.
+  day; a prison or city in common and none conflicting), and the counts fit; or both are
+  unnamed groups of the same size on one day and one of them names no place.
 
 The resolver is pure (no database): ``store`` loads the open incidents into it, the
 benchmark feeds it gold articles. When one mention matches two incidents, the later one is
@@ -111,9 +112,16 @@ def _score(state: IncidentState, m: dict) -> float:
             return 0.0
         return 2.0 + best + (0.2 if place_match else 0.0)
     # at least one side unnamed: kind, place and date must agree
-    if dates_agree is not True or place_conflict or not place_match:
+    if dates_agree is not True or place_conflict:
         return 0.0
     total = sum(v.get("count") or 1 for v in m["victims"])
+    if not place_match:
+        # one report without a place ("three men were hanged on Wednesday, state media
+        # said"): the same group when both are unnamed groups of the same size on a day
+        unplaced = not (m.get("prison") or m.get("city")) or not (state.prisons or state.cities)
+        day = (m.get("event_date") or "").count("-") == 2
+        same_group = not names and not state.names and total >= 2 and total == state.count
+        return 0.9 if unplaced and day and same_group else 0.0
     if names and len(names) > state.count and state.count > 0:
         return 0.0
     if not names and state.names and total > max(state.count, len(state.names)) + 0:

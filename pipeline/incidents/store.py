@@ -177,10 +177,16 @@ def extract_pending(
             workqueue.set_swept(conn, workqueue.INCIDENTS, _config())
     _drain(engine, topics_file, batch_size, counts)
     with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        _lock_resolver(conn)
         counts["independent_recounted"] = recount_independent(conn)
     log.info("incidents: %s", counts)
     return counts
+
+
+def _lock_resolver(conn) -> None:
+    """Take the resolver's transaction-level advisory lock (held until the transaction ends):
+    one incident resolver at a time."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
 
 
 def _sweep(engine: Engine, topics_file: str | None, batch_size: int, everything: bool, counts: dict) -> None:
@@ -189,7 +195,7 @@ def _sweep(engine: Engine, topics_file: str | None, batch_size: int, everything:
     last_id = -1
     while True:
         with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            _lock_resolver(conn)
             rows = pending_articles(conn, after_id=last_id, limit=batch_size, everything=everything)
             if not rows:
                 return
@@ -203,7 +209,7 @@ def _drain(engine: Engine, topics_file: str | None, batch_size: int, counts: dic
     event), re-extract those whose extraction is outdated, and delete the events."""
     while True:
         with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            _lock_resolver(conn)
             events = workqueue.claim(conn, workqueue.INCIDENTS, batch_size)
             if not events:
                 return
