@@ -7,8 +7,6 @@ import html as html_lib
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,11 +28,23 @@ from pipeline.extraction.page import (
     prune_page_chrome,
     read_structured_data,
 )
+from pipeline.extraction.types import (
+    EXTRACTOR_ID,
+    EXTRACTOR_VERSION,
+    ExtractedArticle,
+    ExtractionHints,
+    NotAnArticle,
+)
 from pipeline.urls import declared_urls
 
-# Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.6"
-EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
+__all__ = [
+    "EXTRACTOR_ID",
+    "EXTRACTOR_VERSION",
+    "ExtractedArticle",
+    "ExtractionHints",
+    "NotAnArticle",
+    "extract_article",
+]
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "favor_precision": True,
@@ -77,52 +87,6 @@ _UNSPACED_RE = re.compile(
 )
 # Average characters per word in those scripts (Chinese words are 1.5 to 2 characters).
 CHARS_PER_WORD = 2
-
-
-@dataclass(frozen=True)
-class ExtractionHints:
-    url: str
-    language: str | None = None
-    feed_published: datetime | None = None
-    feed_published_raw: str | None = None
-    drop_selectors: tuple[str, ...] = ()
-    drop_line_patterns: tuple[str, ...] = ()
-
-
-@dataclass
-class ExtractedArticle:
-    title: str | None
-    authors: list[str]
-    published_at: datetime | None
-    published_raw: str | None
-    published_calendar: str | None
-    published_method: str | None
-    language: str | None
-    site_name: str | None
-    text: str
-    extractor: str
-    extractor_settings: dict = field(default_factory=dict)
-    # The URLs the page declares for itself in <head> (rel=canonical, then og:url), as
-    # written: storage picks the canonical URL from them without parsing the page again.
-    declared_urls: list[str] = field(default_factory=list)
-
-    # The publication day in the page's own time zone (see dates.FoundDate.local_day).
-    published_local_day: date | None = None
-
-    @property
-    def published_day(self) -> date | None:
-        """The publication day in the page's own time zone (its offset as written), not UTC."""
-        if self.published_local_day is not None:
-            return self.published_local_day
-        return self.published_at.date() if self.published_at is not None else None
-
-
-class NotAnArticle(Exception):  # noqa: N818 - the contract's name
-    """The page holds no article. ``reason`` is a short machine-readable code."""
-
-    def __init__(self, reason: str, message: str | None = None) -> None:
-        super().__init__(message or reason)
-        self.reason = reason
 
 
 def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
