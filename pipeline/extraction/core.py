@@ -79,6 +79,11 @@ SHORT_SHARE = 0.5
 FALLBACK_GAIN = 1.5
 # A page whose kept lines are mostly link texts is a list of links.
 LINK_LINE_SHARE = 0.6
+# A page declared a listing is one unless its text has PROSE_LINES_MIN long paragraphs and
+# at most TEASER_LINE_SHARE of its lines are teasers (link texts, truncated excerpts).
+PROSE_LINES_MIN = 2
+TEASER_LINE_SHARE = 0.1
+_TRUNCATED = ("...", "…", "[…]", "[...]")
 _WORD_RE = re.compile(r"\w+")
 # Scripts written without spaces between words: there a \w+ token is a whole sentence.
 _UNSPACED_RE = re.compile(
@@ -99,6 +104,7 @@ def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
         "boilerplate_rules_sha256": boilerplate.RULES_SHA256,
         "min_words": MIN_WORDS,
         "link_line_share": LINK_LINE_SHARE,
+        "listing_declared": {"prose_lines_min": PROSE_LINES_MIN, "teaser_line_share": TEASER_LINE_SHARE},
         "combination": {
             "prose_paragraph_chars": PROSE_PARAGRAPH_CHARS,
             "short_share": SHORT_SHARE,
@@ -270,11 +276,26 @@ def _anchor_texts(tree: HtmlElement) -> set[str]:
     return {_key(" ".join(a.itertext())) for a in tree.iter("a") if len(" ".join(a.itertext()).strip()) >= 15}
 
 
-def _listing_by_address(url: str, sd: StructuredData) -> str | None:
-    """A listing by what the page says it is, or by its URL path (tag, category, page/2)."""
+def _reads_as_one_text(lines: list[str], tree: HtmlElement) -> bool:
+    """The kept text is prose of its own, not teasers: at least PROSE_LINES_MIN paragraphs of
+    PROSE_PARAGRAPH_CHARS, and at most TEASER_LINE_SHARE of its lines are link texts or
+    truncated excerpts ("…", "[…]")."""
+    if sum(1 for line in lines if len(line) >= PROSE_PARAGRAPH_CHARS) < PROSE_LINES_MIN:
+        return False
+    anchors = _anchor_texts(tree)
+    teasers = sum(1 for line in lines if line.rstrip().endswith(_TRUNCATED) or _key(line) in anchors)
+    return teasers <= TEASER_LINE_SHARE * len(lines)
+
+
+def _listing_by_address(url: str, sd: StructuredData, lines: list[str], tree: HtmlElement) -> str | None:
+    """A listing by what the page says it is, or by its URL path (tag, category, page/2).
+
+    A listing declaration in structured data (``CollectionPage``: SEO plugins write it on
+    every archive page, a category's page with its own text included) stands unless the
+    kept text reads as one text (``_reads_as_one_text``): a teaser list does not."""
     if sd.is_article:
         return None
-    if sd.listing_types:
+    if sd.listing_types and not _reads_as_one_text(lines, tree):
         return "listing-structured-data"
     path = urlsplit(url)
     if LISTING_PATH_RE.search(path.path + ("?" + path.query if path.query else "")):
@@ -353,10 +374,12 @@ def _combine(text: str, tree: HtmlElement, protector: Protector, url: str) -> tu
     When the precise extraction of the pruned page is short (``_short``), alternatives run:
     precise mode on the unpruned page, when pruning removed most of the page's long-paragraph
     prose (a main column in an ``<aside>``, or inside an unclosed ``<noscript>``/``<nav>``),
-    and trafilatura's default mode on the pruned page (favor_precision keeps only the lead on
-    some templates). The longest wins, but only when at least FALLBACK_GAIN times longer:
+    then default mode on the unpruned page, and trafilatura's default mode on the pruned page
+    (favor_precision keeps only the lead on some templates; after pruning that lost the
+    article, only when the unpruned page gave nothing better). The longest wins, but only when at least FALLBACK_GAIN times longer:
     near ties keep the precise text. Returns the
-    text and which variant it is (``precise``, ``default``, ``unpruned``).
+    text and which variant it is (``precise``, ``default``, ``unpruned``,
+    ``unpruned-default``).
     """
     prose = page_prose_chars(tree)
     if not _short(text, prose):
@@ -365,14 +388,21 @@ def _combine(text: str, tree: HtmlElement, protector: Protector, url: str) -> tu
     pruned = copy.deepcopy(tree)
     protector.protect_tree(pruned)
     prune_page_chrome(pruned)
+    default = {**TRAFILATURA_OPTIONS, "favor_precision": False}
     candidates: list[tuple[str, HtmlElement, dict[str, Any]]] = []
-    if page_prose_chars(pruned) < SHORT_SHARE * prose:
-        # pruning removed the bulk of the page's prose: precise mode on the unpruned page
-        whole = copy.deepcopy(tree)
-        protector.protect_tree(whole)
-        candidates.append(("unpruned", whole, TRAFILATURA_OPTIONS))
-    candidates.append(("default", pruned, {**TRAFILATURA_OPTIONS, "favor_precision": False}))
+    pruning_lost_prose = page_prose_chars(pruned) < SHORT_SHARE * prose
+    if pruning_lost_prose:
+        # pruning removed the bulk of the page's prose: the unpruned page, precise mode then
+        # default mode; what the pruned page gives then is what is left without the article
+        # (a results table, a menu), so it is tried only when neither gives an article
+        for name, options in (("unpruned", TRAFILATURA_OPTIONS), ("unpruned-default", default)):
+            whole = copy.deepcopy(tree)
+            protector.protect_tree(whole)
+            candidates.append((name, whole, options))
+    candidates.append(("default", pruned, default))
     for name, work, options in candidates:
+        if name == "default" and pruning_lost_prose and variant != "precise":
+            break
         other = protector.restore(_body_text(work, url, options)) or ""
         if len(other) >= FALLBACK_GAIN * max(len(best), 1) and len(other) >= FALLBACK_GAIN * len(text):
             best, variant = other, name
@@ -418,7 +448,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     # in the form every other page and a reader's search use. Canonical equivalence only.
     text = unicodedata.normalize("NFC", "\n".join(lines))
 
-    reason = _listing_by_address(hints.url, sd) or _listing_by_links(sd, lines, tree)
+    reason = _listing_by_address(hints.url, sd, lines, tree) or _listing_by_links(sd, lines, tree)
     if reason:
         raise NotAnArticle(reason, f"the page is a listing, not an article ({reason})")
     if not text.strip():
