@@ -5,14 +5,17 @@ from __future__ import annotations
 import copy
 import html as html_lib
 import itertools
+import logging
 import re
 import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
 import trafilatura
+import trafilatura.metadata as tm
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
 from pipeline.extraction import boilerplate
 from pipeline.extraction.completion import complete_paragraphs
@@ -46,6 +49,8 @@ __all__ = [
     "extract_article",
 ]
 
+log = logging.getLogger(__name__)
+
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "favor_precision": True,
     "include_comments": False,
@@ -62,7 +67,10 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 # which dadkhah does not use, and costs about a third of trafilatura's time on a page
 # with a large menu and footer. It fills only what the page's structured data leaves
 # open: headline, authors, site name.
-TRAFILATURA_METADATA = "extract_metadata, when structured data lacks a headline, authors or a site name"
+TRAFILATURA_METADATA = (
+    "extract_metadata's title, author and site name steps, when structured data lacks a headline,"
+    " authors or a site name"
+)
 # Fewer words than this (``\w+`` tokens) is no article: a stub, a gallery, an error page.
 MIN_WORDS = 30
 # Listing, tag, category, author, search and pagination paths.
@@ -338,11 +346,35 @@ def needs_trafilatura_metadata(sd: StructuredData) -> bool:
 
 
 def _trafilatura_metadata(work: HtmlElement, sd: StructuredData, url: str) -> Document | None:
-    """trafilatura's metadata for the page, where structured data does not say it all."""
+    """trafilatura's metadata for the page, where structured data does not say it all.
+
+    Only the fields dadkhah reads (title, author, site name), by trafilatura's own steps in
+    its own order: its date search (dates.py finds the date), categories, tags and licence
+    are not run. The fields are the ones ``trafilatura.extract_metadata`` returns."""
     if not needs_trafilatura_metadata(sd):
         return None
-    # No extensive date search: the date it finds is not used (dates.py finds the date).
-    return trafilatura.extract_metadata(work, url, None, False)
+    tree = load_html(work)
+    if tree is None:
+        return None
+    doc = tm.examine_meta(tree)
+    if doc.author and " " not in doc.author:
+        doc.author = None  # a one-word meta author is a handle, as trafilatura has it
+    try:
+        doc = tm.extract_meta_json(tree, doc)
+    except Exception:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs; its caller logs and goes on
+        log.debug("trafilatura's JSON metadata reader failed", exc_info=True)
+    doc.title = doc.title or tm.extract_title(tree)
+    doc.author = doc.author or tm.extract_author(tree)
+    doc.url = doc.url or tm.extract_url(tree, url)
+    doc.sitename = doc.sitename or tm.extract_sitename(tree)
+    if doc.sitename:
+        doc.sitename = doc.sitename.lstrip("@")
+        if doc.sitename and "." not in doc.sitename and not doc.sitename[0].isupper():
+            doc.sitename = doc.sitename.title()
+    elif doc.url and (m := tm.META_URL.match(doc.url)):
+        doc.sitename = m[1]
+    doc.clean_and_trim()
+    return doc
 
 
 def _body_text(work: HtmlElement, url: str, options: dict[str, Any]) -> str:
