@@ -487,6 +487,18 @@ def run_suite(name: str, pages: list[Page], extractors: list[str], splits: list[
                     f"  right by method ({split}): "
                     + ", ".join(f"{k} {right[k]}/{v}" for k, v in used.most_common())
                 )
+                # A rejected page stores nothing, so its date counts as missing above; the
+                # date search alone, on the pages dadkhah keeps, against the same pages:
+                kept = [p for p in sub if not ours[p.name].rejected]
+                others = [
+                    e for e in ("htmldate-extensive", "trafilatura-metadata-no-comments") if e in results
+                ]
+                print(
+                    f"  date accuracy on the pages dadkhah keeps ({split}, {len(kept)}): "
+                    + ", ".join(
+                        f"{e} {date_accuracy(kept, results[e]):.4f}" for e in ["dadkhah-extract", *others]
+                    )
+                )
         variants = Counter(o.variant for o in ours.values() if o.variant)
         print("  body variant (dadkhah): " + ", ".join(f"{k} {v}" for k, v in variants.most_common()))
         rejected = Counter(o.rejected for o in ours.values() if o.rejected)

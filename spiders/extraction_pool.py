@@ -41,7 +41,7 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.internet.defer import Deferred
 
 from pipeline.extraction import ExtractedArticle, ExtractionHints, NotAnArticle
-from spiders.extraction_worker import HEADER
+from spiders.worker_frames import HEADER
 
 ENV_TIME_LIMIT = "DADKHAH_EXTRACT_TIME_LIMIT"
 ENV_WORKERS = "DADKHAH_EXTRACT_WORKERS"

@@ -21,14 +21,12 @@ import gc
 import os
 import pickle
 import signal
-import struct
 import sys
 
 from pipeline.challenge import recognise_wall
 from pipeline.extraction import NotAnArticle, extract_article
 from pipeline.extraction.decode import BinaryContent, decode_text
-
-HEADER = struct.Struct(">Q")
+from spiders.worker_frames import HEADER
 
 
 def _die_with_parent(parent: int) -> None:

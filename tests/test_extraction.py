@@ -367,7 +367,7 @@ def test_extractor_id_and_settings_are_recorded_and_serialisable() -> None:
     settings = json.loads(json.dumps(art.extractor_settings))
     assert settings["trafilatura"]["favor_precision"] is True
     assert settings["trafilatura"]["include_comments"] is False
-    assert settings["trafilatura_metadata"].startswith("extract_metadata, when structured data lacks")
+    assert settings["trafilatura_metadata"].startswith("extract_metadata's title, author and site name steps")
 
 
 def test_extraction_is_deterministic() -> None:

@@ -103,6 +103,29 @@ def test_an_article_inside_an_unclosed_noscript_or_nav_is_not_lost(tag: str) -> 
     assert _has_story(extract(html).text)
 
 
+def test_an_article_inside_a_menu_item_is_not_replaced_by_the_table_pruning_leaves() -> None:
+    """A theme that leaves its menu's ``<li>`` open puts the post inside ``<nav>``: pruning
+    removes it, precise mode drops it on the unpruned page too (a menu item), and what the
+    pruned page still holds is a league table (precise mode keeps too little of it to count,
+    default mode keeps it all). Default mode on the unpruned page has the post."""
+    table = "".join(
+        f"<tr><td>{i}. Club number {i}</td><td>{30 - i}</td><td>{40 - 2 * i} : {i}</td></tr>"
+        for i in range(1, 9)
+    )
+    html = shell(
+        f"<div class='standings'><table>{table}</table></div>"
+        '<nav class="main-nav"><ul><li class="menu-item"><a href="/">Home</a><div class="container">'
+        '<article class="post"><h1>Appeal hearing of striking teachers postponed</h1>'
+        f'<div class="wysiwyg">{paragraphs(STORY)}</div></article>'
+    )
+    precise = trafilatura.extract(html, url=URL, favor_precision=True, include_comments=False) or ""
+    assert not _has_story(precise)
+    article = extract(html)
+    assert _has_story(article.text)
+    assert "Club number" not in article.text
+    assert article.extractor_settings["body_variant"] == "unpruned-default"
+
+
 def test_a_page_that_pruning_does_not_hurt_keeps_the_precise_text() -> None:
     html = shell(f"<main><h1>Appeal hearing</h1><article>{paragraphs(STORY)}</article></main>")
     article = extract(html)
@@ -356,6 +379,31 @@ def test_a_bare_date_meta_tag_gives_way_to_the_day_shown_by_the_headline() -> No
     assert (unshown.published_day, unshown.published_method) == (date(2019, 3, 9), "meta")
 
 
+def test_a_day_only_meta_tag_gives_way_to_the_one_day_the_pages_time_elements_show() -> None:
+    """A publication meta tag holding a bare day (no time: a template's field) is weak: when
+    the page's ``<time datetime>`` elements outside chrome all show one other day, that day
+    is the publication's; an instant in the same tag, or times that disagree, leave it."""
+    head = '<meta property="article:published_time" content="2019-03-01">'
+    shown = "<div class='meta'><time datetime='2019-03-05'>05.03.2019</time></div>"
+    html = shell(
+        "<main><div class='news'><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"{paragraphs(STORY[:3])}{shown}{paragraphs(STORY[3:])}</div></main>",
+        head=head,
+    )
+    url = "https://monitor.example.org/teachers"
+    article = extract(html, url=url)
+    assert (article.published_day, article.published_method) == (date(2019, 3, 5), "time-element")
+    instant = html.replace('content="2019-03-01"', 'content="2019-03-01T09:30:00+00:00"')
+    assert (extract(instant, url=url).published_day, extract(instant, url=url).published_method) == (
+        date(2019, 3, 1),
+        "meta",
+    )
+    two_days = html.replace(shown, shown + "<p><time datetime='2019-02-20'>20.02.2019</time></p>")
+    assert extract(two_days, url=url).published_day == date(2019, 3, 1)
+    updated = html.replace("<time datetime", "<time class='updated' datetime")
+    assert extract(updated, url=url).published_day == date(2019, 3, 1)
+
+
 def test_a_readers_comment_date_never_passes_for_the_posts_date() -> None:
     """The generic search runs without the readers' comments (by class or id): a post that
     writes no date of its own gets none, not its first comment's."""
@@ -391,6 +439,46 @@ def test_a_labelled_dotted_date_by_the_headline_is_the_posts_date() -> None:
     )
     article = extract(html, url="https://monitor.example.org/notices/teachers")
     assert (article.published_day, article.published_method) == (date(2019, 3, 5), "near-title")
+
+
+def test_a_body_that_comes_out_as_one_line_keeps_its_prose_before_a_copyright_notice() -> None:
+    """A template that writes the post as one text block, its copyright line inside it: the
+    notice ends the one line trafilatura returns. The line rules cut the notice off; they
+    drop a whole line only when the boilerplate starts it."""
+    body = " ".join(STORY[:3])
+    html = shell(
+        "<main><div class='entry'><h1>Appeal hearing of striking teachers postponed</h1>"
+        f"<div class='text'>{body} <span>Copyright © 2019 Rights Monitor. All rights reserved.</span>"
+        "</div></div></main>"
+    )
+    article = extract(html)
+    assert STORY[0][:60] in article.text and STORY[2][-60:] in article.text
+    assert "2019 Rights Monitor" not in article.text and "Copyright" not in article.text
+    kept, stats = clean_lines(
+        [f"{body} Copyright © 2019 Rights Monitor. All rights reserved.", "© 2019 Rights"]
+    )
+    assert kept == [body] and stats["dropped_lines"] == 1
+
+
+def _collection_page(body: str) -> str:
+    ld = '<script type="application/ld+json">{"@type": "CollectionPage", "name": "Campaign"}</script>'
+    return shell(f"<main><h1>Appeal hearing of striking teachers postponed</h1>{body}</main>", head=ld)
+
+
+def test_a_page_declared_a_collection_is_an_article_when_its_text_is_prose_of_its_own() -> None:
+    """SEO plugins declare ``CollectionPage`` on every archive page, a category's page with
+    its own text too: a declaration alone does not make a listing; teasers do."""
+    url = "https://monitor.example.org/campaigns/teachers/"
+    article = extract(_collection_page(f"<div class='term-description'>{paragraphs(STORY)}</div>"), url=url)
+    assert _has_story(article.text)
+    teasers = "".join(
+        f"<div class='teaser'><h2><a href='/news/{i}'>Headline of story number {i} on the case</a></h2>"
+        f"<p>{t[:170]}…</p></div>"
+        for i, t in enumerate(STORY + OTHER_STORY)
+    )
+    with pytest.raises(NotAnArticle) as exc:
+        extract(_collection_page(teasers), url=url)
+    assert exc.value.reason == "listing-structured-data"
 
 
 def test_text_written_in_decomposed_form_is_stored_composed() -> None:

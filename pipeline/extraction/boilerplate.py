@@ -63,7 +63,7 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     # technical / site footers
     r"^if you (experience|have|encounter) (any )?technical (problems|difficulties|issues)\b",
     r"^(all rights reserved|copyright ©|© ?(copyright )?\d{4})",
-    r"(©|\(c\)|copyright)\s*(\d{4}\s*[-–]\s*)?\d{4}\b.{0,80}(all rights reserved)?\.?$",
+    r"(copyright\s*)?(©|\(c\)|copyright)\s*(\d{4}\s*[-–]\s*)?\d{4}\b.{0,80}(all rights reserved)?\.?$",
     r"^کلیه حقوق .{0,60}محفوظ است\.?$",
     r"^تمامی حقوق .{0,60}محفوظ است\.?$",
     # breadcrumbs: "Home > News > Iran" / "Home » Iran Human Rights"
@@ -126,6 +126,7 @@ RULES_SHA256 = hashlib.sha256(
             str(TAIL_START_FRACTION),
             str(PROSE_LINE_CHARS),
             str(PROSE_FOLLOWS_SHARE),
+            "a match at or after PROSE_LINE_CHARS cuts the line",
         ]
     ).encode("utf-8")
 ).hexdigest()
@@ -176,8 +177,15 @@ def clean_lines(
             stats["dropped_lines"] += 1
             continue
         in_box = False
-        if any(p.search(stripped) for p in extra) or any(p.search(stripped) for p in _DEFAULT_DROP):
-            stats["dropped_lines"] += 1
-            continue
+        starts = [m.start() for p in (*extra, *_DEFAULT_DROP) if (m := p.search(stripped))]
+        if starts:
+            if min(starts) >= PROSE_LINE_CHARS:
+                # boilerplate run into the end of a long line (a page whose text comes out as
+                # one block, its copyright notice or share bar last): the prose before stays
+                stripped = stripped[: min(starts)].rstrip()
+                stats["cut_lines"] = stats.get("cut_lines", 0) + 1
+            else:
+                stats["dropped_lines"] += 1
+                continue
         kept.append(stripped)
     return kept, stats

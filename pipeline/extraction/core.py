@@ -5,16 +5,17 @@ from __future__ import annotations
 import copy
 import html as html_lib
 import itertools
+import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import trafilatura
+import trafilatura.metadata as tm
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
 from pipeline.extraction import boilerplate
 from pipeline.extraction.completion import complete_paragraphs
@@ -30,11 +31,25 @@ from pipeline.extraction.page import (
     prune_page_chrome,
     read_structured_data,
 )
+from pipeline.extraction.types import (
+    EXTRACTOR_ID,
+    EXTRACTOR_VERSION,
+    ExtractedArticle,
+    ExtractionHints,
+    NotAnArticle,
+)
 from pipeline.urls import declared_urls
 
-# Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.6"
-EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{trafilatura.__version__}"
+__all__ = [
+    "EXTRACTOR_ID",
+    "EXTRACTOR_VERSION",
+    "ExtractedArticle",
+    "ExtractionHints",
+    "NotAnArticle",
+    "extract_article",
+]
+
+log = logging.getLogger(__name__)
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "favor_precision": True,
@@ -52,7 +67,10 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 # which dadkhah does not use, and costs about a third of trafilatura's time on a page
 # with a large menu and footer. It fills only what the page's structured data leaves
 # open: headline, authors, site name.
-TRAFILATURA_METADATA = "extract_metadata, when structured data lacks a headline, authors or a site name"
+TRAFILATURA_METADATA = (
+    "extract_metadata's title, author and site name steps, when structured data lacks a headline,"
+    " authors or a site name"
+)
 # Fewer words than this (``\w+`` tokens) is no article: a stub, a gallery, an error page.
 MIN_WORDS = 30
 # Listing, tag, category, author, search and pagination paths.
@@ -69,6 +87,11 @@ SHORT_SHARE = 0.5
 FALLBACK_GAIN = 1.5
 # A page whose kept lines are mostly link texts is a list of links.
 LINK_LINE_SHARE = 0.6
+# A page declared a listing is one unless its text has PROSE_LINES_MIN long paragraphs and
+# at most TEASER_LINE_SHARE of its lines are teasers (link texts, truncated excerpts).
+PROSE_LINES_MIN = 2
+TEASER_LINE_SHARE = 0.1
+_TRUNCATED = ("...", "…", "[…]", "[...]")
 _WORD_RE = re.compile(r"\w+")
 # Scripts written without spaces between words: there a \w+ token is a whole sentence.
 _UNSPACED_RE = re.compile(
@@ -77,52 +100,6 @@ _UNSPACED_RE = re.compile(
 )
 # Average characters per word in those scripts (Chinese words are 1.5 to 2 characters).
 CHARS_PER_WORD = 2
-
-
-@dataclass(frozen=True)
-class ExtractionHints:
-    url: str
-    language: str | None = None
-    feed_published: datetime | None = None
-    feed_published_raw: str | None = None
-    drop_selectors: tuple[str, ...] = ()
-    drop_line_patterns: tuple[str, ...] = ()
-
-
-@dataclass
-class ExtractedArticle:
-    title: str | None
-    authors: list[str]
-    published_at: datetime | None
-    published_raw: str | None
-    published_calendar: str | None
-    published_method: str | None
-    language: str | None
-    site_name: str | None
-    text: str
-    extractor: str
-    extractor_settings: dict = field(default_factory=dict)
-    # The URLs the page declares for itself in <head> (rel=canonical, then og:url), as
-    # written: storage picks the canonical URL from them without parsing the page again.
-    declared_urls: list[str] = field(default_factory=list)
-
-    # The publication day in the page's own time zone (see dates.FoundDate.local_day).
-    published_local_day: date | None = None
-
-    @property
-    def published_day(self) -> date | None:
-        """The publication day in the page's own time zone (its offset as written), not UTC."""
-        if self.published_local_day is not None:
-            return self.published_local_day
-        return self.published_at.date() if self.published_at is not None else None
-
-
-class NotAnArticle(Exception):  # noqa: N818 - the contract's name
-    """The page holds no article. ``reason`` is a short machine-readable code."""
-
-    def __init__(self, reason: str, message: str | None = None) -> None:
-        super().__init__(message or reason)
-        self.reason = reason
 
 
 def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
@@ -135,6 +112,7 @@ def extractor_settings(hints: ExtractionHints) -> dict[str, Any]:
         "boilerplate_rules_sha256": boilerplate.RULES_SHA256,
         "min_words": MIN_WORDS,
         "link_line_share": LINK_LINE_SHARE,
+        "listing_declared": {"prose_lines_min": PROSE_LINES_MIN, "teaser_line_share": TEASER_LINE_SHARE},
         "combination": {
             "prose_paragraph_chars": PROSE_PARAGRAPH_CHARS,
             "short_share": SHORT_SHARE,
@@ -306,11 +284,26 @@ def _anchor_texts(tree: HtmlElement) -> set[str]:
     return {_key(" ".join(a.itertext())) for a in tree.iter("a") if len(" ".join(a.itertext()).strip()) >= 15}
 
 
-def _listing_by_address(url: str, sd: StructuredData) -> str | None:
-    """A listing by what the page says it is, or by its URL path (tag, category, page/2)."""
+def _reads_as_one_text(lines: list[str], tree: HtmlElement) -> bool:
+    """The kept text is prose of its own, not teasers: at least PROSE_LINES_MIN paragraphs of
+    PROSE_PARAGRAPH_CHARS, and at most TEASER_LINE_SHARE of its lines are link texts or
+    truncated excerpts ("…", "[…]")."""
+    if sum(1 for line in lines if len(line) >= PROSE_PARAGRAPH_CHARS) < PROSE_LINES_MIN:
+        return False
+    anchors = _anchor_texts(tree)
+    teasers = sum(1 for line in lines if line.rstrip().endswith(_TRUNCATED) or _key(line) in anchors)
+    return teasers <= TEASER_LINE_SHARE * len(lines)
+
+
+def _listing_by_address(url: str, sd: StructuredData, lines: list[str], tree: HtmlElement) -> str | None:
+    """A listing by what the page says it is, or by its URL path (tag, category, page/2).
+
+    A listing declaration in structured data (``CollectionPage``: SEO plugins write it on
+    every archive page, a category's page with its own text included) stands unless the
+    kept text reads as one text (``_reads_as_one_text``): a teaser list does not."""
     if sd.is_article:
         return None
-    if sd.listing_types:
+    if sd.listing_types and not _reads_as_one_text(lines, tree):
         return "listing-structured-data"
     path = urlsplit(url)
     if LISTING_PATH_RE.search(path.path + ("?" + path.query if path.query else "")):
@@ -353,11 +346,35 @@ def needs_trafilatura_metadata(sd: StructuredData) -> bool:
 
 
 def _trafilatura_metadata(work: HtmlElement, sd: StructuredData, url: str) -> Document | None:
-    """trafilatura's metadata for the page, where structured data does not say it all."""
+    """trafilatura's metadata for the page, where structured data does not say it all.
+
+    Only the fields dadkhah reads (title, author, site name), by trafilatura's own steps in
+    its own order: its date search (dates.py finds the date), categories, tags and licence
+    are not run. The fields are the ones ``trafilatura.extract_metadata`` returns."""
     if not needs_trafilatura_metadata(sd):
         return None
-    # No extensive date search: the date it finds is not used (dates.py finds the date).
-    return trafilatura.extract_metadata(work, url, None, False)
+    tree = load_html(work)
+    if tree is None:
+        return None
+    doc = tm.examine_meta(tree)
+    if doc.author and " " not in doc.author:
+        doc.author = None  # a one-word meta author is a handle, as trafilatura has it
+    try:
+        doc = tm.extract_meta_json(tree, doc)
+    except Exception:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs; its caller logs and goes on
+        log.debug("trafilatura's JSON metadata reader failed", exc_info=True)
+    doc.title = doc.title or tm.extract_title(tree)
+    doc.author = doc.author or tm.extract_author(tree)
+    doc.url = doc.url or tm.extract_url(tree, url)
+    doc.sitename = doc.sitename or tm.extract_sitename(tree)
+    if doc.sitename:
+        doc.sitename = doc.sitename.lstrip("@")
+        if doc.sitename and "." not in doc.sitename and not doc.sitename[0].isupper():
+            doc.sitename = doc.sitename.title()
+    elif doc.url and (m := tm.META_URL.match(doc.url)):
+        doc.sitename = m[1]
+    doc.clean_and_trim()
+    return doc
 
 
 def _body_text(work: HtmlElement, url: str, options: dict[str, Any]) -> str:
@@ -389,10 +406,12 @@ def _combine(text: str, tree: HtmlElement, protector: Protector, url: str) -> tu
     When the precise extraction of the pruned page is short (``_short``), alternatives run:
     precise mode on the unpruned page, when pruning removed most of the page's long-paragraph
     prose (a main column in an ``<aside>``, or inside an unclosed ``<noscript>``/``<nav>``),
-    and trafilatura's default mode on the pruned page (favor_precision keeps only the lead on
-    some templates). The longest wins, but only when at least FALLBACK_GAIN times longer:
+    then default mode on the unpruned page, and trafilatura's default mode on the pruned page
+    (favor_precision keeps only the lead on some templates; after pruning that lost the
+    article, only when the unpruned page gave nothing better). The longest wins, but only when at least FALLBACK_GAIN times longer:
     near ties keep the precise text. Returns the
-    text and which variant it is (``precise``, ``default``, ``unpruned``).
+    text and which variant it is (``precise``, ``default``, ``unpruned``,
+    ``unpruned-default``).
     """
     prose = page_prose_chars(tree)
     if not _short(text, prose):
@@ -401,14 +420,21 @@ def _combine(text: str, tree: HtmlElement, protector: Protector, url: str) -> tu
     pruned = copy.deepcopy(tree)
     protector.protect_tree(pruned)
     prune_page_chrome(pruned)
+    default = {**TRAFILATURA_OPTIONS, "favor_precision": False}
     candidates: list[tuple[str, HtmlElement, dict[str, Any]]] = []
-    if page_prose_chars(pruned) < SHORT_SHARE * prose:
-        # pruning removed the bulk of the page's prose: precise mode on the unpruned page
-        whole = copy.deepcopy(tree)
-        protector.protect_tree(whole)
-        candidates.append(("unpruned", whole, TRAFILATURA_OPTIONS))
-    candidates.append(("default", pruned, {**TRAFILATURA_OPTIONS, "favor_precision": False}))
+    pruning_lost_prose = page_prose_chars(pruned) < SHORT_SHARE * prose
+    if pruning_lost_prose:
+        # pruning removed the bulk of the page's prose: the unpruned page, precise mode then
+        # default mode; what the pruned page gives then is what is left without the article
+        # (a results table, a menu), so it is tried only when neither gives an article
+        for name, options in (("unpruned", TRAFILATURA_OPTIONS), ("unpruned-default", default)):
+            whole = copy.deepcopy(tree)
+            protector.protect_tree(whole)
+            candidates.append((name, whole, options))
+    candidates.append(("default", pruned, default))
     for name, work, options in candidates:
+        if name == "default" and pruning_lost_prose and variant != "precise":
+            break
         other = protector.restore(_body_text(work, url, options)) or ""
         if len(other) >= FALLBACK_GAIN * max(len(best), 1) and len(other) >= FALLBACK_GAIN * len(text):
             best, variant = other, name
@@ -454,7 +480,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     # in the form every other page and a reader's search use. Canonical equivalence only.
     text = unicodedata.normalize("NFC", "\n".join(lines))
 
-    reason = _listing_by_address(hints.url, sd) or _listing_by_links(sd, lines, tree)
+    reason = _listing_by_address(hints.url, sd, lines, tree) or _listing_by_links(sd, lines, tree)
     if reason:
         raise NotAnArticle(reason, f"the page is a listing, not an article ({reason})")
     if not text.strip():

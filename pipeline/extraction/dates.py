@@ -240,7 +240,7 @@ def _structured(
     if meta and not json_ld and _weak_meta(sd):
         # a bare ``date`` meta tag is often the day the page was generated or cached: the
         # day the page shows by its headline, when there is one, is the publication's
-        shown = _near_title(tree, title, dotted=True)
+        shown = _near_title(tree, title, dotted=True) or _shown_time(tree)
         if shown is not None and shown.local_day != meta.local_day:
             return shown
     if json_ld or meta:
@@ -265,6 +265,19 @@ def _structured(
         if parsed := parse_date_string(raw):
             return FoundDate(parsed[0], raw, parsed[1], "time-element")
     return None
+
+
+def _shown_time(tree: HtmlElement) -> FoundDate | None:
+    """The one day the page's ``<time datetime>`` elements outside chrome write, when they
+    write one day only and none is named a modification: the day the page shows."""
+    days: dict[date, FoundDate] = {}
+    for el in tree.iter("time"):
+        raw = el.get("datetime")
+        if not raw or in_chrome(el) or _modification_name(_names(el)):
+            continue
+        if (parsed := parse_date_string(raw)) is not None:
+            days.setdefault(parsed[0].date(), FoundDate(parsed[0], raw, parsed[1], "time-element"))
+    return next(iter(days.values())) if len(days) == 1 else None
 
 
 _MONTHS = (
@@ -457,11 +470,16 @@ def _dates_in_window(text: str, dotted: bool) -> list[tuple[int, FoundDate]]:
 WEAK_META_KEYS = ("date", "dc.date")
 
 
+_DAY_ONLY_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+
 def _weak_meta(sd: StructuredData) -> bool:
-    """Whether the meta date read (the first key of META_DATE_KEYS that parses) is weak."""
+    """Whether the meta date read (the first key of META_DATE_KEYS that parses) is weak: a
+    generic ``date`` key, or a bare day without a time (a template's field, often filled
+    with a day other than the post's; an instant is written by the publishing system)."""
     for key in META_DATE_KEYS:
         if (raw := sd.meta.get(key)) and parse_date_string(raw):
-            return key in WEAK_META_KEYS
+            return key in WEAK_META_KEYS or bool(_DAY_ONLY_RE.match(raw))
     return False
 
 
