@@ -205,10 +205,12 @@ def decide(
     body: str,
     model_tags: set[str],
     lead: int = 0,
+    bow: dict[str, float] | None = None,
 ) -> dict[str, tuple[float, list[dict[str, Any]]]]:
-    """Topics the layer assigns: slug -> (probability, the sentences that carried it)."""
+    """Topics the layer assigns: slug -> (probability, the sentences that carried it).
+    ``bow``: the article's ``bag_of_words(title, body)`` when already computed."""
     lex = lexicon_features(result, taxonomy, model_tags, model.topics)
-    probs = model.probabilities(bag_of_words(title, body), lex)
+    probs = model.probabilities(bag_of_words(title, body) if bow is None else bow, lex)
     chosen = [i for i, p in enumerate(probs) if p >= model.threshold]
     if not chosen:
         return {}
