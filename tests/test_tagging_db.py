@@ -283,7 +283,7 @@ def test_tag_command_uses_settings(fresh_database_url, monkeypatch, capsys):
     engine.dispose()
 
 
-def test_retag_reports_progress_and_model_evidence_is_stored_with_offsets(fresh_engine):
+def test_retag_reports_progress_and_model_evidence_is_stored_with_offsets(fresh_engine, tmp_path):
     described = (
         "A student's relatives search for him",
         "Agents took the student from his dormitory in Mashhad in April. Since then nothing "
@@ -293,7 +293,7 @@ def test_retag_reports_progress_and_model_evidence_is_stored_with_offsets(fresh_
     ids = _insert_articles(fresh_engine, ARTICLES + [described])
     calls: list[tuple[int, int]] = []
     counts = tag_pending(fresh_engine, TOPICS_FILE, batch_size=2, progress=lambda d, t: calls.append((d, t)))
-    assert counts["method"].startswith("lexicon/2+e5-sentences/1+linear/1#")
+    assert counts["method"].startswith("lexicon/2+e5-sentences/2+linear/2#")
     assert calls[0] == (0, 5) and calls[-1] == (5, 5)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) == 4  # 0, 2, 4, 5
     calls.clear()
@@ -307,7 +307,27 @@ def test_retag_reports_progress_and_model_evidence_is_stored_with_offsets(fresh_
             {"a": ids[-1], "t": "enforced_disappearance"},
         ).one()
     assert method == counts["method"]
-    by_model = [e for e in evidence if e["method"] == "e5-sentences/1"]
+    for e in evidence:
+        assert (
+            described[1][e["start"] : e["end"]] == e["snippet"]
+            or described[0][e["start"] : e["end"]] == e["snippet"]
+        )
+    # The shipped layer decides this article without the sentence model (the gate); weights
+    # that lean on the model's signal make it run, and its sentences are stored as evidence.
+    from pipeline.tagging.linear import LEX_FEATURES, MODEL_FILE, LinearModel
+
+    model = LinearModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
+    model.lex[:, LEX_FEATURES.index("sentence_model")] = 30.0  # the model's tag decides...
+    model.bias[:] -= 15.0  # ...and nothing else does
+    heavy = tmp_path / "linear.json"
+    heavy.write_text(model.to_json(), encoding="utf-8")
+    counts = tag_pending(fresh_engine, TOPICS_FILE, model_file=heavy)
+    with fresh_engine.connect() as conn:
+        (evidence,) = conn.execute(
+            text("SELECT evidence FROM article_topics WHERE article_id = :a AND topic = :t AND method = :m"),
+            {"a": ids[-1], "t": "enforced_disappearance", "m": counts["method"]},
+        ).one()
+    by_model = [e for e in evidence if e["method"] == "e5-sentences/2"]
     assert by_model
     for e in by_model:
         assert described[1][e["start"] : e["end"]] == e["snippet"]
@@ -319,7 +339,7 @@ def test_retrained_linear_weights_retag_as_a_method_change(fresh_engine, tmp_pat
 
     _insert_articles(fresh_engine)
     first = tag_pending(fresh_engine, TOPICS_FILE)
-    assert "+linear/1#" in first["method"]
+    assert "+linear/2#" in first["method"]
     assert tag_pending(fresh_engine, TOPICS_FILE)["examined"] == 0
     # Same weights but one bias moved: other weights, so another method id.
     model = LinearModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
@@ -328,7 +348,7 @@ def test_retrained_linear_weights_retag_as_a_method_change(fresh_engine, tmp_pat
     retrained.write_text(model.to_json(), encoding="utf-8")
     counts = tag_pending(fresh_engine, TOPICS_FILE, model_file=retrained)
     assert counts["method"] != first["method"] and counts["method"].startswith(
-        "lexicon/2+e5-sentences/1+linear/1#"
+        "lexicon/2+e5-sentences/2+linear/2#"
     )
     assert counts["examined"] == counts["tagged"] == 4
     with fresh_engine.connect() as conn:

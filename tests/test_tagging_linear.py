@@ -100,8 +100,8 @@ def test_shipped_file_matches_the_taxonomy_and_the_labelled_data(taxonomy):
     assert model.meta["taxonomy_version"] == taxonomy.version
     articles = load_labelled(DATA, trainer.TRAIN_SPLITS)
     assert model.meta["data_sha256"] == trainer.data_fingerprint(articles)
-    assert "final" not in model.meta["trained_on"]
-    assert model.method.startswith("linear/1#")
+    assert set(model.meta["trained_on"]) == set(trainer.TRAIN_SPLITS)  # final included, never audit
+    assert model.method.startswith("linear/2#")
 
 
 def test_a_custom_taxonomy_tags_without_the_layer(tmp_path):
@@ -110,17 +110,17 @@ def test_a_custom_taxonomy_tags_without_the_layer(tmp_path):
     path = tmp_path / "topics.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     tagger = CombinedTagger(load_taxonomy(path))
-    assert tagger.linear is None and tagger.method == "lexicon/2+e5-sentences/1"
+    assert tagger.linear is None and tagger.method == "lexicon/2+e5-sentences/2"
     with pytest.raises(ValueError):
         CombinedTagger(load_taxonomy(path), use_linear=True)
 
 
-def test_training_never_reads_the_final_split(tmp_path):
+def test_training_never_reads_the_audit_split(tmp_path):
     item = {"id": "x-1", "lang": "en", "topics": [], "title": "t", "text": "x"}
-    (tmp_path / "final_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
+    (tmp_path / "audit_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
+    (tmp_path / "final_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-3"}]), encoding="utf-8")
     (tmp_path / "dev_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-2"}]), encoding="utf-8")
-    assert [a.id for a in load_labelled(tmp_path, trainer.TRAIN_SPLITS)] == ["x-2"]
-    assert "final" not in trainer.TRAIN_SPLITS
+    assert [a.id for a in load_labelled(tmp_path, trainer.TRAIN_SPLITS)] == ["x-2", "x-3"]
 
 
 def test_retraining_is_deterministic_and_grouped_cv_holds_each_split_out(taxonomy, shipped):
@@ -147,3 +147,76 @@ def test_bag_of_words_splits_persian_joins_and_counts_the_title_twice():
     assert "کرده اند" in bow and "کرده" in bow and "اند" in bow
     assert bow["اعدام"] > bow["کرده"]
     assert abs(sum(v * v for v in bow.values()) - 1.0) < 1e-9
+
+
+# --- the gate: the sentence model runs only where it can change a tag ------------------------
+
+
+def _ungated(tagger: CombinedTagger, title: str, text: str) -> set[str]:
+    result, model_tags = tagger.tag_signals(title, text)  # the model on every article
+    return set(tagger.decide(result, model_tags, title, text).topics)
+
+
+def test_gated_and_ungated_tagging_agree_on_every_labelled_split(taxonomy):
+    """``tag`` skips the sentence model where the layer's answer cannot change; on every
+    training split, the tags are those of running the model on every article."""
+    tagger = CombinedTagger(taxonomy)
+    articles = load_labelled(DATA, trainer.TRAIN_SPLITS)
+    gated_before = tagger.articles_gated
+    differ = [
+        a.id for a in articles if set(tagger.tag(a.title, a.text).topics) != _ungated(tagger, a.title, a.text)
+    ]
+    assert differ == []
+    assert tagger.articles_gated - gated_before > len(articles) // 2  # the gate does skip
+
+
+def test_the_gate_runs_the_model_when_its_signal_decides(taxonomy):
+    """A layer whose sentence-model signal outweighs everything else: the gate must let the
+    model run (and its tag through) on a described disappearance, and skip it on news that
+    has no open topic the model could assign."""
+    shipped = load_model(MODEL_FILE)
+    lex = shipped.lex.copy()
+    lex[:, LEX_FEATURES.index("sentence_model")] = 30.0
+    bias = shipped.bias - 15.0
+    heavy = LinearModel(**{**shipped.__dict__, "lex": lex, "bias": bias, "sha256": "1" * 64})
+    tagger = CombinedTagger(taxonomy, linear=heavy, use_model=True)
+    title = "A student's relatives search for him"
+    text = (
+        "Agents took the student from his dormitory in April. Since then nothing is known of his "
+        "fate: every office his relatives visit denies holding him, and he has not been allowed to call home."
+    )
+    embedded = tagger.sentences_embedded
+    got = set(tagger.tag(title, text).topics)
+    assert tagger.sentences_embedded > embedded
+    assert got == _ungated(tagger, title, text)
+    assert "enforced_disappearance" in got
+    gated = tagger.articles_gated
+    plain = ("Wheat harvest rises", "Farmers brought in more wheat this year after good rains in spring.")
+    assert set(tagger.tag(*plain).topics) == _ungated(tagger, *plain)
+    assert tagger.articles_gated in (gated, gated + 1)
+
+
+# --- the training splits: explicit, never the audit split ------------------------------------
+
+
+def test_training_splits_are_explicit_and_never_the_audit_split():
+    assert trainer.TRAIN_SPLITS == ("dev", "test", "blind", "train", "holdout", "final")
+    assert "audit" not in trainer.TRAIN_SPLITS
+
+
+def test_audit_files_are_not_read_unless_named_and_do_not_change_the_training_hash(tmp_path):
+    for path in DATA.glob("*.yaml"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    before = trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS))
+    every = {a.id for a in load_labelled(tmp_path, None)}
+    item = {"id": "audit-en-x1", "lang": "en", "topics": ["execution"], "title": "t", "text": "x"}
+    (tmp_path / "audit_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
+    assert trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS)) == before
+    assert {a.id for a in load_labelled(tmp_path, None)} == every  # "every file" is not the audit's
+    assert [a.id for a in load_labelled(tmp_path, "audit")] == ["audit-en-x1"]
+    # Named, the audit split is checked against every other file: no article in two splits.
+    clash = {**item, "id": sorted(every)[0]}
+    (tmp_path / "audit_fa.yaml").write_text(yaml.safe_dump([clash]), encoding="utf-8")
+    with pytest.raises(ValueError, match="duplicate"):
+        load_labelled(tmp_path, "audit")
+    assert trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS)) == before

@@ -204,7 +204,7 @@ def test_model_loads_once_per_process_and_caches_examples(taxonomy):
 def test_method_ids_are_versioned(taxonomy):
     shipped = CombinedTagger(taxonomy)
     assert shipped.method == f"{METHOD}+{MODEL_METHOD}+{shipped.linear.method}"
-    assert shipped.linear.method.startswith("linear/1#")
+    assert shipped.linear.method.startswith("linear/2#")
     assert CombinedTagger(taxonomy, use_linear=False).method == f"{METHOD}+{MODEL_METHOD}"
     assert CombinedTagger(taxonomy, use_model=False).method == METHOD
     assert METHOD.split("/")[1].isdigit() and MODEL_METHOD.split("/")[1].isdigit()
@@ -320,7 +320,8 @@ def test_a_model_that_cannot_load_is_a_clear_error(tmp_path):
 )
 def test_articles_about_nothing_stay_untagged_by_both_methods(taxonomy, title, text):
     tagger = CombinedTagger(taxonomy)
-    before = tagger.sentences_embedded
     assert tagger.tag(title, text).topics == {}
+    before = tagger.sentences_embedded
+    assert tagger.tag_signals(title, text)[0].topics == {}  # the first two methods alone
     # The title and first sentence, and any cue sentences, within the budget.
     assert 2 <= tagger.sentences_embedded - before <= taxonomy.model.scoring.model.max_sentences

@@ -10,11 +10,12 @@ one left out) instead of by eye.
 
 Features of topic ``t`` for one article:
 
-* the article's word unigrams and bigrams (normalised text; the title counted twice),
-  ``log(1 + count)``, L2-normalised: shared by all topics, one weight vector per topic;
+* the article's word unigrams and bigrams (normalised text; the title counted twice) and
+  English word stems, ``log(1 + count)``, L2-normalised: shared by all topics, one weight
+  vector per topic;
 * the lexicon's signals for ``t`` (score over threshold, assigned, hits in the title and
-  lead, number of hits, cue hits, ``requires`` met) and whether the sentence model
-  assigned ``t``.
+  lead, number of hits, cue hits, ``requires`` met, its share of the article's best
+  lexicon score) and whether the sentence model assigned ``t``.
 
 A topic is assigned when its probability reaches the model's ``threshold`` (chosen by
 cross-validation). A tag's evidence is the lexicon's and the sentence model's evidence for
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.tagging.matcher import stem_en
 from pipeline.tagging.sentences import Sentence, split_sentences
 from pipeline.tagging.tagger import TagResult
 from pipeline.tagging.taxonomy import Taxonomy
@@ -52,14 +54,23 @@ LEX_FEATURES = (
     "cues",  # cue hits, capped at 3, / 3
     "requires_ok",  # 1 when the topic has no ``requires`` or they are all met
     "sentence_model",  # the sentence model assigned the topic
+    "share",  # lexicon score / the article's best lexicon score (what the story is mostly about)
 )
 MAX_EVIDENCE_SENTENCES = 2
 
 
 def ngrams(text: str) -> list[str]:
-    """Word unigrams and bigrams of ``text`` after normalisation (Persian ZWNJ joins split)."""
+    """Word unigrams and bigrams of ``text`` after normalisation (Persian ZWNJ joins split),
+    plus ``~stem`` for each English word the lexicon's light stemmer shortens ("confessions",
+    "confessed" -> ``~confess``), so one inflection seen in training counts for the others."""
     words = tokens(text)
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    for w in words:
+        if w.isascii() and w.isalpha():
+            stem = stem_en(w)
+            if stem != w:
+                grams.append("~" + stem)
+    return grams
 
 
 def bag_of_words(title: str, text: str) -> dict[str, float]:
@@ -80,6 +91,7 @@ def lexicon_features(
     topics = tuple(taxonomy.topics) if topics is None else topics
     out = np.zeros((len(topics), len(LEX_FEATURES)), dtype=np.float64)
     needs = {slug for slug, t in taxonomy.topics.items() if t.requires}
+    best = max((s.score for s in result.scored.values()), default=0.0)
     for i, slug in enumerate(topics):
         scored = result.scored.get(slug)
         score = scored.score if scored else 0.0
@@ -97,6 +109,7 @@ def lexicon_features(
             min(len(result.cue_hits.get(slug, ())), 3) / 3,
             float(requires_ok),
             float(slug in model_tags),
+            score / best if best > 0 else 0.0,
         )
     return out
 
@@ -205,10 +218,12 @@ def decide(
     body: str,
     model_tags: set[str],
     lead: int = 0,
+    bow: dict[str, float] | None = None,
 ) -> dict[str, tuple[float, list[dict[str, Any]]]]:
-    """Topics the layer assigns: slug -> (probability, the sentences that carried it)."""
+    """Topics the layer assigns: slug -> (probability, the sentences that carried it).
+    ``bow``: the article's ``bag_of_words(title, body)`` when already computed."""
     lex = lexicon_features(result, taxonomy, model_tags, model.topics)
-    probs = model.probabilities(bag_of_words(title, body), lex)
+    probs = model.probabilities(bag_of_words(title, body) if bow is None else bow, lex)
     chosen = [i for i, p in enumerate(probs) if p >= model.threshold]
     if not chosen:
         return {}

@@ -29,7 +29,14 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.tagging.embedder import Embedder, get_embedder, model_id
-from pipeline.tagging.linear import LinearModel, decide, load_model
+from pipeline.tagging.linear import (
+    LEX_FEATURES,
+    LinearModel,
+    bag_of_words,
+    decide,
+    lexicon_features,
+    load_model,
+)
 from pipeline.tagging.sentences import Sentence, clip, sentence_at, split_sentences
 from pipeline.tagging.tagger import METHOD as LEXICON_METHOD
 from pipeline.tagging.tagger import (
@@ -42,7 +49,8 @@ from pipeline.tagging.tagger import (
 )
 from pipeline.tagging.taxonomy import Taxonomy
 
-MODEL_METHOD = "e5-sentences/1"
+MODEL_METHOD = "e5-sentences/2"
+SENTENCE_MODEL_FEATURE = LEX_FEATURES.index("sentence_model")
 
 
 class Prototypes:
@@ -109,6 +117,7 @@ class CombinedTagger:
         self._embedder = embedder
         self._prototypes: Prototypes | None = None
         self.sentences_embedded = 0  # sentences shown to the model (cache hits included)
+        self.articles_gated = 0  # articles ``tag`` decided without running the model
 
     @property
     def model_id(self) -> str:
@@ -128,13 +137,55 @@ class CombinedTagger:
     def tag(self, title: str | None, text: str | None) -> TagResult:
         """Topics of one article: the lexicon's and the sentence model's, then, with the
         supervised layer, the topics it assigns given both (with the sentences that carried it)."""
-        result, model_tags = self.tag_signals(title, text)
         if self.linear is None:
-            return result
-        return self.decide(result, model_tags, title, text)
+            return self.tag_signals(title, text)[0]
+        result = self.lexicon.tag(title, text)
+        model_tags: set[str] = set()
+        bow = None
+        if self.use_model:
+            undecided, bow = self.undecided(result, title, text)
+            if undecided:
+                before = set(result.topics)
+                self._tag_sentences(result, title, text, only=undecided)
+                model_tags = set(result.topics) - before
+            else:
+                self.articles_gated += 1
+        return self.decide(result, model_tags, title, text, bow=bow)
+
+    def undecided(
+        self, result: TagResult, title: str | None, text: str | None
+    ) -> tuple[set[str], dict[str, float]]:
+        """The topics whose decision by the linear layer the sentence model could still
+        change, and the article's bag of words (computed once, reused by ``decide``).
+
+        The sentence model reaches the layer through one signal per topic (it assigned the
+        topic or not), and it can only assign a topic the lexicon left open. So the layer's
+        probabilities are computed twice, with that signal off and on for every topic (the
+        same code as the decision itself): a topic whose two answers agree is decided
+        whatever the model says, and when every open topic is decided the model is not run.
+        Tags are the same as with the model run on every article (tested on the labelled
+        splits); a topic decided without it has no model sentences in its evidence.
+        """
+        assert self.linear is not None
+        title = title or ""
+        title = title[: examined_length(title, self.text_cap)]
+        body = (text or "")[: result.text_examined]
+        bow = bag_of_words(title, body)
+        lex = lexicon_features(result, self.taxonomy, set(), self.linear.topics)
+        off = self.linear.probabilities(bow, lex)
+        lex[:, SENTENCE_MODEL_FEATURE] = 1.0
+        on = self.linear.probabilities(bow, lex)
+        th = self.linear.threshold
+        flips = {t for t, a, b in zip(self.linear.topics, off, on, strict=True) if (a >= th) != (b >= th)}
+        return {t for t in self._open_topics(result) if t in flips}, bow
 
     def decide(
-        self, result: TagResult, model_tags: set[str], title: str | None, text: str | None
+        self,
+        result: TagResult,
+        model_tags: set[str],
+        title: str | None,
+        text: str | None,
+        bow: dict[str, float] | None = None,
     ) -> TagResult:
         """Replace ``result``'s topics by the linear layer's: each keeps the earlier methods'
         evidence for it plus the sentences whose words carried the decision."""
@@ -143,7 +194,7 @@ class CombinedTagger:
         title = title[: examined_length(title, self.text_cap)]
         body = (text or "")[: result.text_examined]
         lead = lead_end(body, self.lexicon.scoring.lead_chars)
-        decided = decide(self.linear, self.taxonomy, result, title, body, model_tags, lead)
+        decided = decide(self.linear, self.taxonomy, result, title, body, model_tags, lead, bow=bow)
         topics = {}
         for slug, (probability, evidence) in decided.items():
             earlier = result.topics.get(slug) or result.scored.get(slug)
@@ -162,7 +213,21 @@ class CombinedTagger:
         self._tag_sentences(result, title, text)
         return result, set(result.topics) - before
 
-    def _tag_sentences(self, result: TagResult, title: str | None, text: str | None) -> TagResult:
+    def _open_topics(self, result: TagResult) -> list[str]:
+        """Topics the sentence model may assign: not assigned by the lexicon, ``requires`` met."""
+        return [
+            slug
+            for slug in self.taxonomy.topics
+            if slug not in result.topics
+            and (slug not in self.lexicon.needs_required or slug in result.required_ok)
+        ]
+
+    def _tag_sentences(
+        self, result: TagResult, title: str | None, text: str | None, only: set[str] | None = None
+    ) -> TagResult:
+        """Add the topics the model assigns. With ``only``, decide just those topics: the
+        sentences are chosen as for every open topic (so each topic's answer is the same as
+        without ``only``), and only the chosen sentences those topics read are embedded."""
         title = title or ""
         title = title[: examined_length(title, self.text_cap)]
         body = (text or "")[: result.text_examined]
@@ -172,12 +237,7 @@ class CombinedTagger:
             "text": split_sentences(body),
         }
         starts = [s.start for s in sentences["text"]]
-        open_topics = [
-            slug
-            for slug in self.taxonomy.topics
-            if slug not in result.topics
-            and (slug not in self.lexicon.needs_required or slug in result.required_ok)
-        ]
+        open_topics = self._open_topics(result)
         confirm, cue_keys = self._candidates(result, open_topics, sentences, starts)
         if not result.topics:
             # The lexicon found nothing: after any cue sentences, read the title and the first
@@ -186,6 +246,11 @@ class CombinedTagger:
             first += [("text", 0)] if sentences["text"] else []
             cue_keys = cue_keys + [k for k in first if k not in cue_keys]
         chosen = self._choose(confirm, cue_keys)
+        if only is not None:
+            # A topic reads its own confirm sentences and every cue sentence (see below).
+            read = set(cue_keys).union(*(confirm.get(slug, ()) for slug in only))
+            chosen = [k for k in chosen if k in read]
+            open_topics = [slug for slug in open_topics if slug in only]
         if not chosen:
             return result
         protos = self.prototypes()
