@@ -52,10 +52,23 @@ def test_the_views_of_0016_return_the_rows_of_0015(fresh_engine):
     new = _rows(engine)
     assert any(r[4] == 0 and r[5] == [] for r in new["clusters"]), new["clusters"]  # the emptied one
     assert len({r[1] for r in new["joined"]}) == 2  # representatives and the others
+    assert "parallel_workers=2" in _reloptions(engine)
     downgrade(engine, "0015")
     assert _rows(engine) == new
+    assert "parallel_workers=2" not in _reloptions(engine)
     upgrade(engine)
     assert _rows(engine) == new
+    assert "parallel_workers=2" in _reloptions(engine)
+
+
+def _reloptions(engine) -> list[str]:
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                text("SELECT reloptions FROM pg_class WHERE oid = 'articles'::regclass")
+            ).scalar_one()
+            or []
+        )
 
 
 README_QUERY = (
