@@ -1,7 +1,7 @@
 """consumer joins read indexes only; topic windows the planner picks
 
 Measured at 600,000 synthetic articles (bench/scale.py), the README example "executions
-reported in Persian this year" read ~200,000 buffers for ~7,000 rows, for three reasons:
+reported in Persian this year" read ~200,000 buffers for ~7,000 rows, for these reasons:
 
 - The topic window indexes of 0015 are B-trees on ``(published_at, language)``. For an index
   of more than one key column the planner takes 3/4 of the first column's correlation, so it
