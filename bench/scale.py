@@ -501,6 +501,29 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path, derived
     finally:
         db.close()
 
+    # A revisit run's due selection for one outlet (pipeline.revisit.schedule), the day after
+    # the newest article: what it reads grows with the outlet's share of the archive.
+    from pipeline.config import RevisitConfig
+    from pipeline.revisit.schedule import _SELECT as DUE_SELECT
+
+    revisit = RevisitConfig()
+    due = {
+        "outlet_id": 3,
+        "days": list(revisit.after_days),
+        "now": newest + timedelta(days=1),
+        "due_only": True,
+        "max_rows": revisit.max_per_run,
+    }
+    with engine.connect() as conn:
+        conn.execute(DUE_SELECT, due).all()
+        results["revisit: due selection of one outlet"] = _stats(
+            _timed(lambda: conn.execute(DUE_SELECT, due).all(), 5)
+        )
+        plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + DUE_SELECT.text), due).scalars().all()
+        plans.append(f"\n## revisit: due selection of one outlet\n-- {DUE_SELECT.text.strip()}\n")
+        plans.append(f"-- {json.dumps(due, default=str)}\n")
+        plans.extend(line + "\n" for line in plan)
+
     # An export of the last 10k changes (to /dev/null: the cost of reading and writing JSON).
     with engine.connect() as conn:
         top = conn.execute(text("SELECT max(change_id) FROM consumer.changes")).scalar_one()

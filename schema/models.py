@@ -175,8 +175,9 @@ class HostSlot(Base):
     __table_args__ = {"prefixes": ["UNLOGGED"]}  # no evidence: a server crash may empty it
 
 
-# Topic window indexes (0015): per slug, a B-tree on (published_at, language) over the articles
-# carrying it, in both ways a filter is written, so a topic + date query reads its window only.
+# Topic window indexes (0015, one key column since 0016): per slug, a B-tree on published_at
+# over the articles carrying it, in both ways a filter is written, so a topic + date query
+# reads its window only (one key column: the planner prices it at published_at's correlation).
 TOPIC_WINDOW_SLUGS = (
     "execution", "death_sentence", "extrajudicial_killing", "death_in_custody", "corporal_punishment",
     "arbitrary_arrest", "enforced_disappearance", "unfair_trial_sentencing", "political_prisoners",
@@ -192,13 +193,11 @@ def _topic_window_indexes(slug: str) -> tuple[Index, Index]:
         Index(
             f"ix_articles_topic_{slug}",
             "published_at",
-            "language",
             postgresql_where=sql_text(f"topics @> '{{{slug}}}'::text[]"),
         ),
         Index(
             f"ix_articles_topic_any_{slug}",
             "published_at",
-            "language",
             postgresql_where=sql_text(f"'{slug}'::text = ANY (topics)"),
         ),
     )
@@ -371,6 +370,12 @@ class Cluster(Base):
 
     __table_args__ = (
         Index("ix_clusters_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL")),
+        # 0016: a consumer join reads a cluster's representative and merge state index-only.
+        Index(
+            "ix_clusters_cluster_cover",
+            "cluster_id",
+            postgresql_include=["representative_article_id", "merged_into"],
+        ),
     )
 
 
@@ -423,6 +428,11 @@ class ArticleCluster(Base):
     method: Mapped[str] = mapped_column(Text)
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    # 0016: consumer.articles reads an article's cluster id index-only.
+    __table_args__ = (
+        Index("ix_article_clusters_article_cover", "article_id", postgresql_include=["cluster_id"]),
+    )
 
 
 class ArticleSignature(Base):

@@ -327,5 +327,5 @@ def test_consumer_views_read_the_same_rows_across_0011_and_a_rewrite(fresh_engin
         options = conn.execute(
             text("SELECT reloptions FROM pg_class WHERE oid = 'public.articles'::regclass")
         ).scalar_one()
-    assert options == ["toast_tuple_target=1024"]
+    assert "toast_tuple_target=1024" in options  # 0011's storage (0016 adds parallel_workers)
     assert _view_rows(fresh_engine) == at_head
