@@ -26,13 +26,14 @@ from pipeline.incidents.people import (
     details_elsewhere,
     english_names,
     fill_details,
+    name_shaped,
     persian_names,
 )
 from pipeline.tagging.tagger import TEXT_CAP, examined_length
 
 # 2: the test split's error classes fixed (stored articles are read again)
 # 3: the spent holdout split's error classes fixed with general rules (read again)
-EXTRACTOR_VERSION = "incidents-rules 3"
+EXTRACTOR_VERSION = "incidents-rules 4"
 KINDS = ("execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation")
 CHARGES = (
     "drug",
@@ -142,6 +143,7 @@ def _triggers(folded: str) -> list[tuple[str, str, int, int]]:
 def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) -> list[Victim]:
     s, e = span
     names = persian_names(text, folded, s, e) if persian else english_names(text, s, e)
+    names = [v for v in names if name_shaped(v, fold_chars(v.name), persian)]
     groups = counted_groups(folded, s, e)
     # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
     if names:  # "five prisoners, including X": the named and the rest of the group
@@ -297,11 +299,34 @@ class _Lazy:
         return self._e
 
 
+def _event_day_in(folded: str, a: int, b: int, dates) -> bool:
+    """The sentence gives the day of an event: a day that is not an end of a span ("between
+    1 and 30 November", «از ۱ آبان تا ۳۰ آبان», «در فاصله ۱۰ آبان تا ۹ آذر»)."""
+    days = [d for d in dates if a <= d.start < b and d.precision == "day"]
+    return any(not _span_end(folded, d, dates, a, b) for d in days)
+
+
+_SPAN_OPEN = re.compile(r"(?:\bbetween|\bfrom|(?<![\u0600-\u06ff])(?:از|بین|میان|فاصله))\s*$")
+_SPAN_JOIN = re.compile(r"\s*(?:and|to|until|through|-|–|تا|و)\s*$")
+
+
+def _span_end(folded: str, d, dates, a: int, b: int) -> bool:
+    others = [o for o in dates if a <= o.start < b and o is not d]
+    for o in others:
+        first, second = (d, o) if d.start < o.start else (o, d)
+        if _SPAN_JOIN.match(folded, first.end, second.start) and _SPAN_OPEN.search(
+            folded, max(a, first.start - 12), first.start
+        ):
+            return True
+    return False
+
+
 def _one_event(text: str, folded: str, a: int, b: int, dates, persian: bool) -> bool:
     """A sentence that names someone (or counts a group) and gives a day reports one event,
     even when it also has words of figures ("the execution on Wednesday of X, and the
-    arrest of dozens", "twelve prisoners were hanged on Wednesday, the most this year")."""
-    if not any(a <= d.start < b and d.precision == "day" for d in dates):
+    arrest of dozens", "twelve prisoners were hanged on Wednesday, the most this year").
+    The ends of a span of days ("between 1 and 30 November") are no event's day."""
+    if not _event_day_in(folded, a, b, dates):
         return False
     names = persian_names(text, folded, a, b) if persian else english_names(text, a, b)
     return bool(names) or bool(counted_groups(folded, a, b))
@@ -329,9 +354,7 @@ def _event_triggers(
         habit = L.HABIT_CUES.search(folded, a, b)
         if habit and habit.start() < te:
             continue
-        if L.AT_LEAST_CUES.search(folded, a, b) and not any(
-            a <= d.start < b and d.precision == "day" for d in dates
-        ):
+        if L.AT_LEAST_CUES.search(folded, a, b) and not _event_day_in(folded, a, b, dates):
             continue
         anaphoric = kind in ("sentence_step", "sentence_act", "sentence_pending")
         if kind == "sentence_pending":
@@ -422,13 +445,17 @@ _REFERS_BACK = L.rx(
     rf"{L.B}(?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این زن|این مرد|این جوان){L.E}",
 )
 FIGURE_COUNT = 10  # an unnamed group this large without a day is a figure, not one event
+GROUP_MAX = 40  # more unnamed people than this in one mention is a figure even with a day
 
 
 def _a_figure(m: Mention) -> bool:
-    """A total ("80 Afghan nationals have been executed"): many unnamed people, no day."""
-    unnamed = all(not v.name for v in m.victims)
-    total = sum(v.count for v in m.victims)
-    return unnamed and total >= FIGURE_COUNT and m.event_date_precision != "day"
+    """A total ("80 Afghan nationals have been executed"): many unnamed people, no day; or
+    more unnamed people than one event of the register plausibly has (``GROUP_MAX``)."""
+    unnamed = [v for v in m.victims if not v.name]
+    total = sum(v.count for v in unnamed)
+    if total > GROUP_MAX:
+        return True
+    return len(unnamed) == len(m.victims) and total >= FIGURE_COUNT and m.event_date_precision != "day"
 
 
 def _commuted(m: Mention, folded: str, sents) -> bool:

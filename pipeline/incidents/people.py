@@ -278,8 +278,60 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
     )
 
 
+# Words that never stand in a name: pronouns («آنان», "they"), the naming words themselves
+# («X نام داشت»), origin words («اهل», «ساکن»). A name holding one is a reference back or a
+# description, not a name; a trailing one is cut («رامین فتاحی نام داشت»).
+_FA_NEVER_IN_NAME = {
+    fold_chars(w)
+    for w in "آنان آنها ایشان او وی اینان آن این همه هر هیچ نام اسم اهل ساکن متولد هویت هنوز".split()
+}
+_EN_NEVER_IN_NAME = {"they", "them", "their", "he", "she", "his", "her", "both", "all", "named", "from"}
+
+
+def name_shaped(v: Victim, folded_name: str, persian: bool) -> bool:
+    """A victim's name looks like a name: no pronoun, naming or origin word in it, and (after a
+    trailing one is cut) at least two words, or a surname after an honorific. Trims ``v``."""
+    words = folded_name.split()
+    never = _FA_NEVER_IN_NAME if persian else _EN_NEVER_IN_NAME
+    if not persian:
+        words = [w.lower() for w in words]
+    cut = len(words)
+    while cut and words[cut - 1] in never:
+        cut -= 1
+    if cut == 0 or any(w in never for w in words[:cut]):
+        return False
+    if cut < len(words):
+        kept = v.name.split()[:cut]
+        v.name = " ".join(kept)
+        v.end = v.start + len(v.name)
+    return True
+
+
+# «سارق مسلحی که ...», «مردی که ...»: an indefinite noun («ی» before a relative «که») is a
+# description of someone, never a name.
+_FA_INDEFINITE_THAT = _folded_re(r"ی،? که(?![\u0600-\u06ff])")
+
+
 def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
-    """Persian names in ``text[start:end]``: after «به نام» and similar, or a known given name."""
+    """Persian names in ``text[start:end]``: after «به نام» and similar, or a known given name;
+    never a pronoun, an origin phrase or an indefinite description (``name_shaped``)."""
+    found = _persian_names(text, folded, start, end)
+    out = []
+    for v in found:
+        if not name_shaped(v, fold_chars(v.name), True):
+            continue
+        words = fold_chars(v.name).split()
+        if (
+            words[0] not in _FA_GIVEN
+            and _FA_INDEFINITE_THAT.match(folded, v.end - 1)
+            and not _FA_NAMING.search(folded, max(start, v.start - 12), v.start)
+        ):
+            continue
+        out.append(v)
+    return out
+
+
+def _persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     out: list[Victim] = []
     seen: list[tuple[int, int]] = []
     for m in _FA_APPOSITIVE.finditer(text, start, end):
