@@ -420,16 +420,28 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) 
                     return before
     groups = [v for v in here if not v.name]
     total = sum(v.count for v in groups) if groups else 0
-    for j in (si + 1, si + 2):
-        if j < len(sents):
-            names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
-            if names and (not total or len(names) <= total):
-                rest = total - len(names)
-                if rest > 0:
-                    names.append(
-                        Victim(None, groups[0].start, groups[0].end, count=rest, gender=groups[0].gender)
-                    )
-                return names
+    # a counted group named in the next sentences, one or several per sentence ("Two of the
+    # three men have been identified. A was ... B was ..."): names are gathered from
+    # consecutive sentences until the count is reached or a sentence names no one
+    gathered: list[Victim] = []
+    for j in (si + 1, si + 2, si + 3):
+        if j >= len(sents) or (j == si + 3 and not total):
+            break
+        names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
+        if not names:
+            if gathered:
+                break
+            continue
+        if total and len(gathered) + len(names) > total:
+            break
+        gathered += [v for v in names if not any(same_name_in_article(v.name, g.name) for g in gathered)]
+        if not total or len(gathered) >= total:
+            break
+    if gathered:
+        rest = total - len(gathered)
+        if rest > 0:
+            gathered.append(Victim(None, groups[0].start, groups[0].end, count=rest, gender=groups[0].gender))
+        return gathered
     if here:
         return here
     if si > 0:

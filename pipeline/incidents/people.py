@@ -285,6 +285,8 @@ _FA_NEVER_IN_NAME = {
     fold_chars(w)
     for w in "آنان آنها ایشان او وی اینان آن این همه هر هیچ نام اسم اهل ساکن متولد هویت هنوز".split()
 }
+# kinship words after a name («X Y پدر چهار فرزند بود»): cut from its end, never a surname
+_FA_NEVER_LAST = {fold_chars(w) for w in "پدر مادر همسر برادر خواهر فرزند پسر دختر".split()}
 _EN_NEVER_IN_NAME = {"they", "them", "their", "he", "she", "his", "her", "both", "all", "named", "from"}
 
 
@@ -296,7 +298,8 @@ def name_shaped(v: Victim, folded_name: str, persian: bool) -> bool:
     if not persian:
         words = [w.lower() for w in words]
     cut = len(words)
-    while cut and words[cut - 1] in never:
+    last = _FA_NEVER_LAST if persian else set()
+    while cut and (words[cut - 1] in never or words[cut - 1] in last):
         cut -= 1
     if cut == 0 or any(w in never for w in words[:cut]):
         return False
