@@ -210,6 +210,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         mention = Mention(kind, stage, ts, te)
         mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric)
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
+        _split_described_part(mention.victims, folded, sents, si)
         for v in mention.victims:
             own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
             fill_details(v, text, folded, own, sent)
@@ -449,6 +450,52 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) 
         if before:
             return before
     return [Victim(None, ts, te, count=1)]
+
+
+_NUM_EN = "|".join(w for w in L.NUMBER_WORDS_EN if w not in ("a", "an"))
+_NUM_FA = "|".join(L.NUMBER_WORDS_FA)
+# "two of them", "one of the three men", «یکی از آنان», «دو تن از این زندانیان»
+_PART_PHRASE = L.rx(
+    rf"\b(\d+|{_NUM_EN}) of (?:them|these|those|the (?:\w+ )?(?:{L.VICTIM_NOUNS_EN}))\b",
+    rf"{L.B}(یکی|\d+|{_NUM_FA})(?: (?:تن|نفر))? از (?:آنان|آنها|ایشان|این (?:\w+ )?(?:{L.VICTIM_NOUNS_FA})|زندانیان|اعدام شدگان){L.E}",
+)
+_PART_GENDER = L.rx(r"\bwom[ae]n\b|\bgirls?\b", rf"{L.B}(?:زن|زنان|دختر){L.E}")
+
+
+PART_AFTER = 3  # how many sentences after the group's a described part is looked for
+
+
+def _split_described_part(victims: list[Victim], folded: str, sents, si: int) -> None:
+    """ "Three men, two of them Afghan nationals", «پنج زندانی ... یکی از آنان شهروند افغانستان
+    بوده است»: an unnamed group whose part is described apart (nationality, ethnicity,
+    religion, a woman) is two entries, the part and the rest. Only for a group with no
+    named victim (the part of a partly named group is its named victims)."""
+    groups = [v for v in victims if not v.name]
+    if len(groups) != 1 or len(victims) != 1 or groups[0].count < 2:
+        return
+    g = groups[0]
+    for j in range(si, min(len(sents), si + PART_AFTER + 1)):
+        a, b = sents[j]
+        m = _PART_PHRASE.search(folded, max(a, g.end) if j == si else a, b)
+        if m is None:
+            continue
+        raw = m.group(1) or m.group(2)
+        n = (
+            1
+            if raw == "یکی"
+            else int(raw)
+            if raw.isdigit()
+            else L.NUMBER_WORDS_EN.get(raw) or L.NUMBER_WORDS_FA.get(raw)
+        )
+        if not n or n >= g.count:
+            return
+        hi = min(b, m.end() + 80)
+        tables = [rx for _, rx in (*L.NATIONALITY, *L.ETHNICITY, *L.RELIGION)] + [_PART_GENDER]
+        if not any(next(L.scan_span(rx, folded, m.start(), hi), None) for rx in tables):
+            return
+        g.count -= n
+        victims.append(Victim(None, m.start(), m.end(), count=n))
+        return
 
 
 # "his fingers were cut off", «حکم او»: a trigger sentence that points back to someone named
