@@ -208,7 +208,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
-        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric)
+        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric, dates)
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
         _split_described_part(mention.victims, folded, sents, si)
         for v in mention.victims:
@@ -404,7 +404,7 @@ def _halted(folded: str, ts: int, te: int, b: int) -> bool:
 _PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
 
 
-def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) -> list[Victim]:
+def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False, dates=()) -> list[Victim]:
     """Victims of the trigger in sentence ``si``: named in it, or counted in it and named in
     the next sentences ("A man was hanged ... He was identified as ..."), else the nearest.
     An anaphoric trigger with no victim of its own ("the sentence was carried out") takes
@@ -428,6 +428,8 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) 
     for j in (si + 1, si + 2, si + 3):
         if j >= len(sents) or (j == si + 3 and not total):
             break
+        if _reports_own_act(folded, sents[j], dates):
+            break  # "On Saturday X was hanged in Y": the next event's victim, not the group's
         names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
         if not names:
             if gathered:
@@ -498,6 +500,14 @@ def _split_described_part(victims: list[Victim], folded: str, sents, si: int) ->
         return
 
 
+def _reports_own_act(folded: str, sent: tuple[int, int], dates) -> bool:
+    """The sentence reports an act of its own: an act trigger and the day of an event."""
+    a, b = sent
+    if not _event_day_in(folded, a, b, dates):
+        return False
+    return any(a <= ts < b and stage == "carried_out" for _, stage, ts, _ in _triggers(folded[:b]))
+
+
 # "his fingers were cut off", «حکم او»: a trigger sentence that points back to someone named
 _REFERS_BACK = L.rx(
     r"\b(?:he|she|his|her|him|they|their|them)\b",
@@ -540,6 +550,9 @@ def _drop_history(mentions: list[Mention]) -> list[Mention]:
                 if a.kind == act_kind
                 and (_named_same(a, m) if a.background else (_same_victims(a, m) or m.inherited))
             ]
+            named = [a for a in same if _named_same(a, m)]
+            if len(named) == 1:  # of several acts, the one of the sentence's named victim
+                same = named
             act = same[0] if len(same) == 1 or (same and not m.inherited) else None
             if act is not None:
                 _absorb(act, m)
@@ -736,7 +749,40 @@ def _date_sentences(m: Mention, sents, si, folded) -> list[tuple[int, bool]]:
     return out
 
 
+# "A day later, ...", «یک روز بعد»: a day counted from the day told just before
+_DAY_AFTER = L.rx(
+    r"\b(?:a|one) day (?:later|after)\b|\bthe (?:next|following) day\b",
+    rf"{L.B}(?:یک روز بعد|روز بعد|فردای آن روز|روز پس از آن){L.E}",
+)
+_DAY_BEFORE = L.rx(
+    r"\b(?:a|one) day (?:earlier|before)\b|\bthe day before\b",
+    rf"{L.B}(?:یک روز پیش|یک روز قبل|روز قبل){L.E}",
+)
+
+
+def _counted_day(m: Mention, dates: list[DateHit], sents, si, folded) -> DateHit | None:
+    """The day of "A day later, X was hanged": one day after the last day written before
+    the sentence (in the two sentences before it), or one day before for "a day earlier"."""
+    a, b = sents[si]
+    cue = _DAY_AFTER.search(folded, a, m.start) or _DAY_BEFORE.search(folded, a, m.start)
+    if cue is None:
+        return None
+    lo = sents[max(0, si - 2)][0]
+    before = [d for d in dates if lo <= d.start < a and d.precision == "day" and d.value is not None]
+    if not before:
+        return None
+    last = max(before, key=lambda d: d.start)
+    step = 1 if cue.re is _DAY_AFTER else -1
+    return DateHit(cue.start(), cue.end(), last.value + timedelta(days=step), "day", "relative")
+
+
 def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, persian: bool = False) -> None:
+    counted = _counted_day(m, dates, sents, si, folded)
+    if counted is not None:
+        m.event_date = format_date(counted.value, "day")
+        m.event_date_precision = "day"
+        m.evidence["event_date"] = [counted.start, counted.end]
+        return
     for j, any_precision in _date_sentences(m, sents, si, folded):
         if not 0 <= j < len(sents):
             continue
@@ -868,9 +914,21 @@ def _same_victims(a: Mention, b: Mention) -> bool:
     nb = [v.name for v in b.victims if v.name]
     if na and nb:
         return any(same_name_in_article(x, y) for x in na for y in nb)
+    if _other_days(a, b):
+        return False  # acts on two different days told in one article are two events
     if not na and not nb:
         return True
     return True  # an unnamed mention of the same kind in one article is the named one, retold
+
+
+def _other_days(a: Mention, b: Mention) -> bool:
+    """Two carried-out acts, each dated to its own day, on different days."""
+    return (
+        a.stage == b.stage == "carried_out"
+        and a.event_date_precision == b.event_date_precision == "day"
+        and a.event_date != b.event_date
+        and not (a.background or b.background)
+    )
 
 
 def _merge(mentions: list[Mention]) -> list[Mention]:
