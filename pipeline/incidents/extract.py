@@ -21,7 +21,9 @@ from pipeline.incidents import lexicon as L
 from pipeline.incidents.dates import DateHit, find_dates, format_date
 from pipeline.incidents.names import SAME_PERSON, name_similarity
 from pipeline.incidents.people import (
+    NOT_NAME_WORDS,
     Victim,
+    capitalised_names,
     counted_groups,
     details_elsewhere,
     english_names,
@@ -211,6 +213,8 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric, dates)
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
         _split_described_part(mention.victims, folded, sents, si)
+        if kind != "extrajudicial_killing":
+            _drop_offence_victims(mention, folded)
         for v in mention.victims:
             own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
             fill_details(v, text, folded, own, sent)
@@ -445,6 +449,8 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False, 
         if rest > 0:
             gathered.append(Victim(None, groups[0].start, groups[0].end, count=rest, gender=groups[0].gender))
         return gathered
+    if not persian and (lone := _surname_of_earlier_name(text, sents, si, ts)):
+        return [lone]
     if here:
         return here
     if si > 0:
@@ -498,6 +504,54 @@ def _split_described_part(victims: list[Victim], folded: str, sents, si: int) ->
         g.count -= n
         victims.append(Victim(None, m.start(), m.end(), count=n))
         return
+
+
+_CAPITAL_WORD = re.compile(r"\b[A-Z][a-z'’]{3,}(?:-[A-Z][a-z]+)?\b")
+
+
+def _surname_of_earlier_name(text: str, sents, si: int, ts: int) -> Victim | None:
+    """ "... another, Amir-Hossein Qanbari, then 17, was arrested. Five years later,
+    Qanbari was hanged": a surname alone before the trigger is the person named in full
+    earlier in the article."""
+    a = sents[si][0]
+    words = [m for m in _CAPITAL_WORD.finditer(text, a, ts)]
+    if not words:
+        return None
+    # the surname told again alone is itself the cue that the capitalised pair is a person
+    earlier = [n for n in capitalised_names(text, 0, a) if len(n.split()) >= 2]
+    for w in reversed(words):
+        if w.group().lower() in NOT_NAME_WORDS:
+            continue
+        full = [n for n in earlier if n.split()[-1] == w.group()]
+        if full:
+            return Victim(full[-1], w.start(), w.end(), gender=None)
+    return None
+
+
+# "convicted of murdering Ali Karimi", «X را به قتل رساند»: the person the offence was
+# done to, not the one punished
+_OFFENCE_OBJECT_BEFORE = L.rx(
+    r"\b(?:murder(?:ing|ed)?|kill(?:ing|ed)|stabb(?:ing|ed)|rap(?:ing|ed)|rape of|murder of|death of|assault(?:ing|ed)? on)"
+    r" (?:(?:the|a|an|police|officer|guard|lieutenant|sergeant|his|her) ){0,3}$",
+)
+_OFFENCE_OBJECT_AFTER = L.rx(
+    rf"^ را (?:{L.GAP})?(?:به قتل|به شهادت|کشت|کشته|مجروح|زخمی|ربود|مورد تجاوز){L.E}",
+)
+
+
+def _drop_offence_victims(m: Mention, folded: str) -> None:
+    """A named person who is the object of the offence in the sentence is not a victim of
+    the punishment (when someone else is)."""
+
+    def offended(v: Victim) -> bool:
+        return bool(
+            _OFFENCE_OBJECT_BEFORE.search(folded[max(0, v.start - 40) : v.start])
+            or _OFFENCE_OBJECT_AFTER.match(folded[v.end : v.end + 60])
+        )
+
+    keep = [v for v in m.victims if not (v.name and offended(v))]
+    if keep and len(keep) < len(m.victims):
+        m.victims = keep
 
 
 def _reports_own_act(folded: str, sent: tuple[int, int], dates) -> bool:

@@ -236,6 +236,22 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+NOT_NAME_WORDS = _NOT_NAME
+
+
+def capitalised_names(text: str, start: int, end: int) -> list[str]:
+    """Runs of two to four capitalised words that hold no word of ``_NOT_NAME`` (places,
+    institutions, weekdays): possible names, without the cue ``english_names`` needs."""
+    out = []
+    for m in _EN_NAME.finditer(text, start, end):
+        words = m.group(1).split()
+        while words and words[0].lower().strip("'’") in _NOT_NAME:
+            words.pop(0)
+        if len(words) >= 2 and not any(w.lower().strip("'’") in _NOT_NAME for w in words):
+            out.append(" ".join(words))
+    return out
+
+
 _INSTITUTION_WORDS = {
     "prison",
     "court",
