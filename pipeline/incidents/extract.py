@@ -210,7 +210,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
-        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric, dates)
+        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric, dates, raw)
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
         _split_described_part(mention.victims, folded, sents, si)
         if kind != "extrajudicial_killing":
@@ -408,7 +408,9 @@ def _halted(folded: str, ts: int, te: int, b: int) -> bool:
 _PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
 
 
-def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False, dates=()) -> list[Victim]:
+def _mention_victims(
+    text, folded, sents, si, persian, ts, te, anaphoric=False, dates=(), raw=()
+) -> list[Victim]:
     """Victims of the trigger in sentence ``si``: named in it, or counted in it and named in
     the next sentences ("A man was hanged ... He was identified as ..."), else the nearest.
     An anaphoric trigger with no victim of its own ("the sentence was carried out") takes
@@ -432,7 +434,7 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False, 
     for j in (si + 1, si + 2, si + 3):
         if j >= len(sents) or (j == si + 3 and not total):
             break
-        if _reports_own_act(folded, sents[j], dates):
+        if _reports_own_act(folded, sents[j], dates, raw):
             break  # "On Saturday X was hanged in Y": the next event's victim, not the group's
         names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
         if not names:
@@ -449,7 +451,7 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False, 
         if rest > 0:
             gathered.append(Victim(None, groups[0].start, groups[0].end, count=rest, gender=groups[0].gender))
         return gathered
-    if not persian and (lone := _surname_of_earlier_name(text, sents, si, ts)):
+    if not persian and not here and (lone := _surname_of_earlier_name(text, sents, si, ts)):
         return [lone]
     if here:
         return here
@@ -506,6 +508,7 @@ def _split_described_part(victims: list[Victim], folded: str, sents, si: int) ->
         return
 
 
+EARLIER_NAME_CHARS = 3000  # how far back the full name of a surname alone is looked for
 _CAPITAL_WORD = re.compile(r"\b[A-Z][a-z'’]{3,}(?:-[A-Z][a-z]+)?\b")
 
 
@@ -518,7 +521,7 @@ def _surname_of_earlier_name(text: str, sents, si: int, ts: int) -> Victim | Non
     if not words:
         return None
     # the surname told again alone is itself the cue that the capitalised pair is a person
-    earlier = [n for n in capitalised_names(text, 0, a) if len(n.split()) >= 2]
+    earlier = [n for n in capitalised_names(text, max(0, a - EARLIER_NAME_CHARS), a) if len(n.split()) >= 2]
     for w in reversed(words):
         if w.group().lower() in NOT_NAME_WORDS:
             continue
@@ -554,12 +557,13 @@ def _drop_offence_victims(m: Mention, folded: str) -> None:
         m.victims = keep
 
 
-def _reports_own_act(folded: str, sent: tuple[int, int], dates) -> bool:
-    """The sentence reports an act of its own: an act trigger and the day of an event."""
+def _reports_own_act(folded: str, sent: tuple[int, int], dates, raw) -> bool:
+    """The sentence reports an act of its own: an act trigger (of the article's ``raw``
+    triggers) and the day of an event."""
     a, b = sent
-    if not _event_day_in(folded, a, b, dates):
+    if not any(a <= ts < b and stage == "carried_out" for _, stage, ts, _ in raw):
         return False
-    return any(a <= ts < b and stage == "carried_out" for _, stage, ts, _ in _triggers(folded[:b]))
+    return _event_day_in(folded, a, b, dates)
 
 
 # "his fingers were cut off", «حکم او»: a trigger sentence that points back to someone named
@@ -806,11 +810,11 @@ def _date_sentences(m: Mention, sents, si, folded) -> list[tuple[int, bool]]:
 # "A day later, ...", «یک روز بعد»: a day counted from the day told just before
 _DAY_AFTER = L.rx(
     r"\b(?:a|one) day (?:later|after)\b|\bthe (?:next|following) day\b",
-    rf"{L.B}(?:یک روز بعد|روز بعد|فردای آن روز|روز پس از آن){L.E}",
+    rf"{L.B}(?:یک روز بعد|یک روز پس از آن|فردای آن روز|فردای همان روز){L.E}",
 )
 _DAY_BEFORE = L.rx(
     r"\b(?:a|one) day (?:earlier|before)\b|\bthe day before\b",
-    rf"{L.B}(?:یک روز پیش|یک روز قبل|روز قبل){L.E}",
+    rf"{L.B}(?:یک روز پیش|یک روز قبل){L.E}",
 )
 
 
