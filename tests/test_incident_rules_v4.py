@@ -369,3 +369,18 @@ def test_a_surname_alone_is_the_person_named_earlier(second):
 def test_the_offence_s_named_victim_is_not_the_punished(text, lang, victim):
     (m,) = _kind(text, "execution", lang)
     assert [v["name"] for v in m["victims"]] == [victim]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nima Sharifi, a teacher, has been sentenced to death by a court in Mashhad for espionage, the"
+        " judiciary's spokesman said at his weekly press conference on Thursday. The verdict was issued"
+        " on Tuesday.",
+        "Nima Sharifi has been sentenced to death for spying, the prosecutor announced in a televised"
+        " statement on Thursday. The ruling was issued on Tuesday, his lawyer said.",
+    ],
+)
+def test_the_day_of_a_statement_is_not_the_day_of_the_sentence(text):
+    (m,) = _kind(text, "death_sentence")
+    assert m["event_date"] == "2026-08-11"

@@ -761,6 +761,9 @@ def _arrest_date(d: DateHit, m: Mention, folded: str, a: int, b: int, persian: b
 
 _REPORTED = re.compile(
     r"\b(?:said|says|announced|told reporters|reported|stated|added)\s+$|(?:گفت|اعلام کرد|خبر داد)\s+$"
+    # "..., the spokesman said at his weekly press conference on Sunday": the statement's day
+    r"|\b(?:said|announced|told|stated)\b[^.,;:!?\n]{0,40}\b(?:press conference|briefing|statement|interview|news conference)"
+    r"(?:[^.,;:!?\n]{0,12})\s+$"
 )
 _DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2}
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
@@ -850,7 +853,7 @@ def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, pe
         near = [d for d in near if not _arrest_date(d, m, folded, a, b, persian)]
         near = [d for d in near if not _earlier_act_date(d, m, folded, a, b)]
         # "..., the spokesman said on Tuesday": the day of the statement, not of the event
-        near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
+        near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 72) : d.start])]
         if not any_precision:
             near = [d for d in near if d.how == "relative" or d.precision == "day"]
         if L.BACKGROUND_CUES.search(folded, a, b) and any(d.how != "relative" for d in near):
