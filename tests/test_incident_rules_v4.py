@@ -384,3 +384,37 @@ def test_the_offence_s_named_victim_is_not_the_punished(text, lang, victim):
 def test_the_day_of_a_statement_is_not_the_day_of_the_sentence(text):
     (m,) = _kind(text, "death_sentence")
     assert m["event_date"] == "2026-08-11"
+
+
+# --- an old act recalled: elapsed time, its date told later; a class of people --------------
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        (
+            "Five years ago this month, Farid Mousavi was hanged in Vakilabad Prison in Mashhad. His sister"
+            ' still keeps his letters. "They took him from us in June 2021," she said.',
+            "2021-06",
+        ),
+        (
+            "Four years ago, Farid Mousavi was executed in Mashhad. His mother wrote on Friday that he was"
+            " hanged in March 2022 without a last visit.",
+            "2022-03",
+        ),
+    ],
+)
+def test_an_act_recalled_years_ago_is_background_dated_by_the_next_sentences(text, day):
+    (m,) = _kind(text, "execution")
+    assert m["background"] is True and m["event_date"] == day
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The families of executed protesters gathered outside the court in Tehran on Thursday.",
+        "She has become a voice for executed prisoners and their children, the group said.",
+    ],
+)
+def test_executed_before_a_class_of_people_is_no_act(text):
+    assert _kind(text, "execution") == []

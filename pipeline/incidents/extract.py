@@ -247,9 +247,33 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         m.background = m.background or _is_background(
             m, folded, (m.start, m.start), article.published, lead=lead
         )
+        if m.background and m.event_date is None:
+            _date_of_recollection(m, dates, sents, article.published)
         if m.stage == "at_risk":
             m.stage = "imminent"
     return out
+
+
+def _date_of_recollection(m: Mention, dates: list[DateHit], sents, published: date | None) -> None:
+    """An old act told without a date in its sentence ("Six years ago, X was hanged ... 'They
+    took you in September 2019'") takes the nearest written date in the next two sentences
+    that lies long before publication."""
+    if published is None:
+        return
+    si = next((i for i, (a, b) in enumerate(sents) if a <= m.start < b), None)
+    if si is None:
+        return
+    lo, hi = sents[si][0], sents[min(len(sents) - 1, si + 2)][1]
+    old = [
+        d
+        for d in dates
+        if lo <= d.start < hi and d.how != "relative" and (published - d.value).days > BACKGROUND_DAYS
+    ]
+    if old:
+        d = min(old, key=lambda h: abs(h.start - m.start))
+        m.event_date = format_date(d.value, d.precision)
+        m.event_date_precision = d.precision
+        m.evidence["event_date"] = [d.start, d.end]
 
 
 NEAR = 2  # sentences either side of a trigger that dates, places and charges are read from
@@ -760,7 +784,8 @@ def _arrest_date(d: DateHit, m: Mention, folded: str, a: int, b: int, persian: b
 
 
 _REPORTED = re.compile(
-    r"\b(?:said|says|announced|told reporters|reported|stated|added)\s+$|(?:گفت|اعلام کرد|خبر داد)\s+$"
+    r"\b(?:said|says|announced|told reporters|reported|stated|added|wrote|posted|confirmed)\s+$"
+    r"|(?:گفت|اعلام کرد|خبر داد|نوشت)\s+$"
     # "..., the spokesman said at his weekly press conference on Sunday": the statement's day
     r"|\b(?:said|announced|told|stated)\b[^.,;:!?\n]{0,40}\b(?:press conference|briefing|statement|interview|news conference)"
     r"(?:[^.,;:!?\n]{0,12})\s+$"

@@ -301,6 +301,8 @@ NOT_EVENT = rx(
     r"\b(?:at least |more than |over |some )?\d[\d,]* (?:people |prisoners |persons |men |women )?(?:have been |were |had been )?(?:executed|executions)\b",
     r"\bexecutions? (?:recorded|registered|documented|carried out) (?:this|last|since|in) ",
     r"\bnumber of executions",
+    # "families of executed protesters": the participle describes a class of people
+    r"\b(?:of|for|with|to) executed (?:[a-z-]+ )?(?:protesters|prisoners|people|dissidents|activists|juveniles|offenders|men|women|kolbars)\b",
     # "in execution of a sentence (of lashes, of prison)": carrying out, not an execution
     r"\b(?:in|on) (?:the )?execution of (?:a|an|the|his|her|their) (?:[\w'’-]+ ){0,2}(?:sentence|ruling|verdict|order)s?\b",
     r"\b(?:the )?death penalty\b",
@@ -810,7 +812,8 @@ NON_STATE_ATTACKERS = rx(
 # "two months after X was hanged", «هفت سال پس از اعدام»: time elapsed since an old event.
 ELAPSED_CUES = rx(
     r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many) (?:months|years) (?:after|since)\b",
-    r"\b(?:a|one) year (?:after|since)\b",
+    r"\b(?:a|one) year (?:after|since|ago)\b",
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many) (?:months|years) ago\b",
     rf"{B}(?:\d+|یک|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ده|چند) (?:ماه|سال) (?:پس از|بعد از|از)",
     rf"{B}(?:\d+|یک|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ده|چند) سال (?:پیش|قبل)",
 )
