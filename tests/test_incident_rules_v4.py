@@ -418,3 +418,23 @@ def test_an_act_recalled_years_ago_is_background_dated_by_the_next_sentences(tex
 )
 def test_executed_before_a_class_of_people_is_no_act(text):
     assert _kind(text, "execution") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "صدها دانشجو خواستار لغو حکم اعدام سینا رحمانی شده‌اند. این دانشجو ماه گذشته به اتهام «محاربه»"
+            " به اعدام محکوم شد.",
+            ["سینا رحمانی"],
+        ),
+        (
+            "وکیل او گفت حکم اعدام سینا رحمانی شنبه ۱۷ مرداد در دیوان عالی کشور تأیید شد.",
+            ["سینا رحمانی"],
+        ),
+        ("حکم اعدام این زندانی روز شنبه ۱۷ مرداد در دیوان عالی کشور تأیید شد.", [None]),
+    ],
+)
+def test_the_owner_of_a_ruling_is_named_whatever_verb_follows(text, names):
+    (m,) = _kind(text, "death_sentence", "fa")
+    assert [v["name"] for v in m["victims"]] == names

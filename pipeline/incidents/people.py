@@ -368,6 +368,12 @@ def _persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]
         if _fa_surname_shape(folded[s:e]) and not any(a < e and s < b for a, b in seen):
             out.append(Victim(text[s:e], s, e, gender=None))
             seen.append((s, e))
+    # «لغو حکم اعدام آرش بهمنی شده‌اند»: the ruling's owner is named whatever verb follows
+    for m in _FA_RULING_OF.finditer(folded, start, end):
+        s, e = m.start(1), m.end(1)
+        if _fa_surname_shape(folded[s:e]) and not any(a < e and s < b for a, b in seen):
+            out.append(Victim(text[s:e], s, e, gender=None))
+            seen.append((s, e))
     for m in _FA_HONORIFIC.finditer(folded, start, end):  # «آقای کاظمی»: a surname alone
         if not any(a < m.end(1) and m.start(1) < b for a, b in seen):
             g = "female" if m.group().startswith("خانم") else "male"
@@ -488,6 +494,9 @@ _FA_SUBJECT_NAME = _folded_re(
     rf"|(?<=ماموستا )|(?<=مولوی )|(?<=زندانی سیاسی )|(?<=زندانی )|(?<=به نام )|(?<=، )"
     rf"|(?<=شنبه )|(?<=جمعه )|(?<=امروز )|(?<=دیروز )|(?<=اعلام کرد )|(?<=خبر داد )|(?<=گزارش داد )|(?<=گفت ))"
     rf"({_FA_W} {_FA_W})(?= (?:{_FA_TIME_AFTER}|و|،|در|که|\d+ ساله)(?![\u0600-\u06ff])|،)"
+)
+_FA_RULING_OF = _folded_re(
+    rf"(?<![\u0600-\u06ff])حکم (?:اعدام|قصاص|شلاق|قطع انگشتان|قطع دست) ({_FA_W} {_FA_W})(?![\u0600-\u06ff])"
 )
 _FA_AND_SHAPED = re.compile(
     rf"(?:،? \d+ ساله)?(?:،)? و ({_FA_W} {_FA_W})(?= {_FA_TIME_AFTER}(?![\u0600-\u06ff])| در )"
