@@ -3,9 +3,13 @@
     python bench/incidents.py                 # the dev split (tuning)
     python bench/incidents.py --split test    # the first test split (spent: tuned on since)
     python bench/incidents.py --split holdout # the second blind split (spent: tuned on since)
-    python bench/incidents.py --split audit   # the blind split: run ONCE, by the integrator,
-                                              # after the extractor's last tuning commit
-    python bench/incidents.py --split all     # dev, test and holdout in one run (never audit)
+    python bench/incidents.py --split audit   # the third blind split (spent: run once on
+                                              # rules 3, tuned on since)
+    python bench/incidents.py --split probe   # the fourth blind split: run ONCE, by the
+                                              # integrator, after the extractor's last
+                                              # tuning commit
+    python bench/incidents.py --split all     # dev, test and holdout in one run (never audit
+                                              # or probe)
     python bench/incidents.py -v              # list every error
 
 Prints (victim, kind, event date) precision/recall/F1, field-level precision/recall
@@ -35,11 +39,18 @@ from pipeline.incidents.evaluate import evaluate, format_scores, load_items  # n
 
 DATA = ROOT / "tests" / "data" / "incidents"
 SPLITS = ("dev", "test", "holdout")  # what `all` runs
-BLIND = ("audit",)  # run once each, never by `all`: a tuner never runs them
-AUDIT_NOTICE = (
-    "audit: the blind split, run once after the extractor's last tuning commit; these figures"
-    " are the estimate for unseen text only if nobody tunes on them afterwards"
-)
+BLIND = ("audit", "probe")  # run once each, never by `all`: a tuner never runs them
+NOTICES = {
+    "audit": (
+        "audit: the blind split, run once after the extractor's last tuning commit; these figures"
+        " are the estimate for unseen text only if nobody tunes on them afterwards"
+    ),
+    "probe": (
+        "probe: the blind split, run once after the extractor's last tuning commit; these figures"
+        " are the estimate for unseen text only if nobody tunes on them afterwards"
+    ),
+}
+AUDIT_NOTICE = NOTICES["audit"]
 
 
 def _page(item: dict, chrome: tuple[str, str] | None) -> str:
@@ -97,7 +108,7 @@ def run(split: str, langs: list[str], args: argparse.Namespace) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
         hint = (
-            " (the audit split is written by a separate blind writer and is added for the one"
+            f" (the {split} split is written by a separate blind writer and is added for the one"
             " integrator run; it is not in a tuner's worktree)"
             if split in BLIND
             else ""
@@ -105,7 +116,7 @@ def run(split: str, langs: list[str], args: argparse.Namespace) -> int:
         print(f"error: split {split!r}: missing {', '.join(map(str, missing))}{hint}", file=sys.stderr)
         return 2
     if split in BLIND:
-        print(AUDIT_NOTICE)
+        print(NOTICES[split])
     items = load_items(paths)
     scores = evaluate(items, topics_file=str(ROOT / "config" / "topics.yaml"), verbose=args.verbose)
     bare, bare_kib = extraction_cpu_ms(items, None)

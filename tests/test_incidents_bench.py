@@ -1,6 +1,7 @@
-"""The incident benchmark: the blind `audit` split is run only when asked for (never by
-`all`), says that it is a run-once split, and fails clearly when its files are missing; the
-monthly counts are per kind and never count a recollection, a total or a commuted sentence."""
+"""The incident benchmark: the blind `audit` and `probe` splits are run only when asked for
+(never by `all`), say that they are run-once splits, and fail clearly when their files are
+missing; the monthly counts are per kind and never count a recollection, a total or a
+commuted sentence."""
 
 from __future__ import annotations
 
@@ -34,6 +35,27 @@ def test_audit_is_run_only_when_named_and_says_it_is_run_once(tmp_path):
     assert audit.returncode == 0, audit.stderr
     assert audit.stdout.startswith("audit: the blind split, run once")
     assert "== audit (en): 46 articles" in audit.stdout
+
+
+def test_probe_is_run_only_when_named_and_says_it_is_run_once(tmp_path):
+    src = ROOT / "tests" / "data" / "incidents"
+    for lang in ("en", "fa"):  # a stand-in for the blind files: the dev items under its name
+        shutil.copy(src / f"dev_{lang}.yaml", tmp_path / f"dev_{lang}.yaml")
+        shutil.copy(src / f"dev_{lang}.yaml", tmp_path / f"probe_{lang}.yaml")
+    every = _bench("--split", "all", "--lang", "fa", "--data", str(tmp_path))
+    assert every.returncode == 0, every.stderr
+    assert "== dev (fa)" in every.stdout and "probe" not in every.stdout
+    probe = _bench("--split", "probe", "--lang", "fa", "--data", str(tmp_path))
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.startswith("probe: the blind split, run once")
+    assert "== probe (fa): 46 articles" in probe.stdout
+
+
+def test_a_missing_probe_split_is_a_clear_error(tmp_path):
+    missing = _bench("--split", "probe", "--data", str(tmp_path))
+    assert missing.returncode == 2
+    assert "split 'probe': missing" in missing.stderr and "blind writer" in missing.stderr
+    assert missing.stdout == ""
 
 
 def test_a_missing_audit_split_is_a_clear_error(tmp_path):

@@ -21,18 +21,21 @@ from pipeline.incidents import lexicon as L
 from pipeline.incidents.dates import DateHit, find_dates, format_date
 from pipeline.incidents.names import SAME_PERSON, name_similarity
 from pipeline.incidents.people import (
+    NOT_NAME_WORDS,
     Victim,
+    capitalised_names,
     counted_groups,
     details_elsewhere,
     english_names,
     fill_details,
+    name_shaped,
     persian_names,
 )
 from pipeline.tagging.tagger import TEXT_CAP, examined_length
 
 # 2: the test split's error classes fixed (stored articles are read again)
 # 3: the spent holdout split's error classes fixed with general rules (read again)
-EXTRACTOR_VERSION = "incidents-rules 3"
+EXTRACTOR_VERSION = "incidents-rules 4"
 KINDS = ("execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation")
 CHARGES = (
     "drug",
@@ -142,6 +145,7 @@ def _triggers(folded: str) -> list[tuple[str, str, int, int]]:
 def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) -> list[Victim]:
     s, e = span
     names = persian_names(text, folded, s, e) if persian else english_names(text, s, e)
+    names = [v for v in names if name_shaped(v, fold_chars(v.name), persian)]
     groups = counted_groups(folded, s, e)
     # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
     if names:  # "five prisoners, including X": the named and the rest of the group
@@ -206,8 +210,11 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
-        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric)
+        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric, dates, raw)
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
+        _split_described_part(mention.victims, folded, sents, si)
+        if kind != "extrajudicial_killing":
+            _drop_offence_victims(mention, folded)
         for v in mention.victims:
             own = next(((a, b) for a, b in sents if a <= v.start < b), sent)
             fill_details(v, text, folded, own, sent)
@@ -240,9 +247,33 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         m.background = m.background or _is_background(
             m, folded, (m.start, m.start), article.published, lead=lead
         )
+        if m.background and m.event_date is None:
+            _date_of_recollection(m, dates, sents, article.published)
         if m.stage == "at_risk":
             m.stage = "imminent"
     return out
+
+
+def _date_of_recollection(m: Mention, dates: list[DateHit], sents, published: date | None) -> None:
+    """An old act told without a date in its sentence ("Six years ago, X was hanged ... 'They
+    took you in September 2019'") takes the nearest written date in the next two sentences
+    that lies long before publication."""
+    if published is None:
+        return
+    si = next((i for i, (a, b) in enumerate(sents) if a <= m.start < b), None)
+    if si is None:
+        return
+    lo, hi = sents[si][0], sents[min(len(sents) - 1, si + 2)][1]
+    old = [
+        d
+        for d in dates
+        if lo <= d.start < hi and d.how != "relative" and (published - d.value).days > BACKGROUND_DAYS
+    ]
+    if old:
+        d = min(old, key=lambda h: abs(h.start - m.start))
+        m.event_date = format_date(d.value, d.precision)
+        m.event_date_precision = d.precision
+        m.evidence["event_date"] = [d.start, d.end]
 
 
 NEAR = 2  # sentences either side of a trigger that dates, places and charges are read from
@@ -297,11 +328,34 @@ class _Lazy:
         return self._e
 
 
+def _event_day_in(folded: str, a: int, b: int, dates) -> bool:
+    """The sentence gives the day of an event: a day that is not an end of a span ("between
+    1 and 30 November", «از ۱ آبان تا ۳۰ آبان», «در فاصله ۱۰ آبان تا ۹ آذر»)."""
+    days = [d for d in dates if a <= d.start < b and d.precision == "day"]
+    return any(not _span_end(folded, d, dates, a, b) for d in days)
+
+
+_SPAN_OPEN = re.compile(r"(?:\bbetween|\bfrom|(?<![\u0600-\u06ff])(?:از|بین|میان|فاصله))\s*$")
+_SPAN_JOIN = re.compile(r"\s*(?:and|to|until|through|-|–|تا|و)\s*$")
+
+
+def _span_end(folded: str, d, dates, a: int, b: int) -> bool:
+    others = [o for o in dates if a <= o.start < b and o is not d]
+    for o in others:
+        first, second = (d, o) if d.start < o.start else (o, d)
+        if _SPAN_JOIN.match(folded, first.end, second.start) and _SPAN_OPEN.search(
+            folded, max(a, first.start - 12), first.start
+        ):
+            return True
+    return False
+
+
 def _one_event(text: str, folded: str, a: int, b: int, dates, persian: bool) -> bool:
     """A sentence that names someone (or counts a group) and gives a day reports one event,
     even when it also has words of figures ("the execution on Wednesday of X, and the
-    arrest of dozens", "twelve prisoners were hanged on Wednesday, the most this year")."""
-    if not any(a <= d.start < b and d.precision == "day" for d in dates):
+    arrest of dozens", "twelve prisoners were hanged on Wednesday, the most this year").
+    The ends of a span of days ("between 1 and 30 November") are no event's day."""
+    if not _event_day_in(folded, a, b, dates):
         return False
     names = persian_names(text, folded, a, b) if persian else english_names(text, a, b)
     return bool(names) or bool(counted_groups(folded, a, b))
@@ -329,9 +383,7 @@ def _event_triggers(
         habit = L.HABIT_CUES.search(folded, a, b)
         if habit and habit.start() < te:
             continue
-        if L.AT_LEAST_CUES.search(folded, a, b) and not any(
-            a <= d.start < b and d.precision == "day" for d in dates
-        ):
+        if L.AT_LEAST_CUES.search(folded, a, b) and not _event_day_in(folded, a, b, dates):
             continue
         anaphoric = kind in ("sentence_step", "sentence_act", "sentence_pending")
         if kind == "sentence_pending":
@@ -380,7 +432,9 @@ def _halted(folded: str, ts: int, te: int, b: int) -> bool:
 _PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
 
 
-def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) -> list[Victim]:
+def _mention_victims(
+    text, folded, sents, si, persian, ts, te, anaphoric=False, dates=(), raw=()
+) -> list[Victim]:
     """Victims of the trigger in sentence ``si``: named in it, or counted in it and named in
     the next sentences ("A man was hanged ... He was identified as ..."), else the nearest.
     An anaphoric trigger with no victim of its own ("the sentence was carried out") takes
@@ -397,16 +451,32 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) 
                     return before
     groups = [v for v in here if not v.name]
     total = sum(v.count for v in groups) if groups else 0
-    for j in (si + 1, si + 2):
-        if j < len(sents):
-            names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
-            if names and (not total or len(names) <= total):
-                rest = total - len(names)
-                if rest > 0:
-                    names.append(
-                        Victim(None, groups[0].start, groups[0].end, count=rest, gender=groups[0].gender)
-                    )
-                return names
+    # a counted group named in the next sentences, one or several per sentence ("Two of the
+    # three men have been identified. A was ... B was ..."): names are gathered from
+    # consecutive sentences until the count is reached or a sentence names no one
+    gathered: list[Victim] = []
+    for j in (si + 1, si + 2, si + 3):
+        if j >= len(sents) or (j == si + 3 and not total):
+            break
+        if _reports_own_act(folded, sents[j], dates, raw):
+            break  # "On Saturday X was hanged in Y": the next event's victim, not the group's
+        names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
+        if not names:
+            if gathered:
+                break
+            continue
+        if total and len(gathered) + len(names) > total:
+            break
+        gathered += [v for v in names if not any(same_name_in_article(v.name, g.name) for g in gathered)]
+        if not total or len(gathered) >= total:
+            break
+    if gathered:
+        rest = total - len(gathered)
+        if rest > 0:
+            gathered.append(Victim(None, groups[0].start, groups[0].end, count=rest, gender=groups[0].gender))
+        return gathered
+    if not persian and not here and (lone := _surname_of_earlier_name(text, sents, si, ts)):
+        return [lone]
     if here:
         return here
     if si > 0:
@@ -416,19 +486,127 @@ def _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric=False) 
     return [Victim(None, ts, te, count=1)]
 
 
+_NUM_EN = "|".join(w for w in L.NUMBER_WORDS_EN if w not in ("a", "an"))
+_NUM_FA = "|".join(L.NUMBER_WORDS_FA)
+# "two of them", "one of the three men", «یکی از آنان», «دو تن از این زندانیان»
+_PART_PHRASE = L.rx(
+    rf"\b(\d+|{_NUM_EN}) of (?:them|these|those|the (?:\w+ )?(?:{L.VICTIM_NOUNS_EN}))\b",
+    rf"{L.B}(یکی|\d+|{_NUM_FA})(?: (?:تن|نفر))? از (?:آنان|آنها|ایشان|این (?:\w+ )?(?:{L.VICTIM_NOUNS_FA})|زندانیان|اعدام شدگان){L.E}",
+)
+_PART_GENDER = L.rx(r"\bwom[ae]n\b|\bgirls?\b", rf"{L.B}(?:زن|زنان|دختر){L.E}")
+
+
+PART_AFTER = 3  # how many sentences after the group's a described part is looked for
+
+
+def _split_described_part(victims: list[Victim], folded: str, sents, si: int) -> None:
+    """ "Three men, two of them Afghan nationals", «پنج زندانی ... یکی از آنان شهروند افغانستان
+    بوده است»: an unnamed group whose part is described apart (nationality, ethnicity,
+    religion, a woman) is two entries, the part and the rest. Only for a group with no
+    named victim (the part of a partly named group is its named victims)."""
+    groups = [v for v in victims if not v.name]
+    if len(groups) != 1 or len(victims) != 1 or groups[0].count < 2:
+        return
+    g = groups[0]
+    for j in range(si, min(len(sents), si + PART_AFTER + 1)):
+        a, b = sents[j]
+        m = _PART_PHRASE.search(folded, max(a, g.end) if j == si else a, b)
+        if m is None:
+            continue
+        raw = m.group(1) or m.group(2)
+        n = (
+            1
+            if raw == "یکی"
+            else int(raw)
+            if raw.isdigit()
+            else L.NUMBER_WORDS_EN.get(raw) or L.NUMBER_WORDS_FA.get(raw)
+        )
+        if not n or n >= g.count:
+            return
+        hi = min(b, m.end() + 80)
+        tables = [rx for _, rx in (*L.NATIONALITY, *L.ETHNICITY, *L.RELIGION)] + [_PART_GENDER]
+        if not any(next(L.scan_span(rx, folded, m.start(), hi), None) for rx in tables):
+            return
+        g.count -= n
+        victims.append(Victim(None, m.start(), m.end(), count=n))
+        return
+
+
+EARLIER_NAME_CHARS = 3000  # how far back the full name of a surname alone is looked for
+_CAPITAL_WORD = re.compile(r"\b[A-Z][a-z'’]{3,}(?:-[A-Z][a-z]+)?\b")
+
+
+def _surname_of_earlier_name(text: str, sents, si: int, ts: int) -> Victim | None:
+    """ "... another, Amir-Hossein Qanbari, then 17, was arrested. Five years later,
+    Qanbari was hanged": a surname alone before the trigger is the person named in full
+    earlier in the article."""
+    a = sents[si][0]
+    words = [m for m in _CAPITAL_WORD.finditer(text, a, ts)]
+    if not words:
+        return None
+    # the surname told again alone is itself the cue that the capitalised pair is a person
+    earlier = [n for n in capitalised_names(text, max(0, a - EARLIER_NAME_CHARS), a) if len(n.split()) >= 2]
+    for w in reversed(words):
+        if w.group().lower() in NOT_NAME_WORDS:
+            continue
+        full = [n for n in earlier if n.split()[-1] == w.group()]
+        if full:
+            return Victim(full[-1], w.start(), w.end(), gender=None)
+    return None
+
+
+# "convicted of murdering Ali Karimi", «X را به قتل رساند»: the person the offence was
+# done to, not the one punished
+_OFFENCE_OBJECT_BEFORE = L.rx(
+    r"\b(?:murder(?:ing|ed)?|kill(?:ing|ed)|stabb(?:ing|ed)|rap(?:ing|ed)|rape of|murder of|death of|assault(?:ing|ed)? on)"
+    r" (?:(?:the|a|an|police|officer|guard|lieutenant|sergeant|his|her) ){0,3}$",
+)
+_OFFENCE_OBJECT_AFTER = L.rx(
+    rf"^ را (?:{L.GAP})?(?:به قتل|به شهادت|کشت|کشته|مجروح|زخمی|ربود|مورد تجاوز){L.E}",
+)
+
+
+def _drop_offence_victims(m: Mention, folded: str) -> None:
+    """A named person who is the object of the offence in the sentence is not a victim of
+    the punishment (when someone else is)."""
+
+    def offended(v: Victim) -> bool:
+        return bool(
+            _OFFENCE_OBJECT_BEFORE.search(folded[max(0, v.start - 40) : v.start])
+            or _OFFENCE_OBJECT_AFTER.match(folded[v.end : v.end + 60])
+        )
+
+    keep = [v for v in m.victims if not (v.name and offended(v))]
+    if keep and len(keep) < len(m.victims):
+        m.victims = keep
+
+
+def _reports_own_act(folded: str, sent: tuple[int, int], dates, raw) -> bool:
+    """The sentence reports an act of its own: an act trigger (of the article's ``raw``
+    triggers) and the day of an event."""
+    a, b = sent
+    if not any(a <= ts < b and stage == "carried_out" for _, stage, ts, _ in raw):
+        return False
+    return _event_day_in(folded, a, b, dates)
+
+
 # "his fingers were cut off", «حکم او»: a trigger sentence that points back to someone named
 _REFERS_BACK = L.rx(
     r"\b(?:he|she|his|her|him|they|their|them)\b",
     rf"{L.B}(?:او|وی|آنان|آنها|این زندانی|این زندانیان|این متهم|این زن|این مرد|این جوان){L.E}",
 )
 FIGURE_COUNT = 10  # an unnamed group this large without a day is a figure, not one event
+GROUP_MAX = 40  # more unnamed people than this in one mention is a figure even with a day
 
 
 def _a_figure(m: Mention) -> bool:
-    """A total ("80 Afghan nationals have been executed"): many unnamed people, no day."""
-    unnamed = all(not v.name for v in m.victims)
-    total = sum(v.count for v in m.victims)
-    return unnamed and total >= FIGURE_COUNT and m.event_date_precision != "day"
+    """A total ("80 Afghan nationals have been executed"): many unnamed people, no day; or
+    more unnamed people than one event of the register plausibly has (``GROUP_MAX``)."""
+    unnamed = [v for v in m.victims if not v.name]
+    total = sum(v.count for v in unnamed)
+    if total > GROUP_MAX:
+        return True
+    return len(unnamed) == len(m.victims) and total >= FIGURE_COUNT and m.event_date_precision != "day"
 
 
 def _commuted(m: Mention, folded: str, sents) -> bool:
@@ -454,6 +632,9 @@ def _drop_history(mentions: list[Mention]) -> list[Mention]:
                 if a.kind == act_kind
                 and (_named_same(a, m) if a.background else (_same_victims(a, m) or m.inherited))
             ]
+            named = [a for a in same if _named_same(a, m)]
+            if len(named) == 1:  # of several acts, the one of the sentence's named victim
+                same = named
             act = same[0] if len(same) == 1 or (same and not m.inherited) else None
             if act is not None:
                 _absorb(act, m)
@@ -603,7 +784,11 @@ def _arrest_date(d: DateHit, m: Mention, folded: str, a: int, b: int, persian: b
 
 
 _REPORTED = re.compile(
-    r"\b(?:said|says|announced|told reporters|reported|stated|added)\s+$|(?:گفت|اعلام کرد|خبر داد)\s+$"
+    r"\b(?:said|says|announced|told reporters|reported|stated|added|wrote|posted|confirmed)\s+$"
+    r"|(?:گفت|اعلام کرد|خبر داد|نوشت)\s+$"
+    # "..., the spokesman said at his weekly press conference on Sunday": the statement's day
+    r"|\b(?:said|announced|told|stated)\b[^.,;:!?\n]{0,40}\b(?:press conference|briefing|statement|interview|news conference)"
+    r"(?:[^.,;:!?\n]{0,12})\s+$"
 )
 _DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2}
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
@@ -650,7 +835,40 @@ def _date_sentences(m: Mention, sents, si, folded) -> list[tuple[int, bool]]:
     return out
 
 
+# "A day later, ...", «یک روز بعد»: a day counted from the day told just before
+_DAY_AFTER = L.rx(
+    r"\b(?:a|one) day (?:later|after)\b|\bthe (?:next|following) day\b",
+    rf"{L.B}(?:یک روز بعد|یک روز پس از آن|فردای آن روز|فردای همان روز){L.E}",
+)
+_DAY_BEFORE = L.rx(
+    r"\b(?:a|one) day (?:earlier|before)\b|\bthe day before\b",
+    rf"{L.B}(?:یک روز پیش|یک روز قبل){L.E}",
+)
+
+
+def _counted_day(m: Mention, dates: list[DateHit], sents, si, folded) -> DateHit | None:
+    """The day of "A day later, X was hanged": one day after the last day written before
+    the sentence (in the two sentences before it), or one day before for "a day earlier"."""
+    a, b = sents[si]
+    cue = _DAY_AFTER.search(folded, a, m.start) or _DAY_BEFORE.search(folded, a, m.start)
+    if cue is None:
+        return None
+    lo = sents[max(0, si - 2)][0]
+    before = [d for d in dates if lo <= d.start < a and d.precision == "day" and d.value is not None]
+    if not before:
+        return None
+    last = max(before, key=lambda d: d.start)
+    step = 1 if cue.re is _DAY_AFTER else -1
+    return DateHit(cue.start(), cue.end(), last.value + timedelta(days=step), "day", "relative")
+
+
 def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, persian: bool = False) -> None:
+    counted = _counted_day(m, dates, sents, si, folded)
+    if counted is not None:
+        m.event_date = format_date(counted.value, "day")
+        m.event_date_precision = "day"
+        m.evidence["event_date"] = [counted.start, counted.end]
+        return
     for j, any_precision in _date_sentences(m, sents, si, folded):
         if not 0 <= j < len(sents):
             continue
@@ -660,7 +878,7 @@ def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, pe
         near = [d for d in near if not _arrest_date(d, m, folded, a, b, persian)]
         near = [d for d in near if not _earlier_act_date(d, m, folded, a, b)]
         # "..., the spokesman said on Tuesday": the day of the statement, not of the event
-        near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 16) : d.start])]
+        near = [d for d in near if not _REPORTED.search(folded[max(0, d.start - 72) : d.start])]
         if not any_precision:
             near = [d for d in near if d.how == "relative" or d.precision == "day"]
         if L.BACKGROUND_CUES.search(folded, a, b) and any(d.how != "relative" for d in near):
@@ -782,9 +1000,21 @@ def _same_victims(a: Mention, b: Mention) -> bool:
     nb = [v.name for v in b.victims if v.name]
     if na and nb:
         return any(same_name_in_article(x, y) for x in na for y in nb)
+    if _other_days(a, b):
+        return False  # acts on two different days told in one article are two events
     if not na and not nb:
         return True
     return True  # an unnamed mention of the same kind in one article is the named one, retold
+
+
+def _other_days(a: Mention, b: Mention) -> bool:
+    """Two carried-out acts, each dated to its own day, on different days."""
+    return (
+        a.stage == b.stage == "carried_out"
+        and a.event_date_precision == b.event_date_precision == "day"
+        and a.event_date != b.event_date
+        and not (a.background or b.background)
+    )
 
 
 def _merge(mentions: list[Mention]) -> list[Mention]:

@@ -150,7 +150,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
-            rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}",
+            # not a wish, a fear or a denial («نگرانند که حکم اعدامش اجرا شود», «اجرا نشده»)
+            rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}(?! (?:شود|شوند|نشود|نشوند|نشده|نشد|خواهد|گردد|نگردد|کنند|کند){E})",
             rf"{B}به دار (?:مجازات )?آویخت(?:ه|ن)",
             rf"{B}(?<!حکم )از اعدام{CLAUSE_GAP}{B}خبر (?:داد|دادند|داده)",
             rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرایی|به اجرا گذاشته) (?:شد|گردید){E}",
@@ -192,11 +193,13 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:was|were) (?:[\w'’-]+ ){0,2}killed (?:[\w'’-]+ ){0,4}(?:by|when|after) (?:[\w'’-]+ ){0,4}(?:forces|guards|police|agents|fire|gunfire|shots|troops)",
             r"\bkilled by (?:[\w'’-]+ ){0,3}(?:forces|guards|police|agents|gunfire|fire)",
             r"\bopened fire (?:[\w'’-]+ ){0,8}kill",
-            r"\b(?:opened fire|fired) (?:on|at|into|upon) [^.!?;\n]{0,80}?\bkill(?:ing|ed)\b",
+            r"\b(?:opened fire|fired) (?:on|at|into|upon) [^.!?;\n]{0,160}?\bkill(?:ing|ed)\b",
             r"\b(?:fatally|lethally) shot",
             r"\bdied (?:[\w'’-]+ ){0,3}(?:of|from|after) (?:gunshot|bullet) wounds?",
             rf"{B}(?:با |به )?(?:شلیک|ضرب گلوله|تیراندازی){GAP}(?:کشته|جان باخت|جان سپرد|به قتل رسید)",
             rf"{B}(?:کشته|جان باخت|به قتل رسید){GAP}(?:شلیک|گلوله|تیراندازی)",
+            # active: «... تیراندازی کردند و هر دو را کشتند»
+            rf"{B}(?:شلیک|تیراندازی|آتش گشودند){LONG_GAP}{B}را (?:کشتند|به قتل رساندند|کشت){E}",
         ),
     ),
     (
@@ -298,6 +301,10 @@ NOT_EVENT = rx(
     r"\b(?:at least |more than |over |some )?\d[\d,]* (?:people |prisoners |persons |men |women )?(?:have been |were |had been )?(?:executed|executions)\b",
     r"\bexecutions? (?:recorded|registered|documented|carried out) (?:this|last|since|in) ",
     r"\bnumber of executions",
+    # "families of executed protesters": the participle describes a class of people
+    r"\b(?:of|for|with|to) executed (?:[a-z-]+ )?(?:protesters|prisoners|people|dissidents|activists|juveniles|offenders|men|women|kolbars)\b",
+    # "in execution of a sentence (of lashes, of prison)": carrying out, not an execution
+    r"\b(?:in|on) (?:the )?execution of (?:a|an|the|his|her|their) (?:[\w'’-]+ ){0,2}(?:sentence|ruling|verdict|order)s?\b",
     r"\b(?:the )?death penalty\b",
     r"\b(?:those|people|prisoners|persons|individuals) (?:who were |who have been )?executed",
     r"\bat least \d\d[\d,]* (?:[\w-]+ ){0,3}(?:were|have been|had been) (?:executed|killed|hanged|sentenced)",
@@ -805,7 +812,8 @@ NON_STATE_ATTACKERS = rx(
 # "two months after X was hanged", «هفت سال پس از اعدام»: time elapsed since an old event.
 ELAPSED_CUES = rx(
     r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many) (?:months|years) (?:after|since)\b",
-    r"\b(?:a|one) year (?:after|since)\b",
+    r"\b(?:a|one) year (?:after|since|ago)\b",
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many) (?:months|years) ago\b",
     rf"{B}(?:\d+|یک|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ده|چند) (?:ماه|سال) (?:پس از|بعد از|از)",
     rf"{B}(?:\d+|یک|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ده|چند) سال (?:پیش|قبل)",
 )

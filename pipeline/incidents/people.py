@@ -236,6 +236,22 @@ def english_names(text: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+NOT_NAME_WORDS = _NOT_NAME
+
+
+def capitalised_names(text: str, start: int, end: int) -> list[str]:
+    """Runs of two to four capitalised words that hold no word of ``_NOT_NAME`` (places,
+    institutions, weekdays): possible names, without the cue ``english_names`` needs."""
+    out = []
+    for m in _EN_NAME.finditer(text, start, end):
+        words = m.group(1).split()
+        while words and words[0].lower().strip("'’") in _NOT_NAME:
+            words.pop(0)
+        if len(words) >= 2 and not any(w.lower().strip("'’") in _NOT_NAME for w in words):
+            out.append(" ".join(words))
+    return out
+
+
 _INSTITUTION_WORDS = {
     "prison",
     "court",
@@ -278,8 +294,63 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
     )
 
 
+# Words that never stand in a name: pronouns («آنان», "they"), the naming words themselves
+# («X نام داشت»), origin words («اهل», «ساکن»). A name holding one is a reference back or a
+# description, not a name; a trailing one is cut («رامین فتاحی نام داشت»).
+_FA_NEVER_IN_NAME = {
+    fold_chars(w)
+    for w in "آنان آنها ایشان او وی اینان آن این همه هر هیچ نام اسم اهل ساکن متولد هویت هنوز".split()
+}
+# kinship words after a name («X Y پدر چهار فرزند بود»): cut from its end, never a surname
+_FA_NEVER_LAST = {fold_chars(w) for w in "پدر مادر همسر برادر خواهر فرزند پسر دختر".split()}
+_EN_NEVER_IN_NAME = {"they", "them", "their", "he", "she", "his", "her", "both", "all", "named", "from"}
+
+
+def name_shaped(v: Victim, folded_name: str, persian: bool) -> bool:
+    """A victim's name looks like a name: no pronoun, naming or origin word in it, and (after a
+    trailing one is cut) at least two words, or a surname after an honorific. Trims ``v``."""
+    words = folded_name.split()
+    never = _FA_NEVER_IN_NAME if persian else _EN_NEVER_IN_NAME
+    if not persian:
+        words = [w.lower() for w in words]
+    cut = len(words)
+    last = _FA_NEVER_LAST if persian else set()
+    while cut and (words[cut - 1] in never or words[cut - 1] in last):
+        cut -= 1
+    if cut == 0 or any(w in never for w in words[:cut]):
+        return False
+    if cut < len(words):
+        kept = v.name.split()[:cut]
+        v.name = " ".join(kept)
+        v.end = v.start + len(v.name)
+    return True
+
+
+# «سارق مسلحی که ...», «مردی که ...»: an indefinite noun («ی» before a relative «که») is a
+# description of someone, never a name.
+_FA_INDEFINITE_THAT = _folded_re(r"ی،? که(?![\u0600-\u06ff])")
+
+
 def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
-    """Persian names in ``text[start:end]``: after «به نام» and similar, or a known given name."""
+    """Persian names in ``text[start:end]``: after «به نام» and similar, or a known given name;
+    never a pronoun, an origin phrase or an indefinite description (``name_shaped``)."""
+    found = _persian_names(text, folded, start, end)
+    out = []
+    for v in found:
+        if not name_shaped(v, fold_chars(v.name), True):
+            continue
+        words = fold_chars(v.name).split()
+        if (
+            words[0] not in _FA_GIVEN
+            and _FA_INDEFINITE_THAT.match(folded, v.end - 1)
+            and not _FA_NAMING.search(folded, max(start, v.start - 12), v.start)
+        ):
+            continue
+        out.append(v)
+    return out
+
+
+def _persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     out: list[Victim] = []
     seen: list[tuple[int, int]] = []
     for m in _FA_APPOSITIVE.finditer(text, start, end):
@@ -293,6 +364,12 @@ def persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]:
     # our lists, known by its place (the sentence's subject, after «حکم اعدام» or a title)
     # and a surname's shape
     for m in _FA_SUBJECT_NAME.finditer(folded, start, end):
+        s, e = m.start(1), m.end(1)
+        if _fa_surname_shape(folded[s:e]) and not any(a < e and s < b for a, b in seen):
+            out.append(Victim(text[s:e], s, e, gender=None))
+            seen.append((s, e))
+    # «لغو حکم اعدام آرش بهمنی شده‌اند»: the ruling's owner is named whatever verb follows
+    for m in _FA_RULING_OF.finditer(folded, start, end):
         s, e = m.start(1), m.end(1)
         if _fa_surname_shape(folded[s:e]) and not any(a < e and s < b for a, b in seen):
             out.append(Victim(text[s:e], s, e, gender=None))
@@ -417,6 +494,9 @@ _FA_SUBJECT_NAME = _folded_re(
     rf"|(?<=ماموستا )|(?<=مولوی )|(?<=زندانی سیاسی )|(?<=زندانی )|(?<=به نام )|(?<=، )"
     rf"|(?<=شنبه )|(?<=جمعه )|(?<=امروز )|(?<=دیروز )|(?<=اعلام کرد )|(?<=خبر داد )|(?<=گزارش داد )|(?<=گفت ))"
     rf"({_FA_W} {_FA_W})(?= (?:{_FA_TIME_AFTER}|و|،|در|که|\d+ ساله)(?![\u0600-\u06ff])|،)"
+)
+_FA_RULING_OF = _folded_re(
+    rf"(?<![\u0600-\u06ff])حکم (?:اعدام|قصاص|شلاق|قطع انگشتان|قطع دست) ({_FA_W} {_FA_W})(?![\u0600-\u06ff])"
 )
 _FA_AND_SHAPED = re.compile(
     rf"(?:،? \d+ ساله)?(?:،)? و ({_FA_W} {_FA_W})(?= {_FA_TIME_AFTER}(?![\u0600-\u06ff])| در )"
