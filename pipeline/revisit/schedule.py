@@ -19,7 +19,9 @@ from sqlalchemy import Engine, text
 
 from pipeline.config import OutletConfig
 
-# Newest stage that has come due, per article; NULL while none has.
+# The statement before 0017, kept as the definition the indexed selection is tested against
+# (tests/test_revisit_due.py) and for ``due_only=False``: newest stage that has come due, per
+# article (NULL while none has), and no conclusive revisit since.
 _DUE_SINCE = """
     (SELECT max(a.first_seen_at + d * interval '1 day') FROM unnest(CAST(:days AS float8[])) AS d
       WHERE a.first_seen_at + d * interval '1 day' <= :now)
@@ -40,6 +42,56 @@ _SELECT = text(
     """
 )
 
+# One stage's due articles, read in the selection's order from the indexes of 0017: those never
+# conclusively revisited (a range of first_seen_at, walked in order) and those whose last
+# conclusive revisit came before the stage's age (a range of that age). A stage holds the
+# articles whose newest stage come due is this one: first_seen_at in (now - next, now - d].
+_STAGE = """
+    (SELECT a.article_id, a.first_seen_at + {d} AS due_since, a.last_checked_at, a.first_seen_at
+       FROM articles a
+      WHERE a.outlet_id = :outlet_id AND a.last_conclusive_revisit_at IS NULL
+        AND a.first_seen_at <= :now - {d}{younger}
+      ORDER BY a.first_seen_at, a.last_checked_at NULLS FIRST, a.article_id
+      LIMIT :max_rows)
+    UNION ALL
+    (SELECT a.article_id, a.first_seen_at + {d} AS due_since, a.last_checked_at, a.first_seen_at
+       FROM articles a
+      WHERE a.outlet_id = :outlet_id AND a.last_conclusive_revisit_at IS NOT NULL
+        AND a.last_conclusive_revisit_at - a.first_seen_at < {d}
+        AND a.first_seen_at <= :now - {d}{younger}
+      ORDER BY a.first_seen_at, a.last_checked_at NULLS FIRST, a.article_id
+      LIMIT :max_rows)
+"""
+
+
+def due_select(days: list[float] | tuple[float, ...]) -> tuple[Any, dict[str, float]]:
+    """The due selection for these stages (``revisit.after_days``) and its stage parameters.
+
+    Days are 24 hours (``d * interval '24 hours'``). Each stage is at most ``max_rows`` rows in
+    ``first_seen_at`` order, which is its ``due_since`` order; the union is sorted as the old
+    statement sorted and limited again, so the rows and their order are the old statement's."""
+    stages = sorted({float(d) for d in days})
+    params = {f"d{k}": d for k, d in enumerate(stages)}
+    parts = []
+    for k in range(len(stages)):
+        d = f"CAST(:d{k} AS float8) * interval '24 hours'"
+        younger = (
+            f" AND a.first_seen_at > :now - CAST(:d{k + 1} AS float8) * interval '24 hours'"
+            if k + 1 < len(stages)
+            else ""
+        )
+        parts.append(_STAGE.format(d=d, younger=younger))
+    if not parts:
+        return text("SELECT NULL::bigint AS article_id, NULL::timestamptz AS due_since WHERE false"), params
+    union = "\n    UNION ALL\n".join(parts)
+    sql = f"""
+    SELECT u.article_id, u.due_since
+      FROM ({union}) u
+     ORDER BY u.due_since, u.last_checked_at NULLS FIRST, u.article_id
+     LIMIT :max_rows
+    """
+    return text(sql), params
+
 
 def select_articles(
     engine: Engine, outlet_id: int, outlet: OutletConfig, now: datetime, *, due_only: bool
@@ -54,8 +106,12 @@ def select_articles(
         "due_only": due_only,
         "max_rows": outlet.revisit.max_per_run,
     }
+    stmt = _SELECT
+    if due_only:
+        stmt, stages = due_select(outlet.revisit.after_days)
+        params = {"outlet_id": outlet_id, "now": now, "max_rows": outlet.revisit.max_per_run, **stages}
     with engine.connect() as conn:
-        return [row.article_id for row in conn.execute(_SELECT, params)]
+        return [row.article_id for row in conn.execute(stmt, params)]
 
 
 @dataclass
