@@ -512,7 +512,7 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path, derived
     due = {"outlet_id": 3, "now": newest + timedelta(days=1), "max_rows": revisit.max_per_run, **stages}
     old_due = {**due, "days": [float(d) for d in revisit.after_days], "due_only": True}
     with engine.connect() as conn:
-        conn.execute(text("SET jit = off"))  # as select_articles runs it
+        conn.execute(text("SET LOCAL jit = off"))  # as select_articles runs it (until the rollback)
         for name, stmt, p, reps_ in (
             ("revisit: due selection of one outlet", due_stmt, due, 50),
             ("revisit: due selection, before 0017", OLD_DUE_SELECT, old_due, 5),
