@@ -237,6 +237,9 @@ class Article(Base):
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), server_default=sql_text("'live'"))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The latest revisit other than unreachable (0017, kept by a trigger on article_revisits):
+    # what the revisit due selection walks by index.
+    last_conclusive_revisit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index(
@@ -250,6 +253,21 @@ class Article(Base):
         Index("ix_articles_published_desc", sql_text("published_at DESC NULLS LAST"), "article_id"),
         Index("ix_articles_search", "search_tsv", postgresql_using="gin"),
         CheckConstraint("status IN ('live', 'edited', 'removed')", name="ck_articles_status"),
+        Index(
+            "ix_articles_revisit_never",
+            "outlet_id",
+            "first_seen_at",
+            sql_text("last_checked_at NULLS FIRST"),
+            "article_id",
+            postgresql_where=sql_text("last_conclusive_revisit_at IS NULL"),
+        ),
+        Index(
+            "ix_articles_revisit_conclusive",
+            "outlet_id",
+            sql_text("(last_conclusive_revisit_at - first_seen_at)"),
+            postgresql_include=["first_seen_at", "last_conclusive_revisit_at", "last_checked_at"],
+            postgresql_where=sql_text("last_conclusive_revisit_at IS NOT NULL"),
+        ),
         *(index for slug in TOPIC_WINDOW_SLUGS for index in _topic_window_indexes(slug)),
     )
 
