@@ -217,35 +217,3 @@ def test_completion_restores_a_dropped_sibling_body_container_only() -> None:
     # One kept paragraph is no evidence of a split body; nothing kept, nothing to complete.
     assert complete_paragraphs(first[:1], tree) == first[:1]
     assert complete_paragraphs([], tree) == []
-
-
-def test_the_combined_drop_patterns_find_the_earliest_match_of_any_one() -> None:
-    """clean_lines searches one alternation of the default patterns (and each back-reference
-    pattern alone): where a line matches, it must start where the earliest of the patterns'
-    own searches starts, or a long line would be cut at another place."""
-    import re
-
-    from pipeline.extraction.boilerplate import _DEFAULT_DROP, DROP_LINE_PATTERNS
-
-    singles = [re.compile(p, re.IGNORECASE) for p in DROP_LINE_PATTERNS]
-    prose = "The court postponed the hearing of the four teachers again on Tuesday, their lawyers said. " * 3
-    lines = [
-        "Share this article",
-        "Updated at 1:23 p.m.",
-        prose + "[caption id=1]A photo[/caption] " + "Share on Facebook",
-        prose + "Share on Facebook " + "[embed]x[/embed]",
-        prose,
-        "Tags: courts, teachers",
-        "برچسب ها: دادگاه",
-        prose + "© 2024 All rights reserved",
-    ]
-    matched = 0
-    for line in lines:
-        theirs = [m.start() for p in singles if (m := p.search(line))]
-        ours = [m.start() for p in _DEFAULT_DROP if (m := p.search(line))]
-        assert bool(theirs) == bool(ours), line
-        if theirs:
-            matched += 1
-            assert min(theirs) == min(ours), line
-    assert matched >= 5
-    assert len(_DEFAULT_DROP) < len(DROP_LINE_PATTERNS)

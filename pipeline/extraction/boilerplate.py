@@ -136,20 +136,7 @@ def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:
     return [re.compile(p, _I) for p in patterns]
 
 
-def _one_pattern(patterns: Iterable[str]) -> list[re.Pattern[str]]:
-    """The patterns as few regular expressions as give the same earliest match start: one
-    alternation for every pattern without a back-reference (its leftmost match starts where
-    the earliest of its alternatives' leftmost matches starts), each other pattern on its own
-    (an alternation would renumber the groups it refers back to). One search per line
-    instead of one per pattern."""
-    plain = [p for p in patterns if not _BACKREF_RE.search(p)]
-    alone = [p for p in patterns if _BACKREF_RE.search(p)]
-    combined = [re.compile("|".join(f"(?:{p})" for p in plain), _I)] if plain else []
-    return combined + compile_patterns(alone)
-
-
-_BACKREF_RE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
-_DEFAULT_DROP = _one_pattern(DROP_LINE_PATTERNS)
+_DEFAULT_DROP = compile_patterns(DROP_LINE_PATTERNS)
 
 
 def _prose_follows(rest: list[str]) -> bool:
