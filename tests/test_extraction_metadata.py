@@ -48,6 +48,33 @@ def test_the_fields_read_equal_trafilaturas_own(name: str) -> None:
     theirs = trafilatura.extract_metadata(copy.deepcopy(tree), url, None, False)
     ours = _trafilatura_metadata(copy.deepcopy(tree), sd, url)
     assert ours is not None
-    assert (ours.title, ours.author, ours.sitename) == (theirs.title, theirs.author, theirs.sitename)
+    # the fields extract_article reads: the title and the author only where structured data
+    # leaves them open (its own value is taken otherwise), the site name always
+    if not (sd.headline or sd.meta.get("og:title")):
+        assert ours.title == theirs.title
+    if not sd.authors:
+        assert ours.author == theirs.author
+    assert ours.sitename == theirs.sitename
     assert ours.date is None  # htmldate's search is not run
     assert any((ours.title, ours.author, ours.sitename))
+
+
+def test_trafilaturas_author_search_is_skipped_where_structured_data_names_the_authors() -> None:
+    """Its author search copies and prunes the whole page: not run when extract_article would
+    take the authors structured data names. A byline in the page would be found by it."""
+    page = (
+        "<html><head><script type='application/ld+json'>"
+        '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Sara Karimi"}}</script>'
+        "<title>Hearing postponed | Rights Monitor</title></head><body><article>"
+        f"<p class='byline'>By <a rel='author' href='/authors/reza'>Reza Ahmadi</a></p>{STORY}"
+        "</article></body></html>"
+    )
+    url = "https://monitor.example.org/2019/03/hearing"
+    tree = parse_html(page)
+    sd = read_structured_data(tree)
+    assert sd.authors and needs_trafilatura_metadata(sd)  # no headline, no site name declared
+    theirs = trafilatura.extract_metadata(copy.deepcopy(tree), url, None, False)
+    ours = _trafilatura_metadata(copy.deepcopy(tree), sd, url)
+    assert theirs.author  # trafilatura's own search finds a name
+    assert ours is not None and ours.author is None
+    assert (ours.title, ours.sitename) == (theirs.title, theirs.sitename)

@@ -338,11 +338,14 @@ def _count_words(text: str, enough: int) -> int:
     return words
 
 
+def _has_title(sd: StructuredData) -> bool:
+    return bool(sd.headline or sd.meta.get("og:title"))
+
+
 def needs_trafilatura_metadata(sd: StructuredData) -> bool:
     """Whether structured data leaves a headline, the authors or the site name open."""
-    has_title = bool(sd.headline or sd.meta.get("og:title"))
     has_site = bool(sd.meta.get("og:site_name") or sd.publisher)
-    return not (has_title and sd.authors and has_site)
+    return not (_has_title(sd) and sd.authors and has_site)
 
 
 def _trafilatura_metadata(work: HtmlElement, sd: StructuredData, url: str) -> Document | None:
@@ -363,8 +366,13 @@ def _trafilatura_metadata(work: HtmlElement, sd: StructuredData, url: str) -> Do
         doc = tm.extract_meta_json(tree, doc)
     except Exception:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs; its caller logs and goes on
         log.debug("trafilatura's JSON metadata reader failed", exc_info=True)
-    doc.title = doc.title or tm.extract_title(tree)
-    doc.author = doc.author or tm.extract_author(tree)
+    # trafilatura's own title and author searches (the costly steps: its author search copies
+    # and prunes the whole page) run only for a field structured data leaves open: where
+    # structured data has it, extract_article never reads trafilatura's value.
+    if not _has_title(sd):
+        doc.title = doc.title or tm.extract_title(tree)
+    if not sd.authors:
+        doc.author = doc.author or tm.extract_author(tree)
     doc.url = doc.url or tm.extract_url(tree, url)
     doc.sitename = doc.sitename or tm.extract_sitename(tree)
     if doc.sitename:
@@ -467,7 +475,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     )
     site_name = site_names[0] if site_names else None
     meta_title = protector.restore(meta.title) if meta else None
-    if not (sd.headline or sd.meta.get("og:title")) and meta_title:
+    if not _has_title(sd) and meta_title:
         meta_title = _title_or_site_name(meta_title, tree, site_names)
     title = clean_title(sd.headline or sd.meta.get("og:title") or meta_title, site_names, hints.url)
 
