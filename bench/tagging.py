@@ -244,11 +244,9 @@ def _cv_predictions(combined: CombinedTagger, taxonomy, data_dir: Path) -> dict[
     data = train.featurize(articles, taxonomy, combined)
     params = combined.linear.meta.get("params") or train.DEFAULT_PARAMS
     probs = train.grouped_cv(data, params)
-    th = combined.linear.threshold
-    return {
-        a.id: {t for t, p in zip(data.topics, probs[i], strict=True) if p >= th}
-        for i, a in enumerate(data.articles)
-    }
+    linear = combined.linear
+    th = {lang: linear.threshold_for(lang) for lang in set(data.langs)}
+    return train.predictions(data, probs, th, range(len(data.articles)))
 
 
 def _print_split(label, articles, taxonomy, rows, side, verbose) -> None:  # noqa: ANN001
@@ -333,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             meta = combined.linear.meta
             print(
                 f"linear layer {combined.linear.method}: {len(combined.linear.vocab)} n-grams, threshold"
-                f" {combined.linear.threshold}, trained on {meta.get('trained_on')} (taxonomy"
+                f" {combined.linear.thresholds or combined.linear.threshold}, trained on {meta.get('trained_on')} (taxonomy"
                 f" {meta.get('taxonomy_version')}), settings {meta.get('params')}"
             )
             if meta.get("taxonomy_version") != taxonomy.version:

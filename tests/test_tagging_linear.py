@@ -221,3 +221,40 @@ def test_probe_files_are_not_read_unless_named_and_do_not_change_the_training_ha
     with pytest.raises(ValueError, match="duplicate"):
         load_labelled(tmp_path, "probe")
     assert trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS)) == before
+
+
+# --- per-language thresholds -----------------------------------------------------------------
+
+
+def test_article_language_is_the_label_of_every_labelled_article():
+    from pipeline.tagging.linear import article_language
+
+    articles = load_labelled(DATA, trainer.TRAIN_SPLITS)
+    wrong = [a.id for a in articles if article_language(a.title, a.text) != a.lang]
+    assert wrong == [] and {a.lang for a in articles} == {"en", "fa"}
+    assert article_language("", "") == "en"
+
+
+def test_each_language_is_cut_at_its_own_threshold(taxonomy):
+    model = _model_for(taxonomy, "zorbal", "prison_conditions")
+    assert model.threshold_for("en") == model.threshold == 0.5
+    # An English threshold no probability reaches: the English article loses the tag, a
+    # Persian article with the same word keeps it (the default threshold applies to it).
+    strict = LinearModel(**{**model.__dict__, "thresholds": {"en": 1.01}})
+    reloaded = LinearModel.from_json(strict.to_json())
+    assert reloaded.thresholds == {"en": 1.01} and reloaded.threshold_for("fa") == 0.5
+    english = ("A report", "Inmates said the zorbal wing had no hot water for weeks.")
+    persian = ("گزارش", "زندانیان گفتند بند zorbal هفته‌ها آب گرم نداشت و زندان شلوغ است.")
+    assert "prison_conditions" in CombinedTagger(taxonomy, linear=model).tag(*english).topics
+    assert "prison_conditions" not in CombinedTagger(taxonomy, linear=reloaded).tag(*english).topics
+    assert "prison_conditions" in CombinedTagger(taxonomy, linear=reloaded).tag(*persian).topics
+
+
+def test_cue_cluster_counts_cues_close_together_in_one_field():
+    from pipeline.tagging.linear import CUE_WINDOW, _cue_cluster
+
+    assert _cue_cluster([]) == 0
+    near = [("body", 100, 105), ("body", 100 + CUE_WINDOW, 110 + CUE_WINDOW), ("lead", 110, 115)]
+    assert _cue_cluster(near) == 3  # lead and body are one text
+    far = [("body", 0, 5), ("body", CUE_WINDOW + 1, CUE_WINDOW + 6), ("title", 2, 6)]
+    assert _cue_cluster(far) == 1
