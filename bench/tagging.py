@@ -2,7 +2,7 @@
 
     python bench/tagging.py                   # every training split (dev ... final), pooled
     python bench/tagging.py --split blind -v  # one split, listing every error
-    python bench/tagging.py --split audit     # the independent blind split: run once, at the end
+    python bench/tagging.py --split probe     # the independent blind split: run once, at the end
     python bench/tagging.py --no-model        # the lexicon alone
     python bench/tagging.py --compare         # lexicon vs. a char n-gram linear model
 
@@ -11,10 +11,10 @@ alone, lexicon + sentence model, and the whole tagger with its linear layer, wit
 article (sentence cache cold; the shipped tagger's CPU is its own pass, with the gate that
 skips the sentence model when it cannot change a tag). The linear layer is trained on the
 labelled splits (``pipeline.tagging.train.TRAIN_SPLITS``, ``final`` included since
-linear/2), so on those splits its figures are **grouped cross-validation**: each split is
-scored by a layer fitted, with the shipped settings, on the other splits only; the shipped
-weights' fit is printed once, labelled as such. The ``audit`` split (written blind by
-someone else, never trained or tuned on) is excluded from ``each`` and from the pooled
+linear/2, ``audit`` since linear/3), so on those splits its figures are **grouped
+cross-validation**: each split is scored by a layer fitted, with the shipped settings, on the
+other splits only; the shipped weights' fit is printed once, labelled as such. The ``probe``
+split (written blind by someone else, never trained or tuned on) is excluded from ``each`` and from the pooled
 figures, its files are not opened unless it is named, and it is run by name, once, with the
 shipped weights. The exit status reflects only the old dev + test goal of the lexicon
 (micro F1 >= 0.85 on ``--split all``).
@@ -244,11 +244,9 @@ def _cv_predictions(combined: CombinedTagger, taxonomy, data_dir: Path) -> dict[
     data = train.featurize(articles, taxonomy, combined)
     params = combined.linear.meta.get("params") or train.DEFAULT_PARAMS
     probs = train.grouped_cv(data, params)
-    th = combined.linear.threshold
-    return {
-        a.id: {t for t, p in zip(data.topics, probs[i], strict=True) if p >= th}
-        for i, a in enumerate(data.articles)
-    }
+    linear = combined.linear
+    th = {lang: linear.threshold_for(lang) for lang in set(data.langs)}
+    return train.predictions(data, probs, th, range(len(data.articles)))
 
 
 def _print_split(label, articles, taxonomy, rows, side, verbose) -> None:  # noqa: ANN001
@@ -282,9 +280,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--split",
-        choices=["dev", "test", "all", "blind", "train", "tuning", "holdout", "final", "each", "audit"],
+        choices=[
+            "dev",
+            "test",
+            "all",
+            "blind",
+            "train",
+            "tuning",
+            "holdout",
+            "final",
+            "audit",
+            "each",
+            "probe",
+        ],
         default="each",
-        help="each: every training split, pooled; audit: the independent blind split (run once, by name, at the end)",
+        help="each: every training split, pooled; probe: the independent blind split (run once, by name, at the end)",
     )
     parser.add_argument("--topics-file", type=Path, default=TOPICS_FILE)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -321,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             meta = combined.linear.meta
             print(
                 f"linear layer {combined.linear.method}: {len(combined.linear.vocab)} n-grams, threshold"
-                f" {combined.linear.threshold}, trained on {meta.get('trained_on')} (taxonomy"
+                f" {combined.linear.thresholds or combined.linear.threshold}, trained on {meta.get('trained_on')} (taxonomy"
                 f" {meta.get('taxonomy_version')}), settings {meta.get('params')}"
             )
             if meta.get("taxonomy_version") != taxonomy.version:
@@ -342,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         "holdout": "holdout (blind when written; tuning data since the linear layer)",
         "blind": "blind (tuning data since 2026.12-1)",
         "final": "final (blind when written; training data since linear/2)",
-        "audit": "AUDIT (independent blind split; shipped model, run once)",
+        "audit": "audit (blind when written, spent on linear/2; training data since linear/3)",
+        "probe": "PROBE (independent blind split; shipped model, run once)",
     }
     for split in splits:
         articles = load_labelled(args.data, split)

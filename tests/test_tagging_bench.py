@@ -1,4 +1,4 @@
-"""bench/tagging.py: lexicon vs combined per topic and language, CPU, and the holdout split."""
+"""bench/tagging.py: lexicon vs combined per topic and language, CPU, and the blind probe split."""
 
 from __future__ import annotations
 
@@ -35,38 +35,49 @@ ITEMS = [
 ]
 
 
-def test_bench_runs_the_audit_split_only_by_name_with_the_shipped_model(tmp_path, capsys):
+def test_bench_runs_the_probe_split_only_by_name_with_the_shipped_model(tmp_path, capsys):
     for lang in ("en", "fa"):
         items = [i for i in ITEMS if i["lang"] == lang]
-        (tmp_path / f"audit_{lang}.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), "utf-8")
+        (tmp_path / f"probe_{lang}.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), "utf-8")
     bench = _bench()
     assert bench.main(["--data", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "AUDIT" not in out and "every split pooled" not in out  # "each" never reads it
-    assert bench.main(["--data", str(tmp_path), "--split", "audit"]) == 0
+    assert "PROBE" not in out and "every split pooled" not in out  # "each" never reads it
+    assert bench.main(["--data", str(tmp_path), "--split", "probe"]) == 0
     out = capsys.readouterr().out
     assert "run once with the shipped model" in out
-    assert "AUDIT" in out and "2 articles (en 1, fa 1)" in out
+    assert "PROBE" in out and "2 articles (en 1, fa 1)" in out
     assert "lexicon lexicon/2" in out and "lexicon+sentences lexicon/2+e5-sentences/2" in out
-    assert "combined lexicon/2+e5-sentences/2+linear/2#" in out and "grouped CV" not in out
+    assert "combined lexicon/2+e5-sentences/2+linear/3#" in out and "grouped CV" not in out
     assert "  en (1)" in out and "  fa (1)" in out and "ms CPU/article" in out
     assert "skipped by the gate on" in out
     assert "corporal_punishment" in out and "execution" in out  # the per-topic table
 
 
-def test_bench_leaves_the_audit_split_out_of_each_and_pooled(tmp_path, capsys):
-    for split in ("dev", "final", "audit"):
+def test_bench_leaves_the_probe_split_out_of_each_and_pooled(tmp_path, capsys):
+    for split in ("dev", "final", "audit", "probe"):
         items = [{**i, "id": f"{i['id']}-{split}"} for i in ITEMS]
         (tmp_path / f"{split}_en.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), "utf-8")
     assert _bench().main(["--data", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "on dev:" in out and "on final" in out and "AUDIT" not in out
-    assert "every split pooled" in out and "4 articles" in out.split("every split pooled")[1].split("\n")[0]
+    # The spent audit split is training data now: in "each" and pooled, scored by grouped CV.
+    assert "on dev:" in out and "on final" in out and "on audit" in out and "PROBE" not in out
+    assert "every split pooled" in out and "6 articles" in out.split("every split pooled")[1].split("\n")[0]
 
 
-def test_bench_says_when_the_audit_split_is_absent(tmp_path, capsys):
-    assert _bench().main(["--data", str(tmp_path), "--split", "audit"]) == 2
-    assert "audit split is not there yet" in capsys.readouterr().err
+def test_bench_scores_the_spent_audit_split_by_grouped_cv(tmp_path, capsys):
+    for split in ("dev", "audit"):
+        items = [{**i, "id": f"{i['id']}-{split}"} for i in ITEMS]
+        (tmp_path / f"{split}_en.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), "utf-8")
+    assert _bench().main(["--data", str(tmp_path), "--split", "audit"]) == 0
+    out = capsys.readouterr().out
+    assert "on audit" in out and "(grouped CV)" in out and "run once" not in out
+
+
+def test_bench_says_when_the_probe_split_is_absent(tmp_path, capsys):
+    assert _bench().main(["--data", str(tmp_path), "--split", "probe"]) == 2
+    err = capsys.readouterr().err
+    assert "probe split is not there yet" in err and "run once" in err
 
 
 def test_bench_scores_the_linear_layer_by_grouped_cv_on_each_split(tmp_path, capsys):

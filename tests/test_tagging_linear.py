@@ -100,8 +100,8 @@ def test_shipped_file_matches_the_taxonomy_and_the_labelled_data(taxonomy):
     assert model.meta["taxonomy_version"] == taxonomy.version
     articles = load_labelled(DATA, trainer.TRAIN_SPLITS)
     assert model.meta["data_sha256"] == trainer.data_fingerprint(articles)
-    assert set(model.meta["trained_on"]) == set(trainer.TRAIN_SPLITS)  # final included, never audit
-    assert model.method.startswith("linear/2#")
+    assert set(model.meta["trained_on"]) == set(trainer.TRAIN_SPLITS)  # audit included, never probe
+    assert model.method.startswith("linear/3#")
 
 
 def test_a_custom_taxonomy_tags_without_the_layer(tmp_path):
@@ -115,12 +115,13 @@ def test_a_custom_taxonomy_tags_without_the_layer(tmp_path):
         CombinedTagger(load_taxonomy(path), use_linear=True)
 
 
-def test_training_never_reads_the_audit_split(tmp_path):
+def test_training_reads_the_spent_audit_split_never_the_probe(tmp_path):
     item = {"id": "x-1", "lang": "en", "topics": [], "title": "t", "text": "x"}
-    (tmp_path / "audit_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
+    (tmp_path / "probe_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
     (tmp_path / "final_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-3"}]), encoding="utf-8")
     (tmp_path / "dev_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-2"}]), encoding="utf-8")
-    assert [a.id for a in load_labelled(tmp_path, trainer.TRAIN_SPLITS)] == ["x-2", "x-3"]
+    (tmp_path / "audit_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-4"}]), encoding="utf-8")
+    assert [a.id for a in load_labelled(tmp_path, trainer.TRAIN_SPLITS)] == ["x-4", "x-2", "x-3"]
 
 
 def test_retraining_is_deterministic_and_grouped_cv_holds_each_split_out(taxonomy, shipped):
@@ -196,27 +197,64 @@ def test_the_gate_runs_the_model_when_its_signal_decides(taxonomy):
     assert tagger.articles_gated in (gated, gated + 1)
 
 
-# --- the training splits: explicit, never the audit split ------------------------------------
+# --- the training splits: explicit, never the probe split ------------------------------------
 
 
-def test_training_splits_are_explicit_and_never_the_audit_split():
-    assert trainer.TRAIN_SPLITS == ("dev", "test", "blind", "train", "holdout", "final")
-    assert "audit" not in trainer.TRAIN_SPLITS
+def test_training_splits_are_explicit_and_never_the_probe_split():
+    assert trainer.TRAIN_SPLITS == ("dev", "test", "blind", "train", "holdout", "final", "audit")
+    assert "probe" not in trainer.TRAIN_SPLITS
 
 
-def test_audit_files_are_not_read_unless_named_and_do_not_change_the_training_hash(tmp_path):
+def test_probe_files_are_not_read_unless_named_and_do_not_change_the_training_hash(tmp_path):
     for path in DATA.glob("*.yaml"):
         (tmp_path / path.name).write_bytes(path.read_bytes())
     before = trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS))
     every = {a.id for a in load_labelled(tmp_path, None)}
-    item = {"id": "audit-en-x1", "lang": "en", "topics": ["execution"], "title": "t", "text": "x"}
-    (tmp_path / "audit_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
+    item = {"id": "probe-en-x1", "lang": "en", "topics": ["execution"], "title": "t", "text": "x"}
+    (tmp_path / "probe_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
     assert trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS)) == before
-    assert {a.id for a in load_labelled(tmp_path, None)} == every  # "every file" is not the audit's
-    assert [a.id for a in load_labelled(tmp_path, "audit")] == ["audit-en-x1"]
-    # Named, the audit split is checked against every other file: no article in two splits.
+    assert {a.id for a in load_labelled(tmp_path, None)} == every  # "every file" is not the probe's
+    assert [a.id for a in load_labelled(tmp_path, "probe")] == ["probe-en-x1"]
+    # Named, the probe split is checked against every other file: no article in two splits.
     clash = {**item, "id": sorted(every)[0]}
-    (tmp_path / "audit_fa.yaml").write_text(yaml.safe_dump([clash]), encoding="utf-8")
+    (tmp_path / "probe_fa.yaml").write_text(yaml.safe_dump([clash]), encoding="utf-8")
     with pytest.raises(ValueError, match="duplicate"):
-        load_labelled(tmp_path, "audit")
+        load_labelled(tmp_path, "probe")
     assert trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS)) == before
+
+
+# --- per-language thresholds -----------------------------------------------------------------
+
+
+def test_article_language_is_the_label_of_every_labelled_article():
+    from pipeline.tagging.linear import article_language
+
+    articles = load_labelled(DATA, trainer.TRAIN_SPLITS)
+    wrong = [a.id for a in articles if article_language(a.title, a.text) != a.lang]
+    assert wrong == [] and {a.lang for a in articles} == {"en", "fa"}
+    assert article_language("", "") == "en"
+
+
+def test_each_language_is_cut_at_its_own_threshold(taxonomy):
+    model = _model_for(taxonomy, "zorbal", "prison_conditions")
+    assert model.threshold_for("en") == model.threshold == 0.5
+    # An English threshold no probability reaches: the English article loses the tag, a
+    # Persian article with the same word keeps it (the default threshold applies to it).
+    strict = LinearModel(**{**model.__dict__, "thresholds": {"en": 1.01}})
+    reloaded = LinearModel.from_json(strict.to_json())
+    assert reloaded.thresholds == {"en": 1.01} and reloaded.threshold_for("fa") == 0.5
+    english = ("A report", "Inmates said the zorbal wing had no hot water for weeks.")
+    persian = ("گزارش", "زندانیان گفتند بند zorbal هفته‌ها آب گرم نداشت و زندان شلوغ است.")
+    assert "prison_conditions" in CombinedTagger(taxonomy, linear=model).tag(*english).topics
+    assert "prison_conditions" not in CombinedTagger(taxonomy, linear=reloaded).tag(*english).topics
+    assert "prison_conditions" in CombinedTagger(taxonomy, linear=reloaded).tag(*persian).topics
+
+
+def test_cue_cluster_counts_cues_close_together_in_one_field():
+    from pipeline.tagging.linear import CUE_WINDOW, _cue_cluster
+
+    assert _cue_cluster([]) == 0
+    near = [("body", 100, 105), ("body", 100 + CUE_WINDOW, 110 + CUE_WINDOW), ("lead", 110, 115)]
+    assert _cue_cluster(near) == 3  # lead and body are one text
+    far = [("body", 0, 5), ("body", CUE_WINDOW + 1, CUE_WINDOW + 6), ("title", 2, 6)]
+    assert _cue_cluster(far) == 1

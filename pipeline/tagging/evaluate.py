@@ -8,8 +8,9 @@ Splits: ``dev`` (the lexicon was tuned on it), ``test`` (held out, then used for
 too), ``train`` (items written for the error classes of issue 14), ``holdout`` (written
 and labelled before the second method was tuned and run once; since the linear layer it is
 training data like the others) and ``final`` (written blind for the linear layer; never
-trained or tuned on, run once by name; spent since, and training data like the others) and
-``audit`` (written blind by someone else for issue 14's independent measure: never opened here
+trained or tuned on, run once by name; spent since, and training data like the others),
+``audit`` (written blind for linear/2, run once; spent since, training data since linear/3) and
+``probe`` (written blind by someone else for issue 14's independent measure: never opened here
 unless named, never trained or tuned on, run once by the integrator). ``"all"`` means dev + test;
 ``"tuning"`` dev, test, blind and train.
 """
@@ -27,9 +28,10 @@ BLIND_SPLITS = ("blind",)
 TUNING_SPLITS = ("dev", "test", "blind", "train")
 HOLDOUT_SPLITS = ("holdout",)
 FINAL_SPLITS = ("final",)  # spent: training data since linear/2 (``pipeline.tagging.train``)
-# Blind splits that nothing opens unless it names them (``load_labelled(folder, "audit")``):
+SPENT_AUDIT_SPLITS = ("audit",)  # run once on linear/2; training data since linear/3
+# Blind splits that nothing opens unless it names them (``load_labelled(folder, "probe")``):
 # not ``None`` ("every file"), not training, not the benchmark's ``each``.
-AUDIT_SPLITS = ("audit",)
+AUDIT_SPLITS = ("probe",)
 SPLITS = TUNING_SPLITS + HOLDOUT_SPLITS + FINAL_SPLITS
 
 
@@ -59,9 +61,9 @@ def load_labelled(folder: Path, split: str | Iterable[str] | None = "all") -> li
     """Articles of ``split`` from the YAML files in ``folder``.
 
     ``split`` is a split name, several names, ``"all"`` (dev + test, never blind) or None
-    (every file but the audit splits'). Ids must be unique across every file read, whatever
-    is selected, so an article cannot sit in the blind split and in a development split at
-    once. An audit split's files are not even opened unless it is named; when it is, its ids
+    (every file but the blind splits' of ``AUDIT_SPLITS``). Ids must be unique across every
+    file read, whatever is selected, so an article cannot sit in the blind split and in a
+    development split at once. A blind split's files are not even opened unless it is named; when it is, its ids
     are checked against every other file's.
     """
     wanted = _selected(split)

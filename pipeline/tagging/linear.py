@@ -10,15 +10,17 @@ one left out) instead of by eye.
 
 Features of topic ``t`` for one article:
 
-* the article's word unigrams and bigrams (normalised text; the title counted twice) and
-  English word stems, ``log(1 + count)``, L2-normalised: shared by all topics, one weight
-  vector per topic;
+* the article's word unigrams and bigrams (normalised text; the title counted twice),
+  English word stems and stem bigrams, ``log(1 + count)``, L2-normalised: shared by all
+  topics, one weight vector per topic;
 * the lexicon's signals for ``t`` (score over threshold, assigned, hits in the title and
   lead, number of hits, cue hits, ``requires`` met, its share of the article's best
-  lexicon score) and whether the sentence model assigned ``t``.
+  lexicon score, the best lexicon ratio of any other topic, the most cues of ``t`` within
+  one passage, the article's language) and whether the sentence model assigned ``t``.
 
 A topic is assigned when its probability reaches the model's ``threshold`` (chosen by
-cross-validation). A tag's evidence is the lexicon's and the sentence model's evidence for
+cross-validation; the file may hold one per language, ``thresholds``, which linear/3 does
+not use: grouped CV found no gain). A tag's evidence is the lexicon's and the sentence model's evidence for
 it plus the sentence(s) whose words gave the topic most weight, with offsets: what
 carried the model's decision. The weights live in a small JSON file whose ``version`` is
 part of the method id, so a retrained model re-tags the archive as any method change does.
@@ -30,7 +32,8 @@ import base64
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -55,21 +58,61 @@ LEX_FEATURES = (
     "requires_ok",  # 1 when the topic has no ``requires`` or they are all met
     "sentence_model",  # the sentence model assigned the topic
     "share",  # lexicon score / the article's best lexicon score (what the story is mostly about)
+    "other_best",  # the best lexicon ratio of any *other* topic, capped at 3, / 3
+    "cue_cluster",  # most cue hits of the topic within one passage (CUE_WINDOW chars), capped at 3, / 3
+    "persian",  # the article is Persian (``article_language``): a per-language bias per topic
 )
 MAX_EVIDENCE_SENTENCES = 2
+# A description is several cues close together ("chained his arms above his head ... a bag
+# over his head ... counted down"): how far apart, in characters of one field, they may be.
+CUE_WINDOW = 250
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def article_language(title: str, text: str, sample: int = 2000) -> str:
+    """``"fa"`` when the title and the start of the text hold more Arabic-script letters than
+    Latin ones, else ``"en"``: the only two languages of the labelled set and the taxonomy."""
+    head = (title or "") + " " + (text or "")[:sample]
+    return "fa" if len(_ARABIC_SCRIPT.findall(head)) > len(_LATIN.findall(head)) else "en"
+
+
+def _cue_cluster(hits: list[tuple[str, int, int]]) -> int:
+    """Most hits within ``CUE_WINDOW`` characters of one field."""
+    best = 0
+    by_field: dict[str, list[int]] = {}
+    for fld, start, _ in hits:
+        by_field.setdefault(fld if fld == "title" else "text", []).append(start)
+    for starts in by_field.values():
+        starts.sort()
+        lo = 0
+        for hi, start in enumerate(starts):
+            while start - starts[lo] > CUE_WINDOW:
+                lo += 1
+            best = max(best, hi - lo + 1)
+    return best
 
 
 def ngrams(text: str) -> list[str]:
     """Word unigrams and bigrams of ``text`` after normalisation (Persian ZWNJ joins split),
     plus ``~stem`` for each English word the lexicon's light stemmer shortens ("confessions",
-    "confessed" -> ``~confess``), so one inflection seen in training counts for the others."""
+    "confessed" -> ``~confess``), so one inflection seen in training counts for the others,
+    and ``~stem ~stem`` for each pair of adjacent English words."""
     words = tokens(text)
     grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    stems: list[str | None] = []
     for w in words:
         if w.isascii() and w.isalpha():
             stem = stem_en(w)
+            stems.append(stem)
             if stem != w:
                 grams.append("~" + stem)
+        else:
+            stems.append(None)
+    # Stem bigrams of adjacent English words ("chained his arms" and "chains his arm" share
+    # "~chain ~his", "~his ~arm"): one inflection seen in training counts for the others in a
+    # two-word description too (new in linear/3, chosen by grouped CV).
+    grams += [f"~{a} ~{b}" for a, b in zip(stems, stems[1:], strict=False) if a and b]
     return grams
 
 
@@ -84,14 +127,19 @@ def bag_of_words(title: str, text: str) -> dict[str, float]:
 
 
 def lexicon_features(
-    result: TagResult, taxonomy: Taxonomy, model_tags: set[str], topics: tuple[str, ...] | None = None
+    result: TagResult,
+    taxonomy: Taxonomy,
+    model_tags: set[str],
+    topics: tuple[str, ...] | None = None,
+    lang: str = "en",
 ) -> np.ndarray:
     """(topics, LEX_FEATURES) signals of the first two methods, in ``topics`` order (default:
-    the taxonomy's; a model's own order when it decides)."""
+    the taxonomy's; a model's own order when it decides); ``lang``: ``article_language``."""
     topics = tuple(taxonomy.topics) if topics is None else topics
     out = np.zeros((len(topics), len(LEX_FEATURES)), dtype=np.float64)
     needs = {slug for slug, t in taxonomy.topics.items() if t.requires}
     best = max((s.score for s in result.scored.values()), default=0.0)
+    ratios = {slug: s.score / taxonomy.threshold(slug) for slug, s in result.scored.items()}
     for i, slug in enumerate(topics):
         scored = result.scored.get(slug)
         score = scored.score if scored else 0.0
@@ -110,6 +158,9 @@ def lexicon_features(
             float(requires_ok),
             float(slug in model_tags),
             score / best if best > 0 else 0.0,
+            min(max((r for t, r in ratios.items() if t != slug), default=0.0), 3.0) / 3,
+            min(_cue_cluster(result.cue_hits.get(slug, [])), 3) / 3,
+            float(lang == "fa"),
         )
     return out
 
@@ -127,6 +178,11 @@ class LinearModel:
     threshold: float
     meta: dict[str, Any]
     sha256: str
+    # Per-language thresholds (chosen by grouped CV); a language not in it uses ``threshold``.
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def threshold_for(self, lang: str) -> float:
+        return self.thresholds.get(lang, self.threshold)
 
     @property
     def method(self) -> str:
@@ -168,6 +224,7 @@ class LinearModel:
             "topics": list(self.topics),
             "lex_features": list(LEX_FEATURES),
             "threshold": round(float(self.threshold), 4),
+            "thresholds": {k: round(float(v), 4) for k, v in sorted(self.thresholds.items())},
             "bias": [round(float(b), 5) for b in self.bias],
             "lex": [[round(float(v), 5) for v in row] for row in self.lex],
             "meta": self.meta,
@@ -192,6 +249,7 @@ class LinearModel:
             lex=np.array(data["lex"], dtype=np.float64),
             bias=np.array(data["bias"], dtype=np.float64),
             threshold=float(data["threshold"]),
+            thresholds={k: float(v) for k, v in data.get("thresholds", {}).items()},
             meta=data.get("meta", {}),
             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),  # of the file's bytes
         )
@@ -222,9 +280,11 @@ def decide(
 ) -> dict[str, tuple[float, list[dict[str, Any]]]]:
     """Topics the layer assigns: slug -> (probability, the sentences that carried it).
     ``bow``: the article's ``bag_of_words(title, body)`` when already computed."""
-    lex = lexicon_features(result, taxonomy, model_tags, model.topics)
+    lang = article_language(title, body)
+    lex = lexicon_features(result, taxonomy, model_tags, model.topics, lang)
     probs = model.probabilities(bag_of_words(title, body) if bow is None else bow, lex)
-    chosen = [i for i, p in enumerate(probs) if p >= model.threshold]
+    threshold = model.threshold_for(lang)
+    chosen = [i for i, p in enumerate(probs) if p >= threshold]
     if not chosen:
         return {}
     sentences = [("title", s) for s in ([Sentence(0, len(title), title)] if title.strip() else [])]

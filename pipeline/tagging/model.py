@@ -32,6 +32,7 @@ from pipeline.tagging.embedder import Embedder, get_embedder, model_id
 from pipeline.tagging.linear import (
     LEX_FEATURES,
     LinearModel,
+    article_language,
     bag_of_words,
     decide,
     lexicon_features,
@@ -171,11 +172,12 @@ class CombinedTagger:
         title = title[: examined_length(title, self.text_cap)]
         body = (text or "")[: result.text_examined]
         bow = bag_of_words(title, body)
-        lex = lexicon_features(result, self.taxonomy, set(), self.linear.topics)
+        lang = article_language(title, body)
+        lex = lexicon_features(result, self.taxonomy, set(), self.linear.topics, lang)
         off = self.linear.probabilities(bow, lex)
         lex[:, SENTENCE_MODEL_FEATURE] = 1.0
         on = self.linear.probabilities(bow, lex)
-        th = self.linear.threshold
+        th = self.linear.threshold_for(lang)
         flips = {t for t, a, b in zip(self.linear.topics, off, on, strict=True) if (a >= th) != (b >= th)}
         return {t for t in self._open_topics(result) if t in flips}, bow
 
