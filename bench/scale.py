@@ -452,6 +452,32 @@ def _old_views(engine) -> None:
             conn.execute(text(f"CREATE VIEW consumer_0004.{name} AS {body}"))
 
 
+def known_url_candidates(rng: random.Random, n: int) -> list[str]:
+    """200 candidate URLs of one feed over an archive of ``n`` articles: 120 article URLs, 30
+    tag pages, 50 new URLs (what one ingestion checks against the archive)."""
+    known = [f"https://outlet{rng.randrange(10)}.example.org/news/{rng.randint(1, n)}" for _ in range(120)]
+    tags = [f"https://outlet{rng.randrange(10)}.example.org/tag/{rng.randint(1, n)}" for _ in range(30)]
+    new = [f"https://outlet{rng.randrange(10)}.example.org/news/new-{rng.random()}" for _ in range(50)]
+    return known + tags + new
+
+
+def due_selections(outlet: int, now: datetime, reps: int) -> list[tuple[str, object, dict, int]]:
+    """(name, statement, parameters, repetitions) of a revisit run's due selection for one
+    outlet: the indexed selection of 0017 and the statement before it (5 runs: it is slow)."""
+    from pipeline.config import RevisitConfig
+    from pipeline.revisit.schedule import _SELECT as OLD_DUE_SELECT
+    from pipeline.revisit.schedule import due_select
+
+    revisit = RevisitConfig()
+    due_stmt, stages = due_select(revisit.after_days)
+    due = {"outlet_id": outlet, "now": now, "max_rows": revisit.max_per_run, **stages}
+    old_due = {**due, "days": [float(d) for d in revisit.after_days], "due_only": True}
+    return [
+        ("revisit: due selection of one outlet", due_stmt, due, reps),
+        ("revisit: due selection, before 0017", OLD_DUE_SELECT, old_due, 5),
+    ]
+
+
 def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path, derived: bool = True) -> dict:
     rng = random.Random(n)
     with engine.connect() as conn:
@@ -481,42 +507,18 @@ def measure(engine, n: int, synth: Synth, reps: int, explain_file: Path, derived
     # One ingestion's known-URL check: 200 candidates from a feed, 150 known, 50 new.
     db = CrawlConnection(engine)  # what a crawl uses
     try:
-
-        def candidates() -> list[str]:
-            known = [
-                f"https://outlet{rng.randrange(10)}.example.org/news/{rng.randint(1, n)}" for _ in range(120)
-            ]
-            tags = [
-                f"https://outlet{rng.randrange(10)}.example.org/tag/{rng.randint(1, n)}" for _ in range(30)
-            ]
-            new = [
-                f"https://outlet{rng.randrange(10)}.example.org/news/new-{rng.random()}" for _ in range(50)
-            ]
-            return known + tags + new
-
-        known_url_reasons(db, candidates())
+        known_url_reasons(db, known_url_candidates(rng, n))
         results["known-URL check, 200 candidates"] = _stats(
-            _timed(lambda: known_url_reasons(db, candidates()), reps)
+            _timed(lambda: known_url_reasons(db, known_url_candidates(rng, n)), reps)
         )
     finally:
         db.close()
 
     # A revisit run's due selection for one outlet (pipeline.revisit.schedule), the day after
     # the newest article: the indexed selection of 0017, and the statement before it.
-    from pipeline.config import RevisitConfig
-    from pipeline.revisit.schedule import _SELECT as OLD_DUE_SELECT
-    from pipeline.revisit.schedule import due_select
-
-    revisit = RevisitConfig()
-    due_stmt, stages = due_select(revisit.after_days)
-    due = {"outlet_id": 3, "now": newest + timedelta(days=1), "max_rows": revisit.max_per_run, **stages}
-    old_due = {**due, "days": [float(d) for d in revisit.after_days], "due_only": True}
     with engine.connect() as conn:
         conn.execute(text("SET LOCAL jit = off"))  # as select_articles runs it (until the rollback)
-        for name, stmt, p, reps_ in (
-            ("revisit: due selection of one outlet", due_stmt, due, 50),
-            ("revisit: due selection, before 0017", OLD_DUE_SELECT, old_due, 5),
-        ):
+        for name, stmt, p, reps_ in due_selections(3, newest + timedelta(days=1), reps=50):
             conn.execute(stmt, p).all()
             results[name] = _stats(_timed(lambda s=stmt, p=p: conn.execute(s, p).all(), reps_))
             plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + stmt.text), p).scalars().all()

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import scale  # noqa: E402 - bench/scale.py, beside this script
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from pipeline.db import normalise_url  # noqa: E402
-from pipeline.storage import _KNOWN_URLS, NEVER_SETTLES, NOT_AN_ANSWER  # noqa: E402
+from pipeline.storage import _KNOWN_URLS, known_urls_params  # noqa: E402
 
 
 def main() -> int:
@@ -30,28 +29,12 @@ def main() -> int:
     engine = create_engine(normalise_url(args.server).rsplit("/", 1)[0] + f"/{args.database}")
     rng = random.Random(5)
     with engine.connect() as conn:
-        n = conn.execute(text("SELECT count(*) FROM articles WHERE article_id < 900000000")).scalar_one()
+        n = conn.execute(
+            text("SELECT count(*) FROM articles WHERE article_id < :p"), {"p": scale.PROBE_IDS}
+        ).scalar_one()
 
         def params() -> dict:
-            urls = (
-                [
-                    f"https://outlet{rng.randrange(10)}.example.org/news/{rng.randint(1, n)}"
-                    for _ in range(120)
-                ]
-                + [
-                    f"https://outlet{rng.randrange(10)}.example.org/tag/{rng.randint(1, n)}"
-                    for _ in range(30)
-                ]
-                + [
-                    f"https://outlet{rng.randrange(10)}.example.org/news/new-{rng.random()}"
-                    for _ in range(50)
-                ]
-            )
-            return {
-                "urls": urls,
-                "uncounted": sorted(NEVER_SETTLES | NOT_AN_ANSWER),
-                "not_answers": sorted(NOT_AN_ANSWER),
-            }
+            return known_urls_params(scale.known_url_candidates(rng, n))
 
         print(f"# known-URL check, 200 candidates, {n:,} articles\n")
         print(
@@ -59,16 +42,8 @@ def main() -> int:
                 conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + _KNOWN_URLS.text), params()).scalars()
             )
         )
-        ms = []
-        for _ in range(args.reps):
-            p = params()
-            t0 = time.perf_counter()
-            conn.execute(_KNOWN_URLS, p).all()
-            ms.append((time.perf_counter() - t0) * 1000)
-        ms.sort()
-        print(
-            f"\nmedian {statistics.median(ms):.2f} ms, p95 {ms[round(0.95 * (len(ms) - 1))]:.2f} ms ({args.reps} runs)"
-        )
+        median, p95 = scale._stats(scale._timed(lambda: conn.execute(_KNOWN_URLS, params()).all(), args.reps))
+        print(f"\nmedian {median:.2f} ms, p95 {p95:.2f} ms ({args.reps} runs)")
         sizes = conn.execute(
             text(
                 "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c WHERE c.relname IN "

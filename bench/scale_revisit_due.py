@@ -12,7 +12,6 @@ statements must return the same rows (checked). Prints timings (median / p95) an
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -21,14 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import scale  # noqa: E402 - bench/scale.py, beside this script
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from pipeline.config import RevisitConfig  # noqa: E402
 from pipeline.db import normalise_url  # noqa: E402
-from pipeline.revisit.schedule import _SELECT as OLD  # noqa: E402
-from pipeline.revisit.schedule import due_select  # noqa: E402
 
-PROBE_IDS = 900_000_000
+PROBE_IDS = scale.PROBE_IDS
 
 STEADY = """
 INSERT INTO article_revisits (article_id, checked_at, outcome, reason)
@@ -44,23 +42,13 @@ SELECT a.article_id, s.due_since + (a.article_id % 20) * interval '1 hour',
 
 
 def measure(conn, label: str, outlet: int, now, reps: int) -> list[int]:
-    cfg = RevisitConfig()
-    stmt, stages = due_select(cfg.after_days)
-    new_p = {"outlet_id": outlet, "now": now, "max_rows": cfg.max_per_run, **stages}
-    old_p = {**new_p, "days": [float(d) for d in cfg.after_days], "due_only": True}
     rows = {}
-    for name, s, p, n in (("0017 (indexed)", stmt, new_p, reps), ("before 0017", OLD, old_p, 5)):
+    selections = scale.due_selections(outlet, now, reps)
+    for name, (_, s, p, n) in zip(("0017 (indexed)", "before 0017"), selections, strict=True):
         rows[name] = [tuple(r) for r in conn.execute(s, p)]
-        ms = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            conn.execute(s, p).all()
-            ms.append((time.perf_counter() - t0) * 1000)
-        ms.sort()
-        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        median, p95 = scale._stats(scale._timed(lambda s=s, p=p: conn.execute(s, p).all(), n))
         print(
-            f"{label}, {name}: {statistics.median(ms):.2f} / {p95:.2f} ms (median / p95, {n} runs), "
-            f"{len(rows[name])} rows"
+            f"{label}, {name}: {median:.2f} / {p95:.2f} ms (median / p95, {n} runs), {len(rows[name])} rows"
         )
         plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + s.text), p).scalars().all()
         print(f"\n## {label}: {name}\n" + "\n".join(plan) + "\n")
@@ -69,17 +57,25 @@ def measure(conn, label: str, outlet: int, now, reps: int) -> list[int]:
     return rows
 
 
-def committed_steady_state(engine, conn, args, now) -> int:
+def add_steady_state(conn, outlet: int, now) -> int:
+    """Insert the steady state's revisits (STEADY) in the open transaction; how many."""
     days = [float(d) for d in RevisitConfig().after_days]
+    params = {"days": days, "now": now, "outlet_id": outlet, "probes": PROBE_IDS}
+    return conn.execute(text(STEADY), params).rowcount
+
+
+def vacuum(engine) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
+        auto.execute(text("VACUUM ANALYZE articles"))
+        auto.execute(text("VACUUM ANALYZE article_revisits"))
+
+
+def committed_steady_state(engine, conn, args, now) -> int:
     t0 = time.perf_counter()
-    added = conn.execute(
-        text(STEADY), {"days": days, "now": now, "outlet_id": args.outlet, "probes": PROBE_IDS}
-    ).rowcount
+    added = add_steady_state(conn, args.outlet, now)
     conn.commit()
     try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
-            auto.execute(text("VACUUM ANALYZE articles"))
-            auto.execute(text("VACUUM ANALYZE article_revisits"))
+        vacuum(engine)
         print(
             f"# steady state: {added:,} revisits committed and vacuumed in {time.perf_counter() - t0:.0f} s "
             "(deleted afterwards)\n"
@@ -97,9 +93,7 @@ def committed_steady_state(engine, conn, args, now) -> int:
             )
         )
         conn.commit()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
-            auto.execute(text("VACUUM ANALYZE articles"))
-            auto.execute(text("VACUUM ANALYZE article_revisits"))
+        vacuum(engine)
     return 0
 
 
@@ -133,15 +127,7 @@ def main() -> int:
         if args.committed:
             return committed_steady_state(engine, conn, args, now)
         t0 = time.perf_counter()
-        added = conn.execute(
-            text(STEADY),
-            {
-                "days": [float(d) for d in RevisitConfig().after_days],
-                "now": now,
-                "outlet_id": args.outlet,
-                "probes": PROBE_IDS,
-            },
-        ).rowcount
+        added = add_steady_state(conn, args.outlet, now)
         conn.execute(text("ANALYZE articles"))
         conn.execute(text("ANALYZE article_revisits"))
         print(

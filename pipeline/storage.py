@@ -239,6 +239,16 @@ _KNOWN_URLS = text(
 )
 
 
+def known_urls_params(urls: list[str]) -> dict[str, list[str]]:
+    """The parameters of ``_KNOWN_URLS`` for a batch of candidate URLs (also what
+    bench/scale_known_urls.py explains)."""
+    return {
+        "urls": list(urls),
+        "uncounted": sorted(NEVER_SETTLES | NOT_AN_ANSWER),
+        "not_answers": sorted(NOT_AN_ANSWER),
+    }
+
+
 def known_url_reasons(
     db: Database,
     urls: list[str],
@@ -250,11 +260,7 @@ def known_url_reasons(
     off, see pipeline.retry). One query for a whole batch of candidates, not one per URL."""
     if not urls:
         return {}
-    params = {
-        "urls": list(urls),
-        "uncounted": sorted(NEVER_SETTLES | NOT_AN_ANSWER),
-        "not_answers": sorted(NOT_AN_ANSWER),
-    }
+    params = known_urls_params(urls)
     policy = policy or RetryPolicy()
     now = now or utcnow()
     reasons: dict[str, str] = {}
