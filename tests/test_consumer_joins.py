@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from pipeline.db import downgrade, upgrade
 from tests.test_clustering import add_articles
-from tests.test_consumer_scale import _fill
+from tests.test_consumer_scale import _fill, merge_cluster
 
 T0 = datetime(2022, 1, 1, tzinfo=UTC)
 ROWS = {
@@ -35,17 +35,7 @@ def test_the_views_of_0016_return_the_rows_of_0015(fresh_engine):
         # Beyond plain placements: a merged cluster, a moved representative, and a cluster
         # whose every article left it (no cluster_outlets rows: zero counts, no outlets).
         c1, c2, c3 = conn.execute(text("SELECT cluster_id FROM clusters ORDER BY 1 LIMIT 3")).scalars()
-        conn.execute(
-            text("UPDATE article_clusters SET cluster_id = :a WHERE cluster_id = :b"), {"a": c1, "b": c2}
-        )
-        conn.execute(text("UPDATE clusters SET merged_into = :a WHERE cluster_id = :b"), {"a": c1, "b": c2})
-        conn.execute(
-            text(
-                "UPDATE clusters SET representative_article_id = "
-                "(SELECT max(article_id) FROM article_clusters WHERE cluster_id = :a) WHERE cluster_id = :a"
-            ),
-            {"a": c1},
-        )
+        merge_cluster(conn, into=c1, absorbed=c2)
         conn.execute(
             text("UPDATE article_clusters SET cluster_id = :a WHERE cluster_id = :b"), {"a": c1, "b": c3}
         )

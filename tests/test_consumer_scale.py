@@ -151,6 +151,24 @@ def _changes(conn, since: int = 0) -> list[tuple]:
     ).all()
 
 
+def merge_cluster(conn, *, into: int, absorbed: int) -> None:
+    """What a clustering merge does to the tables: the absorbed cluster's articles move, it
+    points at the other, and the surviving cluster's representative moves (to its newest)."""
+    conn.execute(
+        text("UPDATE article_clusters SET cluster_id = :a WHERE cluster_id = :b"), {"a": into, "b": absorbed}
+    )
+    conn.execute(
+        text("UPDATE clusters SET merged_into = :a WHERE cluster_id = :b"), {"a": into, "b": absorbed}
+    )
+    conn.execute(
+        text(
+            "UPDATE clusters SET representative_article_id = "
+            "(SELECT max(article_id) FROM article_clusters WHERE cluster_id = :a) WHERE cluster_id = :a"
+        ),
+        {"a": into},
+    )
+
+
 def test_the_fast_views_return_the_rows_of_0004(fresh_engine):
     engine = fresh_engine
     ids = _fill(engine)
@@ -158,17 +176,7 @@ def test_the_fast_views_return_the_rows_of_0004(fresh_engine):
         # What clustering and tagging do besides placing: merge a cluster into another, move
         # the representative, re-tag one article and drop another's tagging.
         c1, c2 = conn.execute(text("SELECT cluster_id FROM clusters ORDER BY 1 LIMIT 2")).scalars()
-        conn.execute(
-            text("UPDATE article_clusters SET cluster_id = :a WHERE cluster_id = :b"), {"a": c1, "b": c2}
-        )
-        conn.execute(text("UPDATE clusters SET merged_into = :a WHERE cluster_id = :b"), {"a": c1, "b": c2})
-        conn.execute(
-            text(
-                "UPDATE clusters SET representative_article_id = "
-                "(SELECT max(article_id) FROM article_clusters WHERE cluster_id = :a) WHERE cluster_id = :a"
-            ),
-            {"a": c1},
-        )
+        merge_cluster(conn, into=c1, absorbed=c2)
         conn.execute(
             text("UPDATE article_taggings SET topics = ARRAY['x-test'] WHERE article_id = :a"), {"a": ids[0]}
         )

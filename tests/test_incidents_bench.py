@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pipeline.incidents.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,32 +25,19 @@ def _bench(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_audit_is_run_only_when_named_and_says_it_is_run_once(tmp_path):
+@pytest.mark.parametrize("split, lang", [("audit", "en"), ("probe", "fa")])
+def test_a_blind_split_is_run_only_when_named_and_says_it_is_run_once(tmp_path, split, lang):
     src = ROOT / "tests" / "data" / "incidents"
-    for lang in ("en", "fa"):  # a stand-in for the blind files: the dev items under its name
-        shutil.copy(src / f"dev_{lang}.yaml", tmp_path / f"dev_{lang}.yaml")
-        shutil.copy(src / f"dev_{lang}.yaml", tmp_path / f"audit_{lang}.yaml")
-    every = _bench("--split", "all", "--lang", "en", "--data", str(tmp_path))
+    for code in ("en", "fa"):  # a stand-in for the blind files: the dev items under its name
+        shutil.copy(src / f"dev_{code}.yaml", tmp_path / f"dev_{code}.yaml")
+        shutil.copy(src / f"dev_{code}.yaml", tmp_path / f"{split}_{code}.yaml")
+    every = _bench("--split", "all", "--lang", lang, "--data", str(tmp_path))
     assert every.returncode == 0, every.stderr
-    assert "== dev (en)" in every.stdout and "audit" not in every.stdout
-    audit = _bench("--split", "audit", "--lang", "en", "--data", str(tmp_path))
-    assert audit.returncode == 0, audit.stderr
-    assert audit.stdout.startswith("audit: the blind split, run once")
-    assert "== audit (en): 46 articles" in audit.stdout
-
-
-def test_probe_is_run_only_when_named_and_says_it_is_run_once(tmp_path):
-    src = ROOT / "tests" / "data" / "incidents"
-    for lang in ("en", "fa"):  # a stand-in for the blind files: the dev items under its name
-        shutil.copy(src / f"dev_{lang}.yaml", tmp_path / f"dev_{lang}.yaml")
-        shutil.copy(src / f"dev_{lang}.yaml", tmp_path / f"probe_{lang}.yaml")
-    every = _bench("--split", "all", "--lang", "fa", "--data", str(tmp_path))
-    assert every.returncode == 0, every.stderr
-    assert "== dev (fa)" in every.stdout and "probe" not in every.stdout
-    probe = _bench("--split", "probe", "--lang", "fa", "--data", str(tmp_path))
-    assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.startswith("probe: the blind split, run once")
-    assert "== probe (fa): 46 articles" in probe.stdout
+    assert f"== dev ({lang})" in every.stdout and split not in every.stdout
+    blind = _bench("--split", split, "--lang", lang, "--data", str(tmp_path))
+    assert blind.returncode == 0, blind.stderr
+    assert blind.stdout.startswith(f"{split}: the blind split, run once")
+    assert f"== {split} ({lang}): 46 articles" in blind.stdout
 
 
 def test_a_missing_probe_split_is_a_clear_error(tmp_path):
