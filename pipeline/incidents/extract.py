@@ -35,7 +35,7 @@ from pipeline.tagging.tagger import TEXT_CAP, examined_length
 
 # 2: the test split's error classes fixed (stored articles are read again)
 # 3: the spent holdout split's error classes fixed with general rules (read again)
-EXTRACTOR_VERSION = "incidents-rules 4"
+EXTRACTOR_VERSION = "incidents-rules 5"
 KINDS = ("execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation")
 CHARGES = (
     "drug",

@@ -20,10 +20,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pipeline.incidents.names import SAME_PERSON, name_similarity
+from pipeline.incidents.names import SAME_PERSON, name_similarity, skeleton
 
 DAY_TOLERANCE = 1  # reports of one execution differ by a day at most (dawn vs the day after)
 SENTENCE_KINDS = ("death_sentence", "flogging", "amputation")
+# A person is executed, dies in custody or is killed once: two reports of one of these acts
+# naming one person in full are one incident even when their dates disagree (one report's
+# date is wrong, or is the day the news came out), within this many days.
+ONCE_KINDS = ("execution", "death_in_custody", "extrajudicial_killing")
+ONCE_WINDOW_DAYS = 62
+FULL_NAME_MATCH = 0.9
 
 
 def step(kind: str, stage: str) -> str:
@@ -106,8 +112,10 @@ def _score(state: IncidentState, m: dict) -> float:
         best = max(name_similarity(a, b) for a in names for b in state.names)
         if best < SAME_PERSON:
             return 0.0
-        if dates_agree is False and not (
-            m.get("background") and state.step == "act" and known and _same_year(m, state)
+        if (
+            dates_agree is False
+            and not (m.get("background") and state.step == "act" and known and _same_year(m, state))
+            and not _same_life_event(state, m, names, best)
         ):
             return 0.0
         return 2.0 + best + (0.2 if place_match else 0.0)
@@ -129,6 +137,25 @@ def _score(state: IncidentState, m: dict) -> float:
     if not names and not state.names and state.count and total != state.count:
         return 0.0
     return 1.0 + (0.1 if m.get("prison") else 0.0)
+
+
+def _same_life_event(state: IncidentState, m: dict, names: list[str], best: float) -> bool:
+    """A once-in-a-life act (execution, death in custody, killing) of one person named in
+    full on both sides (given name and surname, a close match) within ``ONCE_WINDOW_DAYS``:
+    the same incident whatever day each report gives it."""
+    if state.kind not in ONCE_KINDS or best < FULL_NAME_MATCH:
+        return False
+    full = [
+        (a, b)
+        for a in names
+        for b in state.names
+        if len(skeleton(a)) >= 2 and len(skeleton(b)) >= 2 and name_similarity(a, b) >= FULL_NAME_MATCH
+    ]
+    mine = _parse(m.get("event_date"))
+    if not full or mine is None:
+        return False
+    theirs = [p for d in state.dates if (p := _parse(d)) is not None]
+    return any(abs((mine[0] - d).days) <= ONCE_WINDOW_DAYS for d, _ in theirs)
 
 
 def _same_year(m: dict, state: IncidentState) -> bool:
