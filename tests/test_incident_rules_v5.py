@@ -113,3 +113,110 @@ def test_an_act_told_on_several_days_takes_the_day_most_reports_give():
         ]
     )
     assert sentence["event_date"] == date(2026, 5, 3)
+
+
+def _names(text: str, lang: str = "en", kind: str | None = None) -> list[tuple[str | None, int]]:
+    ms = [m for m in _ms(text, lang) if kind is None or m["kind"] == kind]
+    return sorted(
+        ((v["name"], v["count"]) for m in ms for v in m["victims"]), key=lambda x: (x[0] or "", x[1])
+    )
+
+
+# --- names known by repetition (English) and by their place in the sentence (Persian) ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "Tabriz – The Revolutionary Court has sentenced labour organiser Darya Khosravani to death,"
+            " her lawyer said on Tuesday. Ms Khosravani denies the charge.",
+            "Darya Khosravani",
+        ),
+        (
+            "Baluch fuel porter Nader Gorgij was shot dead by border guards near Saravan on Monday."
+            " Gorgij, 24, leaves two children.",
+            "Nader Gorgij",
+        ),
+        (
+            "Veteran unionist Tohid Pazouki was hanged in Qezelhesar on Wednesday. Pazouki had been"
+            " arrested in 2024.",
+            "Tohid Pazouki",
+        ),
+    ],
+)
+def test_an_english_name_told_again_by_its_surname_is_a_person(text, name):
+    assert (name, 1) in _names(text)
+
+
+def test_a_festival_or_a_name_told_once_without_a_cue_is_no_person():
+    text = (
+        "Security forces shot dead a young man during Chaharshanbe Suri celebrations in Bukan on"
+        " Tuesday, 11 August. Chaharshanbe Suri gatherings were dispersed across the province."
+    )
+    assert all(n != "Chaharshanbe Suri" for n, _ in _names(text))
+
+
+def test_given_names_alone_are_the_person_told_in_full_elsewhere():
+    text = (
+        '"Kian Reza was taken to the gallows at dawn," his brother said. Kian Reza Mohebbi, 30,'
+        " was hanged in Ghezel Hesar Prison on Wednesday, the group said."
+    )
+    names = {n for n, _ in _names(text, kind="execution")}
+    assert names == {"Kian Reza Mohebbi"}
+
+
+def test_a_pronoun_subject_is_the_person_named_in_the_sentence_before():
+    text = (
+        "Bashir Ahmadzai, 29, an Afghan labourer, had worked in Iran for ten years. On Thursday he"
+        " was hanged in Dastgerd Prison in Isfahan together with three other men, relatives said."
+    )
+    assert _names(text, kind="execution") == [(None, 3), ("Bashir Ahmadzai", 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an age in apposition, wherever the pair stands
+        (
+            "به گفته منابع محلی، تورج بهرامی‌پور ۳۱ ساله سحرگاه امروز در زندان مرکزی کرمان اعدام شد.",
+            ["تورج بهرامی‌پور"],
+        ),
+        # a person's noun in apposition after a court's name
+        (
+            "دادگاه انقلاب ارومیه روناک ملکی، زندانی سیاسی کرد ۲۹ ساله را به اعدام محکوم کرد.",
+            ["روناک ملکی"],
+        ),
+        # listed with known names
+        (
+            "ژوبین آذرنیا، کامران صالحی و سیروان کاکایی، سه جوان معترض، به اعدام محکوم شدند.",
+            ["ژوبین آذرنیا", "سیروان کاکایی", "کامران صالحی"],
+        ),
+        (
+            "دیوان عالی حکم اعدام هیرش امجدی و رضا نوری، دو زندانی عرب را تأیید کرد.",
+            ["رضا نوری", "هیرش امجدی"],
+        ),
+    ],
+)
+def test_a_persian_name_by_apposition_or_listing(text, expected):
+    assert sorted(n for n, _ in _names(text, "fa") if n) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "به گزارش سازمان حقوق بشری، این زندانی سحرگاه امروز در زندان مرکزی زاهدان اعدام شد.",
+        "با شکایت شاکیان، متهم بازداشت و سحرگاه امروز در زندان مرکزی شیراز اعدام شد.",
+        "در سلول انفرادی، زندانی ۳۵ ساله سحرگاه امروز در زندان قزلحصار اعدام شد.",
+    ],
+)
+def test_nouns_and_adjectives_before_an_apposition_are_no_name(text):
+    assert [n for n, _ in _names(text, "fa") if n] == []
+
+
+def test_an_owner_and_its_thing_is_no_person():
+    text = (
+        "Arvin Saberi was sentenced to death for spying for Turkey's MIT, the court said on"
+        " Monday. Turkey's MIT denied any link with Saberi."
+    )
+    assert {n for n, _ in _names(text)} == {"Arvin Saberi"}

@@ -23,6 +23,7 @@ from pipeline.incidents.names import SAME_PERSON, name_similarity
 from pipeline.incidents.people import (
     NOT_NAME_WORDS,
     Victim,
+    article_names,
     capitalised_names,
     counted_groups,
     details_elsewhere,
@@ -142,10 +143,12 @@ def _triggers(folded: str) -> list[tuple[str, str, int, int]]:
     return kept
 
 
-def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) -> list[Victim]:
+def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool, known=()) -> list[Victim]:
     s, e = span
     names = persian_names(text, folded, s, e) if persian else english_names(text, s, e)
     names = [v for v in names if name_shaped(v, fold_chars(v.name), persian)]
+    if known:
+        names = _with_article_names(text, s, e, names, known)
     groups = counted_groups(folded, s, e)
     # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
     if names:  # "five prisoners, including X": the named and the rest of the group
@@ -160,6 +163,28 @@ def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) ->
                 rest.append(g)
         groups = rest[:1]
     return names + groups
+
+
+def _with_article_names(text: str, s: int, e: int, names: list[Victim], known) -> list[Victim]:
+    """The article's people (``people.article_names``: told again elsewhere in the article)
+    named in ``text[s:e]`` without a cue of their own ("Kurdish activist Shilan Mahmoudi"),
+    and a given name told alone or before a fuller name ("Hossein Ali" of "Hossein Ali
+    Jahanbin"), read as the person's full name."""
+    out = list(names)
+    for v in out:
+        fuller = [n for n in known if n.startswith(v.name + " ")]
+        if len(fuller) == 1:
+            if text.startswith(fuller[0], v.start):
+                v.end = v.start + len(fuller[0])
+            v.name = fuller[0]
+    for n in known:
+        for m in re.finditer(rf"(?<![\w'’-]){re.escape(n)}(?![\w-])", text[s:e]):
+            a, b = s + m.start(), s + m.end()
+            if any(v.start < b and a < v.end for v in out):
+                continue
+            out.append(Victim(n, a, b, gender=None))
+    out.sort(key=lambda v: v.start)
+    return out
 
 
 def _nearest(hits: list, pos: int, key=lambda h: h.start):
@@ -193,6 +218,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     triggers = _event_triggers(raw, text, folded, sents, dates, persian)
     if not triggers:
         return []
+    known = [] if persian else article_names(text, article.title or "", persian)
     finder = _prison_finder(topics_file)
     whole = near_text is text  # every sentence is near a trigger: one scan serves both
     prisons = _Lazy(
@@ -210,7 +236,9 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
-        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric, dates, raw)
+        mention.victims = _mention_victims(
+            text, folded, sents, si, persian, ts, te, anaphoric, dates, raw, known
+        )
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
         _split_described_part(mention.victims, folded, sents, si)
         if kind != "extrajudicial_killing":
@@ -430,23 +458,33 @@ def _halted(folded: str, ts: int, te: int, b: int) -> bool:
 
 
 _PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
+# a singular pronoun as the subject before the trigger, in the trigger's clause
+_PRONOUN_BEFORE = re.compile(
+    r"(?:^|[\s,])(?:he|she)(?:\s+(?:was|had|has|is|had been|has been))?\s*$|^\s*(?:او|وی)\s"
+)
 
 
 def _mention_victims(
-    text, folded, sents, si, persian, ts, te, anaphoric=False, dates=(), raw=()
+    text, folded, sents, si, persian, ts, te, anaphoric=False, dates=(), raw=(), known=()
 ) -> list[Victim]:
     """Victims of the trigger in sentence ``si``: named in it, or counted in it and named in
     the next sentences ("A man was hanged ... He was identified as ..."), else the nearest.
     An anaphoric trigger with no victim of its own ("the sentence was carried out") takes
     those of the sentences before it."""
-    here = _victims_in(text, folded, sents[si], persian)
+    here = _victims_in(text, folded, sents[si], persian, known)
     named = [v for v in here if v.name]
     if named:
         return here
+    # "X had lived in Iran since ... On Sunday he was hanged, with two other men": a pronoun
+    # subject before the trigger is the person named in the sentence before
+    if si > 0 and _PRONOUN_BEFORE.search(folded[sents[si][0] : ts]):
+        before = [v for v in _victims_in(text, folded, sents[si - 1], persian, known) if v.name]
+        if len(before) == 1:
+            return before + [v for v in here if not v.name and v.count > 1]
     if (anaphoric or _REFERS_BACK.search(folded, *sents[si])) and not here:
         for j in (si - 1, si - 2):
             if j >= 0:
-                before = _victims_in(text, folded, sents[j], persian)
+                before = _victims_in(text, folded, sents[j], persian, known)
                 if before:
                     return before
     groups = [v for v in here if not v.name]
@@ -460,7 +498,7 @@ def _mention_victims(
             break
         if _reports_own_act(folded, sents[j], dates, raw):
             break  # "On Saturday X was hanged in Y": the next event's victim, not the group's
-        names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
+        names = [v for v in _victims_in(text, folded, sents[j], persian, known) if v.name]
         if not names:
             if gathered:
                 break
@@ -480,7 +518,7 @@ def _mention_victims(
     if here:
         return here
     if si > 0:
-        before = _victims_in(text, folded, sents[si - 1], persian)
+        before = _victims_in(text, folded, sents[si - 1], persian, known)
         if before:
             return before
     return [Victim(None, ts, te, count=1)]

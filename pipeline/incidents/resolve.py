@@ -112,12 +112,12 @@ def _score(state: IncidentState, m: dict) -> float:
         best = max(name_similarity(a, b) for a in names for b in state.names)
         if best < SAME_PERSON:
             return 0.0
-        if (
-            dates_agree is False
-            and not (m.get("background") and state.step == "act" and known and _same_year(m, state))
-            and not _same_life_event(state, m, names, best)
+        if dates_agree is False and not (
+            m.get("background") and state.step == "act" and known and _same_year(m, state)
         ):
-            return 0.0
+            # the same person's once-in-a-life act on another day: joins, below any match
+            # on a compatible day, and never merges two incidents (score under 2)
+            return 1.5 + best / 10 if _same_life_event(state, m, names, best) else 0.0
         return 2.0 + best + (0.2 if place_match else 0.0)
     # at least one side unnamed: kind, place and date must agree
     if dates_agree is not True or place_conflict:
@@ -143,8 +143,8 @@ def _same_life_event(state: IncidentState, m: dict, names: list[str], best: floa
     """A once-in-a-life act (execution, death in custody, killing) of one person named in
     full on both sides (given name and surname, a close match) within ``ONCE_WINDOW_DAYS``:
     the same incident whatever day each report gives it."""
-    if state.kind not in ONCE_KINDS or best < FULL_NAME_MATCH:
-        return False
+    if state.kind not in ONCE_KINDS or best < FULL_NAME_MATCH or len(names) != 1:
+        return False  # a roundup naming several people on one wrong day joins none of them
     full = [
         (a, b)
         for a in names
