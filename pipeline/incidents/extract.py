@@ -253,7 +253,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
                 del v.evidence["gender"]
         _set_charge(mention, charges, sents, si)
         _set_place(mention, prisons, cities, provinces, sents, si, folded)
-        _set_date(mention, dates, sents, si, article.published, folded, persian)
+        _set_date(mention, dates, sents, si, article.published, folded, persian, raw, text)
         _set_source(mention, folded, sent, article_source)
         mention.background = mention.background or _is_background(
             mention, folded, sent, article.published, lead=si <= 1
@@ -828,7 +828,7 @@ _REPORTED = re.compile(
     r"|\b(?:said|announced|told|stated)\b[^.,;:!?\n]{0,40}\b(?:press conference|briefing|statement|interview|news conference)"
     r"(?:[^.,;:!?\n]{0,12})\s+$"
 )
-_DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2}
+_DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2, "elapsed": 2}
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
@@ -900,7 +900,41 @@ def _counted_day(m: Mention, dates: list[DateHit], sents, si, folded) -> DateHit
     return DateHit(cue.start(), cue.end(), last.value + timedelta(days=step), "day", "relative")
 
 
-def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, persian: bool = False) -> None:
+def _heads(d: DateHit, raw, a: int, persian: bool):
+    """The trigger a date goes with in its sentence ``a..``: in English the last trigger
+    before it ("was upheld on 30 March", "the execution of X on Tuesday"), in Persian the
+    first after it («روز دوشنبه اعدام شد»); None when there is none on that side."""
+    if persian:
+        return min((ts for _, _, ts, _ in raw if ts >= d.end), default=None)
+    before = [ts for _, _, ts, te in raw if a <= ts and te <= d.start]
+    return max(before) if before else None
+
+
+def _anothers_act(m: Mention, text: str, folded: str, sent, dates, raw, persian: bool) -> bool:
+    """ "... Among them were X and Y. On 5 May, Z was put to death in Zahedan": a neighbour
+    that reports an act of its own on its own day, of someone else named (none of the
+    mention's victims), keeps that day."""
+    if not _reports_own_act(folded, sent, dates, raw):
+        return False
+    theirs = [v.name for v in _victims_in(text, folded, sent, persian) if v.name]
+    ours = [v.name for v in m.victims if v.name]
+    return bool(theirs) and bool(ours) and not any(same_name_in_article(a, b) for a in theirs for b in ours)
+
+
+OWN_DATE_CHARS = 120  # how far after an English trigger its own date is looked for
+
+
+def _set_date(
+    m: Mention,
+    dates: list[DateHit],
+    sents,
+    si,
+    published,
+    folded,
+    persian: bool = False,
+    raw=(),
+    text: str | None = None,
+) -> None:
     counted = _counted_day(m, dates, sents, si, folded)
     if counted is not None:
         m.event_date = format_date(counted.value, "day")
@@ -911,7 +945,45 @@ def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, pe
         if not 0 <= j < len(sents):
             continue
         a, b = sents[j]
+        if (
+            j != si
+            and raw
+            and text is not None
+            and _anothers_act(m, text, folded, (a, b), dates, raw, persian)
+        ):
+            continue
         near = [d for d in dates if a <= d.start < b]
+        # "Two days after X was hanged, ...": the elapsed days date the act that follows
+        near = [
+            d
+            for d in near
+            if d.how != "elapsed"
+            or (
+                j == si
+                and d.end <= m.start
+                and m.start - d.end < 80
+                and not _CLAUSE_END.search(folded, d.end, m.start)
+            )
+        ]
+        if j == si and raw and not persian:
+            # a date that goes with another trigger of the sentence ("whose sentence was
+            # upheld on 30 March, was executed on Tuesday") is that step's, not this one's
+            near = [d for d in near if d.start < m.start or _heads(d, raw, a, False) in (None, m.start)]
+            near = [
+                d for d in near if not (d.start < m.start and _heads(d, raw, a, False) not in (None, m.start))
+            ]
+            # the trigger's own date, after it with no other trigger between ("condemned the
+            # execution of X on Tuesday", "was hanged in Y prison on Thursday") over one
+            # before it that goes with another verb ("today condemned", "in 2019 was")
+            own = [
+                d
+                for d in near
+                if d.start >= m.end
+                and d.start - m.end <= OWN_DATE_CHARS
+                and _heads(d, raw, a, False) == m.start
+            ]
+            if own and any(d.precision == "day" for d in own):
+                near = own
         # a date that goes with an arrest in its clause is not the event's
         near = [d for d in near if not _arrest_date(d, m, folded, a, b, persian)]
         near = [d for d in near if not _earlier_act_date(d, m, folded, a, b)]

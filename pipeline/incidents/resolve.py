@@ -158,6 +158,15 @@ def _same_life_event(state: IncidentState, m: dict, names: list[str], best: floa
     return any(abs((mine[0] - d).days) <= ONCE_WINDOW_DAYS for d, _ in theirs)
 
 
+def _matched(state: IncidentState, m: dict) -> set[int]:
+    """Which of the mention's victims (by index) the incident's names match."""
+    return {
+        k
+        for k, v in enumerate(m["victims"])
+        if v.get("name") and any(name_similarity(v["name"], n) >= SAME_PERSON for n in state.names)
+    }
+
+
 def _same_year(m: dict, state: IncidentState) -> bool:
     y = (m.get("event_date") or "")[:4]
     return bool(y) and any(d[:4] == y for d in state.dates)
@@ -185,10 +194,13 @@ class Resolver:
             self.incidents[iid] = IncidentState(iid, mention["kind"], step(mention["kind"], mention["stage"]))
         else:
             iid = scored[0][1]
-            # Two incidents that this mention names the same victims of are one.
+            # Two incidents that this mention names the same victim of are one (a roundup
+            # naming two people of two incidents joins the first, merges nothing).
+            mine = _matched(self.incidents[iid], mention)
             for s, other in scored[1:]:
                 if s >= 2.0 and scored[0][0] >= 2.0 and other in self.incidents:
-                    iid = self._merge(iid, other)
+                    if mine & _matched(self.incidents[other], mention):
+                        iid = self._merge(iid, other)
         self.incidents[iid].add(mention, key)
         return iid
 
