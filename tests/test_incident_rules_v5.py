@@ -220,3 +220,53 @@ def test_an_owner_and_its_thing_is_no_person():
         " Monday. Turkey's MIT denied any link with Saberi."
     )
     assert {n for n, _ in _names(text)} == {"Arvin Saberi"}
+
+
+def test_a_surname_alone_is_the_person_told_in_full_in_the_article():
+    text = (
+        "Soran Karimian, a 41-year-old porter from Piranshahr, was arrested in 2022. On Monday,"
+        " 10 August, Mr Karimian was hanged in Urmia Central Prison, the group said."
+    )
+    assert _names(text, kind="execution") == [("Soran Karimian", 1)]
+
+
+def test_killed_by_a_participle_after_the_shooting_are_the_victims():
+    text = (
+        "Border guards opened fire on a group of porters near Sardasht on Tuesday, 11 August,"
+        " killing four Kurdish men, the group said."
+    )
+    assert _names(text, kind="extrajudicial_killing") == [(None, 4)]
+    # the offence's own victim is still not the punished
+    sentence = "Vahid Kamangar, convicted of killing two men in a robbery, was hanged on Tuesday, 11 August."
+    assert _names(sentence, kind="execution") == [("Vahid Kamangar", 1)]
+
+
+def test_a_counted_teller_is_no_victim():
+    text = (
+        "Two men were hanged in Vakilabad Prison in Mashhad on Monday, 10 August, relatives and a"
+        " former prisoner told the group. One of them was named as Iraj Panahandeh, 52."
+    )
+    assert _names(text, kind="execution") == [(None, 1), ("Iraj Panahandeh", 1)]
+
+
+def test_a_date_goes_with_its_own_trigger():
+    def day(text):
+        return [m["event_date"] for m in _ms(text) if m["kind"] == "execution"]
+
+    # a date inside a clause of another step is that step's
+    assert day(
+        "Kaveh Darabi, whose death sentence was upheld by the Supreme Court on 20 July, was"
+        " hanged in Ghezel Hesar Prison on Tuesday, the group said."
+    ) == ["2026-08-11"]
+    # "today" goes with the statement; the day after the trigger's object is the act's
+    assert day("UN experts today condemned the execution of Kaveh Darabi on Tuesday in Iran.") == [
+        "2026-08-11"
+    ]
+    # an offence's year before the act, the act's weekday after it
+    assert day("A man convicted of a killing in 2021 was executed in Lakan Prison in Rasht on Thursday.") == [
+        "2026-08-13"
+    ]
+    # elapsed days opening the sentence
+    assert day("Three days after Kaveh Darabi was hanged, his family has not been given his body.") == [
+        "2026-08-11"
+    ]

@@ -149,7 +149,8 @@ def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool, kn
     names = [v for v in names if name_shaped(v, fold_chars(v.name), persian)]
     if known:
         names = _with_article_names(text, s, e, names, known)
-    groups = counted_groups(folded, s, e)
+    # "relatives and a former prisoner told ...", «یک زندانی سابق گفت»: the teller, not a victim
+    groups = [g for g in counted_groups(folded, s, e) if not _TELLS.match(folded, g.end, min(e, g.end + 40))]
     # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
     if names:  # "five prisoners, including X": the named and the rest of the group
         for k, g in enumerate(groups):  # "three people, including a boy named X": X is the part
@@ -163,6 +164,12 @@ def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool, kn
                 rest.append(g)
         groups = rest[:1]
     return names + groups
+
+
+_TELLS = re.compile(
+    r"(?:\s+[a-z]+){0,2}?\s+(?:told|said|says|reported|confirmed|wrote)\b"
+    r"|(?:\s+[\u0620-\u064a\u066e-\u06d3]+){0,2}?\s+(?:گفت|گفته است|اعلام کرد|خبر داد)(?![\u0600-\u06ff])"
+)
 
 
 def _with_article_names(text: str, s: int, e: int, names: list[Victim], known) -> list[Victim]:
@@ -183,6 +190,19 @@ def _with_article_names(text: str, s: int, e: int, names: list[Victim], known) -
             if any(v.start < b and a < v.end for v in out):
                 continue
             out.append(Victim(n, a, b, gender=None))
+    # "Mr Azizi", "Azizi had spent ...": a surname alone is the one person of the article
+    # told in full with it
+    by_surname: dict[str, list[str]] = {}
+    for n in known:
+        by_surname.setdefault(n.split()[-1], []).append(n)
+    for surname, full in by_surname.items():
+        if len(full) != 1:
+            continue
+        for m in re.finditer(rf"(?<![\w'’-]){re.escape(surname)}(?![\w-])", text[s:e]):
+            a, b = s + m.start(), s + m.end()
+            if any(v.start <= a < v.end or v.start < b <= v.end for v in out):
+                continue
+            out.append(Victim(full[0], a, b, gender=None))
     out.sort(key=lambda v: v.start)
     return out
 

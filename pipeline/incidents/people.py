@@ -687,8 +687,10 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
                 gender = "female"
             elif re.fullmatch(r"m[ae]n|boys?|brothers?|مرد|مردان|پسر|پسران|برادر|برادران", noun):
                 gender = "male"
-            if _OFFENCE_OBJECT.search(folded, max(0, m.start() - 40), m.start()):
+            off = _OFFENCE_OBJECT.search(folded, max(0, m.start() - 40), m.start())
+            if off and not _ACT_PARTICIPLE.search(folded, max(0, off.start() - 3), off.start() + 1):
                 continue  # "convicted of assaulting a young woman": the offence's victim
+            # (", killing three men": the participle of the act told before, its victims)
             if _SUBSET_BEFORE.search(folded[max(0, m.start() - 20) : m.start()]):
                 # "five prisoners, including an Afghan national": part of the five; "six
                 # prisoners, among them a woman": the woman is told apart from the five men
@@ -703,6 +705,7 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_ACT_PARTICIPLE = re.compile(r",\s*[a-z]$")
 _OFFENCE_OBJECT = _folded_re(
     r"\b(?:killing|murdering|stabbing|assaulting|raping|abducting|kidnapping|attacking|robbing|beating|injuring"
     r"|shooting|strangling|poisoning)(?: and (?:[a-z]+ )?[a-z]+ing)? $"
@@ -845,6 +848,8 @@ def article_names(text: str, title: str, persian: bool) -> list[str]:
             continue
         if any(re.search(r"['’]s$", w) for w in words[:-1]):
             continue  # "Israel's Mossad": an owner and its thing, not a name
+        if any(w.lower() in L.NUMBER_WORDS_EN or w.lower().removesuffix("s") in _NOT_NAME for w in words):
+            continue  # "Two Afghans", "Kurds": a count or a people, not a name
         words[-1] = re.sub(r"['’]s$", "", words[-1])
         name = " ".join(words)
         if name not in cands:
