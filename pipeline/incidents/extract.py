@@ -921,13 +921,26 @@ def _counted_day(m: Mention, dates: list[DateHit], sents, si, folded) -> DateHit
 
 
 def _heads(d: DateHit, raw, a: int, persian: bool):
-    """The trigger a date goes with in its sentence ``a..``: in English the last trigger
-    before it ("was upheld on 30 March", "the execution of X on Tuesday"), in Persian the
-    first after it («روز دوشنبه اعدام شد»); None when there is none on that side."""
+    """(start, kind, stage) of the trigger a date goes with in its sentence ``a..``: in
+    English the last trigger before it ("was upheld on 30 March", "the execution of X on
+    Tuesday"), in Persian the first after it («روز دوشنبه اعدام شد»); None when none."""
     if persian:
-        return min((ts for _, _, ts, _ in raw if ts >= d.end), default=None)
-    before = [ts for _, _, ts, te in raw if a <= ts and te <= d.start]
+        return min(((ts, k, st) for k, st, ts, _ in raw if ts >= d.end), default=None)
+    before = [(ts, k, st) for k, st, ts, te in raw if a <= ts and te <= d.start]
     return max(before) if before else None
+
+
+def _anothers_date(d: DateHit, m: Mention, raw, a: int) -> bool:
+    """The date goes with a trigger of another kind or step than the mention's ("whose death
+    sentence was upheld on 30 March"); one of the same act ("the execution of X, who was
+    hanged in December 2022") is the mention's own."""
+    head = _heads(d, raw, a, False)
+    return head is not None and head[0] != m.start and (head[1], head[2]) != (m.kind, m.stage)
+
+
+def _own_date(d: DateHit, m: Mention, raw, a: int) -> bool:
+    head = _heads(d, raw, a, False)
+    return head is not None and head[0] == m.start
 
 
 def _anothers_act(m: Mention, text: str, folded: str, sent, dates, raw, persian: bool) -> bool:
@@ -966,7 +979,7 @@ def _set_date(
             continue
         a, b = sents[j]
         if (
-            j != si
+            j > si  # the sentence before may be the day told "the same day"
             and raw
             and text is not None
             and _anothers_act(m, text, folded, (a, b), dates, raw, persian)
@@ -988,19 +1001,14 @@ def _set_date(
         if j == si and raw and not persian:
             # a date that goes with another trigger of the sentence ("whose sentence was
             # upheld on 30 March, was executed on Tuesday") is that step's, not this one's
-            near = [d for d in near if d.start < m.start or _heads(d, raw, a, False) in (None, m.start)]
-            near = [
-                d for d in near if not (d.start < m.start and _heads(d, raw, a, False) not in (None, m.start))
-            ]
+            near = [d for d in near if not _anothers_date(d, m, raw, a)]
             # the trigger's own date, after it with no other trigger between ("condemned the
             # execution of X on Tuesday", "was hanged in Y prison on Thursday") over one
             # before it that goes with another verb ("today condemned", "in 2019 was")
             own = [
                 d
                 for d in near
-                if d.start >= m.end
-                and d.start - m.end <= OWN_DATE_CHARS
-                and _heads(d, raw, a, False) == m.start
+                if d.start >= m.end and d.start - m.end <= OWN_DATE_CHARS and _own_date(d, m, raw, a)
             ]
             if own and any(d.precision == "day" for d in own):
                 near = own
