@@ -270,3 +270,26 @@ def test_a_date_goes_with_its_own_trigger():
     assert day("Three days after Kaveh Darabi was hanged, his family has not been given his body.") == [
         "2026-08-11"
     ]
+
+
+def test_a_count_of_acts_is_a_group_and_a_running_tally_is_none():
+    text = (
+        "Qezelhesar Prison carried out three more executions on Wednesday, 12 August, bringing the"
+        " number of people hanged there this month to at least eleven, the group said."
+    )
+    assert _names(text, kind="execution") == [(None, 3)]
+    fa = "روز چهارشنبه ۲۲ مرداد سه زندانی در زندان قزلحصار اعدام شدند و شمار اعدام‌های این زندان در این ماه به یازده نفر رسید."
+    assert _names(fa, "fa", kind="execution") == [(None, 3)]
+
+
+def test_a_group_of_others_than_the_named_is_split_by_its_described_part():
+    text = (
+        "Nasrullah Wardak, 33, was hanged in Dastgerd Prison in Isfahan on Wednesday, 12 August,"
+        " together with two other men, one of them also an Afghan national, relatives said."
+    )
+    assert _names(text, kind="execution") == [(None, 1), (None, 1), ("Nasrullah Wardak", 1)]
+
+
+def test_time_words_are_no_part_of_a_persian_name():
+    text = "مادر سامان هفته گذشته گفت پسرش در شهریور ۱۳۹۹ اعدام شد."
+    assert all("هفته" not in (n or "") for n, _ in _names(text, "fa"))

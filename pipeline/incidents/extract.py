@@ -159,7 +159,9 @@ def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool, kn
         groups = [g for g in groups if not g.part]
         rest = []
         for g in groups:
-            if g.count > len(names):
+            if _OTHER_GROUP.search(folded, g.start, g.end):
+                rest.append(g)  # "X, with two other men": the two are besides X
+            elif g.count > len(names):
                 g.count -= len(names)
                 rest.append(g)
         groups = rest[:1]
@@ -554,6 +556,7 @@ _PART_PHRASE = L.rx(
 _PART_GENDER = L.rx(r"\bwom[ae]n\b|\bgirls?\b", rf"{L.B}(?:زن|زنان|دختر){L.E}")
 
 
+_OTHER_GROUP = re.compile(r"\bother\b|(?<![\u0600-\u06ff])دیگر(?![\u0600-\u06ff])")
 PART_AFTER = 3  # how many sentences after the group's a described part is looked for
 
 
@@ -563,9 +566,13 @@ def _split_described_part(victims: list[Victim], folded: str, sents, si: int) ->
     religion, a woman) is two entries, the part and the rest. Only for a group with no
     named victim (the part of a partly named group is its named victims)."""
     groups = [v for v in victims if not v.name]
-    if len(groups) != 1 or len(victims) != 1 or groups[0].count < 2:
+    if len(groups) != 1 or groups[0].count < 2:
         return
     g = groups[0]
+    # "X was hanged with two other men, one of them also an Afghan national": a group of
+    # others than the named is split as an unnamed group is
+    if len(victims) != 1 and not _OTHER_GROUP.search(folded, g.start, g.end):
+        return
     for j in range(si, min(len(sents), si + PART_AFTER + 1)):
         a, b = sents[j]
         m = _PART_PHRASE.search(folded, max(a, g.end) if j == si else a, b)

@@ -300,7 +300,7 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
 # description, not a name; a trailing one is cut («رامین فتاحی نام داشت»).
 _FA_NEVER_IN_NAME = {
     fold_chars(w)
-    for w in "آنان آنها ایشان او وی اینان آن این همه هر هیچ نام اسم اهل ساکن متولد هویت هنوز".split()
+    for w in "آنان آنها ایشان او وی اینان آن این همه هر هیچ نام اسم اهل ساکن متولد هویت هنوز هفته گذشته امسال پارسال".split()
 }
 # kinship words after a name («X Y پدر چهار فرزند بود»): cut from its end, never a surname
 _FA_NEVER_LAST = {fold_chars(w) for w in "پدر مادر همسر برادر خواهر فرزند پسر دختر".split()}
@@ -667,11 +667,31 @@ _COUNT_FA = _folded_re(
 _PLURAL_FA = re.compile(r"(?:ان|ها|های)$")
 
 
+# "bringing the number hanged there this week to at least six", «شمار اعدام‌ها ... به شش نفر
+# رسید»: a running tally, not a group
+_TALLY_BEFORE = re.compile(
+    r"\b(?:number|total|toll|tally|count)\b[^.]{0,80}?\bto (?:at least |more than |some )?$"
+    r"|(?<![\u0600-\u06ff])(?:شمار|تعداد|آمار)(?![\u0600-\u06ff])[^.]{0,80}?(?<![\u0600-\u06ff])به (?:دست ?کم |حداقل |بیش از )?$"
+)
+# "carried out four more executions on Thursday": a count of acts is a count of people
+_COUNT_ACTS_EN = re.compile(
+    rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: more| other)? (executions|hangings)\b"
+)
+
+
 def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
-    """Unnamed groups: "three men", "a prisoner", «سه زندانی», «دو مرد»."""
+    """Unnamed groups: "three men", "a prisoner", «سه زندانی», «دو مرد», "four executions"."""
     out = []
-    for rx, words in ((_COUNT_EN, L.NUMBER_WORDS_EN), (_COUNT_FA, L.NUMBER_WORDS_FA)):
+    for rx, words in (
+        (_COUNT_EN, L.NUMBER_WORDS_EN),
+        (_COUNT_FA, L.NUMBER_WORDS_FA),
+        (_COUNT_ACTS_EN, L.NUMBER_WORDS_EN),
+    ):
         for m in rx.finditer(folded, start, end):
+            if _TALLY_BEFORE.search(folded, max(start, m.start() - 100), m.start()):
+                continue
+            if rx is _COUNT_ACTS_EN and any(g.start <= m.start() < g.end for g in out):
+                continue
             raw = m.group(1)
             n = int(raw) if raw.isdigit() else words[raw]
             if n < 1 or n > 200:
