@@ -293,3 +293,24 @@ def test_a_group_of_others_than_the_named_is_split_by_its_described_part():
 def test_time_words_are_no_part_of_a_persian_name():
     text = "مادر سامان هفته گذشته گفت پسرش در شهریور ۱۳۹۹ اعدام شد."
     assert all("هفته" not in (n or "") for n, _ in _names(text, "fa"))
+
+
+def test_people_in_general_executed_is_talk_and_leaves_a_named_sentence_alone():
+    text = (
+        "The judiciary said on Monday that Parsa Golzar had been sentenced to death for spying."
+        " Officials have announced several such cases this year, and several people convicted of"
+        " spying have been executed."
+    )
+    ms = _ms(text)
+    assert [(m["kind"], m["stage"]) for m in ms] == [("death_sentence", "issued")]
+    fa = "پرستو گلزار روز دوشنبه به اعدام محکوم شد. در سال‌های اخیر چندین زندانی به همین اتهام اعدام شده‌اند."
+    assert [m["kind"] for m in _ms(fa, "fa")] == ["death_sentence"]
+
+
+def test_a_given_name_alone_is_the_person_told_in_full():
+    text = (
+        "Kaveh Daneshvar was hanged in Rasht on 20 August 2020. Kaveh had been sentenced to"
+        " death in 2018 for a killing he denied."
+    )
+    ms = _ms(text, pub=date(2026, 8, 20))
+    assert [(m["kind"], m["background"]) for m in ms] == [("execution", True)]

@@ -262,6 +262,9 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
             text, folded, sents, si, persian, ts, te, anaphoric, dates, raw, known
         )
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
+        told = [v for v in mention.victims if sent[0] <= v.start < sent[1] and (v.start, v.end) != (ts, te)]
+        if not told and _VAGUE_SUBJECT.search(folded, sent[0], ts):
+            continue  # "several people convicted of ... have been executed": talk, no event
         _split_described_part(mention.victims, folded, sents, si)
         if kind != "extrajudicial_killing":
             _drop_offence_victims(mention, folded)
@@ -479,6 +482,12 @@ def _halted(folded: str, ts: int, te: int, b: int) -> bool:
     return cue is not None and cue.start() - te < 60
 
 
+# a vague plural subject before the trigger: people in general, not anyone named before
+_VAGUE_SUBJECT = re.compile(
+    r"\b(?:several|many|some|numerous|dozens of|scores of|hundreds of|a number of)\s+(?:[a-z]+\s+)?"
+    r"(?:people|prisoners|men|women|individuals|persons|others|detainees|protesters)\b"
+    r"|(?<![\u0600-\u06ff])(?:چندین|ده ها|صدها|برخی|شماری از|تعدادی از|بسیاری از)(?![\u0600-\u06ff])"
+)
 _PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
 # a singular pronoun as the subject before the trigger, in the trigger's clause
 _PRONOUN_BEFORE = re.compile(
@@ -1131,7 +1140,10 @@ def same_name_in_article(x: str, y: str) -> bool:
         return True
     px, py = x.replace("\u200c", " ").split(), y.replace("\u200c", " ").split()
     short, full = (px, py) if len(px) < len(py) else (py, px)
-    return len(short) == 1 and len(full) >= 2 and len(short[0]) >= 4 and short[0] == full[-1]
+    if len(short) != 1 or len(full) < 2 or len(short[0]) < 4:
+        return False
+    # a surname alone after the full name, or a given name alone ("Sohrab, 31, ...", «سامان»)
+    return short[0] == full[-1] or short[0] == full[0]
 
 
 def _named_same(a: Mention, b: Mention) -> bool:
