@@ -314,3 +314,26 @@ def test_a_given_name_alone_is_the_person_told_in_full():
     )
     ms = _ms(text, pub=date(2026, 8, 20))
     assert [(m["kind"], m["background"]) for m in ms] == [("execution", True)]
+
+
+def test_people_named_as_examples_of_a_figure_are_each_their_own_incident():
+    text = (
+        "In July alone, more than 90 people were executed. Among them were Golnar Sadeghi, a"
+        " teacher hanged in Qazvin, and the protester Farbod Nikzad."
+    )
+    ms = [m for m in _ms(text) if m["kind"] == "execution"]
+    assert sorted(tuple(v["name"] for v in m["victims"]) for m in ms) == [
+        ("Farbod Nikzad",),
+        ("Golnar Sadeghi",),
+    ]
+    ids = iter(range(1, 100))
+    r = Resolver(lambda _m: next(ids))
+    a = r.assign(_mention("execution", "Golnar Sadeghi", "2026-07-08"), 1)
+    b = r.assign(_mention("execution", "Farbod Nikzad", "2026-07-21"), 2)
+    assert [r.assign(m, 3 + k) for k, m in enumerate(sorted(ms, key=lambda m: m["victims"][0]["name"]))] == [
+        b,
+        a,
+    ]
+    # two people hanged together on one day stay one incident
+    together = "Golnar Sadeghi and Farbod Nikzad were hanged in Qazvin Prison on Tuesday, 11 August."
+    assert len([m for m in _ms(together) if m["kind"] == "execution"]) == 1

@@ -10,6 +10,7 @@ publication, or next to an anniversary cue, is a *background* mention.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -291,7 +292,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         if not (m.kind == "death_sentence" and title_commuted) and not _commuted(m, folded, sents)
     ]
     mentions = [m for m in mentions if not _a_figure(m)]
-    out = _one_event_per_day_and_place(_drop_history(_merge(mentions)))
+    out = _examples_apart(_one_event_per_day_and_place(_drop_history(_merge(mentions))), folded, sents)
     for m in out:
         for v in m.victims:
             details_elsewhere(v, text, folded, sents)
@@ -714,6 +715,37 @@ def _drop_history(mentions: list[Mention]) -> list[Mention]:
                 _absorb(act, m)
                 continue
         out.append(m)
+    return out
+
+
+# "more than 160 people were executed. Among them were X ... and Y": examples of a figure
+_EXAMPLES_OF = re.compile(
+    r"\bamong (?:them|those|the dead|the executed)\b|(?<![\u0600-\u06ff])از جمله(?![\u0600-\u06ff])"
+)
+
+
+def _examples_apart(mentions: list[Mention], folded: str, sents) -> list[Mention]:
+    """People named as examples of a figure ("Among them were X, hanged in Isfahan, and the
+    protester Y"), with no day in common, are each their own incident: one mention each."""
+    out: list[Mention] = []
+    for m in mentions:
+        named = [v for v in m.victims if v.name]
+        sent = next(((a, b) for a, b in sents if a <= m.start < b), None)
+        if (
+            m.stage != "carried_out"
+            or len(named) < 2
+            or len(named) != len(m.victims)
+            or m.event_date_precision == "day"
+            or sent is None
+            or not _EXAMPLES_OF.search(folded, sent[0], sent[1])
+        ):
+            out.append(m)
+            continue
+        for v in named:
+            one = copy.copy(m)
+            one.victims = [v]
+            one.evidence = dict(m.evidence)
+            out.append(one)
     return out
 
 

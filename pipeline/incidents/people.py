@@ -287,7 +287,8 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
         re.search(
             r"(?:identified as|identified (?:him|her|them) as|named as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?"
             r"|\bthe (?:teenager|convict|defendant|accused|detainee|porter|youth|boy|girl|student|activist"
-            r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman)),?\s*$",
+            r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman"
+            r"|protester|dissident|rapper|singer|athlete|wrestler|blogger|teacher|labourer|shopkeeper)),?\s*$",
             before,
         )
         or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|had |an? )", after)
