@@ -337,3 +337,18 @@ def test_people_named_as_examples_of_a_figure_are_each_their_own_incident():
     # two people hanged together on one day stay one incident
     together = "Golnar Sadeghi and Farbod Nikzad were hanged in Qazvin Prison on Tuesday, 11 August."
     assert len([m for m in _ms(together) if m["kind"] == "execution"]) == 1
+
+
+def test_a_long_apposition_between_sentenced_and_to_death():
+    text = (
+        "A court in Tabriz has sentenced Nima Azarbad, a 26-year-old engineering student arrested"
+        " during the protests of last winter, to death, his family said on Monday."
+    )
+    assert [(m["kind"], m["stage"], [v["name"] for v in m["victims"]]) for m in _ms(text)] == [
+        ("death_sentence", "issued", ["Nima Azarbad"])
+    ]
+
+
+def test_a_conjunction_is_no_part_of_a_persian_name():
+    text = "اما حسینعلی رنجبر سحرگاه امروز در زندان مرکزی اصفهان اعدام شد."
+    assert all(not (n or "").startswith("اما") for n, _ in _names(text, "fa"))

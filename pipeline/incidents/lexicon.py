@@ -123,6 +123,9 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bsentenced (?:[\w'’-]+ ){0,3}to (?:qisas|qesas)\b(?! of (?:the )?(?:eye|eyes|limb|hand|foot))",
             r"\bcondemned (?:[\w'’-]+ ){0,2}to death",
             r"\bcondemned [^.!?;\n]{3,140}? to death\b",
+            # "sentenced X, a 24-year-old student detained in ..., to death": an apposition
+            # closed by its comma before "to death"
+            r"\bsentenced [^.!?;\n]{3,160}?, to death\b",
             r"\bdeath sentences? (?:[\w'’-]+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
             r"\bhanded (?:[\w'’-]+ ){0,2}(?:a )?death sentences?",
             r"\bissued (?:a |the )?death sentences?",
