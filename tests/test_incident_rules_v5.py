@@ -352,3 +352,14 @@ def test_a_long_apposition_between_sentenced_and_to_death():
 def test_a_conjunction_is_no_part_of_a_persian_name():
     text = "اما حسینعلی رنجبر سحرگاه امروز در زندان مرکزی اصفهان اعدام شد."
     assert all(not (n or "").startswith("اما") for n, _ in _names(text, "fa"))
+
+
+def test_acts_counted_and_told_actively_are_a_group_execution():
+    text = "Vakilabad Prison carried out five more executions on Wednesday, 12 August, the monitor said."
+    assert [(m["kind"], m["event_date"], _counts_of(m)) for m in _ms(text)] == [
+        ("execution", "2026-08-12", [(None, 5)])
+    ]
+
+
+def _counts_of(m: dict) -> list[tuple[str | None, int]]:
+    return [(v["name"], v["count"]) for v in m["victims"]]

@@ -152,6 +152,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bupheld (?:[\w'’-]+ ){0,4}and carried out",
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
+            # "the prison carried out four more executions": the acts counted, told actively
+            r"\bcarried out (?:\d+|[a-z]+)(?: more| other)? (?:executions|hangings)\b",
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
             # not a wish, a fear or a denial («نگرانند که حکم اعدامش اجرا شود», «اجرا نشده»)
             rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}(?! (?:شود|شوند|نشود|نشوند|نشده|نشد|خواهد|گردد|نگردد|کنند|کند){E})",
