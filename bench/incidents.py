@@ -5,11 +5,13 @@
     python bench/incidents.py --split holdout # the second blind split (spent: tuned on since)
     python bench/incidents.py --split audit   # the third blind split (spent: run once on
                                               # rules 3, tuned on since)
-    python bench/incidents.py --split probe   # the fourth blind split: run ONCE, by the
+    python bench/incidents.py --split probe   # the fourth blind split (spent: run once on
+                                              # rules 4, tuned on since)
+    python bench/incidents.py --split sample  # the fifth blind split: run ONCE, by the
                                               # integrator, after the extractor's last
                                               # tuning commit
-    python bench/incidents.py --split all     # dev, test and holdout in one run (never audit
-                                              # or probe)
+    python bench/incidents.py --split all     # dev, test and holdout in one run (never audit,
+                                              # probe or sample)
     python bench/incidents.py -v              # list every error
 
 Prints (victim, kind, event date) precision/recall/F1, field-level precision/recall
@@ -39,18 +41,15 @@ from pipeline.incidents.evaluate import evaluate, format_scores, load_items  # n
 
 DATA = ROOT / "tests" / "data" / "incidents"
 SPLITS = ("dev", "test", "holdout")  # what `all` runs
-BLIND = ("audit", "probe")  # run once each, never by `all`: a tuner never runs them
+SPENT = ("audit", "probe")  # blind once (audit on rules 3, probe on rules 4), tuned on since
+BLIND = ("sample",)  # run once, never by `all`: a tuner never runs it
 NOTICES = {
-    "audit": (
-        "audit: the blind split, run once after the extractor's last tuning commit; these figures"
+    split: (
+        f"{split}: the blind split, run once after the extractor's last tuning commit; these figures"
         " are the estimate for unseen text only if nobody tunes on them afterwards"
-    ),
-    "probe": (
-        "probe: the blind split, run once after the extractor's last tuning commit; these figures"
-        " are the estimate for unseen text only if nobody tunes on them afterwards"
-    ),
+    )
+    for split in BLIND
 }
-AUDIT_NOTICE = NOTICES["audit"]
 
 
 def _page(item: dict, chrome: tuple[str, str] | None) -> str:
@@ -111,6 +110,8 @@ def run(split: str, langs: list[str], args: argparse.Namespace) -> int:
             f" (the {split} split is written by a separate blind writer and is added for the one"
             " integrator run; it is not in a tuner's worktree)"
             if split in BLIND
+            else " (a spent blind split: its files were added after its one run)"
+            if split in SPENT
             else ""
         )
         print(f"error: split {split!r}: missing {', '.join(map(str, missing))}{hint}", file=sys.stderr)
@@ -140,7 +141,7 @@ def run(split: str, langs: list[str], args: argparse.Namespace) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=[*SPLITS, *BLIND, "all"], default="dev")
+    ap.add_argument("--split", choices=[*SPLITS, *SPENT, *BLIND, "all"], default="dev")
     ap.add_argument("--lang", choices=["en", "fa", "both"], default="both")
     ap.add_argument("--data", type=Path, default=DATA, help="the labelled set's directory")
     ap.add_argument("-v", "--verbose", action="store_true")

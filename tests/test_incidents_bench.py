@@ -1,6 +1,6 @@
-"""The incident benchmark: the blind `audit` and `probe` splits are run only when asked for
-(never by `all`), say that they are run-once splits, and fail clearly when their files are
-missing; the monthly counts are per kind and never count a recollection, a total or a
+"""The incident benchmark: the blind `sample` split is run only when asked for (never by
+`all`), says that it is a run-once split, and fails clearly when its files are missing; the
+spent `audit` and `probe` splits are tuning data (no run-once notice); the monthly counts are per kind and never count a recollection, a total or a
 commuted sentence."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _bench(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("split, lang", [("audit", "en"), ("probe", "fa")])
+@pytest.mark.parametrize("split, lang", [("sample", "en"), ("sample", "fa")])
 def test_a_blind_split_is_run_only_when_named_and_says_it_is_run_once(tmp_path, split, lang):
     src = ROOT / "tests" / "data" / "incidents"
     for code in ("en", "fa"):  # a stand-in for the blind files: the dev items under its name
@@ -40,17 +40,29 @@ def test_a_blind_split_is_run_only_when_named_and_says_it_is_run_once(tmp_path, 
     assert f"== {split} ({lang}): 46 articles" in blind.stdout
 
 
-def test_a_missing_probe_split_is_a_clear_error(tmp_path):
-    missing = _bench("--split", "probe", "--data", str(tmp_path))
+@pytest.mark.parametrize("split, lang", [("audit", "fa"), ("probe", "en")])
+def test_a_spent_split_runs_as_tuning_data_without_the_run_once_notice(tmp_path, split, lang):
+    src = ROOT / "tests" / "data" / "incidents"
+    for code in ("en", "fa"):
+        shutil.copy(src / f"dev_{code}.yaml", tmp_path / f"{split}_{code}.yaml")
+    spent = _bench("--split", split, "--lang", lang, "--data", str(tmp_path))
+    assert spent.returncode == 0, spent.stderr
+    assert spent.stdout.startswith(f"== {split} ({lang}): 46 articles")
+    assert "run once" not in spent.stdout
+
+
+def test_a_missing_sample_split_is_a_clear_error(tmp_path):
+    missing = _bench("--split", "sample", "--data", str(tmp_path))
     assert missing.returncode == 2
-    assert "split 'probe': missing" in missing.stderr and "blind writer" in missing.stderr
+    assert "split 'sample': missing" in missing.stderr and "blind writer" in missing.stderr
     assert missing.stdout == ""
 
 
-def test_a_missing_audit_split_is_a_clear_error(tmp_path):
-    missing = _bench("--split", "audit", "--data", str(tmp_path))
+@pytest.mark.parametrize("split", ["audit", "probe"])
+def test_a_missing_spent_split_is_a_clear_error(tmp_path, split):
+    missing = _bench("--split", split, "--data", str(tmp_path))
     assert missing.returncode == 2
-    assert "split 'audit': missing" in missing.stderr and "blind writer" in missing.stderr
+    assert f"split {split!r}: missing" in missing.stderr and "spent blind split" in missing.stderr
     assert missing.stdout == ""
 
 

@@ -60,6 +60,15 @@ _DAY_BEFORE = re.compile(r"\b(?:the )?day before yesterday\b|(?<![\w])پریرو
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a": 1}
 _DAYS_AGO = re.compile(r"\b(\d|one|two|three|four|five|six) days? ago\b")
 _FA_DAYS_AGO = re.compile(r"(?<![\w])(\d|دو|سه|چهار|پنج|شش) روز (?:پیش|قبل)(?![\w])")
+# "Two days after X was hanged, her mother ...": opening the sentence, the act N days before
+# publication (taken by the extractor only when the act's trigger follows in its clause);
+# inside a clause («این اعدام‌ها دو روز پس از اعدام X انجام شد») it counts from another event
+_DAYS_AFTER = re.compile(
+    r"(?:^|(?<=[.!?\n]) ?)(\d|one|two|three|four|five|six) days? (?:after|since)\b", re.IGNORECASE
+)
+# "in recent days", «در روزهای اخیر»: the week before publication, as its month
+_RECENT_DAYS = re.compile(r"\b(?:in|over|during) (?:recent days|the (?:past|last) (?:few )?days)\b")
+_FA_RECENT_DAYS = re.compile(r"(?<![\w])(?:در|طی) (?:روزهای (?:اخیر|گذشته)|چند روز (?:اخیر|گذشته))(?![\w])")
 _LAST_WEEK = re.compile(r"\blast week\b")
 _FA_LAST_WEEK = re.compile(r"(?<![\w])هفته (?:گذشته|پیش|قبل)(?![\w])")
 _THIS_MONTH = re.compile(r"\b(?:earlier|early) this month\b")
@@ -266,6 +275,13 @@ def find_dates(text: str, published: date | None, *, folded: str | None = None) 
             for m in _scan(rx_ago, folded):
                 n = int(m[1]) if m[1].isdigit() else words[m[1]]
                 add(m.start(), m.end(), published - timedelta(days=n), "day", "relative")
+        for m in _scan(_DAYS_AFTER, folded):
+            n = int(m[1]) if m[1].isdigit() else _NUM[m[1].lower()]
+            add(m.start(), m.end(), published - timedelta(days=n), "day", "elapsed")
+        for rx_recent in (_RECENT_DAYS, _FA_RECENT_DAYS):
+            for m in _scan(rx_recent, folded):
+                if (published - timedelta(days=7)).month == published.month:
+                    add(m.start(), m.end(), published.replace(day=1), "month", "relative")
         for rx_week, first_day in ((_LAST_WEEK, 0), (_FA_LAST_WEEK, 5)):  # Monday; Saturday
             for m in _scan(rx_week, folded):
                 start = published - timedelta(days=(published.weekday() - first_day) % 7 + 7)

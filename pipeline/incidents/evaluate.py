@@ -54,6 +54,8 @@ class Scores:
     cpu_ms_per_article: float = 0.0  # extraction of mentions
     resolve_cpu_ms_per_article: float = 0.0  # resolution into incidents
     errors: list[str] = field(default_factory=list)
+    causes: dict[str, list[int]] = field(default_factory=dict)  # cause -> [missed, false] triples
+    pair_causes: dict[str, list[int]] = field(default_factory=dict)  # cause -> [missed, false] pairs
 
 
 def _victim_match(g: dict, p: dict) -> bool:
@@ -82,6 +84,41 @@ def _pair_mentions(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
             used_p.add(j)
             out.append((i, j))
     return out
+
+
+TRIPLE_CAUSES = ("mention", "victim", "kind", "date")
+
+
+def _triple_cause(victim: dict, kind: str, day: str | None, other: list[dict]) -> str:
+    """Which stage lost a missed (or false) triple, against the other side's mentions of its
+    article: ``date`` when the other side has the victim with the kind on another date,
+    ``kind`` when it has the victim under another kind, ``victim`` when it has a mention of
+    the kind without this victim (a name or count read differently), ``mention`` when it has
+    neither (the mention was not detected, or is not there at all)."""
+    same_victim = [
+        m for m in other if any(_victim_match(victim, v) or _victim_match(v, victim) for v in m["victims"])
+    ]
+    if any(m["kind"] == kind for m in same_victim):
+        return "date"
+    if same_victim:
+        return "kind"
+    if any(m["kind"] == kind for m in other):
+        return "victim"
+    return "mention"
+
+
+def _pair_cause(a: dict, b: dict) -> str:
+    """Why two predicted mentions were (not) put in one incident: their dates differ, their
+    named victims do not match, one names nobody, or something else (kind, count, place)."""
+    if a.get("event_date") and b.get("event_date") and a["event_date"] != b["event_date"]:
+        return "date"
+    na = [v["name"] for v in a["victims"] if v.get("name")]
+    nb = [v["name"] for v in b["victims"] if v.get("name")]
+    if na and nb:
+        return "name" if not any(name_similarity(x, y) >= SAME_PERSON for x in na for y in nb) else "other"
+    if na or nb:
+        return "unnamed"
+    return "other"
 
 
 def _triples(mentions: list[dict]) -> list[tuple[dict, str, str | None]]:
@@ -184,6 +221,7 @@ def evaluate(items: list[dict], *, topics_file: str | None = None, verbose: bool
     tp = fp = fn = 0
     field_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # correct, predicted, gold
     paired: list[tuple[str, int, int]] = []
+    causes = {c: [0, 0] for c in TRIPLE_CAUSES}
     for it in items:
         gold, pred = it["mentions"] or [], predicted[it["id"]]
         # triples
@@ -200,16 +238,24 @@ def evaluate(items: list[dict], *, topics_file: str | None = None, verbose: bool
             )
             if hit is None:
                 fp += 1
+                cause = _triple_cause(pv, kind, d, gold)
+                causes[cause][1] += 1
                 if verbose:
-                    scores.errors.append(f"{it['id']} FP {kind} {d} {pv.get('name') or pv.get('count')}")
+                    scores.errors.append(
+                        f"{it['id']} FP [{cause}] {kind} {d} {pv.get('name') or pv.get('count')}"
+                    )
             else:
                 used.add(hit)
                 tp += 1
         for i, (gv, gk, gd) in enumerate(gt):
             if i not in used:
                 fn += 1
+                cause = _triple_cause(gv, gk, gd, pred)
+                causes[cause][0] += 1
                 if verbose:
-                    scores.errors.append(f"{it['id']} FN {gk} {gd} {gv.get('name') or gv.get('count')}")
+                    scores.errors.append(
+                        f"{it['id']} FN [{cause}] {gk} {gd} {gv.get('name') or gv.get('count')}"
+                    )
         # fields
         pairs = _pair_mentions(gold, pred)
         pg = {i: j for i, j in pairs}
@@ -242,6 +288,7 @@ def evaluate(items: list[dict], *, topics_file: str | None = None, verbose: bool
                         field_counts[f][1] += 1
         paired.extend((it["id"], i, j) for i, j in pairs)
     scores.triples = _prf(tp, fp, fn)
+    scores.causes = causes
     for f, (c, p, g) in field_counts.items():
         scores.fields[f] = {
             "precision": c / p if p else 1.0,
@@ -254,18 +301,24 @@ def evaluate(items: list[dict], *, topics_file: str | None = None, verbose: bool
     pred_of = {(aid, i): final(pred_incident[(aid, j)]) for aid, i, j in paired}
     keys = sorted(gold_of)
     ptp = pfp = pfn = 0
+    pred_mention = {(aid, i): predicted[aid][j] for aid, i, j in paired}
+    pair_causes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for a, b in itertools.combinations(keys, 2):
         gs, ps = gold_of[a] == gold_of[b], pred_of[a] == pred_of[b]
         if gs and ps:
             ptp += 1
         elif ps:
             pfp += 1
+            pair_causes[_pair_cause(pred_mention[a], pred_mention[b])][1] += 1
             if verbose:
                 scores.errors.append(f"pair FP {a} {b}")
         elif gs:
             pfn += 1
+            cause = _pair_cause(pred_mention[a], pred_mention[b])
+            pair_causes[cause][0] += 1
             if verbose:
-                scores.errors.append(f"pair FN {a} {b} (predicted {pred_of[a]} / {pred_of[b]})")
+                scores.errors.append(f"pair FN [{cause}] {a} {b} (predicted {pred_of[a]} / {pred_of[b]})")
+    scores.pair_causes = dict(pair_causes)
     scores.pairs = _prf(ptp, pfp, pfn)
     # monthly counts
     gold_groups: dict[Any, list[dict]] = defaultdict(list)
@@ -368,6 +421,10 @@ def format_scores(name: str, n: int, s: Scores) -> str:
         f"== {name}: {n} articles",
         f"victim+kind+date  P {t['precision']:.3f}  R {t['recall']:.3f}  F1 {t['f1']:.3f}  (tp {t['tp']}, fp {t['fp']}, fn {t['fn']})",
         f"incident pairs    P {s.pairs['precision']:.3f}  R {s.pairs['recall']:.3f}  (tp {s.pairs['tp']}, fp {s.pairs['fp']}, fn {s.pairs['fn']})",
+        "lost triples by stage (missed / false): "
+        + ", ".join(f"{c} {m}/{f}" for c, (m, f) in s.causes.items())
+        + "; pairs by cause (missed / false): "
+        + (", ".join(f"{c} {m}/{f}" for c, (m, f) in sorted(s.pair_causes.items())) or "none"),
         "fields            "
         + "  ".join(f"{f} {v['precision']:.2f}/{v['recall']:.2f}" for f, v in sorted(s.fields.items())),
         "monthly people by kind (gold -> predicted; error = sum over months of |predicted - gold| / gold;"

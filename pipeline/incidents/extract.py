@@ -10,6 +10,7 @@ publication, or next to an anniversary cue, is a *background* mention.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -23,6 +24,7 @@ from pipeline.incidents.names import SAME_PERSON, name_similarity
 from pipeline.incidents.people import (
     NOT_NAME_WORDS,
     Victim,
+    article_names,
     capitalised_names,
     counted_groups,
     details_elsewhere,
@@ -35,7 +37,7 @@ from pipeline.tagging.tagger import TEXT_CAP, examined_length
 
 # 2: the test split's error classes fixed (stored articles are read again)
 # 3: the spent holdout split's error classes fixed with general rules (read again)
-EXTRACTOR_VERSION = "incidents-rules 4"
+EXTRACTOR_VERSION = "incidents-rules 5"
 KINDS = ("execution", "death_sentence", "death_in_custody", "extrajudicial_killing", "flogging", "amputation")
 CHARGES = (
     "drug",
@@ -142,11 +144,14 @@ def _triggers(folded: str) -> list[tuple[str, str, int, int]]:
     return kept
 
 
-def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) -> list[Victim]:
+def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool, known=()) -> list[Victim]:
     s, e = span
     names = persian_names(text, folded, s, e) if persian else english_names(text, s, e)
     names = [v for v in names if name_shaped(v, fold_chars(v.name), persian)]
-    groups = counted_groups(folded, s, e)
+    if known:
+        names = _with_article_names(text, s, e, names, known)
+    # "relatives and a former prisoner told ...", «یک زندانی سابق گفت»: the teller, not a victim
+    groups = [g for g in counted_groups(folded, s, e) if not _TELLS.match(folded, g.end, min(e, g.end + 40))]
     # A count next to names that it sums ("two men, Reza X and Ali Y") is not a new group.
     if names:  # "five prisoners, including X": the named and the rest of the group
         for k, g in enumerate(groups):  # "three people, including a boy named X": X is the part
@@ -155,11 +160,54 @@ def _victims_in(text: str, folded: str, span: tuple[int, int], persian: bool) ->
         groups = [g for g in groups if not g.part]
         rest = []
         for g in groups:
-            if g.count > len(names):
+            if _OTHER_GROUP.search(folded, g.start, g.end):
+                rest.append(g)  # "X, with two other men": the two are besides X
+            elif g.count > len(names):
                 g.count -= len(names)
                 rest.append(g)
         groups = rest[:1]
     return names + groups
+
+
+_TELLS = re.compile(
+    r"(?:\s+[a-z]+){0,2}?\s+(?:told|said|says|reported|confirmed|wrote)\b"
+    r"|(?:\s+[\u0620-\u064a\u066e-\u06d3]+){0,2}?\s+(?:گفت|گفته است|اعلام کرد|خبر داد)(?![\u0600-\u06ff])"
+)
+
+
+def _with_article_names(text: str, s: int, e: int, names: list[Victim], known) -> list[Victim]:
+    """The article's people (``people.article_names``: told again elsewhere in the article)
+    named in ``text[s:e]`` without a cue of their own ("Kurdish activist Shilan Mahmoudi"),
+    and a given name told alone or before a fuller name ("Hossein Ali" of "Hossein Ali
+    Jahanbin"), read as the person's full name."""
+    out = list(names)
+    for v in out:
+        fuller = [n for n in known if n.startswith(v.name + " ")]
+        if len(fuller) == 1:
+            if text.startswith(fuller[0], v.start):
+                v.end = v.start + len(fuller[0])
+            v.name = fuller[0]
+    for n in known:
+        for m in re.finditer(rf"(?<![\w'’-]){re.escape(n)}(?![\w-])", text[s:e]):
+            a, b = s + m.start(), s + m.end()
+            if any(v.start < b and a < v.end for v in out):
+                continue
+            out.append(Victim(n, a, b, gender=None))
+    # "Mr Azizi", "Azizi had spent ...": a surname alone is the one person of the article
+    # told in full with it
+    by_surname: dict[str, list[str]] = {}
+    for n in known:
+        by_surname.setdefault(n.split()[-1], []).append(n)
+    for surname, full in by_surname.items():
+        if len(full) != 1:
+            continue
+        for m in re.finditer(rf"(?<![\w'’-]){re.escape(surname)}(?![\w-])", text[s:e]):
+            a, b = s + m.start(), s + m.end()
+            if any(v.start <= a < v.end or v.start < b <= v.end for v in out):
+                continue
+            out.append(Victim(full[0], a, b, gender=None))
+    out.sort(key=lambda v: v.start)
+    return out
 
 
 def _nearest(hits: list, pos: int, key=lambda h: h.start):
@@ -193,6 +241,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
     triggers = _event_triggers(raw, text, folded, sents, dates, persian)
     if not triggers:
         return []
+    known = [] if persian else article_names(text, article.title or "", persian)
     finder = _prison_finder(topics_file)
     whole = near_text is text  # every sentence is near a trigger: one scan serves both
     prisons = _Lazy(
@@ -210,8 +259,13 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         si = next(i for i, (a, b) in enumerate(sents) if a <= ts < b)
         sent = sents[si]
         mention = Mention(kind, stage, ts, te)
-        mention.victims = _mention_victims(text, folded, sents, si, persian, ts, te, anaphoric, dates, raw)
+        mention.victims = _mention_victims(
+            text, folded, sents, si, persian, ts, te, anaphoric, dates, raw, known
+        )
         mention.inherited = not any(sent[0] <= v.start < sent[1] for v in mention.victims)
+        told = [v for v in mention.victims if sent[0] <= v.start < sent[1] and (v.start, v.end) != (ts, te)]
+        if not told and _VAGUE_SUBJECT.search(folded, sent[0], ts):
+            continue  # "several people convicted of ... have been executed": talk, no event
         _split_described_part(mention.victims, folded, sents, si)
         if kind != "extrajudicial_killing":
             _drop_offence_victims(mention, folded)
@@ -225,7 +279,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
                 del v.evidence["gender"]
         _set_charge(mention, charges, sents, si)
         _set_place(mention, prisons, cities, provinces, sents, si, folded)
-        _set_date(mention, dates, sents, si, article.published, folded, persian)
+        _set_date(mention, dates, sents, si, article.published, folded, persian, raw, text)
         _set_source(mention, folded, sent, article_source)
         mention.background = mention.background or _is_background(
             mention, folded, sent, article.published, lead=si <= 1
@@ -238,7 +292,7 @@ def extract_mentions(article: ArticleInput, *, topics_file: str | None = None) -
         if not (m.kind == "death_sentence" and title_commuted) and not _commuted(m, folded, sents)
     ]
     mentions = [m for m in mentions if not _a_figure(m)]
-    out = _one_event_per_day_and_place(_drop_history(_merge(mentions)))
+    out = _examples_apart(_one_event_per_day_and_place(_drop_history(_merge(mentions))), folded, sents)
     for m in out:
         for v in m.victims:
             details_elsewhere(v, text, folded, sents)
@@ -429,24 +483,40 @@ def _halted(folded: str, ts: int, te: int, b: int) -> bool:
     return cue is not None and cue.start() - te < 60
 
 
+# a vague plural subject before the trigger: people in general, not anyone named before
+_VAGUE_SUBJECT = re.compile(
+    r"\b(?:several|many|some|numerous|dozens of|scores of|hundreds of|a number of)\s+(?:[a-z]+\s+)?"
+    r"(?:people|prisoners|men|women|individuals|persons|others|detainees|protesters)\b"
+    r"|(?<![\u0600-\u06ff])(?:چندین|ده ها|صدها|برخی|شماری از|تعدادی از|بسیاری از)(?![\u0600-\u06ff])"
+)
 _PRONOUN_SUBJECT = re.compile(r"\s*(?:he|she|they|او|وی)\b")
+# a singular pronoun as the subject before the trigger, in the trigger's clause
+_PRONOUN_BEFORE = re.compile(
+    r"(?:^|[\s,])(?:he|she)(?:\s+(?:was|had|has|is|had been|has been))?\s*$|^\s*(?:او|وی)\s"
+)
 
 
 def _mention_victims(
-    text, folded, sents, si, persian, ts, te, anaphoric=False, dates=(), raw=()
+    text, folded, sents, si, persian, ts, te, anaphoric=False, dates=(), raw=(), known=()
 ) -> list[Victim]:
     """Victims of the trigger in sentence ``si``: named in it, or counted in it and named in
     the next sentences ("A man was hanged ... He was identified as ..."), else the nearest.
     An anaphoric trigger with no victim of its own ("the sentence was carried out") takes
     those of the sentences before it."""
-    here = _victims_in(text, folded, sents[si], persian)
+    here = _victims_in(text, folded, sents[si], persian, known)
     named = [v for v in here if v.name]
     if named:
         return here
+    # "X had lived in Iran since ... On Sunday he was hanged, with two other men": a pronoun
+    # subject before the trigger is the person named in the sentence before
+    if si > 0 and _PRONOUN_BEFORE.search(folded[sents[si][0] : ts]):
+        before = [v for v in _victims_in(text, folded, sents[si - 1], persian, known) if v.name]
+        if len(before) == 1:
+            return before + [v for v in here if not v.name and v.count > 1]
     if (anaphoric or _REFERS_BACK.search(folded, *sents[si])) and not here:
         for j in (si - 1, si - 2):
             if j >= 0:
-                before = _victims_in(text, folded, sents[j], persian)
+                before = _victims_in(text, folded, sents[j], persian, known)
                 if before:
                     return before
     groups = [v for v in here if not v.name]
@@ -460,7 +530,7 @@ def _mention_victims(
             break
         if _reports_own_act(folded, sents[j], dates, raw):
             break  # "On Saturday X was hanged in Y": the next event's victim, not the group's
-        names = [v for v in _victims_in(text, folded, sents[j], persian) if v.name]
+        names = [v for v in _victims_in(text, folded, sents[j], persian, known) if v.name]
         if not names:
             if gathered:
                 break
@@ -480,7 +550,7 @@ def _mention_victims(
     if here:
         return here
     if si > 0:
-        before = _victims_in(text, folded, sents[si - 1], persian)
+        before = _victims_in(text, folded, sents[si - 1], persian, known)
         if before:
             return before
     return [Victim(None, ts, te, count=1)]
@@ -496,6 +566,7 @@ _PART_PHRASE = L.rx(
 _PART_GENDER = L.rx(r"\bwom[ae]n\b|\bgirls?\b", rf"{L.B}(?:زن|زنان|دختر){L.E}")
 
 
+_OTHER_GROUP = re.compile(r"\bother\b|(?<![\u0600-\u06ff])دیگر(?![\u0600-\u06ff])")
 PART_AFTER = 3  # how many sentences after the group's a described part is looked for
 
 
@@ -505,9 +576,13 @@ def _split_described_part(victims: list[Victim], folded: str, sents, si: int) ->
     religion, a woman) is two entries, the part and the rest. Only for a group with no
     named victim (the part of a partly named group is its named victims)."""
     groups = [v for v in victims if not v.name]
-    if len(groups) != 1 or len(victims) != 1 or groups[0].count < 2:
+    if len(groups) != 1 or groups[0].count < 2:
         return
     g = groups[0]
+    # "X was hanged with two other men, one of them also an Afghan national": a group of
+    # others than the named is split as an unnamed group is
+    if len(victims) != 1 and not _OTHER_GROUP.search(folded, g.start, g.end):
+        return
     for j in range(si, min(len(sents), si + PART_AFTER + 1)):
         a, b = sents[j]
         m = _PART_PHRASE.search(folded, max(a, g.end) if j == si else a, b)
@@ -640,6 +715,37 @@ def _drop_history(mentions: list[Mention]) -> list[Mention]:
                 _absorb(act, m)
                 continue
         out.append(m)
+    return out
+
+
+# "more than 160 people were executed. Among them were X ... and Y": examples of a figure
+_EXAMPLES_OF = re.compile(
+    r"\bamong (?:them|those|the dead|the executed)\b|(?<![\u0600-\u06ff])از جمله(?![\u0600-\u06ff])"
+)
+
+
+def _examples_apart(mentions: list[Mention], folded: str, sents) -> list[Mention]:
+    """People named as examples of a figure ("Among them were X, hanged in Isfahan, and the
+    protester Y"), with no day in common, are each their own incident: one mention each."""
+    out: list[Mention] = []
+    for m in mentions:
+        named = [v for v in m.victims if v.name]
+        sent = next(((a, b) for a, b in sents if a <= m.start < b), None)
+        if (
+            m.stage != "carried_out"
+            or len(named) < 2
+            or len(named) != len(m.victims)
+            or m.event_date_precision == "day"
+            or sent is None
+            or not _EXAMPLES_OF.search(folded, sent[0], sent[1])
+        ):
+            out.append(m)
+            continue
+        for v in named:
+            one = copy.copy(m)
+            one.victims = [v]
+            one.evidence = dict(m.evidence)
+            out.append(one)
     return out
 
 
@@ -790,7 +896,7 @@ _REPORTED = re.compile(
     r"|\b(?:said|announced|told|stated)\b[^.,;:!?\n]{0,40}\b(?:press conference|briefing|statement|interview|news conference)"
     r"(?:[^.,;:!?\n]{0,12})\s+$"
 )
-_DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2}
+_DATE_RANK = {"explicit": 0, "jalali": 0, "gregorian": 0, "undated_year": 1, "relative": 2, "elapsed": 2}
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
@@ -862,7 +968,54 @@ def _counted_day(m: Mention, dates: list[DateHit], sents, si, folded) -> DateHit
     return DateHit(cue.start(), cue.end(), last.value + timedelta(days=step), "day", "relative")
 
 
-def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, persian: bool = False) -> None:
+def _heads(d: DateHit, raw, a: int, persian: bool):
+    """(start, kind, stage) of the trigger a date goes with in its sentence ``a..``: in
+    English the last trigger before it ("was upheld on 30 March", "the execution of X on
+    Tuesday"), in Persian the first after it («روز دوشنبه اعدام شد»); None when none."""
+    if persian:
+        return min(((ts, k, st) for k, st, ts, _ in raw if ts >= d.end), default=None)
+    before = [(ts, k, st) for k, st, ts, te in raw if a <= ts and te <= d.start]
+    return max(before) if before else None
+
+
+def _anothers_date(d: DateHit, m: Mention, raw, a: int) -> bool:
+    """The date goes with a trigger of another kind or step than the mention's ("whose death
+    sentence was upheld on 30 March"); one of the same act ("the execution of X, who was
+    hanged in December 2022") is the mention's own."""
+    head = _heads(d, raw, a, False)
+    return head is not None and head[0] != m.start and (head[1], head[2]) != (m.kind, m.stage)
+
+
+def _own_date(d: DateHit, m: Mention, raw, a: int) -> bool:
+    head = _heads(d, raw, a, False)
+    return head is not None and head[0] == m.start
+
+
+def _anothers_act(m: Mention, text: str, folded: str, sent, dates, raw, persian: bool) -> bool:
+    """ "... Among them were X and Y. On 5 May, Z was put to death in Zahedan": a neighbour
+    that reports an act of its own on its own day, of someone else named (none of the
+    mention's victims), keeps that day."""
+    if not _reports_own_act(folded, sent, dates, raw):
+        return False
+    theirs = [v.name for v in _victims_in(text, folded, sent, persian) if v.name]
+    ours = [v.name for v in m.victims if v.name]
+    return bool(theirs) and bool(ours) and not any(same_name_in_article(a, b) for a in theirs for b in ours)
+
+
+OWN_DATE_CHARS = 120  # how far after an English trigger its own date is looked for
+
+
+def _set_date(
+    m: Mention,
+    dates: list[DateHit],
+    sents,
+    si,
+    published,
+    folded,
+    persian: bool = False,
+    raw=(),
+    text: str | None = None,
+) -> None:
     counted = _counted_day(m, dates, sents, si, folded)
     if counted is not None:
         m.event_date = format_date(counted.value, "day")
@@ -873,7 +1026,40 @@ def _set_date(m: Mention, dates: list[DateHit], sents, si, published, folded, pe
         if not 0 <= j < len(sents):
             continue
         a, b = sents[j]
+        if (
+            j > si  # the sentence before may be the day told "the same day"
+            and raw
+            and text is not None
+            and _anothers_act(m, text, folded, (a, b), dates, raw, persian)
+        ):
+            continue
         near = [d for d in dates if a <= d.start < b]
+        # "Two days after X was hanged, ...": the elapsed days date the act that follows
+        near = [
+            d
+            for d in near
+            if d.how != "elapsed"
+            or (
+                j == si
+                and d.end <= m.start
+                and m.start - d.end < 80
+                and not _CLAUSE_END.search(folded, d.end, m.start)
+            )
+        ]
+        if j == si and raw and not persian:
+            # a date that goes with another trigger of the sentence ("whose sentence was
+            # upheld on 30 March, was executed on Tuesday") is that step's, not this one's
+            near = [d for d in near if not _anothers_date(d, m, raw, a)]
+            # the trigger's own date, after it with no other trigger between ("condemned the
+            # execution of X on Tuesday", "was hanged in Y prison on Thursday") over one
+            # before it that goes with another verb ("today condemned", "in 2019 was")
+            own = [
+                d
+                for d in near
+                if d.start >= m.end and d.start - m.end <= OWN_DATE_CHARS and _own_date(d, m, raw, a)
+            ]
+            if own and any(d.precision == "day" for d in own):
+                near = own
         # a date that goes with an arrest in its clause is not the event's
         near = [d for d in near if not _arrest_date(d, m, folded, a, b, persian)]
         near = [d for d in near if not _earlier_act_date(d, m, folded, a, b)]
@@ -986,7 +1172,10 @@ def same_name_in_article(x: str, y: str) -> bool:
         return True
     px, py = x.replace("\u200c", " ").split(), y.replace("\u200c", " ").split()
     short, full = (px, py) if len(px) < len(py) else (py, px)
-    return len(short) == 1 and len(full) >= 2 and len(short[0]) >= 4 and short[0] == full[-1]
+    if len(short) != 1 or len(full) < 2 or len(short[0]) < 4:
+        return False
+    # a surname alone after the full name, or a given name alone ("Sohrab, 31, ...", «سامان»)
+    return short[0] == full[-1] or short[0] == full[0]
 
 
 def _named_same(a: Mention, b: Mention) -> bool:

@@ -123,6 +123,9 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bsentenced (?:[\w'’-]+ ){0,3}to (?:qisas|qesas)\b(?! of (?:the )?(?:eye|eyes|limb|hand|foot))",
             r"\bcondemned (?:[\w'’-]+ ){0,2}to death",
             r"\bcondemned [^.!?;\n]{3,140}? to death\b",
+            # "sentenced X, a 24-year-old student detained in ..., to death": an apposition
+            # closed by its comma before "to death"
+            r"\bsentenced [^.!?;\n]{3,160}?, to death\b",
             r"\bdeath sentences? (?:[\w'’-]+ ){0,3}(?:was |were |has been |have been )?(?:issued|handed down|passed)",
             r"\bhanded (?:[\w'’-]+ ){0,2}(?:a )?death sentences?",
             r"\bissued (?:a |the )?death sentences?",
@@ -149,6 +152,8 @@ KIND_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bupheld (?:[\w'’-]+ ){0,4}and carried out",
             r"\bexecutions? of (?!the death penalty)",
             r"\bput to death\b",
+            # "the prison carried out four more executions": the acts counted, told actively
+            r"\bcarried out (?:\d+|[a-z]+)(?: more| other)? (?:executions|hangings)\b",
             rf"{B}اعدام{SUF} (?:شد|شدند|شده|گردید|گردیدند|کرد|کردند){E}",
             # not a wish, a fear or a denial («نگرانند که حکم اعدامش اجرا شود», «اجرا نشده»)
             rf"{B}حکم (?:اعدام|قصاص){LONG_GAP}{B}(?:اجرا|به اجرا){E}(?! (?:شود|شوند|نشود|نشوند|نشده|نشد|خواهد|گردد|نگردد|کنند|کند){E})",

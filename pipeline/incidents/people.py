@@ -88,6 +88,7 @@ _NOT_NAME = set(
     ward solitary confinement death penalty law anti narcotics national security council
     persian kurdish baluch arab afghan turkish sunni shia baha'i bahai christian jewish muslim
     lur lor lori turk azeri azerbaijani turkmen ahvazi ahwazi gilak talysh yarsan yarsani
+    nowruz norouz chaharshanbe suri yalda sizdah bedar ashura tasua muharram ramadan eid
     """.split()
 )
 for _city, _province, _spellings in L.CITIES:
@@ -119,6 +120,7 @@ _FA_STOP_WORDS = """
     شد شدند کرد کردند داشت داشتند نداشت گفت گفته را هیچ کسی چیزی زیادی بسیار دیگری
     بلوچ کرد عرب ترک لر افغان اهل شهر استان روستای ماموران نیروهای گزارش منابع خبرگزاری سازمان
     سایر بقیه دیگر برخی
+    اما ولی اگر چون زیرا سپس
     سحرگاه بامداد شامگاه عصر ظهر شب ظهر دیشب اعلام
     نبود نبودند نیست نیستند نشد نشدند نکرد نکردند نمی می توانست نتوانست عقل
     """
@@ -286,7 +288,8 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
         re.search(
             r"(?:identified as|identified (?:him|her|them) as|named as|named|prisoners?|man|woman|men|women|brothers|kolbars?|of|executed|hanged|victims?"
             r"|\bthe (?:teenager|convict|defendant|accused|detainee|porter|youth|boy|girl|student|activist"
-            r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman)),?\s*$",
+            r"|worker|farmer|cleric|father|mother|driver|victim|deceased|condemned man|condemned woman"
+            r"|protester|dissident|rapper|singer|athlete|wrestler|blogger|teacher|labourer|shopkeeper)),?\s*$",
             before,
         )
         or re.match(r"^,? (?:\d{1,2}|aged|a \d|who|was|were|has been|had |an? )", after)
@@ -299,7 +302,7 @@ def _looks_like_person(text: str, s: int, e: int) -> bool:
 # description, not a name; a trailing one is cut («رامین فتاحی نام داشت»).
 _FA_NEVER_IN_NAME = {
     fold_chars(w)
-    for w in "آنان آنها ایشان او وی اینان آن این همه هر هیچ نام اسم اهل ساکن متولد هویت هنوز".split()
+    for w in "آنان آنها ایشان او وی اینان آن این همه هر هیچ نام اسم اهل ساکن متولد هویت هنوز هفته گذشته امسال پارسال".split()
 }
 # kinship words after a name («X Y پدر چهار فرزند بود»): cut from its end, never a surname
 _FA_NEVER_LAST = {fold_chars(w) for w in "پدر مادر همسر برادر خواهر فرزند پسر دختر".split()}
@@ -471,8 +474,97 @@ def _persian_names(text: str, folded: str, start: int, end: int) -> list[Victim]
         if m and m.end(1) <= end and not any(a < m.end(1) and m.start(1) < b for a, b in seen):
             out.append(Victim(m.group(1), m.start(1), m.end(1), gender=None))
             seen.append((m.start(1), m.end(1)))
+    _fa_structural(text, folded, start, end, out, seen)
     out.sort(key=lambda v: v.start)
     return out
+
+
+_FA_PAIR = r"(?<![\u0600-\u06ff\u200c])([\u0620-\u064a\u066e-\u06d3]+(?:\u200c[\u0620-\u064a\u066e-\u06d3]+)? [\u0620-\u064a\u066e-\u06d3]+(?:\u200c[\u0620-\u064a\u066e-\u06d3]+)?)"
+# «کوروش عباس‌پور ۳۵ ساله», «X Y، ۲۸ ساله», «X Y، زندانی سیاسی ...»: an age or a person's noun in
+# apposition names the pair before it, wherever the pair stands in its sentence
+_FA_PAIR_AGE = re.compile(_FA_PAIR + r"(?:،)? (?:[\d۰-۹]+) ?ساله(?![\u0600-\u06ff])")
+_FA_PAIR_APPOSED = re.compile(
+    _FA_PAIR
+    + r"، (?:[\u0620-\u064a\u066e-\u06d3\u200c]+ ){0,2}?(?:زندانی|شهروند|کولبر|متهم|نوجوان|فعال|معلم|"
+    r"دانشجو|کارگر|تبعه|روحانی|دختر|پسر)(?![\u0600-\u06ff])"
+)
+# «احسان رستمی، میلاد فراهانی و سپهر قاسمی»: a pair listed with a name («، » or « و ») is one
+_FA_PAIR_LISTED = re.compile(_FA_PAIR + r"(?:، | و )$")
+
+
+# where a list of names opens: a sentence or clause start, «و», or a ruling's or a naming word
+_FA_LIST_OPENS = re.compile(
+    r"(?:^|[،,.:؛«\n]|(?<![\u0600-\u06ff])(?:و|اعدام|اعدام های|قصاص|احکام|حکم|زندانیان|نام های|اسامی))\s*$"
+)
+_FA_PREPOSITION_BEFORE = re.compile(r"(?<![\u0600-\u06ff])(?:در|از|با|تا|بر) $")
+_FA_HONORIFIC_WORDS = {fold_chars(w).replace("\u200c", "") for w in "آقای خانم سید حاج مولوی ماموستا".split()}
+_FA_INSTITUTION_FIRST = {fold_chars(w) for w in "سازمان حقوق نهاد کانون انجمن مجمع جمعیت".split()}
+
+
+def _fa_pair_ok(folded_pair: str, listed: bool = False) -> bool:
+    words = folded_pair.replace("\u200c", "").split()
+    if len(words) != 2 or any(w in _FA_NEVER_IN_NAME or w in _FA_NEVER_LAST for w in words):
+        return False
+    if words[0] in _FA_HONORIFIC_WORDS or words[0] in _FA_INSTITUTION_FIRST:
+        return False
+    if words[1].endswith("ان") and words[0] not in _FA_GIVEN:
+        return False  # «شکایت شاکیان»: a plural noun, not a surname in «یان»
+    if words[0] in _FA_GIVEN or _fa_surname_shape(" ".join(words)):
+        return True
+    # listed with a name («X، Y و Z»), a pair of words is a name unless a stop word or a
+    # noun of institutions or people opens it (a surname needs no known ending there)
+    first, second = words
+    return (
+        listed
+        and first not in _FA_STOP
+        and first not in _FA_NOT_GIVEN
+        and second not in _FA_STOP
+        and len(second) >= 3
+        and not (first.endswith(("ها", "های")) or second.endswith(("ها", "های")))
+    )
+
+
+def _fa_structural(text: str, folded: str, start: int, end: int, out: list, seen: list) -> None:
+    """Persian names known by their place in the sentence, not by a list of given names: an
+    age or a person's noun in apposition, or a place in a list with a name already found.
+    The pair must have a name's shape (a surname's ending or a known given name; no noun of
+    institutions or people first)."""
+
+    # the folded text with its ZWNJs back («بهرامی‌پور» is one word; folding made it two)
+    joined = folded[:start] + "".join(
+        "\u200c" if t == "\u200c" else f for t, f in zip(text[start:end], folded[start:end], strict=True)
+    )
+
+    def add(s: int, e: int, listed: bool = False) -> bool:
+        if not _fa_pair_ok(joined[s:e], listed):
+            return False
+        if _FA_ROLE_BEFORE.search(folded[max(0, s - 12) : s]) or _FA_MONTH_WORD.match(folded, s):
+            return False
+        if _FA_PREPOSITION_BEFORE.search(folded[max(0, s - 4) : s]):
+            return False  # «در سلول انفرادی، ...»: a place after a preposition
+        inside = [v for v in out if v.start < e and s < v.end]
+        if any(v.start < s or v.end > e or " " in v.name for v in inside):
+            return False  # a name found already overlaps it: that one stands
+        for v in inside:  # «عباس‌پور» found alone: the pair «کوروش عباس‌پور» is the name
+            out.remove(v)
+        seen[:] = [(a, b) for a, b in seen if not (s <= a and b <= e)]
+        out.append(Victim(text[s:e], s, e, gender=None))
+        seen.append((s, e))
+        return True
+
+    for rx in (_FA_PAIR_AGE, _FA_PAIR_APPOSED):
+        for m in rx.finditer(joined, start, end):
+            add(m.start(1), m.end(1))
+    grown = True
+    while grown:
+        grown = False
+        for v in list(out):
+            m = _FA_PAIR_LISTED.search(joined, max(start, v.start - 40), v.start)
+            opens = m is not None and (
+                m.start(1) == start or _FA_LIST_OPENS.search(joined[max(start, m.start(1) - 30) : m.start(1)])
+            )
+            if opens and add(m.start(1), m.end(1), listed=True):
+                grown = True
 
 
 # «حسین پور», «علی زاده»: a given name with these after it is the first half of a surname
@@ -577,11 +669,31 @@ _COUNT_FA = _folded_re(
 _PLURAL_FA = re.compile(r"(?:ان|ها|های)$")
 
 
+# "bringing the number hanged there this week to at least six", «شمار اعدام‌ها ... به شش نفر
+# رسید»: a running tally, not a group
+_TALLY_BEFORE = re.compile(
+    r"\b(?:number|total|toll|tally|count)\b[^.]{0,80}?\bto (?:at least |more than |some )?$"
+    r"|(?<![\u0600-\u06ff])(?:شمار|تعداد|آمار)(?![\u0600-\u06ff])[^.]{0,80}?(?<![\u0600-\u06ff])به (?:دست ?کم |حداقل |بیش از )?$"
+)
+# "carried out four more executions on Thursday": a count of acts is a count of people
+_COUNT_ACTS_EN = re.compile(
+    rf"\b(\d+|{'|'.join(L.NUMBER_WORDS_EN)})(?: more| other)? (executions|hangings)\b"
+)
+
+
 def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
-    """Unnamed groups: "three men", "a prisoner", «سه زندانی», «دو مرد»."""
+    """Unnamed groups: "three men", "a prisoner", «سه زندانی», «دو مرد», "four executions"."""
     out = []
-    for rx, words in ((_COUNT_EN, L.NUMBER_WORDS_EN), (_COUNT_FA, L.NUMBER_WORDS_FA)):
+    for rx, words in (
+        (_COUNT_EN, L.NUMBER_WORDS_EN),
+        (_COUNT_FA, L.NUMBER_WORDS_FA),
+        (_COUNT_ACTS_EN, L.NUMBER_WORDS_EN),
+    ):
         for m in rx.finditer(folded, start, end):
+            if _TALLY_BEFORE.search(folded, max(start, m.start() - 100), m.start()):
+                continue
+            if rx is _COUNT_ACTS_EN and any(g.start <= m.start() < g.end for g in out):
+                continue
             raw = m.group(1)
             n = int(raw) if raw.isdigit() else words[raw]
             if n < 1 or n > 200:
@@ -597,8 +709,10 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
                 gender = "female"
             elif re.fullmatch(r"m[ae]n|boys?|brothers?|مرد|مردان|پسر|پسران|برادر|برادران", noun):
                 gender = "male"
-            if _OFFENCE_OBJECT.search(folded, max(0, m.start() - 40), m.start()):
+            off = _OFFENCE_OBJECT.search(folded, max(0, m.start() - 40), m.start())
+            if off and not _ACT_PARTICIPLE.search(folded, max(0, off.start() - 3), off.start() + 1):
                 continue  # "convicted of assaulting a young woman": the offence's victim
+            # (", killing three men": the participle of the act told before, its victims)
             if _SUBSET_BEFORE.search(folded[max(0, m.start() - 20) : m.start()]):
                 # "five prisoners, including an Afghan national": part of the five; "six
                 # prisoners, among them a woman": the woman is told apart from the five men
@@ -613,6 +727,7 @@ def counted_groups(folded: str, start: int, end: int) -> list[Victim]:
     return out
 
 
+_ACT_PARTICIPLE = re.compile(r",\s*[a-z]$")
 _OFFENCE_OBJECT = _folded_re(
     r"\b(?:killing|murdering|stabbing|assaulting|raping|abducting|kidnapping|attacking|robbing|beating|injuring"
     r"|shooting|strangling|poisoning)(?: and (?:[a-z]+ )?[a-z]+ing)? $"
@@ -714,3 +829,73 @@ def _details_of(victim: Victim, written: str, text: str, folded: str, sentences,
                         setattr(victim, a, getattr(other, a))
                         victim.evidence[a] = other.evidence[a]
         pos = text.find(written, pos + 1)
+
+
+# --- people of the article: a pair of words told again is a person's name ---------------------
+
+_EN_CAND = re.compile(rf"\b{_EN_WORD}(?: {_EN_WORD}){{1,2}}\b")
+
+
+def _role_context(text: str, s: int, e: int, persian: bool) -> bool:
+    if persian:
+        folded = fold_chars(text[max(0, s - 12) : e + 12])
+        k = min(12, s)
+        return bool(_FA_ROLE_BEFORE.search(folded[:k]) or _FA_ROLE_AFTER.search(folded[k + e - s :]))
+    return bool(_ROLE_BEFORE.search(text[max(0, s - 40) : s]) or _ROLE_AFTER.search(text[e : e + 30]))
+
+
+def _word_count(haystack: str, word: str, persian: bool) -> int:
+    edge = r"[\u0600-\u06ff\u200c]" if persian else r"[\w'’-]"
+    return len(re.findall(rf"(?<!{edge}){re.escape(word)}(?!{edge})", haystack))
+
+
+def article_names(text: str, title: str, persian: bool) -> list[str]:
+    """Names of people in the article (title and text), known by repetition rather than by a
+    list of given names: a pair (or triple) of name-shaped words whose surname is told again
+    on its own ("Shilan Mahmoudi ... Ms Mahmoudi"), or that is told twice (the headline and
+    the lead). Never a place, institution or role ("Judge X", "X said"). English only: in
+    Persian, where adjectives end like surnames («سلول انفرادی»), repetition is no cue."""
+    whole = f"{title}\n{text}" if title else text
+    out: list[str] = []
+    if persian:
+        return out  # Persian names are known by apposition and coordination (_fa_structural)
+    cands: list[str] = []
+    for m in _EN_CAND.finditer(whole):
+        words = m.group().split()
+        while words and words[0].lower().strip("'’") in _NOT_NAME:
+            words.pop(0)
+        while words and words[-1].lower().strip("'’") in _NOT_NAME:
+            words.pop()
+        if len(words) < 2 or any(w.lower().strip("'’") in _NOT_NAME for w in words):
+            continue
+        if any(re.search(r"['’]s$", w) for w in words[:-1]):
+            continue  # "Israel's Mossad": an owner and its thing, not a name
+        if any(w.lower() in L.NUMBER_WORDS_EN or w.lower().removesuffix("s") in _NOT_NAME for w in words):
+            continue  # "Two Afghans", "Kurds": a count or a people, not a name
+        words[-1] = re.sub(r"['’]s$", "", words[-1])
+        name = " ".join(words)
+        if name not in cands:
+            cands.append(name)
+    for name in cands:
+        if any(other != name and other.startswith(name + " ") for other in cands):
+            continue  # "Hossein Ali" inside "Hossein Ali Jahanbin"
+        words = name.split()
+        told = _word_count(whole, name, False)
+        surname_alone = _word_count(whole, words[-1], False) - told
+        # "Hossein Ali was executed ... Hossein Ali Jahanbin, 27": the given names told alone
+        given_alone = len(words) >= 3 and _word_count(whole, " ".join(words[:-1]), False) > told
+        if not (told >= 2 or surname_alone >= 1 or given_alone):
+            continue
+        spans = [(m.start(), m.end()) for m in re.finditer(re.escape(name), whole)]
+        if any(_role_context(whole, s, e, False) for s, e in spans):
+            continue
+        if any(
+            re.match(
+                r"^ (?:[A-Z][a-z]+ )?(?:Prison|Court|Province|Street|Square|Centre|Center|Network|Organi[sz]ation|Agency|Campaign)\b",
+                whole[e : e + 30],
+            )
+            for _, e in spans
+        ):
+            continue
+        out.append(name)
+    return out

@@ -82,7 +82,8 @@ def incident_date(mentions: list[dict]) -> tuple[int, str] | None:
     issue before its upholding, months apart), then the finest date inside that period (a
     day that falls in the earliest mention's month). Finest-first would date a sentence
     issued in one month and upheld on a day months later by the upholding, and so count it
-    in the wrong month."""
+    in the wrong month. An act (every mention carried out) told on several days takes the day
+    most of its reports give."""
     dated = [
         (parse_event_date(m["event_date"]), _PRECISION_RANK[m["event_date_precision"]], m["event_date"])
         for m in mentions
@@ -90,6 +91,12 @@ def incident_date(mentions: list[dict]) -> tuple[int, str] | None:
     ]
     if not dated:
         return None
+    days = Counter(t for _, r, t in dated if r == 0)
+    if all(m.get("stage") == "carried_out" for m in mentions) and len(days) > 1:
+        # one act told on different days (a report's date is wrong, or is its own day): the
+        # day most reports give, the earliest of those when they tie
+        top = max(days.values())
+        return 0, min(t for t, n in days.items() if n == top)
     # earliest period first; among equal starts, the coarser one (its period holds the other)
     _, rank, text = min(dated, key=lambda d: (d[0], -d[1]))
     inside = [(r, t) for _, r, t in dated if t.startswith(text) and r <= rank]

@@ -20,10 +20,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pipeline.incidents.names import SAME_PERSON, name_similarity
+from pipeline.incidents.names import SAME_PERSON, name_similarity, skeleton
 
 DAY_TOLERANCE = 1  # reports of one execution differ by a day at most (dawn vs the day after)
 SENTENCE_KINDS = ("death_sentence", "flogging", "amputation")
+# A person is executed, dies in custody or is killed once: two reports of one of these acts
+# naming one person in full are one incident even when their dates disagree (one report's
+# date is wrong, or is the day the news came out), within this many days.
+ONCE_KINDS = ("execution", "death_in_custody", "extrajudicial_killing")
+ONCE_WINDOW_DAYS = 62
+FULL_NAME_MATCH = 0.9
 
 
 def step(kind: str, stage: str) -> str:
@@ -109,7 +115,9 @@ def _score(state: IncidentState, m: dict) -> float:
         if dates_agree is False and not (
             m.get("background") and state.step == "act" and known and _same_year(m, state)
         ):
-            return 0.0
+            # the same person's once-in-a-life act on another day: joins, below any match
+            # on a compatible day, and never merges two incidents (score under 2)
+            return 1.5 + best / 10 if _same_life_event(state, m, names, best) else 0.0
         return 2.0 + best + (0.2 if place_match else 0.0)
     # at least one side unnamed: kind, place and date must agree
     if dates_agree is not True or place_conflict:
@@ -129,6 +137,34 @@ def _score(state: IncidentState, m: dict) -> float:
     if not names and not state.names and state.count and total != state.count:
         return 0.0
     return 1.0 + (0.1 if m.get("prison") else 0.0)
+
+
+def _same_life_event(state: IncidentState, m: dict, names: list[str], best: float) -> bool:
+    """A once-in-a-life act (execution, death in custody, killing) of one person named in
+    full on both sides (given name and surname, a close match) within ``ONCE_WINDOW_DAYS``:
+    the same incident whatever day each report gives it."""
+    if state.kind not in ONCE_KINDS or best < FULL_NAME_MATCH or len(names) != 1:
+        return False  # a roundup naming several people on one wrong day joins none of them
+    full = [
+        (a, b)
+        for a in names
+        for b in state.names
+        if len(skeleton(a)) >= 2 and len(skeleton(b)) >= 2 and name_similarity(a, b) >= FULL_NAME_MATCH
+    ]
+    mine = _parse(m.get("event_date"))
+    if not full or mine is None:
+        return False
+    theirs = [p for d in state.dates if (p := _parse(d)) is not None]
+    return any(abs((mine[0] - d).days) <= ONCE_WINDOW_DAYS for d, _ in theirs)
+
+
+def _matched(state: IncidentState, m: dict) -> set[int]:
+    """Which of the mention's victims (by index) the incident's names match."""
+    return {
+        k
+        for k, v in enumerate(m["victims"])
+        if v.get("name") and any(name_similarity(v["name"], n) >= SAME_PERSON for n in state.names)
+    }
 
 
 def _same_year(m: dict, state: IncidentState) -> bool:
@@ -158,10 +194,13 @@ class Resolver:
             self.incidents[iid] = IncidentState(iid, mention["kind"], step(mention["kind"], mention["stage"]))
         else:
             iid = scored[0][1]
-            # Two incidents that this mention names the same victims of are one.
+            # Two incidents that this mention names the same victim of are one (a roundup
+            # naming two people of two incidents joins the first, merges nothing).
+            mine = _matched(self.incidents[iid], mention)
             for s, other in scored[1:]:
                 if s >= 2.0 and scored[0][0] >= 2.0 and other in self.incidents:
-                    iid = self._merge(iid, other)
+                    if mine & _matched(self.incidents[other], mention):
+                        iid = self._merge(iid, other)
         self.incidents[iid].add(mention, key)
         return iid
 
