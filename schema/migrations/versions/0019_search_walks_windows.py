@@ -5,22 +5,37 @@ matching article's row (a bitmap scan of the full-text index, then a top-N sort 
 ``published_at``), so a word's cost followed how often it occurs in the whole archive: one
 Persian word took 111 / 151 ms on the server at a million articles and grows with the archive.
 
-The function is now PL/pgSQL and walks ``published_at`` windows newest first: the first window
-is the 30 days before the newest (finite) publication date and has no upper bound, each next
-one ends where the last began and is twice as long, the last has no lower bound (or stops at
-``since``), and the undated articles come after all of them (``NULLS LAST``). Each window is
-one statement planned with its bounds known, so the planner can AND the full-text index with
-the ``published_at`` index (or a topic's window index) and read only the window's matches.
-The walk stops as soon as ``candidates`` matches are collected; those are then exactly the
-newest ``candidates`` of all matches (windows are disjoint and in order, ties on
-``published_at`` fall in one window and are ordered by ``article_id`` there), and ranking,
-order and snippet are those of 0009. A rare word walks every window (a few dozen index pages
-each, ~10 windows for ten years); a common one stops in the first. Rows are carried from the
-walk to the ranking by ``ctid``: all statements of a STABLE function read the calling query's
-snapshot, so a row version found by the walk is the one the ranking reads.
+The matches are now found by ``public.dadkhah_search_candidates`` (PL/pgSQL), which walks
+``published_at`` windows newest first and stops once it holds ``candidates`` matches:
+
+- the first window has no upper bound and holds about ``candidates`` articles at the
+  archive's mean rate (``reltuples`` over the dated range): what a word found in every
+  article needs;
+- each next one starts where the last ended and is sized, from the density of matches so far,
+  to about what the matches still needed take (+25%); or, when reading every remaining match
+  is expected to cost less than walking on (the date index's pages over the articles that
+  would hold them, plus those matches), it is the last: no lower bound (or ``since``), and
+  the undated articles with it (``NULLS LAST``). A query with few matches is so read as 0009
+  read it: one statement of the full-text index and the matches' rows, after a first window
+  of a few pages.
+
+Windows are disjoint and in order, and ties on ``published_at`` fall in one window, ordered
+there by ``article_id``: the rows collected are exactly 0009's newest ``candidates`` matches,
+and ``consumer.search`` ranks, orders and snips them as 0009 did, reading them by ``ctid``
+(every statement of a STABLE function reads the calling query's snapshot, so the row
+versions the walk matched are the ones ranked).
+
+Each window is one statement planned with its bounds known, with plain index scans and
+sequential scans off (in the function only): it then ANDs the full-text index with the
+``published_at`` index (or a topic's window index) and reads only the window's matches. With
+index scans allowed the planner read the window's dates through ``ix_articles_published`` and
+filtered on ``@@``, which detoasts every article's vector of the window (it prices that filter
+as nearly free): 44k pages for a rare word's first window at 300k articles. For a word found
+in most articles it may still read a window's articles through the date index alone; such a
+word's windows are about ``candidates`` articles.
 
 Same signature, columns and results as 0009 (tests/test_search_windows.py compares both
-definitions); no index or extension is added. ``downgrade`` restores the 0009 function.
+definitions); no index, column or extension is added. ``downgrade`` restores the 0009 function.
 
 Revision ID: 0019
 Revises: 0017
@@ -80,17 +95,24 @@ END
 CANDIDATES = """
 CREATE FUNCTION public.dadkhah_search_candidates(tsq tsquery, outlet_name text, topic text,
                                                  since timestamptz, candidates integer)
-RETURNS tid[] LANGUAGE plpgsql STABLE AS $fn$
+RETURNS tid[] LANGUAGE plpgsql STABLE
+SET enable_indexscan = on SET enable_seqscan = on  -- the caller's values come back at exit
+AS $fn$
 DECLARE
     filters text := '';
     outlet_key integer;
     newest timestamptz;
     oldest timestamptz;
+    rate float8;        -- dated articles a second, on average
     top timestamptz;    -- where the window ends (the first has no upper bound: upper is NULL)
     upper timestamptz;
     lower timestamptz;  -- NULL in the last window without since: no lower bound
-    span interval := interval '30 days';
-    last boolean;
+    span interval;
+    covered float8 := 0;  -- articles in the windows read so far (at the mean rate)
+    density float8;
+    needed float8;
+    rest float8;
+    last boolean := candidates IS NULL;  -- every match is wanted: one window
     sql text;
     got tid[];
     picked tid[] := ARRAY[]::tid[];
@@ -109,32 +131,53 @@ BEGIN
         filters := filters || format(' AND a.topics @> ARRAY[%L]::text[]', topic);
     END IF;
 
-    -- Dated articles, newest window first; infinite dates fall in the open first/last window.
+    -- The windows: dated articles, newest first; infinite dates fall in the open first/last one.
     newest := (SELECT max(a.published_at) FROM public.articles a WHERE a.published_at < 'infinity');
     oldest := (SELECT min(a.published_at) FROM public.articles a WHERE a.published_at > '-infinity');
+    rate := greatest((SELECT c.reltuples FROM pg_class c WHERE c.oid = 'public.articles'::regclass), 1)
+            / greatest(extract(epoch FROM newest - oldest)::float8, 1);
+    -- The first window holds about ``candidates`` articles (what a word found in every article
+    -- needs), at least an hour.
+    span := greatest(interval '1 hour', make_interval(secs => greatest(candidates, 1) / rate));
     top := newest;
+    -- From here on, in this function only: no plain index scan, no sequential scan. A window
+    -- is then read through the full-text index ANDed with the published_at (or topic) index,
+    -- and only its matches are read; an index scan of the window's dates filtering on @@ would
+    -- detoast every article of the window (the planner prices that filter as nearly free and
+    -- chose it for all but the largest windows).
+    PERFORM set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true);
     LOOP
-        last := coalesce(top - oldest <= span, true) OR (since IS NOT NULL AND top - since <= span);
+        last := last OR coalesce(top - oldest <= span, true)
+                OR (since IS NOT NULL AND top - since <= span);
         lower := CASE WHEN last THEN since ELSE top - span END;
-        sql := 'SELECT array_agg(a.ctid ORDER BY a.published_at DESC, a.article_id DESC) '
-               'FROM public.articles a WHERE a.search_tsv @@ $1 AND a.published_at IS NOT NULL'
-               || CASE WHEN lower IS NOT NULL THEN ' AND a.published_at >= $2' ELSE '' END
-               || CASE WHEN upper IS NOT NULL THEN ' AND a.published_at < $3' ELSE '' END
+        -- The last window without since also holds the undated articles (NULLS LAST).
+        sql := 'SELECT array_agg(a.ctid ORDER BY a.published_at DESC NULLS LAST, a.article_id DESC) '
+               'FROM public.articles a WHERE a.search_tsv @@ $1'
+               || CASE WHEN lower IS NOT NULL THEN ' AND a.published_at >= $2'
+                       WHEN NOT last THEN ' AND a.published_at IS NOT NULL' ELSE '' END
+               || CASE WHEN upper IS NULL THEN ''
+                       WHEN last AND since IS NULL THEN ' AND (a.published_at < $3 OR a.published_at IS NULL)'
+                       ELSE ' AND a.published_at < $3' END
                || filters;
         EXECUTE sql INTO got USING tsq, lower, upper;
         picked := picked || coalesce(got, ARRAY[]::tid[]);
-        EXIT WHEN last OR coalesce(cardinality(picked) >= candidates, false);
+        EXIT WHEN last OR cardinality(picked) >= candidates;
+        -- The next window: from the density so far, either all the rest at once (when its
+        -- expected matches cost less than walking on: the date index's pages, ~300 entries
+        -- each, over the articles holding the matches still needed, plus those matches), or
+        -- about the span those matches need (+25%).
+        covered := covered + rate * extract(epoch FROM span)::float8;
         upper := lower;
         top := lower;
-        span := span * 2;
+        needed := candidates - cardinality(picked);
+        density := (cardinality(picked) + 1) / greatest(covered, 1);
+        rest := rate * extract(epoch FROM top - greatest(oldest, since))::float8;
+        IF density * rest <= needed / density / 300 + needed THEN
+            last := true;
+        ELSE
+            span := greatest(interval '1 hour', make_interval(secs => 1.25 * needed / density / rate));
+        END IF;
     END LOOP;
-    -- Undated articles come last (NULLS LAST), and never match a since.
-    IF since IS NULL AND NOT coalesce(cardinality(picked) >= candidates, false) THEN
-        EXECUTE 'SELECT array_agg(a.ctid ORDER BY a.article_id DESC) FROM public.articles a '
-                'WHERE a.search_tsv @@ $1 AND a.published_at IS NULL' || filters
-           INTO got USING tsq;
-        picked := picked || coalesce(got, ARRAY[]::tid[]);
-    END IF;
     IF candidates >= 0 AND cardinality(picked) > candidates THEN
         picked := picked[1:candidates];
     END IF;
