@@ -63,7 +63,7 @@ def _words(rng: random.Random, lang: str) -> str:
 def _archive(engine, n: int, seed: int = 19, start: datetime = T0, first: int = 0) -> None:
     """``n`` articles over ~6 years (one every ~21 hours, in crawl order with jitter), 1 in 20
     sharing the published_at of the third before it, 1 in 25 undated, and (in the first batch) one at
-    +infinity and one at -infinity; three outlets, each topic on about a third."""
+    +infinity, one at -infinity and one in 4000 BC; three outlets, each topic on about a third."""
     rng = random.Random(seed)
     rows = []
     whens = []
@@ -88,6 +88,7 @@ def _archive(engine, n: int, seed: int = 19, start: datetime = T0, first: int = 
                 "topics": [t for t in TOPICS if rng.random() < 0.33],
                 "inf": first == 0 and i in (11, 12),
                 "neg": first == 0 and i == 12,
+                "bc": first == 0 and i == 13,
             }
         )
     with engine.begin() as conn:
@@ -104,7 +105,8 @@ def _archive(engine, n: int, seed: int = 19, start: datetime = T0, first: int = 
                 "INSERT INTO articles (outlet_id, canonical_url, title, text, content_sha256, first_seen_at,"
                 " published_at, language, topics, extractor, extractor_settings, authors, current_version)"
                 " SELECT o.outlet_id, :u, :t, :b, :h, :seen,"
-                "        CASE WHEN :neg THEN '-infinity' WHEN :inf THEN 'infinity' ELSE :p END::timestamptz,"
+                "        CASE WHEN :neg THEN '-infinity' WHEN :inf THEN 'infinity' WHEN :bc THEN '4000-01-01 BC' "
+                "             ELSE :p END::timestamptz,"
                 "        :l, :topics, 'test 0', '{}', '{}', 1 FROM outlets o WHERE o.name = :o"
             ),
             rows,

@@ -8,16 +8,15 @@ Persian word took 111 / 151 ms on the server at a million articles and grows wit
 The matches are now found by ``public.dadkhah_search_candidates`` (PL/pgSQL), which walks
 ``published_at`` windows newest first and stops once it holds ``candidates`` matches:
 
-- the first window has no upper bound and holds about ``candidates`` articles at the
-  archive's mean rate (``reltuples`` over the dated range): what a word found in every
-  article needs;
-- each next one starts where the last ended and is sized, from the density of matches so far,
-  to about what the matches still needed take (+25%); or, when reading every remaining match
-  is expected to cost less than walking on (the date index's pages over the articles that
-  would hold them, plus those matches), it is the last: no lower bound (or ``since``), and
-  the undated articles with it (``NULLS LAST``). A query with few matches is so read as 0009
-  read it: one statement of the full-text index and the matches' rows, after a first window
-  of a few pages.
+- a window is the ``n`` newest dated articles before the last one (its lower bound read off
+  the date index at offset ``n``), with every article sharing the oldest one's date; the
+  first has no upper bound and ``n = candidates`` (what a word found in every article needs);
+- the next ``n`` comes from the density of matches so far: about what the matches still
+  needed take (+25%); or, when reading every remaining match is expected to cost less than
+  walking on (the date index's pages over the articles that would hold them, plus those
+  matches), the next window is the last: no lower bound (or ``since``), with the undated
+  articles (``NULLS LAST``). A query with few matches is so read as 0009 read it, in one
+  statement of the full-text index and the matches' rows, after a first window of a few pages.
 
 Windows are disjoint and in order, and ties on ``published_at`` fall in one window, ordered
 there by ``article_id``: the rows collected are exactly 0009's newest ``candidates`` matches,
@@ -26,13 +25,14 @@ and ``consumer.search`` ranks, orders and snips them as 0009 did, reading them b
 versions the walk matched are the ones ranked).
 
 Each window is one statement planned with its bounds known, with plain index scans and
-sequential scans off (in the function only): it then ANDs the full-text index with the
-``published_at`` index (or a topic's window index) and reads only the window's matches. With
-index scans allowed the planner read the window's dates through ``ix_articles_published`` and
-filtered on ``@@``, which detoasts every article's vector of the window (it prices that filter
-as nearly free): 44k pages for a rare word's first window at 300k articles. For a word found
-in most articles it may still read a window's articles through the date index alone; such a
-word's windows are about ``candidates`` articles.
+sequential scans off and ``cpu_tuple_cost`` at 0.3 (in that statement only): it then ANDs the
+full-text index with the ``published_at`` index (or a topic's window index) and reads only the
+window's matches. Left to itself the planner read the window's dates through
+``ix_articles_published`` and filtered on ``@@``, which detoasts the vector of every article
+of the window (it prices that filter and the row as nearly free): 44k pages for a rare word's
+first window at 300k articles. For a word found in most articles it still reads a window's
+articles through the date index alone (ANDing would save it no heap pages); such a word's
+windows are about ``candidates`` articles, a few thousand pages, at any archive size.
 
 Same signature, columns and results as 0009 (tests/test_search_windows.py compares both
 definitions); no index, column or extension is added. ``downgrade`` restores the 0009 function.
@@ -96,22 +96,19 @@ CANDIDATES = """
 CREATE FUNCTION public.dadkhah_search_candidates(tsq tsquery, outlet_name text, topic text,
                                                  since timestamptz, candidates integer)
 RETURNS tid[] LANGUAGE plpgsql STABLE
-SET enable_indexscan = on SET enable_seqscan = on  -- the caller's values come back at exit
+-- The planner settings the walk changes: the defaults on entry, the caller's values back at exit.
+SET enable_indexscan = on SET enable_seqscan = on SET cpu_tuple_cost = 0.01
 AS $fn$
 DECLARE
     filters text := '';
     outlet_key integer;
-    newest timestamptz;
-    oldest timestamptz;
-    rate float8;        -- dated articles a second, on average
-    top timestamptz;    -- where the window ends (the first has no upper bound: upper is NULL)
-    upper timestamptz;
-    lower timestamptz;  -- NULL in the last window without since: no lower bound
-    span interval;
-    covered float8 := 0;  -- articles in the windows read so far (at the mean rate)
+    articles float8 := greatest((SELECT c.reltuples FROM pg_class c WHERE c.oid = 'public.articles'::regclass), 1);
+    upper timestamptz;  -- where the window ends (NULL: the first, no upper bound)
+    lower timestamptz;  -- where it starts (NULL: the last without since, no lower bound)
+    want float8 := greatest(candidates, 1);  -- articles in the next window
+    covered float8 := 0;  -- articles in the windows read so far
     density float8;
     needed float8;
-    rest float8;
     last boolean := candidates IS NULL;  -- every match is wanted: one window
     sql text;
     got tid[];
@@ -131,25 +128,23 @@ BEGIN
         filters := filters || format(' AND a.topics @> ARRAY[%L]::text[]', topic);
     END IF;
 
-    -- The windows: dated articles, newest first; infinite dates fall in the open first/last one.
-    newest := (SELECT max(a.published_at) FROM public.articles a WHERE a.published_at < 'infinity');
-    oldest := (SELECT min(a.published_at) FROM public.articles a WHERE a.published_at > '-infinity');
-    rate := greatest((SELECT c.reltuples FROM pg_class c WHERE c.oid = 'public.articles'::regclass), 1)
-            / greatest(extract(epoch FROM newest - oldest)::float8, 1);
-    -- The first window holds about ``candidates`` articles (what a word found in every article
-    -- needs), at least an hour.
-    span := greatest(interval '1 hour', make_interval(secs => greatest(candidates, 1) / rate));
-    top := newest;
-    -- From here on, in this function only: no plain index scan, no sequential scan. A window
-    -- is then read through the full-text index ANDed with the published_at (or topic) index,
-    -- and only its matches are read; an index scan of the window's dates filtering on @@ would
-    -- detoast every article of the window (the planner prices that filter as nearly free and
-    -- chose it for all but the largest windows).
-    PERFORM set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true);
     LOOP
-        last := last OR coalesce(top - oldest <= span, true)
-                OR (since IS NOT NULL AND top - since <= span);
-        lower := CASE WHEN last THEN since ELSE top - span END;
+        IF NOT last THEN
+            -- The window: the ``want`` newest dated articles before it (read off the date
+            -- index), with every article sharing the oldest one's date.
+            EXECUTE 'SELECT a.published_at FROM public.articles a WHERE a.published_at IS NOT NULL'
+                    || CASE WHEN upper IS NOT NULL THEN ' AND a.published_at < $1' ELSE '' END
+                    || ' ORDER BY a.published_at DESC OFFSET $2 LIMIT 1'
+               INTO lower USING upper, least(want, 1e15)::bigint - 1;
+            last := lower IS NULL OR coalesce(lower <= since, false);  -- fewer left, or since reached
+        END IF;
+        IF last THEN
+            lower := since;
+        END IF;
+        -- In the window's statement only: no plain index scan, no sequential scan, and a heap
+        -- row priced as what it may cost here, a detoasted vector (see above).
+        PERFORM set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true),
+                set_config('cpu_tuple_cost', '0.3', true);
         -- The last window without since also holds the undated articles (NULLS LAST).
         sql := 'SELECT array_agg(a.ctid ORDER BY a.published_at DESC NULLS LAST, a.article_id DESC) '
                'FROM public.articles a WHERE a.search_tsv @@ $1'
@@ -160,22 +155,22 @@ BEGIN
                        ELSE ' AND a.published_at < $3' END
                || filters;
         EXECUTE sql INTO got USING tsq, lower, upper;
+        PERFORM set_config('enable_indexscan', 'on', true), set_config('enable_seqscan', 'on', true),
+                set_config('cpu_tuple_cost', '0.01', true);
         picked := picked || coalesce(got, ARRAY[]::tid[]);
         EXIT WHEN last OR cardinality(picked) >= candidates;
-        -- The next window: from the density so far, either all the rest at once (when its
-        -- expected matches cost less than walking on: the date index's pages, ~300 entries
-        -- each, over the articles holding the matches still needed, plus those matches), or
-        -- about the span those matches need (+25%).
-        covered := covered + rate * extract(epoch FROM span)::float8;
+        -- The next window, from the density of matches so far: all the rest at once when its
+        -- expected matches cost less than walking on (the date index's pages, read twice at
+        -- ~300 entries a page, over the articles holding the matches still needed, plus those
+        -- matches); else about the articles those matches need (+25%).
+        covered := covered + want;
         upper := lower;
-        top := lower;
         needed := candidates - cardinality(picked);
-        density := (cardinality(picked) + 1) / greatest(covered, 1);
-        rest := rate * extract(epoch FROM top - greatest(oldest, since))::float8;
-        IF density * rest <= needed / density / 300 + needed THEN
+        density := (cardinality(picked) + 1) / covered;
+        IF density * greatest(articles - covered, 0) <= needed / density / 150 + needed THEN
             last := true;
         ELSE
-            span := greatest(interval '1 hour', make_interval(secs => 1.25 * needed / density / rate));
+            want := 1.25 * needed / density;
         END IF;
     END LOOP;
     IF candidates >= 0 AND cardinality(picked) > candidates THEN
