@@ -10,6 +10,9 @@ and over ``--work`` further draws the server's planning + execution ms and the s
 touched (hit + read) from ``EXPLAIN (ANALYZE, BUFFERS)``, which include the statements run
 inside the function. Also printed: the drawn queries' matches in the archive (what 0009's cost
 followed) and, with ``--plans``, the plans of one call's inner statements (auto_explain).
+``--by-frequency`` then times both definitions (7 runs each, alternating) on single Persian
+words at fixed frequency ranks of a sample of the archive (~1,000 articles), from the most
+common word down: how each definition's cost follows a word's matches.
 The database must be at 0019 or later (``dadkhah db upgrade`` or bench/scale.py --database).
 
 bench/scale.py draws words by index into a vocabulary whose order follows Python's string hash,
@@ -70,6 +73,40 @@ def _inner_plans(url: str, sql: str, params: dict) -> list[str]:
     return notes
 
 
+def _by_frequency(conn, n: int) -> list[dict]:
+    """Both definitions on single Persian words at fixed frequency ranks (most common first)."""
+    sample = max(1, n // 1000)
+    words = conn.execute(
+        text(
+            "SELECT word, ndoc FROM ts_stat('SELECT search_tsv FROM articles WHERE article_id % "
+            f"{sample} = 0 AND language = ''fa''') ORDER BY ndoc DESC, word"
+        )
+    ).all()
+    out = []
+    print("\n## one Persian word by frequency rank (client: median of 7; pages, server ms: 1 EXPLAIN)")
+    for rank in (1, 5, 20, 60, 150, 400, 1000, 2500):
+        if rank > len(words):
+            break
+        p = {"q": words[rank - 1][0]}
+        matches = conn.execute(
+            text("SELECT count(*) FROM articles WHERE search_tsv @@ dadkhah_search_query(:q)"), p
+        ).scalar_one()
+        stmts = {k: text(f"SELECT * FROM {k}.search(:q)") for k in ("consumer_0009", "consumer")}
+        same = conn.execute(stmts["consumer"], p).all() == conn.execute(stmts["consumer_0009"], p).all()
+        ms: dict[str, list[float]] = {k: [] for k in stmts}
+        for i in range(7):
+            for k in sorted(stmts, reverse=bool(i % 2)):
+                ms[k] += scale._timed(lambda s=stmts[k], p=p: conn.execute(s, p).all(), 1)
+        row: dict[str, object] = {"rank": rank, "word": p["q"], "matches": matches, "same rows": same}
+        for k, label in (("consumer_0009", "0009"), ("consumer", "0019")):
+            pages, server = scale._server_work(conn, f"SELECT * FROM {k}.search(:q)", p)
+            row[label] = {"client ms": statistics.median(ms[k]), "pages": pages, "server ms": server}
+        conn.rollback()
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+        out.append(row)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True)
@@ -78,6 +115,7 @@ def main() -> int:
     parser.add_argument("--work", type=int, default=20, help="EXPLAIN ANALYZE runs per definition.")
     parser.add_argument("--plans", action="store_true", help="Print one call's inner plans per row.")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser.add_argument("--by-frequency", action="store_true", help="Also time words by frequency rank.")
     args = parser.parse_args()
     url = normalise_url(args.server).rsplit("/", 1)[0] + f"/{args.database}"
     engine = create_engine(url)
@@ -152,6 +190,8 @@ def main() -> int:
                 if args.plans:
                     print(f"\n-- inner plans (0019), {json.dumps(work[0], default=str, ensure_ascii=False)}")
                     print("\n".join(_inner_plans(url, sql, work[0])))
+            if args.by_frequency:
+                results["by frequency"] = _by_frequency(conn, n)
     finally:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS consumer_0009 CASCADE"))
