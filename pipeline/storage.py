@@ -200,11 +200,36 @@ _INSERT_FETCH = text(
 )
 
 
+# The largest value of an integer column: an answer's status line may say anything.
+_MAX_INT4 = 2**31 - 1
+
+
+def pg_text(value: str | None) -> str | None:
+    """``value`` as a PostgreSQL text or jsonb value can hold it: NUL, which neither may
+    contain, becomes U+FFFD. What servers send (headers, status lines, error texts) reaches
+    the fetch log this way; the WARC record keeps the exact bytes."""
+    if value is None or "\x00" not in value:
+        return value
+    return value.replace("\x00", "\ufffd")
+
+
+def _pg_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
+    if headers is None:
+        return None
+    return {pg_text(k): pg_text(v) for k, v in headers.items()}  # type: ignore[misc]
+
+
 def record_fetch(db: Database, record: FetchRecord) -> int:
-    """Insert a fetch row (idempotent on fetch_uid), committed at once; return its id."""
-    values = dict(record.__dict__)
+    """Insert a fetch row (idempotent on fetch_uid), committed at once; return its id.
+
+    Values from the answer that a column cannot hold (a NUL in a header, a status beyond
+    an integer) are made to fit rather than failing the row, which would stop the crawl."""
+    values = {k: pg_text(v) if isinstance(v, str) else v for k, v in record.__dict__.items()}
+    status = values["http_status"]
+    if status is not None and not 0 <= status <= _MAX_INT4:
+        values["http_status"] = None
     for column in _JSON_COLUMNS:  # None is stored as JSON null, as the JSONB column type did
-        values[column] = json.dumps(values[column])
+        values[column] = json.dumps(_pg_headers(values[column]))
     return _rows(db, _INSERT_FETCH, values)[0][0]
 
 
@@ -212,7 +237,7 @@ _SET_OUTCOME = text("UPDATE fetches SET outcome = :outcome, error = :error WHERE
 
 
 def set_fetch_outcome(db: Database, fetch_id: int, outcome: str, error: str | None = None) -> None:
-    _rows(db, _SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": error})
+    _rows(db, _SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": pg_text(error)})
 
 
 # Per URL: whether it leads to an article, else its fetch history (two scans of

@@ -79,7 +79,7 @@ def outcome_for_status(status: int) -> str:
         return "not_modified"
     if 300 <= status < 400:
         return "redirect"
-    if status >= 400:
+    if status >= 400 or status < 200:  # (a final 1xx, or a status line no server means)
         return "http_error"
     return "fetched"
 
@@ -187,6 +187,8 @@ class FetchLogMiddleware:
         record.outcome = outcome_for_status(response.status)
         if record.outcome == "http_error":
             record.error = f"HTTP {response.status}"
+            if not 100 <= response.status <= 999:
+                record.error = f"invalid HTTP status {response.status}"
             request.meta["dadkhah_last_error"] = record.error
         record.content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         record.body_length = len(body)

@@ -225,7 +225,17 @@ class OutletSpider(scrapy.Spider):
         """
         batch: list[tuple[str, Candidate]] = []
         for candidate in candidates:
-            url = canonicalize(candidate.url)
+            try:
+                url = canonicalize(candidate.url)
+            except ValueError as exc:  # one link that is no URL costs only itself
+                log.warning(
+                    "[%s] %s lists a link that is no URL, skipped: %.200r (%s)",
+                    self.outlet.name,
+                    source,
+                    candidate.url,
+                    exc,
+                )
+                continue
             if url in self._seen:
                 continue
             self._seen.add(url)
