@@ -35,6 +35,9 @@ from spiders.policy import FetchRefused
 META_FETCH_ID = "dadkhah_fetch_id"
 META_KIND = "dadkhah_kind"
 META_FROM = "dadkhah_discovered_from"
+# The outcome the fetch log gave the request's latest row: "fetched" means the answer was
+# logged and its handling (decompression, the spider) has yet to settle what it was.
+META_ROW_OUTCOME = "dadkhah_row_outcome"
 _META_STARTED = "dadkhah_started"
 
 
@@ -223,6 +226,7 @@ class FetchLogMiddleware:
         record.warc_record_id = location.record_id
         try:
             request.meta[META_FETCH_ID] = self._write(record_fetch, record)
+            request.meta[META_ROW_OUTCOME] = record.outcome
         except DatabaseDown:
             # No row points to the capture: take it back out of the archive (it is the
             # file's last record), so the archive holds nothing unlogged.
@@ -240,4 +244,5 @@ class FetchLogMiddleware:
         record.error = f"{type(exception).__name__}: {exception}"[:2000]
         request.meta["dadkhah_last_error"] = record.error
         request.meta[META_FETCH_ID] = self._write(record_fetch, record)
+        request.meta[META_ROW_OUTCOME] = record.outcome
         return None

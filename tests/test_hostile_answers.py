@@ -2,8 +2,9 @@
 
 One hostile byte must cost at most the page that carries it: a NUL in a response header or
 a status code no column can hold once stopped the outlet's crawl as "the database is
-unavailable" (and the pass with exit 3, every pass, since the page is fetched again), and one
-malformed link in a feed, sitemap or listing lost every other article that document listed.
+unavailable" (and the pass with exit 3, every pass, since the page is fetched again); one
+malformed link in a feed, sitemap or listing lost every other article that document listed;
+a malformed ``rel=canonical`` made its article a ``store_error`` on every pass.
 Each case runs through the real ``dadkhah run`` (the CLI in a child process) into a real
 PostgreSQL, next to a well-behaved page, and every recorded WARC offset is read back.
 """
@@ -86,6 +87,16 @@ def test_a_hostile_header_or_status_costs_only_its_page(database, tmp_path):
         "/a/nul-type": (200, {"Content-Type": "text/html\x00; charset=utf-8"}, _article("T", "Typed.")),
         "/a/nul-location": (302, {"Location": "/a/good\x00x", "Content-Type": "text/plain"}, b""),
         "/a/huge-status": (99_999_999_999, {"Content-Type": "text/html"}, _article("S", "Status.")),
+        # a declared canonical that is no URL must not keep the article from being stored
+        "/a/bad-canonical": _html(
+            _article(
+                "Hunger strike",
+                "The prisoner began a hunger strike.",
+                head='<link rel="canonical" href="http://[::1/x">',
+            )
+        ),
+        # a body that is not what its Content-Encoding says: the row says so, not "fetched"
+        "/a/bad-gzip": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, _article("G", "Gz.")),
     }
     with HostileServer("127.0.0.1", lambda path: routes.get(path)) as site:
         urls = [f"{site.base}{p}" for p in routes if p.startswith("/a/")]
@@ -105,7 +116,13 @@ def test_a_hostile_header_or_status_costs_only_its_page(database, tmp_path):
         stored = {r["url"] for r in _rows(engine, "SELECT url FROM consumer.articles")}
         # A NUL in a header says nothing about the article: it is stored, the header kept
         # (the WARC record holds the exact bytes).
-        assert {f"{site.base}/a/good", f"{site.base}/a/nul-header"} <= stored
+        assert {f"{site.base}/a/good", f"{site.base}/a/nul-header", f"{site.base}/a/bad-canonical"} <= stored
+        bad_gzip = rows[f"{site.base}/a/bad-gzip"]
+        assert bad_gzip["outcome"] == "error" and "gzip" in bad_gzip["error"].lower()
+        articles = [r for r in rows.values() if r["kind"] == "article"]
+        assert "fetched" not in {r["outcome"] for r in articles}, [
+            (r["requested_url"], r["outcome"]) for r in articles
+        ]
         assert rows[f"{site.base}/a/nul-header"]["outcome"] == "stored"
         assert rows[f"{site.base}/a/nul-header"]["response_headers"]["X-Note"].startswith("a")
         assert rows[f"{site.base}/robots.txt"]["http_status"] == 200
