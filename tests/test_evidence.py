@@ -392,16 +392,31 @@ def _wrong_signature(files):
     files["evidence/signatures.jsonl"] = ("\n".join(lines) + "\n").encode()
 
 
+def _forge_fetch_row(files):
+    """The article's fetch row says another URL and an earlier capture time than its record:
+    what a reader cites, while the record and every hash the chain seals are untouched."""
+    lines = files["evidence/fetches.jsonl"].decode().splitlines()
+    for i, line in enumerate(lines):
+        row = json.loads(line)
+        if row["kind"] == "article":
+            row["final_url"] = row["requested_url"] = row["final_url"].replace("/news/", "/official/")
+            row["fetched_at"] = "2020-01-01T00:00:00.000000Z"
+            lines[i] = json.dumps(row)
+            break
+    files["evidence/fetches.jsonl"] = ("\n".join(lines) + "\n").encode()
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         (_flip_body_byte, "record reads back to its SHA-256"),
+        (_forge_fetch_row, "URL, capture time and status are the record's"),
         (_flip_raw_byte, "SHA-256 = entry"),
         (_remove_record, "size"),
         (_edit_entry, "Ed25519 signatures"),
         (_wrong_signature, "signature does not verify"),
     ],
-    ids=["body-byte", "raw-byte", "record-removed", "entry-edited", "wrong-signature"],
+    ids=["body-byte", "fetch-row", "raw-byte", "record-removed", "entry-edited", "wrong-signature"],
 )
 def test_tampering_is_detected(crawl, bundle, tmp_path, change, expected):
     forged = tmp_path / "forged.wacz"

@@ -21,6 +21,7 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.archive import read_response_record, sha256_hex
@@ -255,6 +256,35 @@ def _check_fetches(root: Path, verdict: Verdict) -> None:
             f"{what}: record reads back to its SHA-256",
             f"body {body} / id {rid}; row says {f['raw_sha256']} / {f.get('warc_record_id')}",
         )
+        # The row's URL, time and status are what a reader cites: they must be the sealed
+        # record's own, not only a row whose hashes the (unsigned) package list vouches for.
+        said = (
+            f.get("final_url") or f.get("requested_url"),
+            _instant(f.get("fetched_at")),
+            f.get("http_status"),
+        )
+        sealed = (
+            record.warc_headers.get("WARC-Target-URI"),
+            _instant(record.warc_headers.get("WARC-Date")),
+            record.status,
+        )
+        verdict.check(
+            said == sealed and None not in sealed[:2],
+            f"{what}: URL, capture time and status are the record's",
+            f"record says {sealed[0]} at {record.warc_headers.get('WARC-Date')} HTTP {sealed[2]}; "
+            f"row says {said[0]} at {f.get('fetched_at')} HTTP {said[2]}",
+        )
+
+
+def _instant(value: str | None) -> datetime | None:
+    """A capture time as an instant (ISO 8601, ``Z`` or an offset), None if unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _check_timestamps(root: Path, manifest, verdict: Verdict, tsa_ca: Path | None) -> None:
