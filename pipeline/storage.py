@@ -235,6 +235,28 @@ def record_fetch(db: Database, record: FetchRecord) -> int:
 
 _SET_OUTCOME = text("UPDATE fetches SET outcome = :outcome, error = :error WHERE fetch_id = :fetch_id")
 
+# Answers a crawl logged (``fetched``) and never got to handle: it was stopped first.
+INTERRUPT_UNHANDLED = text(
+    """
+    UPDATE fetches SET outcome = 'interrupted', error = :error
+     WHERE run_id = :run_id AND (CAST(:outlet_id AS integer) IS NULL OR outlet_id = :outlet_id)
+       AND outcome = 'fetched' AND kind <> 'robots'
+    """
+)
+
+
+def interrupt_unhandled(db: Database, run_id: int, why: str, outlet_id: int | None = None) -> None:
+    """Mark the answers of a stopped crawl that were fetched but never handled (extracted,
+    stored or parsed) as ``interrupted``: they say nothing about the page, so the next pass
+    fetches them again (pipeline.retry), instead of their rows staying ``fetched`` and
+    counting as a bad answer."""
+    params = {
+        "run_id": run_id,
+        "outlet_id": outlet_id,
+        "error": pg_text(f"{why} before this answer was handled"),
+    }
+    _rows(db, INTERRUPT_UNHANDLED, params)
+
 
 def set_fetch_outcome(db: Database, fetch_id: int, outcome: str, error: str | None = None) -> None:
     _rows(db, _SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": pg_text(error)})
