@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from pipeline.extraction import ExtractionHints, NotAnArticle
+from pipeline.revisit.compare import redirect_to_front
 from pipeline.storage import ArticleData, set_fetch_outcome, store_article
 from pipeline.urls import canonicalize, pick_declared_canonical
 from spiders.context import CrawlContext
@@ -146,6 +147,11 @@ class StoragePipeline(_ContextPipeline):
         try:
             final = canonicalize(item.final_url)
             canonical = pick_declared_canonical(item.extracted.declared_urls, item.final_url) or final
+            if redirect_to_front(self.context.outlet, final, canonical):
+                # A page declaring the home page, a site root or a listing as its canonical
+                # (a common CMS slip) is no copy of it: merged there, every such article of
+                # the outlet became one "duplicate" and was never fetched again.
+                canonical = final
             urls = list(dict.fromkeys([canonicalize(item.requested_url), final, canonical]))
             data = ArticleData.from_extracted(item.extracted, canonical_url=canonical, urls=urls)
             args = {

@@ -189,3 +189,42 @@ def test_one_malformed_link_does_not_lose_the_rest_of_its_document(database, tmp
         _assert_offsets_read_back(engine, tmp_path / "archive")
     finally:
         engine.dispose()
+
+
+def test_a_canonical_naming_the_front_page_does_not_merge_articles(database, tmp_path):
+    """A CMS that gives every article the home page (or a listing) as its rel=canonical: each
+    article is still its own, under its own URL, and none is lost as a "duplicate"."""
+    subjects = ["a teacher detained in Sanandaj", "a labour activist sentenced in Tehran",
+                "a journalist summoned in Rasht", "a student expelled in Mashhad"]  # fmt: skip
+    holder: dict[str, HostileServer] = {}
+
+    def route(path: str) -> Route | None:
+        base = holder["site"].base
+        fronts = ["/", f"{base}/", "/news/", f"{base}/news/"]
+        if path == "/news/":
+            links = "".join(f'<a href="/a/{i}">Story {i}</a>' for i in range(len(subjects)))
+            return _html(f"<html><body>{links}</body></html>".encode())
+        if path.startswith("/a/"):
+            i = int(path.rsplit("/", 1)[1])
+            head = f'<link rel="canonical" href="{fronts[i]}">'
+            return _html(
+                _article(f"Report on {subjects[i]}", f"The family of {subjects[i]} spoke.", head=head)
+            )
+        return None
+
+    with HostileServer("127.0.0.1", route) as site:
+        holder["site"] = site
+        outlets = outlets_yaml(
+            tmp_path,
+            [{"name": "Front Canonical", "home": f"{site.base}/", "listing_pages": [f"{site.base}/news/"]}],
+        )
+        result = _run_cli(database, tmp_path, outlets)
+    _report(result)
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(database)
+    try:
+        articles = _rows(engine, "SELECT url, title FROM consumer.articles")
+        assert {a["url"] for a in articles} == {f"{site.base}/a/{i}" for i in range(len(subjects))}
+        assert {a["title"] for a in articles} == {f"Report on {s}" for s in subjects}
+    finally:
+        engine.dispose()
