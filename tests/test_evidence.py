@@ -432,6 +432,35 @@ def test_tampering_is_detected(crawl, bundle, tmp_path, change, expected):
     assert result.exit_code == 5 and "hash: sha256:" in result.output, result.output
 
 
+def test_edited_article_text_fails_the_package_signature(crawl, bundle, tmp_path):
+    """The extracted text a reader quotes (evidence/article.json) is outside the WARC files the
+    chain seals: a forger who edits it and re-makes the package hashes, keeping the signature
+    field, is caught by the signature over datapackage.json's hash; so is one who drops it."""
+    with zipfile.ZipFile(bundle) as zf:
+        signed = json.loads(zf.read("datapackage-digest.json"))[keys.PACKAGE_SIGNATURE]
+
+    def edit_text(files):
+        article = json.loads(files["evidence/article.json"])
+        article["text"] = article["text"].replace("Report number", "Rumour number")
+        files["evidence/article.json"] = json.dumps(article).encode()
+
+    def keep_signature(files):
+        digest = json.loads(files["datapackage-digest.json"])
+        files["datapackage-digest.json"] = json.dumps(digest | {keys.PACKAGE_SIGNATURE: signed}).encode()
+
+    forged, stripped = tmp_path / "forged.wacz", tmp_path / "stripped.wacz"
+    _rewrite(bundle, stripped, edit_text)
+    _rewrite(stripped, forged, keep_signature, rehash=False)
+    for path in (forged, stripped):
+        result = _verify(path, crawl["env"])
+        assert result.exit_code == 5, result.output
+        failed = [line for line in result.output.splitlines() if line.startswith("FAILED")]
+        assert failed == [line for line in failed if "datapackage.json's hash is signed" in line] != [], (
+            result.output
+        )
+    assert _verify(bundle, crawl["env"]).exit_code == 0
+
+
 def test_edited_entry_breaks_the_chain_link_and_the_timestamp(crawl, bundle, tmp_path):
     def edit_first(files):
         lines = files["evidence/manifest.jsonl"].decode().splitlines()

@@ -154,6 +154,26 @@ def _check_chain(root: Path, verdict: Verdict) -> list[tuple[str, dict]]:
     return entries
 
 
+def _check_package_signature(root: Path, public, verdict: Verdict) -> None:
+    """datapackage.json's hash (so every file it lists: article, versions, fetch rows, summary)
+    signed by the bundle's key: without it, those files are only as good as their unsigned
+    hash list, which anyone editing them can re-make."""
+    digest_file = root / "datapackage-digest.json"
+    try:
+        digest = json.loads(digest_file.read_text()) if digest_file.is_file() else {}
+        signed = digest.get(keys.PACKAGE_SIGNATURE) or {}
+        ok = bool(signed) and keys.verify_signature(
+            public, base64.b64decode(signed.get("signature", "")), str(digest.get("hash", "")).encode("ascii")
+        )
+    except (ValueError, UnicodeError, AttributeError):
+        ok = False
+    verdict.check(
+        ok,
+        "datapackage.json's hash is signed by the bundle's key (article, versions, fetch rows, summary)",
+        "no valid signature in datapackage-digest.json: the files outside the WARCs are unproven",
+    )
+
+
 def _check_signatures(root: Path, manifest, verdict: Verdict, expected: Path | None) -> None:
     try:
         public = keys.load_public_pem((root / "evidence" / "public-key.pem").read_bytes())
@@ -161,6 +181,7 @@ def _check_signatures(root: Path, manifest, verdict: Verdict, expected: Path | N
         verdict.check(False, "public key", f"evidence/public-key.pem unusable: {exc}")
         return
     kid = keys.key_id(public)
+    _check_package_signature(root, public, verdict)
     if expected is not None:
         wanted = keys.key_id(keys.load_public_pem(Path(expected).read_bytes()))
         verdict.check(kid == wanted, f"bundled public key is the expected key {wanted}", f"it is {kid}")
