@@ -8,6 +8,7 @@ within one outlet is one article with several sources.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -213,6 +214,26 @@ def pg_text(value: str | None) -> str | None:
     return value.replace("\x00", "\ufffd")
 
 
+def pg_safe(value: Any) -> Any:
+    """``pg_text`` applied to a string, or to each string of a list; anything else as it is."""
+    if isinstance(value, str):
+        return pg_text(value)
+    if isinstance(value, list):
+        return [pg_text(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def pg_safe_extracted(extracted: Any) -> Any:
+    """An extraction result (a dataclass) with ``pg_safe`` applied to its fields: what
+    ingestion stores, so that a revisit or a reprocess compares and stores the same text."""
+    changed = {
+        f.name: pg_safe(getattr(extracted, f.name))
+        for f in dataclasses.fields(extracted)
+        if pg_safe(getattr(extracted, f.name)) != getattr(extracted, f.name)
+    }
+    return dataclasses.replace(extracted, **changed) if changed else extracted
+
+
 def _pg_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
     if headers is None:
         return None
@@ -382,13 +403,22 @@ class ArticleData:
 
     @classmethod
     def from_extracted(cls, extracted: Any, *, canonical_url: str, urls: list[str]) -> ArticleData:
-        """Pair an extraction result (``pipeline.extraction.ExtractedArticle``) with its URLs."""
+        """Pair an extraction result (``pipeline.extraction.ExtractedArticle``) with its URLs.
+
+        Text a column cannot hold is made to fit (``pg_text``): a NUL that a page's JSON-LD
+        spells ``\\u0000`` in its author or headline once made its article a ``store_error``
+        on every pass, never stored."""
         copied = {
-            name: getattr(extracted, name)
+            name: pg_safe(getattr(extracted, name))
             for name in cls.__dataclass_fields__
-            if name not in ("canonical_url", "urls")
+            if name not in ("canonical_url", "urls", "extractor_settings")
         }
-        return cls(canonical_url=canonical_url, urls=urls, **copied)
+        return cls(
+            canonical_url=canonical_url,
+            urls=urls,
+            extractor_settings=extracted.extractor_settings,
+            **copied,
+        )
 
 
 # Find the article this page already is (same URL, else same text in the outlet), or insert

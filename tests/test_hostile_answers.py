@@ -228,3 +228,40 @@ def test_a_canonical_naming_the_front_page_does_not_merge_articles(database, tmp
         assert {a["title"] for a in articles} == {f"Report on {s}" for s in subjects}
     finally:
         engine.dispose()
+
+
+def test_a_nul_in_a_page_s_metadata_does_not_keep_its_article_out(database, tmp_path):
+    """JSON-LD may spell a NUL (``\\u0000``) in an author or headline: the article is stored
+    (the NUL made to fit, the WARC record keeps the bytes), and a revisit of the same page is
+    ``unchanged``, not an edit of the stored title."""
+    text_ = "The court sentenced the activist after a closed hearing, relatives said."
+    ld = '{"@type": "NewsArticle", "headline": "Sentenced\\u0000 in Tabriz", "author": {"name": "A\\u0000B"}}'
+    page = _article("Sentenced in Tabriz", text_, head=f'<script type="application/ld+json">{ld}</script>')
+    routes: dict[str, Route] = {"/a/ld": _html(page)}
+    with HostileServer("127.0.0.1", lambda path: routes.get(path)) as site:
+        routes["/sitemap.xml"] = _xml(_urlset([f"{site.base}/a/ld"]))
+        outlets = outlets_yaml(
+            tmp_path,
+            [{"name": "Metadata Site", "home": f"{site.base}/", "sitemaps": [f"{site.base}/sitemap.xml"]}],
+        )
+        result = _run_cli(database, tmp_path, outlets)
+        assert result.returncode == 0, result.stderr
+        env = {
+            **os.environ,
+            "DADKHAH_DATABASE_URL": database,
+            "DADKHAH_DATA_DIR": str(tmp_path / "data"),
+            "DADKHAH_ARCHIVE_DIR": str(tmp_path / "archive"),
+        }
+        command = [sys.executable, "-m", "pipeline.cli", "revisit", "--outlets", str(outlets)]
+        revisit = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert revisit.returncode == 0, revisit.stderr
+    engine = create_engine(database)
+    try:
+        (row,) = _rows(engine, "SELECT outcome, error FROM fetches WHERE kind = 'article'")
+        assert row["outcome"] == "stored", row
+        (article,) = _rows(engine, "SELECT url, status, version_count FROM consumer.articles")
+        assert article["url"] == f"{site.base}/a/ld"
+        (check,) = _rows(engine, "SELECT outcome FROM article_revisits")
+        assert check["outcome"] == "unchanged" and article["version_count"] == 1
+    finally:
+        engine.dispose()
