@@ -102,6 +102,14 @@ class ExtractionPipeline(_ContextPipeline):
             drop_selectors=tuple(outlet.drop_selectors),
             drop_line_patterns=tuple(outlet.drop_line_patterns),
         )
+        front = redirect_to_front(outlet, item.requested_url, item.final_url)
+        if front:
+            # An article URL sent to the home page or a listing (an unpublished or moved
+            # story): that page is not the article, and stored as it the URL would be linked
+            # to it and never fetched again. Not an article: tried again on later passes.
+            self._outcome(item, "not_article", f"{front} from {item.requested_url[:300]}")
+            self.context.stats.not_article += 1
+            raise DropItem(f"not an article: {item.requested_url}: {front}")
         assert self.pool is not None, "open_spider gives the pipeline its pool"
         try:
             item.extracted = await self.pool.extract_raw(item.body, item.headers, item.status, hints)

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from pipeline.archive import read_response
+from pipeline.storage import known_url_reasons
 from tests.loopback import outlets_yaml
 from tests.pg import create_scratch_database, drop_database
 from tests.test_fetch_policy import HostileServer, Route, _article, _html, _index, _urlset, _xml
@@ -263,5 +264,35 @@ def test_a_nul_in_a_page_s_metadata_does_not_keep_its_article_out(database, tmp_
         assert article["url"] == f"{site.base}/a/ld"
         (check,) = _rows(engine, "SELECT outcome FROM article_revisits")
         assert check["outcome"] == "unchanged" and article["version_count"] == 1
+    finally:
+        engine.dispose()
+
+
+def test_an_article_redirected_to_the_home_page_is_not_stored_as_it(database, tmp_path):
+    """A CMS sends an unpublished (or not yet published) story to the home page, whose lead
+    story reads like an article: it must not become the outlet's article under that URL (the
+    URL would then be linked to it and never fetched again); the URL is tried again later."""
+    routes: dict[str, Route] = {
+        "/": _html(_article("Front page lead story", "Executions rose again this month, monitors said.")),
+        "/a/moved": (302, {"Location": "/", "Content-Type": "text/plain"}, b""),
+        "/a/good": _html(_article("Prisoners moved to solitary confinement", "Relatives said so.")),
+    }
+    with HostileServer("127.0.0.1", lambda path: routes.get(path)) as site:
+        routes["/sitemap.xml"] = _xml(_urlset([f"{site.base}/a/moved", f"{site.base}/a/good"]))
+        outlets = outlets_yaml(
+            tmp_path,
+            [{"name": "Moving Site", "home": f"{site.base}/", "sitemaps": [f"{site.base}/sitemap.xml"]}],
+        )
+        result = _run_cli(database, tmp_path, outlets)
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(database)
+    try:
+        assert {r["url"] for r in _rows(engine, "SELECT url FROM consumer.articles")} == {
+            f"{site.base}/a/good"
+        }
+        linked = {r["url"] for r in _rows(engine, "SELECT url FROM article_urls")}
+        assert f"{site.base}/a/moved" not in linked and f"{site.base}/" not in linked
+        reasons = known_url_reasons(engine, [f"{site.base}/a/moved"])
+        assert reasons[f"{site.base}/a/moved"].startswith("waiting:"), reasons
     finally:
         engine.dispose()
