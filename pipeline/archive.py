@@ -488,6 +488,7 @@ class ResponseRecord:
     warc_headers: dict[str, str]
     http_headers: dict[str, str]
     body: bytes  # as received, not content-decoded
+    status: int | None = None  # the HTTP status line's code
 
 
 def read_response_record(archive_dir: Path, warc_file: str, offset: int) -> ResponseRecord:
@@ -498,7 +499,11 @@ def read_response_record(archive_dir: Path, warc_file: str, offset: int) -> Resp
             if record.rec_type != "response":
                 raise ValueError(f"{warc_file}@{offset} is a {record.rec_type} record")
             headers = dict(record.http_headers.headers) if record.http_headers else {}
-            return ResponseRecord(dict(record.rec_headers.headers), headers, record.raw_stream.read())
+            try:
+                status = int(record.http_headers.get_statuscode()) if record.http_headers else None
+            except (TypeError, ValueError):
+                status = None
+            return ResponseRecord(dict(record.rec_headers.headers), headers, record.raw_stream.read(), status)
     raise ValueError(f"no WARC record at {warc_file}@{offset}")
 
 

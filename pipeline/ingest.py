@@ -25,7 +25,7 @@ from pipeline.evidence.chain import seal_after_crawl
 from pipeline.replay.index import index_after_crawl
 from pipeline.runs import RunLease, stats_from_fetches
 from pipeline.settings import Settings
-from pipeline.storage import finish_run, save_outlet_run, upsert_outlet
+from pipeline.storage import finish_run, interrupt_unhandled, save_outlet_run, upsert_outlet
 
 log = logging.getLogger("dadkhah.ingest")
 
@@ -253,6 +253,10 @@ def _collect(
             "the database became unavailable during the crawl, which stopped: "
             + (child.last_error or "see the log")
         )
+    if interrupted or child is None or child.returncode != 0:
+        # Answers the stopped crawl had fetched and not handled are fetched again next pass.
+        stopped = f"interrupted by {interrupted}" if interrupted else "the crawl process ended"
+        interrupt_unhandled(engine, run_id, stopped)
     report = PassReport(run_id=run_id, run_uid=run_uid, status=SUCCEEDED)
     for name, outlet_id in outlet_ids.items():
         row = rows.get(outlet_id)

@@ -37,6 +37,7 @@ from pipeline.extraction import (
     extract_article,
 )
 from pipeline.extraction.decode import BinaryContent, decode_text
+from pipeline.storage import pg_safe_extracted
 from pipeline.textnorm import content_sha256
 from pipeline.workqueue import changed_fields, enqueue_changed
 from schema.models import Article, ArticleSource, ArticleVersion, Fetch, Outlet
@@ -119,6 +120,7 @@ def _hints(url: str, outlet: Any, feed: tuple[datetime | None, str | None]) -> E
 
 
 def _values(extracted: ExtractedArticle) -> dict[str, Any]:
+    extracted = pg_safe_extracted(extracted)  # as ingestion stores it
     values = {c: getattr(extracted, c) for c in COMPARED}
     values["authors"] = list(values["authors"] or [])
     values["extractor_settings"] = _json(values["extractor_settings"])

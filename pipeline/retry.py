@@ -22,6 +22,9 @@ from datetime import datetime, timedelta
 NEVER_SETTLES = frozenset(
     {"blocked", "robots", "refused", "store_error", "database_unavailable", "interrupted"}
 )
+# Outcomes that say nothing about the page at all: our crawl was stopped while the request
+# was in flight or before its answer was handled. Fetched again on the next pass, no wait.
+NOT_TRIED = frozenset({"interrupted"})
 # Rows that are not an attempt's final answer.
 NOT_AN_ANSWER = frozenset({"retried"})
 # HTTP statuses that settle a URL on the first answer: the server says the page is gone
@@ -72,6 +75,8 @@ def decide(history: UrlHistory, policy: RetryPolicy, now: datetime) -> str | Non
             return f"settled:http_{history.last_status}"
         if history.counted >= policy.attempts:
             return f"settled:{outcome}"
+    if outcome in NOT_TRIED:
+        return None  # the crawl was stopped before the page answered, or before it was read
     if now < history.last_at + policy.delay(history.passes):
         return f"waiting:{outcome}"
     return None

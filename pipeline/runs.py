@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from pipeline.locks import RUN_LOCK_NAMESPACE, drop_lock_connection, try_lock
-from pipeline.storage import utcnow
+from pipeline.storage import INTERRUPT_UNHANDLED, utcnow
 
 log = logging.getLogger("dadkhah.runs")
 
@@ -138,6 +138,10 @@ def _close_abandoned(conn: Connection, run_id: int) -> bool:
     rows = conn.execute(
         text("SELECT outlet_id FROM outlet_runs WHERE run_id = :r AND status = 'running'"), {"r": run_id}
     ).scalars()
+    conn.execute(
+        INTERRUPT_UNHANDLED,
+        {"run_id": run_id, "outlet_id": None, "error": f"{why} before this answer was handled"},
+    )
     for outlet_id in list(rows):
         stats = stats_from_fetches(conn, run_id, outlet_id)
         conn.execute(

@@ -8,6 +8,7 @@ within one outlet is one article with several sources.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -200,19 +201,86 @@ _INSERT_FETCH = text(
 )
 
 
+# The largest value of an integer column: an answer's status line may say anything.
+_MAX_INT4 = 2**31 - 1
+
+
+def pg_text(value: str | None) -> str | None:
+    """``value`` as a PostgreSQL text or jsonb value can hold it: NUL, which neither may
+    contain, becomes U+FFFD. What servers send (headers, status lines, error texts) reaches
+    the fetch log this way; the WARC record keeps the exact bytes."""
+    if value is None or "\x00" not in value:
+        return value
+    return value.replace("\x00", "\ufffd")
+
+
+def pg_safe(value: Any) -> Any:
+    """``pg_text`` applied to a string, or to each string of a list; anything else as it is."""
+    if isinstance(value, str):
+        return pg_text(value)
+    if isinstance(value, list):
+        return [pg_text(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def pg_safe_extracted(extracted: Any) -> Any:
+    """An extraction result (a dataclass) with ``pg_safe`` applied to its fields: what
+    ingestion stores, so that a revisit or a reprocess compares and stores the same text."""
+    changed = {
+        f.name: pg_safe(getattr(extracted, f.name))
+        for f in dataclasses.fields(extracted)
+        if pg_safe(getattr(extracted, f.name)) != getattr(extracted, f.name)
+    }
+    return dataclasses.replace(extracted, **changed) if changed else extracted
+
+
+def _pg_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
+    if headers is None:
+        return None
+    return {pg_text(k): pg_text(v) for k, v in headers.items()}  # type: ignore[misc]
+
+
 def record_fetch(db: Database, record: FetchRecord) -> int:
-    """Insert a fetch row (idempotent on fetch_uid), committed at once; return its id."""
-    values = dict(record.__dict__)
+    """Insert a fetch row (idempotent on fetch_uid), committed at once; return its id.
+
+    Values from the answer that a column cannot hold (a NUL in a header, a status beyond
+    an integer) are made to fit rather than failing the row, which would stop the crawl."""
+    values = {k: pg_text(v) if isinstance(v, str) else v for k, v in record.__dict__.items()}
+    status = values["http_status"]
+    if status is not None and not 0 <= status <= _MAX_INT4:
+        values["http_status"] = None
     for column in _JSON_COLUMNS:  # None is stored as JSON null, as the JSONB column type did
-        values[column] = json.dumps(values[column])
+        values[column] = json.dumps(_pg_headers(values[column]))
     return _rows(db, _INSERT_FETCH, values)[0][0]
 
 
 _SET_OUTCOME = text("UPDATE fetches SET outcome = :outcome, error = :error WHERE fetch_id = :fetch_id")
 
+# Answers a crawl logged (``fetched``) and never got to handle: it was stopped first.
+INTERRUPT_UNHANDLED = text(
+    """
+    UPDATE fetches SET outcome = 'interrupted', error = :error
+     WHERE run_id = :run_id AND (CAST(:outlet_id AS integer) IS NULL OR outlet_id = :outlet_id)
+       AND outcome = 'fetched' AND kind <> 'robots'
+    """
+)
+
+
+def interrupt_unhandled(db: Database, run_id: int, why: str, outlet_id: int | None = None) -> None:
+    """Mark the answers of a stopped crawl that were fetched but never handled (extracted,
+    stored or parsed) as ``interrupted``: they say nothing about the page, so the next pass
+    fetches them again (pipeline.retry), instead of their rows staying ``fetched`` and
+    counting as a bad answer."""
+    params = {
+        "run_id": run_id,
+        "outlet_id": outlet_id,
+        "error": pg_text(f"{why} before this answer was handled"),
+    }
+    _rows(db, INTERRUPT_UNHANDLED, params)
+
 
 def set_fetch_outcome(db: Database, fetch_id: int, outcome: str, error: str | None = None) -> None:
-    _rows(db, _SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": error})
+    _rows(db, _SET_OUTCOME, {"fetch_id": fetch_id, "outcome": outcome, "error": pg_text(error)})
 
 
 # Per URL: whether it leads to an article, else its fetch history (two scans of
@@ -335,13 +403,22 @@ class ArticleData:
 
     @classmethod
     def from_extracted(cls, extracted: Any, *, canonical_url: str, urls: list[str]) -> ArticleData:
-        """Pair an extraction result (``pipeline.extraction.ExtractedArticle``) with its URLs."""
+        """Pair an extraction result (``pipeline.extraction.ExtractedArticle``) with its URLs.
+
+        Text a column cannot hold is made to fit (``pg_text``): a NUL that a page's JSON-LD
+        spells ``\\u0000`` in its author or headline once made its article a ``store_error``
+        on every pass, never stored."""
         copied = {
-            name: getattr(extracted, name)
+            name: pg_safe(getattr(extracted, name))
             for name in cls.__dataclass_fields__
-            if name not in ("canonical_url", "urls")
+            if name not in ("canonical_url", "urls", "extractor_settings")
         }
-        return cls(canonical_url=canonical_url, urls=urls, **copied)
+        return cls(
+            canonical_url=canonical_url,
+            urls=urls,
+            extractor_settings=extracted.extractor_settings,
+            **copied,
+        )
 
 
 # Find the article this page already is (same URL, else same text in the outlet), or insert

@@ -64,14 +64,18 @@ def declared_urls(element) -> list[str]:
 
 
 def pick_declared_canonical(candidates: list[str], page_url: str) -> str | None:
-    """The first declared URL that is http(s) and on the page's site, canonicalised."""
+    """The first declared URL that is http(s) and on the page's site, canonicalised (one
+    that is no URL at all is passed over: it must not keep the article from being stored)."""
     for href in candidates:
         href = href.strip()
         if not href:
             continue
-        absolute = urljoin(page_url, href)
-        if urlsplit(absolute).scheme in ("http", "https") and same_site(absolute, page_url):
-            return canonicalize(absolute)
+        try:
+            absolute = urljoin(page_url, href)
+            if urlsplit(absolute).scheme in ("http", "https") and same_site(absolute, page_url):
+                return canonicalize(absolute)
+        except ValueError:  # no URL (an unclosed IPv6 bracket, a port that is no number)
+            continue
     return None
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from lxml import etree
 from lxml import html as lxml_html
+from w3lib.url import safe_url_string
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -37,6 +38,19 @@ def parse_iso_date(raw: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def absolute_url(base_url: str, link: str) -> str | None:
+    """``link`` made absolute against ``base_url``, or None when it is no URL at all (an
+    unclosed IPv6 bracket, a port that is no number): one such link in a feed, sitemap or
+    listing is skipped, never the end of reading the document."""
+    try:
+        url = urljoin(base_url, link.strip())
+        urlsplit(url).port  # noqa: B018 - raises ValueError for a port that is no number
+        safe_url_string(url)  # what canonicalize and a request do to it first
+    except ValueError:
+        return None
+    return url
+
+
 def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     """Entries of an RSS or Atom feed, with the date each entry gives."""
     parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": base_url})
@@ -48,7 +62,9 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
         struct = entry.get("published_parsed") or entry.get("updated_parsed")
         when = datetime.fromtimestamp(calendar.timegm(struct), UTC) if struct else None
         raw = entry.get("published") or entry.get("updated")
-        out.append(Candidate(urljoin(base_url, link), when, raw))
+        url = absolute_url(base_url, link)
+        if url is not None:
+            out.append(Candidate(url, when, raw))
     return out
 
 
@@ -111,9 +127,9 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapContent:
                 lastmod = text
             elif child_name == "publication_date":
                 published = text
+        loc = absolute_url(base_url, loc) if loc else None
         if not loc:
             continue
-        loc = urljoin(base_url, loc)
         if name == "sitemap":
             sitemaps.append(loc)
             when = parse_iso_date(lastmod)
@@ -143,14 +159,15 @@ def parse_listing(html_text: str, base_url: str) -> ListingContent:
     links: list[str] = []
     next_page: str | None = None
     for href in doc.xpath('//link[@rel="next"]/@href | //a[@rel="next"]/@href'):
-        next_page = urljoin(base_url, href.strip())
-        break
+        next_page = absolute_url(base_url, href)
+        if next_page is not None:
+            break
     for anchor in doc.xpath("//a[@href]"):
         href = anchor.get("href", "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
-        url = urljoin(base_url, href)
-        if urlsplit(url).hostname != host or urlsplit(url).scheme not in ("http", "https"):
+        url = absolute_url(base_url, href)
+        if url is None or urlsplit(url).hostname != host or urlsplit(url).scheme not in ("http", "https"):
             continue
         label = " ".join(anchor.text_content().split()).lower()
         if next_page is None and label and any(word in label for word in _NEXT_WORDS) and len(label) < 30:

@@ -35,6 +35,9 @@ from spiders.policy import FetchRefused
 META_FETCH_ID = "dadkhah_fetch_id"
 META_KIND = "dadkhah_kind"
 META_FROM = "dadkhah_discovered_from"
+# The outcome the fetch log gave the request's latest row: "fetched" means the answer was
+# logged and its handling (decompression, the spider) has yet to settle what it was.
+META_ROW_OUTCOME = "dadkhah_row_outcome"
 _META_STARTED = "dadkhah_started"
 
 
@@ -79,7 +82,7 @@ def outcome_for_status(status: int) -> str:
         return "not_modified"
     if 300 <= status < 400:
         return "redirect"
-    if status >= 400:
+    if status >= 400 or status < 200:  # (a final 1xx, or a status line no server means)
         return "http_error"
     return "fetched"
 
@@ -187,6 +190,8 @@ class FetchLogMiddleware:
         record.outcome = outcome_for_status(response.status)
         if record.outcome == "http_error":
             record.error = f"HTTP {response.status}"
+            if not 100 <= response.status <= 999:
+                record.error = f"invalid HTTP status {response.status}"
             request.meta["dadkhah_last_error"] = record.error
         record.content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         record.body_length = len(body)
@@ -221,6 +226,7 @@ class FetchLogMiddleware:
         record.warc_record_id = location.record_id
         try:
             request.meta[META_FETCH_ID] = self._write(record_fetch, record)
+            request.meta[META_ROW_OUTCOME] = record.outcome
         except DatabaseDown:
             # No row points to the capture: take it back out of the archive (it is the
             # file's last record), so the archive holds nothing unlogged.
@@ -238,4 +244,5 @@ class FetchLogMiddleware:
         record.error = f"{type(exception).__name__}: {exception}"[:2000]
         request.meta["dadkhah_last_error"] = record.error
         request.meta[META_FETCH_ID] = self._write(record_fetch, record)
+        request.meta[META_ROW_OUTCOME] = record.outcome
         return None

@@ -32,7 +32,7 @@ from spiders.discovery import (
     parse_listing,
     parse_sitemap,
 )
-from spiders.fetchlog import META_FETCH_ID, META_FROM, META_KIND, classify_exception
+from spiders.fetchlog import META_FETCH_ID, META_FROM, META_KIND, META_ROW_OUTCOME, classify_exception
 from spiders.items import ArticlePage
 
 log = logging.getLogger("dadkhah.crawl")
@@ -225,7 +225,17 @@ class OutletSpider(scrapy.Spider):
         """
         batch: list[tuple[str, Candidate]] = []
         for candidate in candidates:
-            url = canonicalize(candidate.url)
+            try:
+                url = canonicalize(candidate.url)
+            except ValueError as exc:  # one link that is no URL costs only itself
+                log.warning(
+                    "[%s] %s lists a link that is no URL, skipped: %.200r (%s)",
+                    self.outlet.name,
+                    source,
+                    candidate.url,
+                    exc,
+                )
+                continue
             if url in self._seen:
                 continue
             self._seen.add(url)
@@ -347,7 +357,11 @@ class OutletSpider(scrapy.Spider):
             if wall:
                 reason, detail = "blocked", f"{request.url}: HTTP {status}: {wall}"
         fetch_id = request.meta.get(META_FETCH_ID)
-        if fetch_id and reason in ("too_large", "blocked"):
+        # An answer logged as fetched that then failed (a body that does not decompress as
+        # its Content-Encoding says): its row says why, not "fetched".
+        if fetch_id and (
+            reason in ("too_large", "blocked") or request.meta.get(META_ROW_OUTCOME) == "fetched"
+        ):
             set_fetch_outcome(self.context.db, fetch_id, reason, detail[:2000])
         if request.meta.get(META_KIND) in DISCOVERY_KINDS:
             self.stats_.sources_failed += 1

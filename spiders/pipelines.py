@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from pipeline.extraction import ExtractionHints, NotAnArticle
+from pipeline.revisit.compare import redirect_to_front
 from pipeline.storage import ArticleData, set_fetch_outcome, store_article
 from pipeline.urls import canonicalize, pick_declared_canonical
 from spiders.context import CrawlContext
@@ -101,6 +102,14 @@ class ExtractionPipeline(_ContextPipeline):
             drop_selectors=tuple(outlet.drop_selectors),
             drop_line_patterns=tuple(outlet.drop_line_patterns),
         )
+        front = redirect_to_front(outlet, item.requested_url, item.final_url)
+        if front:
+            # An article URL sent to the home page or a listing (an unpublished or moved
+            # story): that page is not the article, and stored as it the URL would be linked
+            # to it and never fetched again. Not an article: tried again on later passes.
+            self._outcome(item, "not_article", f"{front} from {item.requested_url[:300]}")
+            self.context.stats.not_article += 1
+            raise DropItem(f"not an article: {item.requested_url}: {front}")
         assert self.pool is not None, "open_spider gives the pipeline its pool"
         try:
             item.extracted = await self.pool.extract_raw(item.body, item.headers, item.status, hints)
@@ -146,6 +155,11 @@ class StoragePipeline(_ContextPipeline):
         try:
             final = canonicalize(item.final_url)
             canonical = pick_declared_canonical(item.extracted.declared_urls, item.final_url) or final
+            if redirect_to_front(self.context.outlet, final, canonical):
+                # A page declaring the home page, a site root or a listing as its canonical
+                # (a common CMS slip) is no copy of it: merged there, every such article of
+                # the outlet became one "duplicate" and was never fetched again.
+                canonical = final
             urls = list(dict.fromkeys([canonicalize(item.requested_url), final, canonical]))
             data = ArticleData.from_extracted(item.extracted, canonical_url=canonical, urls=urls)
             args = {

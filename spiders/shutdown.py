@@ -17,7 +17,7 @@ import signal
 from types import FrameType
 
 from pipeline.archive import WarcArchive
-from pipeline.storage import CrawlConnection, record_fetch, save_outlet_run
+from pipeline.storage import CrawlConnection, interrupt_unhandled, record_fetch, save_outlet_run
 from spiders.context import CrawlContext
 from spiders.fetchlog import base_record
 
@@ -78,6 +78,7 @@ class GracefulStop:
 
     def _close_outlet(self, context: CrawlContext, why: str) -> None:
         self._record_in_flight(context, why)
+        interrupt_unhandled(self.db, context.run_id, why, context.outlet_id)
         stats = context.stats.as_dict()
         save_outlet_run(
             context.engine,

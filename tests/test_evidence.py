@@ -392,16 +392,31 @@ def _wrong_signature(files):
     files["evidence/signatures.jsonl"] = ("\n".join(lines) + "\n").encode()
 
 
+def _forge_fetch_row(files):
+    """The article's fetch row says another URL and an earlier capture time than its record:
+    what a reader cites, while the record and every hash the chain seals are untouched."""
+    lines = files["evidence/fetches.jsonl"].decode().splitlines()
+    for i, line in enumerate(lines):
+        row = json.loads(line)
+        if row["kind"] == "article":
+            row["final_url"] = row["requested_url"] = row["final_url"].replace("/news/", "/official/")
+            row["fetched_at"] = "2020-01-01T00:00:00.000000Z"
+            lines[i] = json.dumps(row)
+            break
+    files["evidence/fetches.jsonl"] = ("\n".join(lines) + "\n").encode()
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         (_flip_body_byte, "record reads back to its SHA-256"),
+        (_forge_fetch_row, "URL, capture time and status are the record's"),
         (_flip_raw_byte, "SHA-256 = entry"),
         (_remove_record, "size"),
         (_edit_entry, "Ed25519 signatures"),
         (_wrong_signature, "signature does not verify"),
     ],
-    ids=["body-byte", "raw-byte", "record-removed", "entry-edited", "wrong-signature"],
+    ids=["body-byte", "fetch-row", "raw-byte", "record-removed", "entry-edited", "wrong-signature"],
 )
 def test_tampering_is_detected(crawl, bundle, tmp_path, change, expected):
     forged = tmp_path / "forged.wacz"
@@ -415,6 +430,35 @@ def test_tampering_is_detected(crawl, bundle, tmp_path, change, expected):
     _rewrite(bundle, naive, change, rehash=False)
     result = _verify(naive, crawl["env"])
     assert result.exit_code == 5 and "hash: sha256:" in result.output, result.output
+
+
+def test_edited_article_text_fails_the_package_signature(crawl, bundle, tmp_path):
+    """The extracted text a reader quotes (evidence/article.json) is outside the WARC files the
+    chain seals: a forger who edits it and re-makes the package hashes, keeping the signature
+    field, is caught by the signature over datapackage.json's hash; so is one who drops it."""
+    with zipfile.ZipFile(bundle) as zf:
+        signed = json.loads(zf.read("datapackage-digest.json"))[keys.PACKAGE_SIGNATURE]
+
+    def edit_text(files):
+        article = json.loads(files["evidence/article.json"])
+        article["text"] = article["text"].replace("Report number", "Rumour number")
+        files["evidence/article.json"] = json.dumps(article).encode()
+
+    def keep_signature(files):
+        digest = json.loads(files["datapackage-digest.json"])
+        files["datapackage-digest.json"] = json.dumps(digest | {keys.PACKAGE_SIGNATURE: signed}).encode()
+
+    forged, stripped = tmp_path / "forged.wacz", tmp_path / "stripped.wacz"
+    _rewrite(bundle, stripped, edit_text)
+    _rewrite(stripped, forged, keep_signature, rehash=False)
+    for path in (forged, stripped):
+        result = _verify(path, crawl["env"])
+        assert result.exit_code == 5, result.output
+        failed = [line for line in result.output.splitlines() if line.startswith("FAILED")]
+        assert failed == [line for line in failed if "datapackage.json's hash is signed" in line] != [], (
+            result.output
+        )
+    assert _verify(bundle, crawl["env"]).exit_code == 0
 
 
 def test_edited_entry_breaks_the_chain_link_and_the_timestamp(crawl, bundle, tmp_path):

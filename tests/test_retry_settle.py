@@ -507,6 +507,8 @@ def test_settling_rule():
         decide(UrlHistory(40, 0, now - timedelta(hours=23), "blocked", 403), policy, now) == "waiting:blocked"
     )
     assert decide(UrlHistory(40, 0, now - timedelta(hours=25), "blocked", 403), policy, now) is None
+    # A crawl stopped before the page answered (or before its answer was read): no wait at all.
+    assert decide(UrlHistory(3, 2, just, "interrupted", None), policy, now) is None
     assert [policy.delay(n).total_seconds() / 3600 for n in range(5)] == [0, 1, 6, 24, 24]
 
 

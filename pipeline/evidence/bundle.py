@@ -421,7 +421,7 @@ def write_bundle(
         files["evidence/summary.txt"] = _summary(
             article, outlet, versions, fetches, entries, covering, key.key_id, stamps, revisits
         ).encode()
-        size = _write_wacz(out, files, article, fetches)
+        size = _write_wacz(out, files, article, fetches, key)
     return BundleResult(out, article_id, len(fetches), len(covering), len(entries), len(stamps), size)
 
 
@@ -435,7 +435,7 @@ def _sha256_of(content: bytes | Path) -> tuple[str, int]:
     return digest.hexdigest(), content.stat().st_size
 
 
-def _write_wacz(out: Path, files: dict[str, bytes | Path], article, fetches) -> int:
+def _write_wacz(out: Path, files: dict[str, bytes | Path], article, fetches, key: keys.SigningKey) -> int:
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     resources = []
     for path, content in files.items():
@@ -455,7 +455,14 @@ def _write_wacz(out: Path, files: dict[str, bytes | Path], article, fetches) -> 
         "resources": resources,
     }
     package_bytes = json.dumps(package, ensure_ascii=False, indent=2).encode()
-    digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+    digest: dict = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+    # The chain signs the WARC files; this signs the rest (the article and its versions, the
+    # fetch rows, the summary): datapackage.json lists every file's hash, and its hash is signed.
+    signature = key.sign(digest["hash"].encode("ascii"))
+    digest[keys.PACKAGE_SIGNATURE] = {
+        "key_id": key.key_id,
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")

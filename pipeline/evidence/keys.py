@@ -19,6 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 KEY_DIR = "evidence"
 PRIVATE_NAME = "signing-key.pem"
+# The field of a bundle's datapackage-digest.json holding the signature of its datapackage.json
+# hash (the wacz validator ignores fields it does not know).
+PACKAGE_SIGNATURE = "dadkhah_ed25519"
 PUBLIC_NAME = "signing-key.pub.pem"
 
 

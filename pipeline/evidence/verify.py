@@ -21,6 +21,7 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.archive import read_response_record, sha256_hex
@@ -153,6 +154,26 @@ def _check_chain(root: Path, verdict: Verdict) -> list[tuple[str, dict]]:
     return entries
 
 
+def _check_package_signature(root: Path, public, verdict: Verdict) -> None:
+    """datapackage.json's hash (so every file it lists: article, versions, fetch rows, summary)
+    signed by the bundle's key: without it, those files are only as good as their unsigned
+    hash list, which anyone editing them can re-make."""
+    digest_file = root / "datapackage-digest.json"
+    try:
+        digest = json.loads(digest_file.read_text()) if digest_file.is_file() else {}
+        signed = digest.get(keys.PACKAGE_SIGNATURE) or {}
+        ok = bool(signed) and keys.verify_signature(
+            public, base64.b64decode(signed.get("signature", "")), str(digest.get("hash", "")).encode("ascii")
+        )
+    except (ValueError, UnicodeError, AttributeError):
+        ok = False
+    verdict.check(
+        ok,
+        "datapackage.json's hash is signed by the bundle's key (article, versions, fetch rows, summary)",
+        "no valid signature in datapackage-digest.json: the files outside the WARCs are unproven",
+    )
+
+
 def _check_signatures(root: Path, manifest, verdict: Verdict, expected: Path | None) -> None:
     try:
         public = keys.load_public_pem((root / "evidence" / "public-key.pem").read_bytes())
@@ -160,6 +181,7 @@ def _check_signatures(root: Path, manifest, verdict: Verdict, expected: Path | N
         verdict.check(False, "public key", f"evidence/public-key.pem unusable: {exc}")
         return
     kid = keys.key_id(public)
+    _check_package_signature(root, public, verdict)
     if expected is not None:
         wanted = keys.key_id(keys.load_public_pem(Path(expected).read_bytes()))
         verdict.check(kid == wanted, f"bundled public key is the expected key {wanted}", f"it is {kid}")
@@ -255,6 +277,35 @@ def _check_fetches(root: Path, verdict: Verdict) -> None:
             f"{what}: record reads back to its SHA-256",
             f"body {body} / id {rid}; row says {f['raw_sha256']} / {f.get('warc_record_id')}",
         )
+        # The row's URL, time and status are what a reader cites: they must be the sealed
+        # record's own, not only a row whose hashes the (unsigned) package list vouches for.
+        said = (
+            f.get("final_url") or f.get("requested_url"),
+            _instant(f.get("fetched_at")),
+            f.get("http_status"),
+        )
+        sealed = (
+            record.warc_headers.get("WARC-Target-URI"),
+            _instant(record.warc_headers.get("WARC-Date")),
+            record.status,
+        )
+        verdict.check(
+            said == sealed and None not in sealed[:2],
+            f"{what}: URL, capture time and status are the record's",
+            f"record says {sealed[0]} at {record.warc_headers.get('WARC-Date')} HTTP {sealed[2]}; "
+            f"row says {said[0]} at {f.get('fetched_at')} HTTP {said[2]}",
+        )
+
+
+def _instant(value: str | None) -> datetime | None:
+    """A capture time as an instant (ISO 8601, ``Z`` or an offset), None if unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _check_timestamps(root: Path, manifest, verdict: Verdict, tsa_ca: Path | None) -> None:

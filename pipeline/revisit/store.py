@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, text
 from pipeline import workqueue
 from pipeline.revisit.compare import NO_ARTICLE, Verdict, judge_page, version_digest
 from pipeline.revisit.diff import article_words, word_diff
+from pipeline.storage import pg_safe_extracted
 from pipeline.textnorm import content_sha256
 
 log = logging.getLogger("dadkhah.revisit")
@@ -178,6 +179,8 @@ def record_page(
     """Judge a 200 page against the article's current version and record the outcome; an
     edit becomes a new version (``reason = 'revisit'``) with its word-level diff."""
     ids = {"run_id": run_id, "fetch_id": fetch_id, "checked_at": checked_at}
+    if extracted is not None:  # as ingestion stored it (a NUL made to fit): compared alike
+        extracted = pg_safe_extracted(extracted)
     with engine.begin() as conn:
         current = conn.execute(_LOCK, {"article_id": article_id}).one()
         verdict = judge_page(
