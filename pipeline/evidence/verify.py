@@ -170,7 +170,8 @@ def _check_package_signature(root: Path, public, verdict: Verdict) -> None:
     verdict.check(
         ok,
         "datapackage.json's hash is signed by the bundle's key (article, versions, fetch rows, summary)",
-        "no valid signature in datapackage-digest.json: the files outside the WARCs are unproven",
+        "no valid signature in datapackage-digest.json: the files outside the WARCs are unproven"
+        " (a bundle made before packages were signed: make it again with `dadkhah evidence ID`)",
     )
 
 
