@@ -22,7 +22,9 @@ READ_ALSO = (
     r"^(?:(?:à )?lire (?:aussi|également)|voir aussi|(?:lea|lee) (?:también|además)|te puede interesar"
     r"|leia (?:também|mais)|veja (?:também)|leggi anche|lesen sie (?:auch|mehr)|auch interessant"
     r"|mehr zum thema|lees ook|ayrıca (?:okuyun|bakınız)|ilginizi çekebilir|читайте (?:также|тоже)"
-    r"|смотрите также|اقرأ (?:أيضا|أيضًا|أيضاً)|اقرأ المزيد)"
+    r"|смотрите также|اقرأ (?:أيضا|أيضًا|أيضاً)|اقرأ المزيد"
+    r"|(?:vea|ver) también|lesen sie hier|zum weiterlesen|czytaj (?:też|także|również|więcej)"
+    r"|zobacz (?:też|także|również))"
 )
 DROP_LINE_PATTERNS: tuple[str, ...] = (
     # comments
@@ -84,6 +86,43 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     # WordPress shortcodes left in the text
     r"\[(\w+)\b[^\]]*\].*\[/\1\]",
     r"^(tags?|برچسب[\u200c ]?ها|کلیدواژه[\u200c ]?ها)\s*:",
+    # the same kinds of line in other languages (German, Spanish, French, Italian, Polish),
+    # and advertising disclosures: in two alternations, one anchored at the line's start
+    "^(?:"
+    + "|".join(
+        (
+            # advertising and affiliate disclosures ("Anzeige", "*Werbung. Dieser Beitrag ...")
+            r"\*?(?:werbung|anzeige|advertisement|sponsored|publicidad|publicité|pubblicità|reklama)"
+            r"\s*(?:$|[.:,|*–-])",
+            r"this (?:post|article|page|story) (?:contains|may contain|includes) (?:references to"
+            r" products|affiliate links)",
+            # newsletters, apps and membership prompts
+            r"[\w .'’&-]{0,40}\bnewsletter$",
+            r"(?:jetzt )?(?:zum |für den |unseren )?newsletter (?:an|ab)melden\b",
+            r"sign up (?:to|for) (?:get|receive|our)\b",
+            r"subscribe (?:now|today) (?:to|for)\b",
+            r"(?:hazte|become a|werde) (?:miembro|socio|member|mitglied)\b",
+            # image credits
+            r"(?:crédits? photos?|cr[ée]dito de (?:la )?(?:foto|imagen)|beitragsbild|titelbild"
+            r"|vorschaubild|bildquelle|bildnachweis|fotos?|bild(?:er)?|fotograf[ií]a|foto di|zdjęcie"
+            r"|copyright)\s*:",
+            r"bild anzeigen$",
+            # comments
+            r"(?:keine|\d+) kommentare?\b.{0,60}$",
+            r"(?:schreibe|hinterlasse|deja|laisser|lascia) (?:einen|un|tu) (?:kommentar|comentario"
+            r"|commentaire|commento)\b",
+        )
+    )
+    + ")",
+    "|".join(
+        (
+            r"\bwe may (?:receive|earn) (?:a )?(?:compensation|commission)\b",
+            r"\b(?:enthält|contains|includes) (?:affiliate|werbung|sponsored|paid)\b",
+            r"\b(?:download|get) (?:the|our) [\w .'’-]{0,40}\bapps?\b.{0,30}\b(?:ios|android)\b",
+            r"\bsign up here\.?$",
+            r"\bby e-?mail\b.{0,60}\bsign up\.?$",
+        )
+    ),
 )
 
 TAIL_HEADINGS: tuple[str, ...] = (
@@ -99,6 +138,12 @@ TAIL_HEADINGS: tuple[str, ...] = (
     r"popular (posts|stories|articles)",
     r"trending( now| stories)?",
     r"in (other|case you missed) news",
+    r"(notas|noticias|art[ií]culos|entradas) relacionad[ao]s",
+    r"schon gelesen\??",
+    r"(das )?(könnte|dürfte) (dich|sie|euch) auch interessieren",
+    r"weitere (artikel|beiträge|themen|nachrichten|meldungen)( .{1,40})?",
+    r"(mehr zum thema|más sobre|plus sur|lesen sie auch)( .{1,40})?",
+    r"(articles? similaires|à lire aussi|potrebbe interessarti|podobne artykuły)",
     r"(مطالب|اخبار|خبرهای|مقالات|مطلب[\u200c ]?های) (مرتبط|مشابه|پیشنهادی)",
     r"(آخرین|تازه[\u200c ]?ترین|جدیدترین) (اخبار|خبرها|مطالب)",
     r"(پربازدیدترین|پربیننده[\u200c ]?ترین|پرخواننده[\u200c ]?ترین)( (اخبار|مطالب))?",
