@@ -620,6 +620,15 @@ def test_a_bare_text_lead_before_the_body_is_restored() -> None:
         "Our picks are independent; we may receive compensation when you buy through them.",
         "Download the Monitor apps for iOS and Android to read more.",
         "Want to hear about our next report? Sign up here",
+        "Kontakt:",
+        "Release Date:",
+        "(Alle Angaben ohne Gewähr)",
+        "Weitere Informationen zum Prozess unter www.example.org",
+        "Quelle: Anwaltskammer",
+        "Die Zeitung jetzt digital! Einfach hier klicken und anmelden.",
+        "Let us know in the comments what you think of the ruling.",
+        "¡Suscríbete a nuestro canal de YouTube!",
+        "We need your help to keep reporting from the courts.",
     ],
 )
 def test_boilerplate_lines_are_dropped_in_other_languages(line: str) -> None:
@@ -628,7 +637,8 @@ def test_boilerplate_lines_are_dropped_in_other_languages(line: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "heading", ["Notas relacionadas", "Schon gelesen?", "Weitere Artikel zum Thema", "Más sobre Derechos"]
+    "heading",
+    ["Notas relacionadas", "Schon gelesen?", "Weitere aktuelle Artikel zum Thema", "Más sobre Derechos"],
 )
 def test_a_teaser_heading_in_other_languages_ends_the_article(heading: str) -> None:
     lines = [*STORY, heading, "A linked headline about the strike", "Another linked headline"]
@@ -642,6 +652,8 @@ def test_a_teaser_heading_in_other_languages_ends_the_article(heading: str) -> N
         "Die Werbung der Partei zeigte die verhafteten Lehrer vor dem Gericht.",
         "Fotos aus dem Gefängnis wurden der Familie nicht ausgehändigt, sagte die Anwältin.",
         "The newsletter the union sends to its members described the hearing in detail.",
+        "Kontakt zu ihrem Anwalt hatten die Lehrer seit der Festnahme nicht.",
+        "Die Quelle der Anklage ist ein Bericht des Geheimdienstes, sagte die Verteidigung.",
     ],
 )
 def test_prose_that_mentions_those_words_is_kept(line: str) -> None:

@@ -107,6 +107,12 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
             r"|vorschaubild|bildquelle|bildnachweis|fotos?|bild(?:er)?|fotograf[ií]a|foto di|zdjęcie"
             r"|copyright)\s*:",
             r"bild anzeigen$",
+            # labels left alone on their line, disclaimers, contact and source lines
+            r"(?:release date|last modified|kontakt|contact|pressekontakt|media contact"
+            r"|ansprechpartner(?:in)?(?: zum thema)?)\s*:?$",
+            r"\(?alle angaben ohne gewähr\)?\.?$",
+            r"weitere (?:informationen|infos)\b.{0,80}$",
+            r"(?:quelle|fuente|źródło)\s*:\s*.{1,60}$",
             # comments
             r"(?:keine|\d+) kommentare?\b.{0,60}$",
             r"(?:schreibe|hinterlasse|deja|laisser|lascia) (?:einen|un|tu) (?:kommentar|comentario"
@@ -120,6 +126,14 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
             r"\b(?:enthält|contains|includes) (?:affiliate|werbung|sponsored|paid)\b",
             r"\b(?:download|get) (?:the|our) [\w .'’-]{0,40}\bapps?\b.{0,30}\b(?:ios|android)\b",
             r"\bsign up here\.?$",
+            r"\b(?:hier klicken|click here|haga clic aquí|cliquez ici)\b",
+            r"\b(?:let us know|tell us|verraten sie(?: uns)?(?: gerne)?|schreibt uns|cuéntanos)"
+            r" in (?:the|den|los) (?:comments|kommentaren|comentarios)\b",
+            r"\b(?:our|nuestro|notre|unseren?) (?:youtube|telegram|whatsapp|instagram)[- ]?"
+            r"(?:channel|canal|chaîne|kanal)\b",
+            r"\b(?:nuestro canal|notre chaîne|unser(?:em|en)? kanal) (?:de |sur |auf )?"
+            r"(?:youtube|telegram|whatsapp|instagram)\b",
+            r"\bwe need your (?:help|support)\b",
             r"\bby e-?mail\b.{0,60}\bsign up\.?$",
         )
     ),
@@ -141,7 +155,7 @@ TAIL_HEADINGS: tuple[str, ...] = (
     r"(notas|noticias|art[ií]culos|entradas) relacionad[ao]s",
     r"schon gelesen\??",
     r"(das )?(könnte|dürfte) (dich|sie|euch) auch interessieren",
-    r"weitere (artikel|beiträge|themen|nachrichten|meldungen)( .{1,40})?",
+    r"weitere( \w+)? (artikel|beiträge|themen|nachrichten|meldungen|berichte)( .{1,40})?",
     r"(mehr zum thema|más sobre|plus sur|lesen sie auch)( .{1,40})?",
     r"(articles? similaires|à lire aussi|potrebbe interessarti|podobne artykuły)",
     r"(مطالب|اخبار|خبرهای|مقالات|مطلب[\u200c ]?های) (مرتبط|مشابه|پیشنهادی)",
