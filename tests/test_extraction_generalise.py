@@ -659,3 +659,18 @@ def test_a_teaser_heading_in_other_languages_ends_the_article(heading: str) -> N
 def test_prose_that_mentions_those_words_is_kept(line: str) -> None:
     kept, _ = clean_lines([STORY[0], line, STORY[1]])
     assert kept == [STORY[0], line, STORY[1]]
+
+
+def test_recall_repair_does_not_restore_a_paragraph_the_text_holds_split_by_line_breaks() -> None:
+    # the post's first paragraph is broken by a <br> (trafilatura gives it as two lines),
+    # and a quotation follows it: that paragraph stands just before the first container
+    # whose paragraphs match the text's lines, like a lead the precise mode dropped
+    first = STORY[0] + "<br>" + STORY[1]
+    body = (
+        f'<article><h1>Appeal hearing of striking teachers postponed</h1><div class="entry"><p>{first}</p>'
+        f"<blockquote>{paragraphs(STORY[2:4])}</blockquote>{paragraphs(STORY[4:])}</div></article>"
+    )
+    a = extract(shell(body))
+    assert _has_story(a.text)
+    for p in STORY:
+        assert a.text.count(p[:60]) == 1, p[:60]
