@@ -87,7 +87,8 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     r"\[(\w+)\b[^\]]*\].*\[/\1\]",
     r"^(tags?|برچسب[\u200c ]?ها|کلیدواژه[\u200c ]?ها)\s*:",
     # the same kinds of line in other languages (German, Spanish, French, Italian, Polish),
-    # and advertising disclosures: in two alternations, one anchored at the line's start
+    # and advertising disclosures: in one alternation anchored at the line's start (the
+    # unanchored ones are SHORT_LINE_PATTERNS)
     "^(?:"
     + "|".join(
         (
@@ -120,6 +121,12 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
         )
     )
     + ")",
+)
+
+# Prompts and disclosures that stand on a short line of their own, searched anywhere in it
+# (an unanchored search costs a pass over the line: long paragraphs are not searched).
+SHORT_LINE_CHARS = 300
+SHORT_LINE_PATTERNS: tuple[str, ...] = (
     "|".join(
         (
             r"\bwe may (?:receive|earn) (?:a )?(?:compensation|commission)\b",
@@ -180,6 +187,9 @@ RULES_SHA256 = hashlib.sha256(
         [
             *DROP_LINE_PATTERNS,
             "--",
+            *SHORT_LINE_PATTERNS,
+            str(SHORT_LINE_CHARS),
+            "--",
             *TAIL_HEADINGS,
             "--",
             str(TAIL_START_FRACTION),
@@ -196,6 +206,7 @@ def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:
 
 
 _DEFAULT_DROP = compile_patterns(DROP_LINE_PATTERNS)
+_SHORT_DROP = compile_patterns(SHORT_LINE_PATTERNS)
 
 
 def _prose_follows(rest: list[str]) -> bool:
@@ -209,6 +220,8 @@ def clean_lines(
 ) -> tuple[list[str], dict[str, int]]:
     """Drop boilerplate lines and cut a teaser tail; return kept lines and counts."""
     extra = list(extra_patterns)
+    long_patterns = (*extra, *_DEFAULT_DROP)
+    short_patterns = (*long_patterns, *_SHORT_DROP)
     stats = {"dropped_lines": 0, "tail_cut_lines": 0}
     total_chars = sum(len(x) for x in lines) or 1
     seen_chars = 0
@@ -236,7 +249,8 @@ def clean_lines(
             stats["dropped_lines"] += 1
             continue
         in_box = False
-        starts = [m.start() for p in (*extra, *_DEFAULT_DROP) if (m := p.search(stripped))]
+        patterns = short_patterns if len(stripped) <= SHORT_LINE_CHARS else long_patterns
+        starts = [m.start() for p in patterns if (m := p.search(stripped))]
         if starts:
             if min(starts) >= PROSE_LINE_CHARS:
                 # boilerplate run into the end of a long line (a page whose text comes out as
