@@ -593,3 +593,84 @@ def test_a_bare_text_lead_before_the_body_is_restored() -> None:
     )
     text = extract(html).text
     assert text.startswith(lead[:40]) and _has_story(text)
+
+
+# --- boilerplate in other languages (extractor 1.8) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Anzeige, dieser Artikel enthält Affiliate-Links",
+        "*Werbung. Dieser Beitrag wurde von einem Ausstatter unterstützt.",
+        "Publicidad",
+        "Crédits photos : Agence Exemple",
+        "Beitragsbild: Archiv der Redaktion",
+        "Foto: Max Mustermann",
+        "Rights Monitor Newsletter",
+        "Zum Newsletter anmelden",
+        "Sign up to receive our weekly digest of court reports.",
+        "Subscribe now to our print edition for the full report.",
+        "Hazte miembro y apoya el periodismo independiente",
+        "Keine Kommentare (Kommentare erscheinen nach Freigabe)",
+        "Czytaj też: Nauczyciele nadal w areszcie",
+        "Vea también: Los maestros siguen detenidos",
+        "Zum Weiterlesen:",
+        "This article contains affiliate links to the shops we tested.",
+        "Our picks are independent; we may receive compensation when you buy through them.",
+        "Download the Monitor apps for iOS and Android to read more.",
+        "Want to hear about our next report? Sign up here",
+        "Kontakt:",
+        "Release Date:",
+        "(Alle Angaben ohne Gewähr)",
+        "Weitere Informationen zum Prozess unter www.example.org",
+        "Quelle: Anwaltskammer",
+        "Die Zeitung jetzt digital! Einfach hier klicken und anmelden.",
+        "Let us know in the comments what you think of the ruling.",
+        "¡Suscríbete a nuestro canal de YouTube!",
+        "We need your help to keep reporting from the courts.",
+    ],
+)
+def test_boilerplate_lines_are_dropped_in_other_languages(line: str) -> None:
+    kept, stats = clean_lines([STORY[0], line, STORY[1]])
+    assert kept == [STORY[0], STORY[1]] and stats["dropped_lines"] == 1
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Notas relacionadas", "Schon gelesen?", "Weitere aktuelle Artikel zum Thema", "Más sobre Derechos"],
+)
+def test_a_teaser_heading_in_other_languages_ends_the_article(heading: str) -> None:
+    lines = [*STORY, heading, "A linked headline about the strike", "Another linked headline"]
+    kept, stats = clean_lines(lines)
+    assert kept == STORY and stats["tail_cut_lines"] == 3
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Die Werbung der Partei zeigte die verhafteten Lehrer vor dem Gericht.",
+        "Fotos aus dem Gefängnis wurden der Familie nicht ausgehändigt, sagte die Anwältin.",
+        "The newsletter the union sends to its members described the hearing in detail.",
+        "Kontakt zu ihrem Anwalt hatten die Lehrer seit der Festnahme nicht.",
+        "Die Quelle der Anklage ist ein Bericht des Geheimdienstes, sagte die Verteidigung.",
+    ],
+)
+def test_prose_that_mentions_those_words_is_kept(line: str) -> None:
+    kept, _ = clean_lines([STORY[0], line, STORY[1]])
+    assert kept == [STORY[0], line, STORY[1]]
+
+
+def test_recall_repair_does_not_restore_a_paragraph_the_text_holds_split_by_line_breaks() -> None:
+    # the post's first paragraph is broken by a <br> (trafilatura gives it as two lines),
+    # and a quotation follows it: that paragraph stands just before the first container
+    # whose paragraphs match the text's lines, like a lead the precise mode dropped
+    first = STORY[0] + "<br>" + STORY[1]
+    body = (
+        f'<article><h1>Appeal hearing of striking teachers postponed</h1><div class="entry"><p>{first}</p>'
+        f"<blockquote>{paragraphs(STORY[2:4])}</blockquote>{paragraphs(STORY[4:])}</div></article>"
+    )
+    a = extract(shell(body))
+    assert _has_story(a.text)
+    for p in STORY:
+        assert a.text.count(p[:60]) == 1, p[:60]

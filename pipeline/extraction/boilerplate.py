@@ -22,7 +22,9 @@ READ_ALSO = (
     r"^(?:(?:à )?lire (?:aussi|également)|voir aussi|(?:lea|lee) (?:también|además)|te puede interesar"
     r"|leia (?:também|mais)|veja (?:também)|leggi anche|lesen sie (?:auch|mehr)|auch interessant"
     r"|mehr zum thema|lees ook|ayrıca (?:okuyun|bakınız)|ilginizi çekebilir|читайте (?:также|тоже)"
-    r"|смотрите также|اقرأ (?:أيضا|أيضًا|أيضاً)|اقرأ المزيد)"
+    r"|смотрите также|اقرأ (?:أيضا|أيضًا|أيضاً)|اقرأ المزيد"
+    r"|(?:vea|ver) también|lesen sie hier|zum weiterlesen|czytaj (?:też|także|również|więcej)"
+    r"|zobacz (?:też|także|również))"
 )
 DROP_LINE_PATTERNS: tuple[str, ...] = (
     # comments
@@ -84,6 +86,64 @@ DROP_LINE_PATTERNS: tuple[str, ...] = (
     # WordPress shortcodes left in the text
     r"\[(\w+)\b[^\]]*\].*\[/\1\]",
     r"^(tags?|برچسب[\u200c ]?ها|کلیدواژه[\u200c ]?ها)\s*:",
+    # the same kinds of line in other languages (German, Spanish, French, Italian, Polish),
+    # and advertising disclosures: in one alternation anchored at the line's start (the
+    # unanchored ones are SHORT_LINE_PATTERNS)
+    "^(?:"
+    + "|".join(
+        (
+            # advertising and affiliate disclosures ("Anzeige", "*Werbung. Dieser Beitrag ...")
+            r"\*?(?:werbung|anzeige|advertisement|sponsored|publicidad|publicité|pubblicità|reklama)"
+            r"\s*(?:$|[.:,|*–-])",
+            r"this (?:post|article|page|story) (?:contains|may contain|includes) (?:references to"
+            r" products|affiliate links)",
+            # newsletters, apps and membership prompts
+            r"[\w .'’&-]{0,40}\bnewsletter$",
+            r"(?:jetzt )?(?:zum |für den |unseren )?newsletter (?:an|ab)melden\b",
+            r"sign up (?:to|for) (?:get|receive|our)\b",
+            r"subscribe (?:now|today) (?:to|for)\b",
+            r"(?:hazte|become a|werde) (?:miembro|socio|member|mitglied)\b",
+            # image credits
+            r"(?:crédits? photos?|cr[ée]dito de (?:la )?(?:foto|imagen)|beitragsbild|titelbild"
+            r"|vorschaubild|bildquelle|bildnachweis|fotos?|bild(?:er)?|fotograf[ií]a|foto di|zdjęcie"
+            r"|copyright)\s*:",
+            r"bild anzeigen$",
+            # labels left alone on their line, disclaimers, contact and source lines
+            r"(?:release date|last modified|kontakt|contact|pressekontakt|media contact"
+            r"|ansprechpartner(?:in)?(?: zum thema)?)\s*:?$",
+            r"\(?alle angaben ohne gewähr\)?\.?$",
+            r"weitere (?:informationen|infos)\b.{0,80}$",
+            r"(?:quelle|fuente|źródło)\s*:\s*.{1,60}$",
+            # comments
+            r"(?:keine|\d+) kommentare?\b.{0,60}$",
+            r"(?:schreibe|hinterlasse|deja|laisser|lascia) (?:einen|un|tu) (?:kommentar|comentario"
+            r"|commentaire|commento)\b",
+        )
+    )
+    + ")",
+)
+
+# Prompts and disclosures that stand on a short line of their own, searched anywhere in it
+# (an unanchored search costs a pass over the line: long paragraphs are not searched).
+SHORT_LINE_CHARS = 300
+SHORT_LINE_PATTERNS: tuple[str, ...] = (
+    "|".join(
+        (
+            r"\bwe may (?:receive|earn) (?:a )?(?:compensation|commission)\b",
+            r"\b(?:enthält|contains|includes) (?:affiliate|werbung|sponsored|paid)\b",
+            r"\b(?:download|get) (?:the|our) [\w .'’-]{0,40}\bapps?\b.{0,30}\b(?:ios|android)\b",
+            r"\bsign up here\.?$",
+            r"\b(?:hier klicken|click here|haga clic aquí|cliquez ici)\b",
+            r"\b(?:let us know|tell us|verraten sie(?: uns)?(?: gerne)?|schreibt uns|cuéntanos)"
+            r" in (?:the|den|los) (?:comments|kommentaren|comentarios)\b",
+            r"\b(?:our|nuestro|notre|unseren?) (?:youtube|telegram|whatsapp|instagram)[- ]?"
+            r"(?:channel|canal|chaîne|kanal)\b",
+            r"\b(?:nuestro canal|notre chaîne|unser(?:em|en)? kanal) (?:de |sur |auf )?"
+            r"(?:youtube|telegram|whatsapp|instagram)\b",
+            r"\bwe need your (?:help|support)\b",
+            r"\bby e-?mail\b.{0,60}\bsign up\.?$",
+        )
+    ),
 )
 
 TAIL_HEADINGS: tuple[str, ...] = (
@@ -99,6 +159,12 @@ TAIL_HEADINGS: tuple[str, ...] = (
     r"popular (posts|stories|articles)",
     r"trending( now| stories)?",
     r"in (other|case you missed) news",
+    r"(notas|noticias|art[ií]culos|entradas) relacionad[ao]s",
+    r"schon gelesen\??",
+    r"(das )?(könnte|dürfte) (dich|sie|euch) auch interessieren",
+    r"weitere( \w+)? (artikel|beiträge|themen|nachrichten|meldungen|berichte)( .{1,40})?",
+    r"(mehr zum thema|más sobre|plus sur|lesen sie auch)( .{1,40})?",
+    r"(articles? similaires|à lire aussi|potrebbe interessarti|podobne artykuły)",
     r"(مطالب|اخبار|خبرهای|مقالات|مطلب[\u200c ]?های) (مرتبط|مشابه|پیشنهادی)",
     r"(آخرین|تازه[\u200c ]?ترین|جدیدترین) (اخبار|خبرها|مطالب)",
     r"(پربازدیدترین|پربیننده[\u200c ]?ترین|پرخواننده[\u200c ]?ترین)( (اخبار|مطالب))?",
@@ -121,6 +187,9 @@ RULES_SHA256 = hashlib.sha256(
         [
             *DROP_LINE_PATTERNS,
             "--",
+            *SHORT_LINE_PATTERNS,
+            str(SHORT_LINE_CHARS),
+            "--",
             *TAIL_HEADINGS,
             "--",
             str(TAIL_START_FRACTION),
@@ -137,6 +206,7 @@ def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:
 
 
 _DEFAULT_DROP = compile_patterns(DROP_LINE_PATTERNS)
+_SHORT_DROP = compile_patterns(SHORT_LINE_PATTERNS)
 
 
 def _prose_follows(rest: list[str]) -> bool:
@@ -150,6 +220,8 @@ def clean_lines(
 ) -> tuple[list[str], dict[str, int]]:
     """Drop boilerplate lines and cut a teaser tail; return kept lines and counts."""
     extra = list(extra_patterns)
+    long_patterns = (*extra, *_DEFAULT_DROP)
+    short_patterns = (*long_patterns, *_SHORT_DROP)
     stats = {"dropped_lines": 0, "tail_cut_lines": 0}
     total_chars = sum(len(x) for x in lines) or 1
     seen_chars = 0
@@ -177,7 +249,8 @@ def clean_lines(
             stats["dropped_lines"] += 1
             continue
         in_box = False
-        starts = [m.start() for p in (*extra, *_DEFAULT_DROP) if (m := p.search(stripped))]
+        patterns = short_patterns if len(stripped) <= SHORT_LINE_CHARS else long_patterns
+        starts = [m.start() for p in patterns if (m := p.search(stripped))]
         if starts:
             if min(starts) >= PROSE_LINE_CHARS:
                 # boilerplate run into the end of a long line (a page whose text comes out as

@@ -89,7 +89,7 @@ _BLOCK_TAGS = (
 )
 
 
-def _lead_before(container: HtmlElement, line_keys: set[str]) -> str | None:
+def _lead_before(container: HtmlElement, line_keys: set[str], joined: str) -> str | None:
     """The lead written as a bare text block just before the body container.
 
     Agencies' templates put the lead (``<div class="lead">text</div>``) right before the body
@@ -105,7 +105,10 @@ def _lead_before(container: HtmlElement, line_keys: set[str]) -> str | None:
     if next(prev.iterdescendants(*_BLOCK_TAGS), None) is not None:
         return None
     text = _text(prev)
-    if len(text) < LEAD_MIN_CHARS or _key(text) in line_keys or _link_share(prev, text) > LEAD_MAX_LINK_SHARE:
+    if len(text) < LEAD_MIN_CHARS or _link_share(prev, text) > LEAD_MAX_LINK_SHARE:
+        return None
+    key = _key(text)
+    if key in line_keys or key in joined:
         return None
     return text
 
@@ -134,7 +137,10 @@ def complete_paragraphs(lines: list[str], tree: HtmlElement) -> list[str]:
         return lines
     kept_at = [(i, parent) for parent in order for _, _, i in containers[parent] if i is not None]
     at, first = min(kept_at, key=lambda item: item[0])
-    lead = _lead_before(first, set(line_index))
+    # the kept text as one key: a block that trafilatura split into several lines (a <p>
+    # broken by <br>s) is in it already, and is not restored a second time
+    joined = "".join(_key(line) for line in lines)
+    lead = _lead_before(first, set(line_index), joined)
     if lead is not None:  # inserted before the body's first kept line
         lines = [*lines[:at], lead, *lines[at:]]
         line_index = {k: i + (i >= at) for k, i in line_index.items()}
@@ -173,7 +179,11 @@ def complete_paragraphs(lines: list[str], tree: HtmlElement) -> list[str]:
             continue
         if headline_between(last_kept, parent):
             continue
-        texts = [t for el, t, _ in paras if _link_share(el, t) <= MAX_LINK_SHARE]
+        texts = [
+            t
+            for el, t, _ in paras
+            if _link_share(el, t) <= MAX_LINK_SHARE and t.replace(" ", "") not in joined
+        ]
         if sum(len(t) for t in texts) < MIN_CONTAINER_CHARS:
             continue
         additions[last_line].extend(texts)

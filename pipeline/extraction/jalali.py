@@ -97,7 +97,24 @@ class ParsedDate:
     minute: int | None = None
 
 
-_FOLD_CACHE: dict[str, str] = {}
+class _FoldTable(dict):
+    """``str.translate`` table filled on first sight of each character (no Python loop per
+    character: the translation runs in C and looks each code point up once)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        invisible = ch.isspace() or unicodedata.category(ch) == "Cf"
+        n = " " if invisible else normalize_for_matching(ch)
+        folded = n if len(n) == 1 else ch
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+# On ASCII the fold is lower case with whitespace controls as spaces (checked here, once):
+# ASCII text, the most of any page, takes that fast path.
+_ASCII_WS = {c: " " for c in range(128) if chr(c).isspace() and c != 32}
+_ASCII_SIMPLE = all(_FOLD_TABLE[c] == _ASCII_WS.get(c, chr(c).lower()) for c in range(128))
 
 
 def fold_chars(text: str) -> str:
@@ -106,16 +123,9 @@ def fold_chars(text: str) -> str:
     Digits become ASCII, Arabic letter variants Persian, ZWNJ/NBSP/bidi marks a space; a character the
     normaliser would drop or expand is kept as it is, so offsets stay valid in ``text``.
     """
-    out = []
-    for ch in text:
-        folded = _FOLD_CACHE.get(ch)
-        if folded is None:
-            invisible = ch.isspace() or unicodedata.category(ch) == "Cf"
-            n = " " if invisible else normalize_for_matching(ch)
-            folded = n if len(n) == 1 else ch
-            _FOLD_CACHE[ch] = folded
-        out.append(folded)
-    return "".join(out)
+    if _ASCII_SIMPLE and text.isascii():
+        return text.lower().translate(_ASCII_WS)
+    return text.translate(_FOLD_TABLE)
 
 
 def _month_alternation(names: dict[str, int]) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from importlib.metadata import version
 
 # Bump on any change of output: reprocessing and stored provenance key on it.
-EXTRACTOR_VERSION = "1.7"
+EXTRACTOR_VERSION = "1.8"
 TRAFILATURA_VERSION = version("trafilatura")
 EXTRACTOR_ID = f"dadkhah-extract/{EXTRACTOR_VERSION} trafilatura/{TRAFILATURA_VERSION}"
 
