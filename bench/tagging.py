@@ -2,7 +2,7 @@
 
     python bench/tagging.py                   # every training split (dev ... final), pooled
     python bench/tagging.py --split blind -v  # one split, listing every error
-    python bench/tagging.py --split probe     # the independent blind split: run once, at the end
+    python bench/tagging.py --split sample    # the independent blind split: run once, at the end
     python bench/tagging.py --no-model        # the lexicon alone
     python bench/tagging.py --compare         # lexicon vs. a char n-gram linear model
 
@@ -11,12 +11,12 @@ alone, lexicon + sentence model, and the whole tagger with its linear layer, wit
 article (sentence cache cold; the shipped tagger's CPU is its own pass, with the gate that
 skips the sentence model when it cannot change a tag). The linear layer is trained on the
 labelled splits (``pipeline.tagging.train.TRAIN_SPLITS``, ``final`` included since
-linear/2, ``audit`` since linear/3), so on those splits its figures are **grouped
-cross-validation**: each split is scored by a layer fitted, with the shipped settings, on the
-other splits only; the shipped weights' fit is printed once, labelled as such. The ``probe``
-split (written blind by someone else, never trained or tuned on) is excluded from ``each`` and from the pooled
-figures, its files are not opened unless it is named, and it is run by name, once, with the
-shipped weights. The exit status reflects only the old dev + test goal of the lexicon
+linear/2, ``audit`` since linear/3, ``probe`` and the tuner's ``extra`` since linear/4), so on
+those splits its figures are **grouped cross-validation**: each split is scored by a layer
+fitted, with the shipped settings, on the other splits only; the shipped weights' fit is
+printed once, labelled as such. The ``sample`` split (written blind by someone else, never
+trained or tuned on) is excluded from ``each`` and from the pooled figures, its files are not
+opened unless it is named, and it is run by name, once, with the shipped weights. The exit status reflects only the old dev + test goal of the lexicon
 (micro F1 >= 0.85 on ``--split all``).
 """
 
@@ -290,11 +290,13 @@ def main(argv: list[str] | None = None) -> int:
             "holdout",
             "final",
             "audit",
-            "each",
             "probe",
+            "extra",
+            "each",
+            "sample",
         ],
         default="each",
-        help="each: every training split, pooled; probe: the independent blind split (run once, by name, at the end)",
+        help="each: every training split, pooled; sample: the independent blind split (run once, by name, at the end)",
     )
     parser.add_argument("--topics-file", type=Path, default=TOPICS_FILE)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -353,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         "blind": "blind (tuning data since 2026.12-1)",
         "final": "final (blind when written; training data since linear/2)",
         "audit": "audit (blind when written, spent on linear/2; training data since linear/3)",
-        "probe": "PROBE (independent blind split; shipped model, run once)",
+        "probe": "probe (blind when written, spent on linear/3; training data since linear/4)",
+        "extra": "extra (written by the tuner of linear/4, not blind; training data)",
+        "sample": "SAMPLE (independent blind split; shipped model, run once)",
     }
     for split in splits:
         articles = load_labelled(args.data, split)

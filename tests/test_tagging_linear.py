@@ -14,7 +14,7 @@ import yaml
 
 from pipeline.tagging import CombinedTagger, load_taxonomy
 from pipeline.tagging import train as trainer
-from pipeline.tagging.evaluate import load_labelled
+from pipeline.tagging.evaluate import AUDIT_SPLITS, load_labelled
 from pipeline.tagging.linear import LEX_FEATURES, MODEL_FILE, LinearModel, bag_of_words, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,8 +100,8 @@ def test_shipped_file_matches_the_taxonomy_and_the_labelled_data(taxonomy):
     assert model.meta["taxonomy_version"] == taxonomy.version
     articles = load_labelled(DATA, trainer.TRAIN_SPLITS)
     assert model.meta["data_sha256"] == trainer.data_fingerprint(articles)
-    assert set(model.meta["trained_on"]) == set(trainer.TRAIN_SPLITS)  # audit included, never probe
-    assert model.method.startswith("linear/3#")
+    assert set(model.meta["trained_on"]) == set(trainer.TRAIN_SPLITS)  # probe included, never sample
+    assert model.method.startswith("linear/4#")
 
 
 def test_a_custom_taxonomy_tags_without_the_layer(tmp_path):
@@ -115,13 +115,16 @@ def test_a_custom_taxonomy_tags_without_the_layer(tmp_path):
         CombinedTagger(load_taxonomy(path), use_linear=True)
 
 
-def test_training_reads_the_spent_audit_split_never_the_probe(tmp_path):
+def test_training_reads_the_spent_splits_and_extra_never_the_sample(tmp_path):
     item = {"id": "x-1", "lang": "en", "topics": [], "title": "t", "text": "x"}
-    (tmp_path / "probe_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
+    (tmp_path / "sample_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
     (tmp_path / "final_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-3"}]), encoding="utf-8")
     (tmp_path / "dev_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-2"}]), encoding="utf-8")
     (tmp_path / "audit_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-4"}]), encoding="utf-8")
-    assert [a.id for a in load_labelled(tmp_path, trainer.TRAIN_SPLITS)] == ["x-4", "x-2", "x-3"]
+    (tmp_path / "probe_en.yaml").write_text(yaml.safe_dump([{**item, "id": "x-5"}]), encoding="utf-8")
+    (tmp_path / "extra_fa.yaml").write_text(yaml.safe_dump([{**item, "id": "x-6"}]), encoding="utf-8")
+    got = [a.id for a in load_labelled(tmp_path, trainer.TRAIN_SPLITS)]
+    assert got == ["x-4", "x-2", "x-6", "x-3", "x-5"]
 
 
 def test_retraining_is_deterministic_and_grouped_cv_holds_each_split_out(taxonomy, shipped):
@@ -197,32 +200,43 @@ def test_the_gate_runs_the_model_when_its_signal_decides(taxonomy):
     assert tagger.articles_gated in (gated, gated + 1)
 
 
-# --- the training splits: explicit, never the probe split ------------------------------------
+# --- the training splits: explicit, never the sample split -----------------------------------
 
 
-def test_training_splits_are_explicit_and_never_the_probe_split():
-    assert trainer.TRAIN_SPLITS == ("dev", "test", "blind", "train", "holdout", "final", "audit")
-    assert "probe" not in trainer.TRAIN_SPLITS
+def test_training_splits_are_explicit_and_never_the_sample_split():
+    assert trainer.TRAIN_SPLITS == (
+        "dev",
+        "test",
+        "blind",
+        "train",
+        "holdout",
+        "final",
+        "audit",
+        "probe",
+        "extra",
+    )
+    assert "sample" not in trainer.TRAIN_SPLITS and AUDIT_SPLITS == ("sample",)
 
 
-def test_probe_files_are_not_read_unless_named_and_do_not_change_the_training_hash(tmp_path):
-    # The labelled set without the real probe files (they may be there already): the test
-    # writes its own probe split into the copy.
+def test_sample_files_are_not_read_unless_named_and_do_not_change_the_training_hash(tmp_path):
+    # The labelled set without the real sample files (they may be there already): the test
+    # writes its own sample split into the copy.
     for path in DATA.glob("*.yaml"):
-        if not path.name.startswith("probe_"):
+        if not path.name.startswith("sample_"):
             (tmp_path / path.name).write_bytes(path.read_bytes())
     before = trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS))
     every = {a.id for a in load_labelled(tmp_path, None)}
-    item = {"id": "probe-en-x1", "lang": "en", "topics": ["execution"], "title": "t", "text": "x"}
-    (tmp_path / "probe_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
+    assert {"probe", "extra"} <= {a.split for a in load_labelled(tmp_path, None)}  # spent, read
+    item = {"id": "sample-en-x1", "lang": "en", "topics": ["execution"], "title": "t", "text": "x"}
+    (tmp_path / "sample_en.yaml").write_text(yaml.safe_dump([item]), encoding="utf-8")
     assert trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS)) == before
-    assert {a.id for a in load_labelled(tmp_path, None)} == every  # "every file" is not the probe's
-    assert [a.id for a in load_labelled(tmp_path, "probe")] == ["probe-en-x1"]
-    # Named, the probe split is checked against every other file: no article in two splits.
+    assert {a.id for a in load_labelled(tmp_path, None)} == every  # "every file" is not the sample's
+    assert [a.id for a in load_labelled(tmp_path, "sample")] == ["sample-en-x1"]
+    # Named, the sample split is checked against every other file: no article in two splits.
     clash = {**item, "id": sorted(every)[0]}
-    (tmp_path / "probe_fa.yaml").write_text(yaml.safe_dump([clash]), encoding="utf-8")
+    (tmp_path / "sample_fa.yaml").write_text(yaml.safe_dump([clash]), encoding="utf-8")
     with pytest.raises(ValueError, match="duplicate"):
-        load_labelled(tmp_path, "probe")
+        load_labelled(tmp_path, "sample")
     assert trainer.data_fingerprint(load_labelled(tmp_path, trainer.TRAIN_SPLITS)) == before
 
 

@@ -9,10 +9,12 @@ too), ``train`` (items written for the error classes of issue 14), ``holdout`` (
 and labelled before the second method was tuned and run once; since the linear layer it is
 training data like the others) and ``final`` (written blind for the linear layer; never
 trained or tuned on, run once by name; spent since, and training data like the others),
-``audit`` (written blind for linear/2, run once; spent since, training data since linear/3) and
-``probe`` (written blind by someone else for issue 14's independent measure: never opened here
-unless named, never trained or tuned on, run once by the integrator). ``"all"`` means dev + test;
-``"tuning"`` dev, test, blind and train.
+``audit`` (written blind for linear/2, run once; spent since, training data since linear/3),
+``probe`` (written blind for linear/3, run once; spent since, training data since linear/4),
+``extra`` (written by the tuner of linear/4 from the taxonomy's definitions, not blind:
+training data only) and ``sample`` (written blind by someone else for issue 14's independent
+measure: never opened here unless named, never trained or tuned on, run once by the
+integrator). ``"all"`` means dev + test; ``"tuning"`` dev, test, blind and train.
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ BLIND_SPLITS = ("blind",)
 TUNING_SPLITS = ("dev", "test", "blind", "train")
 HOLDOUT_SPLITS = ("holdout",)
 FINAL_SPLITS = ("final",)  # spent: training data since linear/2 (``pipeline.tagging.train``)
-SPENT_AUDIT_SPLITS = ("audit",)  # run once on linear/2; training data since linear/3
-# Blind splits that nothing opens unless it names them (``load_labelled(folder, "probe")``):
+# audit: run once on linear/2, training data since linear/3; probe: run once on linear/3,
+# training data since linear/4.
+SPENT_AUDIT_SPLITS = ("audit", "probe")
+EXTRA_SPLITS = ("extra",)  # written by the tuner (not blind): training data only
+# Blind splits that nothing opens unless it names them (``load_labelled(folder, "sample")``):
 # not ``None`` ("every file"), not training, not the benchmark's ``each``.
-AUDIT_SPLITS = ("probe",)
+AUDIT_SPLITS = ("sample",)
 SPLITS = TUNING_SPLITS + HOLDOUT_SPLITS + FINAL_SPLITS
 
 
