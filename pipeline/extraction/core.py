@@ -73,6 +73,8 @@ TRAFILATURA_METADATA = (
 )
 # Fewer words than this (``\w+`` tokens) is no article: a stub, a gallery, an error page.
 MIN_WORDS = 30
+# Kept words a page needs when the word minimum was met before its boilerplate lines went.
+CLEANED_FLOOR = 20
 # Listing, tag, category, author, search and pagination paths.
 LISTING_PATH_RE = re.compile(
     r"/(tag|tags|category|categories|topic|topics|author|authors|search|archive|archives"
@@ -401,6 +403,14 @@ def page_prose_chars(tree: HtmlElement) -> int:
     return total
 
 
+def _long_enough_before_cleaning(words: int, raw_lines: list[str]) -> bool:
+    """A short post is still an article when only the line cleaning took it under the
+    minimum: the minimum asks whether the page carries prose, and a credit, share or
+    newsletter line the cleaning drops is part of what the page showed. Kept text must
+    still be CLEANED_FLOOR words, so a page of boilerplate lines is not an article."""
+    return words >= CLEANED_FLOOR and _count_words("\n".join(raw_lines), MIN_WORDS) >= MIN_WORDS
+
+
 def _short(text: str, prose: int) -> bool:
     """The precise extraction looks truncated: under the word minimum, or under
     SHORT_SHARE of the page's long-paragraph prose."""
@@ -494,7 +504,7 @@ def extract_article(html: str, hints: ExtractionHints) -> ExtractedArticle:
     if not text.strip():
         raise NotAnArticle("no-text", "no article text found")
     words = _count_words(text, MIN_WORDS)
-    if words < MIN_WORDS:
+    if words < MIN_WORDS and not _long_enough_before_cleaning(words, raw_lines):
         raise NotAnArticle("too-short", f"only {words} words of text (minimum {MIN_WORDS})")
 
     authors = clean_authors(
