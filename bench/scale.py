@@ -10,8 +10,9 @@ contract (median and p95 of repeated runs with varying parameters). Writes EXPLA
 BUFFERS) of every query to ``bench/results/scale-explain-<N>.txt`` and a summary to stdout.
 
 The load bypasses the triggers (``session_replication_role = replica``) and then builds what
-they maintain (``articles.topics`` is loaded with the taggings, ``cluster_outlets`` and the
-change feed by one SQL statement each): the same state the triggers keep, built in bulk. Not
+they maintain (``articles.topics`` is loaded with the taggings, ``articles.cluster_id`` and
+``is_representative`` with the placements, ``cluster_outlets``, ``clusters.outlet_count`` and
+the change feed by one SQL statement each): the same state the triggers keep, built in bulk. Not
 loaded: clustering's LSH band rows (42 a article, only read when placing a new article).
 """
 
@@ -158,9 +159,9 @@ class Loader:
             versions = 2 if rng.random() < 0.1 else 1
             pub = _ts(published) if published else "\\N"
             topics = s.topics(rng)
-            out["articles"].write(
+            article_line = (  # written below, with its cluster (0018 stores it on the article)
                 f"{aid}\t{outlet + 1}\t{url}\t{title}\t{{}}\t{pub}\t{lang}\t{body}\t{digest}\t{_ts(seen)}\t{fid}\t"
-                f"trafilatura 2.0\t{{}}\t{versions}\t{_arr(topics)}\t{_ts(seen)}\tmeta\n"
+                f"trafilatura 2.0\t{{}}\t{versions}\t{_arr(topics)}\t{_ts(seen)}\tmeta"
             )
             for v in range(1, versions + 1):
                 vbody = body if v == versions else body + " " + s.words(rng, lang, 20)
@@ -181,6 +182,8 @@ class Loader:
                 cluster, matched, sim = aid, "\\N", "\\N"
                 out["clusters"].write(f"{aid}\t{aid}\t{pub}\n")
             out["article_clusters"].write(f"{aid}\t{cluster}\t{matched}\t{sim}\tminhash-lsh\t{{}}\n")
+            # A cluster's representative is its founder (the earliest member).
+            out["articles"].write(f"{article_line}\t{cluster}\t{'t' if cluster == aid else 'f'}\n")
             out["article_signatures"].write(f"{aid}\tmh-v1\t\\\\x{rng.randbytes(512).hex()}\n")
             out["article_taggings"].write(f"{aid}\tbench-1\tlexicon\t{_arr(topics)}\t{versions}\n")
             for t in topics:
@@ -200,7 +203,7 @@ class Loader:
         "fetched_at, raw_sha256, warc_file, warc_offset, warc_length",
         "articles": "article_id, outlet_id, canonical_url, title, authors, published_at, language, text, "
         "content_sha256, first_seen_at, first_fetch_id, extractor, extractor_settings, current_version, "
-        "topics, updated_at, published_method",
+        "topics, updated_at, published_method, cluster_id, is_representative",
         "article_versions": "article_id, version, fetch_id, extracted_at, extractor, extractor_settings, title, "
         "authors, published_at, language, text, content_sha256, reason",
         "article_sources": "article_id, fetch_id, url, match, linked_at",
@@ -292,6 +295,17 @@ def _derive(engine, lo: int, hi: int) -> None:
                 "JOIN articles a USING (article_id) WHERE ac.article_id > :lo AND ac.article_id <= :hi "
                 "GROUP BY 1, 2 ON CONFLICT (cluster_id, outlet_id) "
                 "DO UPDATE SET articles = co.articles + EXCLUDED.articles"
+            ),
+            {"lo": lo, "hi": hi},
+        )
+        # clusters.outlet_count (0018) of the clusters these articles joined.
+        conn.execute(
+            text(
+                "UPDATE clusters c SET outlet_count = s.n FROM ("
+                "  SELECT co.cluster_id, count(*)::int AS n FROM cluster_outlets co WHERE co.cluster_id IN ("
+                "    SELECT ac.cluster_id FROM article_clusters ac WHERE ac.article_id > :lo AND ac.article_id <= :hi)"
+                "  GROUP BY 1) s "
+                "WHERE c.cluster_id = s.cluster_id AND c.outlet_count <> s.n"
             ),
             {"lo": lo, "hi": hi},
         )

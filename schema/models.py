@@ -240,6 +240,11 @@ class Article(Base):
     # The latest revisit other than unreachable (0017, kept by a trigger on article_revisits):
     # what the revisit due selection walks by index.
     last_conclusive_revisit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The article's cluster and whether it is that cluster's representative (0018): copies of
+    # article_clusters.cluster_id and clusters.representative_article_id kept by triggers on
+    # article_clusters and clusters, so consumer.articles filters on them without a lookup.
+    cluster_id: Mapped[int | None] = mapped_column(BigInteger)
+    is_representative: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
 
     __table_args__ = (
         Index(
@@ -252,6 +257,7 @@ class Article(Base):
         Index("ix_articles_language_published", "language", "published_at"),
         Index("ix_articles_published_desc", sql_text("published_at DESC NULLS LAST"), "article_id"),
         Index("ix_articles_search", "search_tsv", postgresql_using="gin"),
+        Index("ix_articles_cluster", "cluster_id"),
         CheckConstraint("status IN ('live', 'edited', 'removed')", name="ck_articles_status"),
         Index(
             "ix_articles_revisit_never",
@@ -385,14 +391,17 @@ class Cluster(Base):
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("clusters.cluster_id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # How many outlets it holds articles of: its cluster_outlets rows, kept by a trigger (0018).
+    outlet_count: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
 
     __table_args__ = (
         Index("ix_clusters_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL")),
-        # 0016: a consumer join reads a cluster's representative and merge state index-only.
+        # 0016: a consumer join reads a cluster's representative and merge state index-only;
+        # 0018: and its outlet count.
         Index(
             "ix_clusters_cluster_cover",
             "cluster_id",
-            postgresql_include=["representative_article_id", "merged_into"],
+            postgresql_include=["representative_article_id", "merged_into", "outlet_count"],
         ),
     )
 

@@ -38,7 +38,7 @@ Same signature, columns and results as 0009 (tests/test_search_windows.py compar
 definitions); no index, column or extension is added. ``downgrade`` restores the 0009 function.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01
 """
 
@@ -47,7 +47,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
