@@ -21,6 +21,12 @@ Settings (environment, read by the crawl process):
   default 30; over it the page is recorded ``extract_error`` with the reason.
 * ``DADKHAH_EXTRACT_WORKERS``: worker processes per crawl process at most, default 2 (a
   spare starts beside a slow page, so it does not hold up the other outlets' pages).
+
+A page is slow by the CPU time its worker has spent on it (Linux: ``/proc/<pid>/stat``;
+elsewhere the wall clock), not by how long it has waited: on a loaded machine, or while a
+fresh worker is still importing, a usual page can wait for over a second, and a spare
+started then only costs its start-up (about 0.5 s of CPU: imports, then its own caches)
+and competes for the same cores. A crawl of usual pages therefore runs on one worker.
 """
 
 from __future__ import annotations
@@ -28,12 +34,14 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import gc
+import logging
 import os
 import pickle
 import subprocess
 import sys
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -43,13 +51,18 @@ from twisted.internet.defer import Deferred
 from pipeline.extraction import ExtractedArticle, ExtractionHints, NotAnArticle
 from spiders.worker_frames import HEADER
 
+log = logging.getLogger("dadkhah.crawl")
+
 ENV_TIME_LIMIT = "DADKHAH_EXTRACT_TIME_LIMIT"
 ENV_WORKERS = "DADKHAH_EXTRACT_WORKERS"
 DEFAULT_TIME_LIMIT = 30.0
 DEFAULT_WORKERS = 2
 MAX_WORKERS = 64
-# A page busy for longer than this lets the next page start a spare worker.
+# A page on which its worker has spent more CPU time than this lets a waiting page start a
+# spare worker (a fresh worker's start-up, about 0.25 s, counts towards its first page).
 SPARE_AFTER_SECONDS = 0.5
+# While pages wait for a worker, how often the busy ones are looked at again.
+SPARE_CHECK_SECONDS = 0.1
 # How long a worker may take to exit after its input closes before it is killed.
 CLOSE_GRACE_SECONDS = 5.0
 # Pipe buffer asked for (Linux), and the most read at once; the first read of an answer.
@@ -95,11 +108,41 @@ def settings_from_env(environ: dict[str, str] | None = None) -> tuple[float, int
     return limit, workers
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a live process (Linux ``/proc``); None where unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class _Worker:
     """One worker process and the pipes to it. Used by one page at a time."""
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
+        # Where the current page started: the worker's CPU seconds (None where /proc is
+        # not there) and the wall clock.
+        self._page_cpu: float | None = None
+        self._page_wall = 0.0
+
+    def page_started(self) -> None:
+        """The current page starts now (its request is about to be sent)."""
+        self._page_wall = time.monotonic()
+        self._page_cpu = process_cpu_seconds(self.proc.pid) if self.proc is not None else None
+
+    def page_seconds(self) -> float:
+        """The CPU time the worker has spent on its current page (wall time where the
+        process's CPU time cannot be read)."""
+        if self._page_cpu is not None and self.proc is not None:
+            now = process_cpu_seconds(self.proc.pid)
+            if now is not None:
+                return now - self._page_cpu
+        return time.monotonic() - self._page_wall
 
     def start(self) -> None:
         """Start the process if it is not running (called on the reactor thread)."""
@@ -241,33 +284,52 @@ class ExtractionPool:
     """Extract pages in worker processes; ``await pool.extract(html, hints)``.
 
     Workers start as needed, up to ``workers``: the first with the first page, each further
-    one only when a page finds every worker busy and one of them has been on its page for
-    more than ``SPARE_AFTER_SECONDS``. Usual pages take milliseconds, so a crawl runs on one
-    worker (each costs about 0.3 s of CPU to start and warm up); a slow page gets a spare
-    worker beside it, so the other pages, of every outlet, keep flowing.
+    one only when a page finds every worker busy and one of them has spent more than
+    ``SPARE_AFTER_SECONDS`` of CPU time on its page (looked at again every
+    ``SPARE_CHECK_SECONDS`` while pages wait). Usual pages take milliseconds, so a crawl
+    runs on one worker (each costs about 0.5 s of CPU to start and warm up); a slow page
+    gets a spare worker beside it, so the other pages, of every outlet, keep flowing.
     """
 
     def __init__(self, *, workers: int, time_limit: float) -> None:
         self.time_limit = time_limit
         self.max_workers = workers
+        self.started = 0  # worker processes started (a killed worker's successor counts)
+        self.pages = 0
         self._all: list[_Worker] = []
         self._idle: list[_Worker] = []
-        self._busy_since: dict[_Worker, float] = {}
+        self._busy: set[_Worker] = set()
         self._waiting: deque[Deferred] = deque()
+        self._check: asyncio.TimerHandle | None = None
+
+    def _slow_page(self) -> bool:
+        return any(worker.page_seconds() > SPARE_AFTER_SECONDS for worker in self._busy)
+
+    def _spare(self) -> _Worker:
+        worker = _Worker()
+        self._all.append(worker)
+        return worker
 
     async def _checkout(self) -> _Worker:
         if self._idle:
             return self._idle.pop()
-        now = time.monotonic()
-        if len(self._all) < self.max_workers and (
-            not self._all or any(now - t > SPARE_AFTER_SECONDS for t in self._busy_since.values())
-        ):
-            worker = _Worker()
-            self._all.append(worker)
-            return worker
+        if len(self._all) < self.max_workers and (not self._all or self._slow_page()):
+            return self._spare()
         waiter: Deferred = Deferred()
         self._waiting.append(waiter)
+        self._watch()
         return await maybe_deferred_to_future(waiter)
+
+    def _watch(self) -> None:
+        """While pages wait and a spare may still start, look at the busy pages again soon."""
+        if self._check is None and self._waiting and len(self._all) < self.max_workers:
+            self._check = asyncio.get_running_loop().call_later(SPARE_CHECK_SECONDS, self._recheck)
+
+    def _recheck(self) -> None:
+        self._check = None
+        if self._waiting and len(self._all) < self.max_workers and self._slow_page():
+            self._waiting.popleft().callback(self._spare())
+        self._watch()
 
     def _checkin(self, worker: _Worker) -> None:
         if self._waiting:
@@ -288,12 +350,16 @@ class ExtractionPool:
 
     async def _run(self, request: tuple) -> ExtractedArticle:
         worker = await self._checkout()
-        self._busy_since[worker] = time.monotonic()
+        self._busy.add(worker)
         try:
-            worker.start()
+            if worker.proc is None:
+                worker.start()
+                self.started += 1
+            worker.page_started()
+            self.pages += 1
             answer = await worker.call(request, self.time_limit)
         finally:
-            del self._busy_since[worker]
+            self._busy.discard(worker)
             self._checkin(worker)
         status = answer[0]
         if status == "ok":
@@ -306,8 +372,12 @@ class ExtractionPool:
 
     def close(self) -> None:
         """Stop every worker and wait for it (so its CPU time is accounted to the crawl)."""
+        if self._check is not None:
+            self._check.cancel()
+            self._check = None
         for worker in self._all:
             worker.close()
+        log.info("extraction: %d page(s) in %d worker process(es)", self.pages, self.started)
 
 
 # One pool per crawl process, shared by the outlets crawled in it.

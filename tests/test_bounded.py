@@ -7,8 +7,10 @@ PostgreSQL, as tests/test_crawl.py does.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
+import re
 import signal
 import threading
 import time
@@ -466,6 +468,95 @@ def test_a_page_over_the_extraction_time_limit_is_recorded_and_the_rest_stored(
         assert stored == {f"/fine-{n}/" for n in range(1, 5)}
     finally:
         site.stop()
+        engine.dispose()
+        drop_database(pg_server_url, url)
+
+
+def _workers_started(caplog) -> list[int]:
+    """Worker processes each crawl's extraction pool started, from its closing line."""
+    found = []
+    for record in caplog.records:
+        match = re.search(r"extraction: (\d+) page\(s\) in (\d+) worker process", record.getMessage())
+        if match:
+            found.append(int(match.group(2)))
+    return found
+
+
+def test_a_pass_of_usual_pages_runs_on_one_extraction_worker(pg_server_url, tmp_path, caplog):
+    """Three outlets' pages wait for the one worker on a loaded machine, none is slow to
+    extract: no spare starts (it would cost its start-up and add no throughput)."""
+    caplog.set_level(logging.INFO, logger="dadkhah.crawl")
+    url = create_scratch_database(pg_server_url)
+    engine = create_engine(url)
+    sites = [Site(f"127.0.0.{host}") for host in (26, 27, 28)]
+    for number, site in enumerate(sites):
+        paths = [f"/usual-{n}/" for n in range(6)]
+        for n, path in enumerate(paths):
+            site.pages[path] = _normal_page(f"usual-{n}", site.base, 100 * number + n)
+        site.sitemap(paths)
+    outlets = _write_outlets(tmp_path, [site.outlet(f"Usual {n}") for n, site in enumerate(sites)])
+    settings = Settings(database_url=url, archive_dir=tmp_path / "archive", data_dir=tmp_path)
+    for site in sites:
+        site.start()
+    try:
+        upgrade(engine)
+        report = ingest(
+            settings, outlets_file=outlets, trigger="test", stream_logs=False, engine=engine, timeout=300
+        )
+        assert report.status == "finished" and report.total("stored") == 18
+        assert _workers_started(caplog) == [1]
+    finally:
+        for site in sites:
+            site.stop()
+        engine.dispose()
+        drop_database(pg_server_url, url)
+
+
+def test_a_page_slow_to_extract_gets_a_spare_worker_beside_it(pg_server_url, tmp_path, caplog):
+    """Another outlet's usual pages, arriving while one page costs seconds of CPU, do not
+    wait for it: a spare worker starts and stores them meanwhile."""
+    caplog.set_level(logging.INFO, logger="dadkhah.crawl")
+    url = create_scratch_database(pg_server_url)
+    engine = create_engine(url)
+    slow_site, fine_site = Site("127.0.0.29"), Site("127.0.0.30")
+    slow_site.pages["/slow-report/"] = _slow_to_extract_page("slow-report", slow_site.base, 20_000)
+    slow_site.sitemap(["/slow-report/"])
+    paths = [f"/fine-{n}/" for n in range(1, 7)]
+    for n, path in enumerate(paths, 1):
+        fine_site.pages[path] = _normal_page(f"fine-{n}", fine_site.base, 40 + n)
+    fine_site.sitemap(paths)
+    outlets = _write_outlets(
+        tmp_path,
+        # About a second apart: they keep arriving while the slow page is extracted.
+        [slow_site.outlet("Bounded Spare Slow"), fine_site.outlet("Bounded Spare Fine", min_delay_seconds=1)],
+    )
+    settings = Settings(database_url=url, archive_dir=tmp_path / "archive", data_dir=tmp_path)
+    slow_site.start()
+    fine_site.start()
+    try:
+        upgrade(engine)
+        report = ingest(
+            settings, outlets_file=outlets, trigger="test", stream_logs=False, engine=engine, timeout=300
+        )
+        assert _workers_started(caplog) == [2]
+        rows = _rows(
+            engine,
+            """
+            SELECT f.requested_url, f.outcome, f.fetched_at, a.first_seen_at
+              FROM fetches f LEFT JOIN articles a ON a.first_fetch_id = f.fetch_id
+             WHERE f.run_id = :r AND f.kind = 'article'
+            """,
+            r=report.run_id,
+        )
+        by_path = {_path(r["requested_url"]): r for r in rows}
+        fine = [by_path[path] for path in paths]
+        assert all(r["outcome"] == "stored" for r in fine), fine
+        slow = by_path["/slow-report/"]
+        if slow["first_seen_at"] is not None:  # stored: some fine page was stored meanwhile
+            assert any(slow["fetched_at"] < r["first_seen_at"] < slow["first_seen_at"] for r in fine), rows
+    finally:
+        slow_site.stop()
+        fine_site.stop()
         engine.dispose()
         drop_database(pg_server_url, url)
 
