@@ -293,7 +293,7 @@ def test_retag_reports_progress_and_model_evidence_is_stored_with_offsets(fresh_
     ids = _insert_articles(fresh_engine, ARTICLES + [described])
     calls: list[tuple[int, int]] = []
     counts = tag_pending(fresh_engine, TOPICS_FILE, batch_size=2, progress=lambda d, t: calls.append((d, t)))
-    assert counts["method"].startswith("lexicon/2+e5-sentences/2+linear/3#")
+    assert counts["method"].startswith("lexicon/2+e5-sentences/2+linear/4#")
     assert calls[0] == (0, 5) and calls[-1] == (5, 5)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) == 4  # 0, 2, 4, 5
     calls.clear()
@@ -339,7 +339,7 @@ def test_retrained_linear_weights_retag_as_a_method_change(fresh_engine, tmp_pat
 
     _insert_articles(fresh_engine)
     first = tag_pending(fresh_engine, TOPICS_FILE)
-    assert "+linear/3#" in first["method"]
+    assert "+linear/4#" in first["method"]
     assert tag_pending(fresh_engine, TOPICS_FILE)["examined"] == 0
     # Same weights but one bias moved: other weights, so another method id.
     model = LinearModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
@@ -348,7 +348,7 @@ def test_retrained_linear_weights_retag_as_a_method_change(fresh_engine, tmp_pat
     retrained.write_text(model.to_json(), encoding="utf-8")
     counts = tag_pending(fresh_engine, TOPICS_FILE, model_file=retrained)
     assert counts["method"] != first["method"] and counts["method"].startswith(
-        "lexicon/2+e5-sentences/2+linear/3#"
+        "lexicon/2+e5-sentences/2+linear/4#"
     )
     assert counts["examined"] == counts["tagged"] == 4
     with fresh_engine.connect() as conn:

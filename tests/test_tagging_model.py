@@ -204,7 +204,7 @@ def test_model_loads_once_per_process_and_caches_examples(taxonomy):
 def test_method_ids_are_versioned(taxonomy):
     shipped = CombinedTagger(taxonomy)
     assert shipped.method == f"{METHOD}+{MODEL_METHOD}+{shipped.linear.method}"
-    assert shipped.linear.method.startswith("linear/3#")
+    assert shipped.linear.method.startswith("linear/4#")
     assert CombinedTagger(taxonomy, use_linear=False).method == f"{METHOD}+{MODEL_METHOD}"
     assert CombinedTagger(taxonomy, use_model=False).method == METHOD
     assert METHOD.split("/")[1].isdigit() and MODEL_METHOD.split("/")[1].isdigit()
