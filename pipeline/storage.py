@@ -226,11 +226,9 @@ def pg_safe(value: Any) -> Any:
 def pg_safe_extracted(extracted: Any) -> Any:
     """An extraction result (a dataclass) with ``pg_safe`` applied to its fields: what
     ingestion stores, so that a revisit or a reprocess compares and stores the same text."""
-    changed = {
-        f.name: pg_safe(getattr(extracted, f.name))
-        for f in dataclasses.fields(extracted)
-        if pg_safe(getattr(extracted, f.name)) != getattr(extracted, f.name)
-    }
+    fields = {f.name: getattr(extracted, f.name) for f in dataclasses.fields(extracted)}
+    safe = {name: pg_safe(value) for name, value in fields.items()}
+    changed = {name: value for name, value in safe.items() if value != fields[name]}
     return dataclasses.replace(extracted, **changed) if changed else extracted
 
 
